@@ -1,0 +1,39 @@
+# gridmgr: `make demo` runs the product on the embedded database, `make test` runs every test
+# (starting a private PostGIS server when GRIDMGR_TEST_DATABASE_URL is not given).
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BASE_STAMP := $(VENV)/.installed-base
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test lint bench synth clean
+
+$(PY):
+	@scripts/ensure-venv "$(PYTHON)" "$(VENV)"
+
+$(BASE_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@ $(BASE_STAMP)
+
+demo: $(BASE_STAMP)
+	$(VENV)/bin/gridmgr demo
+
+test: $(DEV_STAMP)
+	GRIDMGR_REQUIRE_POSTGIS=1 scripts/with-postgis $(VENV)/bin/pytest
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(DEV_STAMP)
+	$(PY) bench/bench_coords.py
+
+synth: $(BASE_STAMP)
+	$(VENV)/bin/gridmgr synth boundaries
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,1 @@
+"""gridmgr's HTTP API and the ``gridmgr`` command line."""

@@ -1,0 +1,18 @@
+"""The ``gridmgr`` command. Each command family lives in its own module."""
+
+from __future__ import annotations
+
+import click
+
+from api.cli.boundaries import check_boundaries, synth
+from api.cli.demo import demo
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """gridmgr: grid management for urban community governance (网格化管理)."""
+
+
+main.add_command(check_boundaries)
+main.add_command(synth)
+main.add_command(demo)

@@ -1,0 +1,1 @@
+"""gridmgr's domain and spatial core: no HTTP, no HTML."""

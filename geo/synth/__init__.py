@@ -1,0 +1,5 @@
+"""Deterministic synthetic data: the illustrative Yunyan partition (and, later, demo data).
+
+No open dataset has Yunyan's community or grid boundaries, so the bundled ones are generated
+here from the real district outline and a seed. Everything they produce is illustrative.
+"""

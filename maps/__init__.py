@@ -1,0 +1,1 @@
+"""Folium pages of workload and coverage, built from data handed in."""

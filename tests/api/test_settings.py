@@ -1,0 +1,40 @@
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from api.settings import Settings, parse_database_url
+
+
+def test_unset_means_embedded_file_in_cwd(tmp_path):
+    t = parse_database_url(None, cwd=tmp_path)
+    assert t.backend == "duckdb"
+    assert t.path == tmp_path / "gridmgr.duckdb"
+
+
+def test_duckdb_relative_and_absolute(tmp_path):
+    rel = parse_database_url("duckdb:///data/g.duckdb", cwd=tmp_path)
+    assert rel.path == tmp_path / "data" / "g.duckdb"
+    ab = parse_database_url("duckdb:////var/lib/gridmgr/g.duckdb", cwd=tmp_path)
+    assert ab.path == Path("/var/lib/gridmgr/g.duckdb")
+
+
+def test_postgresql_url_kept_as_dsn():
+    t = parse_database_url("postgresql://u:p@127.0.0.1:5433/grid")
+    assert t.backend == "postgis"
+    assert t.dsn == "postgresql://u:p@127.0.0.1:5433/grid"
+    assert parse_database_url("postgres://h/db").dsn == "postgresql://h/db"
+
+
+@pytest.mark.parametrize("bad", ["mysql://x/y", "duckdb://x.duckdb", "duckdb:///", "file.duckdb"])
+def test_bad_urls_say_what_is_accepted(bad):
+    with pytest.raises(ValueError, match="GRIDMGR_DATABASE_URL"):
+        parse_database_url(bad)
+
+
+def test_settings_read_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("GRIDMGR_DATABASE_URL", "duckdb:///x.duckdb")
+    assert Settings().database(cwd=tmp_path).path == tmp_path / "x.duckdb"
+    monkeypatch.setenv("GRIDMGR_DATABASE_URL", "oracle://nope")
+    with pytest.raises(ValidationError, match="GRIDMGR_DATABASE_URL"):
+        Settings()

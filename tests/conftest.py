@@ -1,0 +1,167 @@
+"""Suite-wide pytest configuration: PostGIS fixtures and reporting.
+
+Tests that need PostGIS request ``postgis_url`` (the server URL, session
+scope) or ``postgis_conn`` (a psycopg2 connection, autocommit off, rolled
+back and closed after the test). Such tests are marked ``postgis``
+automatically, so ``-m postgis`` / ``-m "not postgis"`` select them.
+
+The server comes from ``GRIDMGR_TEST_DATABASE_URL``; ``make test`` (via
+``scripts/with-postgis``) starts a private, throwaway PostGIS and sets it.
+Without it, PostGIS tests are skipped with the reason shown, except under CI
+(``CI=true``/``CI=1``) or with ``GRIDMGR_REQUIRE_POSTGIS=1``, where they fail.
+A server that is configured but unreachable always fails, never skips.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+if TYPE_CHECKING:
+    from psycopg2.extensions import connection as PgConnection
+
+URL_ENV = "GRIDMGR_TEST_DATABASE_URL"
+REQUIRE_ENV = "GRIDMGR_REQUIRE_POSTGIS"
+POSTGIS_MARK = "postgis"
+POSTGIS_FIXTURES = frozenset({"postgis_url", "postgis_conn"})
+CONNECT_TIMEOUT_S = 10
+
+HOW_TO_RUN = (
+    "Run `make test` (starts a private, throwaway PostGIS via scripts/with-postgis) "
+    f"or set {URL_ENV}=postgresql://USER@HOST:PORT/DBNAME."
+)
+
+
+def _postgis_required() -> bool:
+    ci = os.environ.get("CI", "").strip().lower()
+    return ci in {"true", "1"} or os.environ.get(REQUIRE_ENV, "").strip() == "1"
+
+
+def redact_url(url: str) -> str:
+    """Return ``url`` with any password replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is not None and parts.scheme and "@" in parts.netloc:
+        userinfo, _, hostinfo = parts.netloc.rpartition("@")
+        user, sep, _password = userinfo.partition(":")
+        if sep:
+            parts = parts._replace(netloc=f"{user}:***@{hostinfo}")
+            url = urlunsplit(parts)
+    # password=... as a query parameter or in a key=value conninfo string.
+    return re.sub(r"(password=)[^&\s]*", r"\1***", url, flags=re.IGNORECASE)
+
+
+def _connect(url: str) -> PgConnection:
+    import psycopg2
+
+    kwargs: dict[str, Any] = {}
+    if "connect_timeout" not in url:
+        kwargs["connect_timeout"] = CONNECT_TIMEOUT_S
+    try:
+        conn = psycopg2.connect(url, **kwargs)
+    except psycopg2.Error as exc:
+        error = str(exc).strip()
+    else:
+        conn.autocommit = False
+        return conn
+    # Outside the except block, so the report shows the message only once.
+    pytest.fail(
+        f"cannot connect to PostGIS at {redact_url(url)} ({URL_ENV}): {error}", pytrace=False
+    )
+
+
+@pytest.fixture(scope="session")
+def postgis_url() -> str:
+    """URL of the PostGIS test database; skips or fails when there is none."""
+    url = os.environ.get(URL_ENV, "").strip()
+    if not url:
+        if _postgis_required():
+            pytest.fail(
+                f"{URL_ENV} is not set, and PostGIS tests are required here "
+                f"(CI or {REQUIRE_ENV}=1). {HOW_TO_RUN}",
+                pytrace=False,
+            )
+        pytest.skip(f"{URL_ENV} is not set. {HOW_TO_RUN}")
+
+    # Check once per session that the server answers and has PostGIS.
+    import psycopg2
+
+    conn = _connect(url)
+    error = None
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT postgis_version()")
+    except psycopg2.Error as exc:
+        error = str(exc).strip()
+    finally:
+        conn.close()
+    if error is not None:
+        pytest.fail(
+            f"PostGIS is not usable at {redact_url(url)} "
+            f"(CREATE EXTENSION postgis in that database?): {error}",
+            pytrace=False,
+        )
+    return url
+
+
+@pytest.fixture
+def postgis_conn(postgis_url: str) -> Iterator[PgConnection]:
+    """A psycopg2 connection (autocommit off), rolled back and closed afterwards."""
+    conn = _connect(postgis_url)
+    try:
+        yield conn
+    finally:
+        try:
+            if not conn.closed:
+                conn.rollback()
+        finally:
+            conn.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # tryfirst: the marker must be in place before `-m` deselects items.
+    for item in items:
+        if POSTGIS_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgis)
+
+
+class PostgisReport:
+    """Counts outcomes of ``postgis``-marked tests and prints them in the summary."""
+
+    def __init__(self) -> None:
+        self.outcomes: Counter[str] = Counter()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if POSTGIS_MARK not in report.keywords:
+            return
+        if report.when == "call":
+            self.outcomes[report.outcome] += 1
+        elif report.when == "setup" and report.skipped:
+            self.outcomes["skipped"] += 1
+        elif report.failed:  # error in setup or teardown
+            self.outcomes["error"] += 1
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if not self.outcomes:
+            return
+        url = os.environ.get(URL_ENV, "").strip()
+        server = redact_url(url) if url else f"none, {URL_ENV} is not set"
+        counts = [f"{self.outcomes['passed']} passed", f"{self.outcomes['failed']} failed"]
+        if self.outcomes["error"]:
+            errors = self.outcomes["error"]
+            counts.append(f"{errors} error" + ("s" if errors != 1 else ""))
+        counts.append(f"{self.outcomes['skipped']} skipped")
+        terminalreporter.write_line(f"PostGIS tests: {', '.join(counts)} (server: {server})")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(PostgisReport(), "gridmgr-postgis-report")

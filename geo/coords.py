@@ -91,10 +91,12 @@ def _gcj_delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray
               + (wave_x + 20.0 * y1 + 40.0 * y3 + 160.0 * y12 + 320.0 * y30) * (2.0 / 3.0))
     dlon_m = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sqrt_x
               + (wave_x + 20.0 * x1 + 40.0 * x3 + 150.0 * x12 + 300.0 * x30) * (2.0 / 3.0))
-    rad = np.radians(lat)
-    magic = 1.0 - _EE * np.sin(rad) ** 2
-    sqrt_magic = np.sqrt(magic)  # metres per degree on Krasovsky: below, divided out
-    return (dlon_m * sqrt_magic / (_A * np.pi / 180.0 * np.cos(rad)),
+    # Metres to degrees on the Krasovsky ellipsoid. cos(lat) = sqrt(1 - sin^2(lat)), floored
+    # so that the poles (far outside the box, where the result is not used) give no 1 / 0.
+    sin2 = np.sin(np.radians(lat)) ** 2
+    magic = 1.0 - _EE * sin2
+    sqrt_magic, cos_lat = np.sqrt(magic), np.sqrt(np.maximum(1.0 - sin2, 1e-12))
+    return (dlon_m * sqrt_magic / (_A * np.pi / 180.0 * cos_lat),
             dlat_m * (magic * sqrt_magic) / (_A * (1.0 - _EE) * np.pi / 180.0))
 
 

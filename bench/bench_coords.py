@@ -19,13 +19,16 @@ from geo.coords import from_wgs84, to_wgs84
 
 BBOX = (106.59, 106.79, 26.54, 26.68)  # lon min, lon max, lat min, lat max
 
-# (label, geo.coords call, prcoords function taking and returning (lat, lon), input CRS)
+# (conversion, geo.coords call, prcoords function on one (lat, lon) point, its name, input CRS)
 CASES = [
-    ("wgs84 -> gcj02", lambda lon, lat: from_wgs84(lon, lat, "gcj02"), prcoords.wgs_gcj, "wgs84"),
+    ("wgs84 -> gcj02", lambda lon, lat: from_wgs84(lon, lat, "gcj02"), prcoords.wgs_gcj,
+     "wgs_gcj", "wgs84"),
     ("gcj02 -> wgs84", lambda lon, lat: to_wgs84(lon, lat, "gcj02"), prcoords.gcj_wgs_bored,
-     "gcj02"),
-    ("wgs84 -> bd09", lambda lon, lat: from_wgs84(lon, lat, "bd09"), prcoords.wgs_bd, "wgs84"),
-    ("bd09 -> wgs84", lambda lon, lat: to_wgs84(lon, lat, "bd09"), prcoords.bd_wgs_bored, "bd09"),
+     "gcj_wgs_bored", "gcj02"),
+    ("wgs84 -> bd09", lambda lon, lat: from_wgs84(lon, lat, "bd09"), prcoords.wgs_bd,
+     "wgs_bd", "wgs84"),
+    ("bd09 -> wgs84", lambda lon, lat: to_wgs84(lon, lat, "bd09"), prcoords.bd_wgs_bored,
+     "bd_wgs_bored", "bd09"),
 ]
 
 
@@ -56,7 +59,7 @@ def main() -> None:
     header = f"{'conversion':<16}{'method':<26}{'points/s':>14}{'ratio to prcoords':>20}"
     print(header)
     print("-" * len(header))
-    for label, ours, theirs, crs in CASES:
+    for label, ours, theirs, name, crs in CASES:
         lon, lat = inputs[crs]
         ours_rate = args.n / best_time(lambda o=ours, x=lon, y=lat: o(x, y), args.repeats)
         pairs = list(zip(small[crs][1].tolist(), small[crs][0].tolist(), strict=True))
@@ -67,7 +70,7 @@ def main() -> None:
 
         prc_rate = len(pairs) / best_time(run_prcoords, args.repeats)
         print(f"{label:<16}{'geo.coords':<26}{ours_rate:>14,.0f}{ours_rate / prc_rate:>19.1f}x")
-        print(f"{'':<16}{'prcoords.' + theirs.__name__:<26}{prc_rate:>14,.0f}{1.0:>19.1f}x")
+        print(f"{'':<16}{'prcoords.' + name:<26}{prc_rate:>14,.0f}{1.0:>19.1f}x")
 
     back = to_wgs84(*inputs["bd09"], "bd09")
     worst = max(np.abs(back[0] - wgs[0]).max(), np.abs(back[1] - wgs[1]).max())

@@ -1,0 +1,95 @@
+"""``gridmgr check-boundaries`` and ``gridmgr demo`` through the real command."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from api.cli import main
+from geo import bundled
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_bundled_set_is_clean(runner):
+    result = runner.invoke(main, ["check-boundaries", str(bundled.BOUNDARIES_DIR)])
+    assert result.exit_code == 0, result.output
+    assert "No problems found." in result.output
+    assert "金龙社区" in result.output
+
+
+def test_json_report_shape(runner):
+    result = runner.invoke(main, ["check-boundaries", str(bundled.BOUNDARIES_DIR), "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["ok"] is True and data["problems"] == []
+    assert data["summary"]["grids"] == 1254
+
+
+@pytest.fixture
+def broken_set(tmp_path):
+    """The bundled set with one grid moved 2 km east and another's code mangled."""
+    for name in ("communities", "grids"):
+        shutil.copy(bundled.BOUNDARIES_DIR / f"{name}.geojson", tmp_path)
+    grids = gpd.read_file(tmp_path / "grids.geojson")
+    grids.loc[0, "geometry"] = shapely.affinity.translate(grids.geometry[0], xoff=0.02)
+    grids.loc[5, "code"] = "52010340000100X"
+    grids.to_file(tmp_path / "grids.geojson", driver="GeoJSON")
+    return tmp_path, grids.loc[0, "code"]
+
+
+def test_problems_exit_1_with_every_problem(runner, broken_set):
+    path, moved = broken_set
+    result = runner.invoke(main, ["check-boundaries", str(path), "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["ok"] is False
+    kinds = {(p["code"], p["kind"]) for p in data["problems"]}
+    assert (moved, "outside_community") in kinds
+    assert (moved, "overlap") in kinds
+    assert ("52010340000100X", "bad_code") in kinds
+    assert any(p["kind"] == "gap" for p in data["problems"])  # where the grid moved from
+    assert {"layer", "code", "kind", "detail"} <= set(data["problems"][0])
+
+
+def test_unreadable_path_exits_2_with_one_line(runner, tmp_path):
+    result = runner.invoke(main, ["check-boundaries", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    bogus = tmp_path / "bogus"
+    bogus.mkdir()
+    (bogus / "communities.geojson").write_text("this is not GeoJSON", encoding="utf-8")
+    (bogus / "grids.geojson").write_text("neither is this", encoding="utf-8")
+    result = runner.invoke(main, ["check-boundaries", str(bogus)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_declared_crs_is_used(runner, tmp_path):
+    """The same files declared as GCJ-02 land about 500 m away: the set no longer fits."""
+    for name in ("communities", "grids"):
+        shutil.copy(bundled.BOUNDARIES_DIR / f"{name}.geojson", tmp_path)
+    clean = runner.invoke(main, ["check-boundaries", str(tmp_path), "--crs", "gcj02", "--json"])
+    assert clean.exit_code == 0  # moved as a whole, the set is still consistent
+    bad = runner.invoke(main, ["check-boundaries", str(tmp_path), "--crs", "EPSG:9999"])
+    assert bad.exit_code == 2
+
+
+def test_demo_summarises_26_communities():
+    """The console script itself, as `make demo` runs it."""
+    exe = Path(sys.executable).parent / "gridmgr"  # installed beside the interpreter
+    cmd = [str(exe), "demo"] if exe.exists() else [sys.executable, "-m", "api.cli", "demo"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("520103")]
+    assert len(lines) == 26
+    assert "1,056,819" in out.stdout and "1254" in out.stdout

@@ -50,20 +50,6 @@ def _check_range(lon: np.ndarray, lat: np.ndarray, where: str = "index") -> None
     raise CoordinateError(f"{axis}{at} is {value!r} ({why})", index=index, value=value, axis=axis)
 
 
-def _coords(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Validated float64 copies of lon and lat, of equal shape."""
-    out = []
-    for axis, values in (("lon", lon), ("lat", lat)):
-        arr = np.asarray(values)
-        if arr.dtype.kind not in "iuf":
-            raise CoordinateError(f"{axis} must be numeric, got dtype {arr.dtype}", axis=axis)
-        out.append(np.array(arr, dtype=np.float64))
-    if out[0].shape != out[1].shape:
-        raise CoordinateError(f"lon and lat shapes differ: {out[0].shape} and {out[1].shape}")
-    _check_range(*out)
-    return out[0], out[1]
-
-
 def _harmonics(v: np.ndarray) -> tuple[np.ndarray, ...]:
     """sin(k pi v) for k = 1/30, 1/12, 1/3, 1, and cos(pi v), from one sin/cos pair.
 
@@ -132,9 +118,9 @@ def _gcj_to_bd(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def _refine(forward, g_lon, g_lat, w_lon, w_lat, active):
     """Solve forward(w) = g by w <- w - (forward(w) - g), only on the points still active.
 
-    Each step shrinks the error by a factor of at most 0.0075 (GCJ-02) or 0.022 (BD-09), so
-    after the step whose residual was at most _TOL the error is below 2.2e-9 degrees (0.25 mm).
-    Points not converged after _MAX_ITER steps become NaN, which the caller reports.
+    In China each step shrinks the error by a factor of at most 0.0075 (GCJ-02) or 0.022
+    (BD-09), so after the step whose residual was at most _TOL the error is under 2.2e-9
+    degrees (0.25 mm). Points not converged after _MAX_ITER steps become NaN, reported later.
     """
     for _ in range(_MAX_ITER):
         if active.size == 0:
@@ -172,8 +158,16 @@ def _convert(lon: ArrayLike, lat: ArrayLike, crs: str, functions: dict):
     key = _CRS_KEYS.get(crs.lower()) if isinstance(crs, str) else None
     if key is None:
         raise CoordinateError(f"unknown CRS {crs!r}; accepted: {_ACCEPTED}")
-    func = functions.get(key)
-    lon_a, lat_a = _coords(lon, lat)
+    func, arrays = functions.get(key), []
+    for axis, values in (("lon", lon), ("lat", lat)):
+        arr = np.asarray(values)
+        if arr.dtype.kind not in "iuf":
+            raise CoordinateError(f"{axis} must be numeric, got dtype {arr.dtype}", axis=axis)
+        arrays.append(np.array(arr, dtype=np.float64))  # a copy, never the caller's array
+    lon_a, lat_a = arrays
+    if lon_a.shape != lat_a.shape:
+        raise CoordinateError(f"lon and lat shapes differ: {lon_a.shape} and {lat_a.shape}")
+    _check_range(lon_a, lat_a)
     shape, x, y = lon_a.shape, lon_a.ravel(), lat_a.ravel()
     if func is not None:
         x, y = np.empty_like(x), np.empty_like(y)
@@ -182,9 +176,10 @@ def _convert(lon: ArrayLike, lat: ArrayLike, crs: str, functions: dict):
             x[part], y[part] = func(lon_a.ravel()[part], lat_a.ravel()[part])
         if np.isnan(x).any():
             flat = int(np.argmax(np.isnan(x)))
-            index, point = _position(flat, shape), (lon_a.ravel()[flat], lat_a.ravel()[flat])
+            index = _position(flat, shape)
+            point = (float(lon_a.ravel()[flat]), float(lat_a.ravel()[flat]))
             at = "" if index is None else f" at index {index}"
-            raise CoordinateError(f"{crs} point{at} {point} did not converge", index=index)
+            raise CoordinateError(f"{crs} point{at} {point}: inverse did not converge", index=index)
     if not shape:
         return float(x[0]), float(y[0])
     return x.reshape(shape), y.reshape(shape)
@@ -254,10 +249,9 @@ def _project(obj, inverse: bool):
 def to_metric(obj):
     """Project geometries from EPSG:4326 (lon, lat) degrees to METRIC_CRS (x, y) metres.
 
-    ``obj``: a shapely geometry, an array or list of them, or a GeoSeries or GeoDataFrame (taken
-    as EPSG:4326 if it has no CRS; reprojected from its CRS if it has another). Z passes
-    through. Raises CoordinateError for a NaN, infinite or out-of-range lon/lat, such as
-    input that is already in metres.
+    ``obj``: a shapely geometry, an array or list of them, or a GeoSeries or GeoDataFrame (if it
+    has no CRS, EPSG:4326; if another, reprojected from it). Z passes through. Raises
+    CoordinateError for a NaN, infinite or out-of-range lon/lat (e.g. input already metric).
     """
     return _project(obj, inverse=False)
 

@@ -7,11 +7,19 @@ import sys
 from pathlib import Path
 
 import click
+import geopandas as gpd
 
 from geo import bundled
 from geo.boundaries import read_boundary_set
 from geo.boundary_checks import format_report, report_to_dict, validate_boundary_set
 from geo.errors import GridmgrError
+from geo.synth.yunyan import (
+    SynthConfig,
+    load_communities,
+    load_outline,
+    synthesize,
+    write_geojson,
+)
 
 
 @click.command("check-boundaries")
@@ -48,21 +56,11 @@ def synth() -> None:
               show_default=True, help="Directory to write district/communities/grids.geojson.")
 def synth_boundaries(seed: int | None, out_dir: Path) -> None:
     """Regenerate the illustrative Yunyan boundary set from the real district outline."""
-    from geo.synth.yunyan import (
-        SynthConfig,
-        load_communities,
-        load_outline,
-        synthesize,
-        write_geojson,
-    )
-
     cfg = SynthConfig() if seed is None else SynthConfig(seed=seed)
     outline = load_outline(bundled.OUTLINE_GCJ02)
     rows = load_communities(bundled.COMMUNITY_LIST)
     communities, grids = synthesize(outline, rows, cfg)
     out_dir.mkdir(parents=True, exist_ok=True)
-    import geopandas as gpd
-
     district = gpd.GeoDataFrame(
         [{"code": "520103", "name": "云岩区", "geometry": outline}], crs="EPSG:4326"
     )

@@ -29,3 +29,19 @@ class CodeError(GridmgrError, ValueError):
 
 class BoundaryReadError(GridmgrError):
     """A boundary file or directory cannot be read as a boundary set."""
+
+
+class StoreConfigError(GridmgrError, ValueError):
+    """The database URL is not one gridmgr understands."""
+
+
+class StoreError(GridmgrError):
+    """The store cannot do what was asked (and has changed nothing)."""
+
+
+class SchemaTooNewError(StoreError):
+    """The database was written by a newer gridmgr; this one refuses to touch it."""
+
+
+class NotFoundError(StoreError, LookupError):
+    """A generation, grid or other record that was asked for does not exist."""

@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from api.settings import Settings, parse_database_url
+from api.settings import Settings
+from geo.store.target import parse_database_url
 
 
 def test_unset_means_embedded_file_in_cwd(tmp_path):

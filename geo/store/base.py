@@ -1,0 +1,110 @@
+"""The Store protocol and the records it speaks in.
+
+Geometries cross this interface as shapely objects in EPSG:4326 (lon, lat degrees); times as
+timezone-aware ``datetime`` values. A backend implements every method with the same meaning;
+the contract tests in ``tests/geo/store`` run unchanged against each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from shapely.geometry.base import BaseGeometry
+
+from geo.boundaries import BoundarySet
+
+
+@dataclass(frozen=True)
+class Generation:
+    """A stored boundary set. ``activations`` lists when it became active, oldest first."""
+
+    id: int
+    label: str
+    source: str
+    created_at: datetime
+    community_count: int
+    grid_count: int
+    activations: tuple[datetime, ...] = ()
+    active: bool = False
+
+
+@dataclass(frozen=True)
+class CommunityRecord:
+    generation: int
+    code: str
+    name: str
+    population: int | None
+    households: int | None
+    geom: BaseGeometry
+
+
+@dataclass(frozen=True)
+class GridRecord:
+    generation: int
+    code: str
+    community_code: str
+    name: str | None
+    population: int | None
+    households: int | None
+    geom: BaseGeometry
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A grid worker (``grid_worker``, one home grid) or community staff member."""
+
+    id: str
+    name: str
+    role: str  # "grid_worker" | "community_staff"
+    community_code: str
+    home_grid_code: str | None = None
+    phone: str | None = None
+    skills: tuple[str, ...] = field(default_factory=tuple)  # category classes they handle
+    on_duty: bool = True
+    open_case_cap: int = 20
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a point fell: the grid and community covering it, or none (``unassigned``)."""
+
+    grid_code: str | None
+    community_code: str | None
+    community_name: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "assigned" if self.grid_code else "unassigned"
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What every backend provides. Each write is one transaction: all or nothing."""
+
+    backend: str
+
+    def close(self) -> None: ...
+
+    # schema
+    def migrate(self) -> int: ...
+    def schema_version(self) -> int: ...
+
+    # boundary generations
+    def stage_generation(self, bset: BoundarySet, *, label: str = "") -> int: ...
+    def activate_generation(self, generation: int, *, at: datetime | None = None) -> None: ...
+    def list_generations(self) -> list[Generation]: ...
+    def active_generation(self, *, at: datetime | None = None) -> int | None: ...
+    def communities(self, generation: int) -> list[CommunityRecord]: ...
+    def grids(self, generation: int) -> list[GridRecord]: ...
+
+    # the database's own point-in-polygon answer (ST_Covers; smallest grid code on a tie)
+    def locate_in_database(
+        self, lon: Sequence[float], lat: Sequence[float], *, generation: int
+    ) -> list[Located]: ...
+
+    # roster
+    def add_workers(self, workers: Sequence[Worker]) -> int: ...
+    def workers(self, *, community_code: str | None = None) -> list[Worker]: ...

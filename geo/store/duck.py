@@ -1,0 +1,70 @@
+"""The embedded backend: a DuckDB file with the spatial extension, loaded offline.
+
+The extension binary comes from the ``duckdb-extension-spatial`` wheel (the same release as
+``duckdb``), so no network is needed. One :class:`DuckStore` owns the database connection;
+each transaction runs on its own cursor, so threads may share the store.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from geo.errors import StoreError
+from geo.store.sqlstore import SqlStore
+
+
+@functools.cache
+def spatial_extension_path() -> str:
+    """Path of ``spatial.duckdb_extension`` inside the installed wheel for this DuckDB."""
+    root = resources.files("duckdb_extension_spatial") / "extensions"
+    wanted = f"v{duckdb.__version__}"
+    found = [d for d in root.iterdir() if d.name == wanted]
+    if not found:
+        have = ", ".join(sorted(d.name for d in root.iterdir())) or "none"
+        raise StoreError(
+            f"duckdb {duckdb.__version__} needs duckdb-extension-spatial of the same release; "
+            f"the installed one has {have}"
+        )
+    return str(found[0] / "spatial.duckdb_extension")
+
+
+class DuckStore(SqlStore):
+    """Store in a DuckDB file at ``path`` (``None`` or ``":memory:"`` for an in-memory one)."""
+
+    backend = "duckdb"
+
+    def __init__(self, path: Path | str | None) -> None:
+        self.path = ":memory:" if path in (None, ":memory:") else str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(self.path)
+        except duckdb.IOException as exc:
+            raise StoreError(f"cannot open the DuckDB database {self.path}: {exc}") from exc
+        self._con.load_extension(spatial_extension_path())
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        cur = self._con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            yield cur
+            cur.execute("COMMIT")
+        except BaseException:
+            try:
+                cur.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # the transaction was already aborted
+            raise
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        self._con.close()

@@ -1,0 +1,229 @@
+"""The behaviour both SQL backends share; each supplies connections and its SQL files.
+
+Backends differ in drivers, placeholder style and spatial function names, which live in
+``geo/store/sql/<backend>/``; what a method means is written here once.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any
+
+import shapely
+
+from geo.boundaries import BoundarySet
+from geo.errors import NotFoundError, SchemaTooNewError
+from geo.store import sql
+from geo.store.base import CommunityRecord, Generation, GridRecord, Located, Worker
+
+
+def _opt_int(value: Any) -> int | None:
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else int(round(f))  # NaN -> None
+
+
+def _opt_str(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return str(value)
+
+
+class SqlStore(ABC):
+    """A store over a DB-API connection; subclasses open it and run transactions."""
+
+    backend: str
+
+    # -- what a backend provides -------------------------------------------------------
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Any]:
+        """A cursor inside one transaction: committed on success, rolled back on error."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def _sql(self, family: str, name: str) -> str:
+        return sql.statements(self.backend, family)[name]
+
+    # -- schema ------------------------------------------------------------------------
+    def migrate(self, scripts: Sequence[tuple[int, str, str]] | None = None) -> int:
+        """Create or upgrade the schema; refuse a database written by a newer gridmgr.
+
+        Returns the schema version now in force.
+        """
+        scripts = sql.migrations(self.backend) if scripts is None else scripts
+        latest = max(v for v, _, _ in scripts)
+        with self.transaction() as cur:
+            cur.execute(self._sql("schema", "create_version_table"))
+            cur.execute(self._sql("schema", "lock"))
+            cur.execute(self._sql("schema", "current_version"))
+            current = int(cur.fetchone()[0])
+            if current > latest:
+                raise SchemaTooNewError(
+                    f"the {self.backend} database has schema version {current}, newer than "
+                    f"the {latest} this gridmgr knows; upgrade gridmgr rather than downgrade "
+                    "the database"
+                )
+            for version, _name, script in scripts:
+                if version > current:
+                    cur.execute(script)
+                    cur.execute(self._sql("schema", "record_version"), {"version": version})
+        return max(current, latest)
+
+    def schema_version(self) -> int:
+        with self.transaction() as cur:
+            cur.execute(self._sql("schema", "current_version"))
+            return int(cur.fetchone()[0])
+
+    # -- boundary generations ------------------------------------------------------------
+    def stage_generation(self, bset: BoundarySet, *, label: str = "") -> int:
+        """Store a (validated) boundary set as a new, inactive generation; return its id."""
+        communities = [
+            {
+                "code": str(r.code),
+                "name": _opt_str(getattr(r, "name", None)) or str(r.code),
+                "population": _opt_int(getattr(r, "population", None)),
+                "households": _opt_int(getattr(r, "households", None)),
+                "wkb": shapely.to_wkb(r.geometry),
+            }
+            for r in bset.communities.itertuples(index=False)
+        ]
+        grids = [
+            {
+                "code": str(r.code),
+                "community_code": str(r.community_code),
+                "name": _opt_str(getattr(r, "name", None)),
+                "population": _opt_int(getattr(r, "population", None)),
+                "households": _opt_int(getattr(r, "households", None)),
+                "wkb": shapely.to_wkb(r.geometry),
+            }
+            for r in bset.grids.itertuples(index=False)
+        ]
+        with self.transaction() as cur:
+            cur.execute(
+                self._sql("generations", "insert_generation"),
+                {"label": label, "source": str(bset.source),
+                 "community_count": len(communities), "grid_count": len(grids)},
+            )
+            generation = int(cur.fetchone()[0])
+            for rows, name in ((communities, "insert_community"), (grids, "insert_grid")):
+                if rows:
+                    cur.executemany(
+                        self._sql("generations", name),
+                        [{**row, "generation": generation} for row in rows],
+                    )
+        return generation
+
+    def _require_generation(self, cur: Any, generation: int) -> None:
+        cur.execute(self._sql("generations", "generation_exists"), {"generation": generation})
+        if int(cur.fetchone()[0]) == 0:
+            raise NotFoundError(f"there is no boundary generation {generation}")
+
+    def activate_generation(self, generation: int, *, at: datetime | None = None) -> None:
+        """Make ``generation`` the active one from ``at`` (default: now) on."""
+        when = at or datetime.now(UTC)
+        with self.transaction() as cur:
+            self._require_generation(cur, generation)
+            cur.execute(
+                self._sql("generations", "insert_activation"),
+                {"generation": generation, "at": when},
+            )
+
+    def active_generation(self, *, at: datetime | None = None) -> int | None:
+        """The generation in force at ``at`` (default: now), or None before any activation."""
+        with self.transaction() as cur:
+            cur.execute(self._sql("generations", "active_at"), {"at": at or datetime.now(UTC)})
+            row = cur.fetchone()
+        return None if row is None else int(row[0])
+
+    def list_generations(self) -> list[Generation]:
+        active = self.active_generation()
+        with self.transaction() as cur:
+            cur.execute(self._sql("generations", "list_generations"))
+            gens = cur.fetchall()
+            cur.execute(self._sql("generations", "list_activations"))
+            acts = cur.fetchall()
+        by_gen: dict[int, list[datetime]] = {}
+        for gen, when in acts:
+            by_gen.setdefault(int(gen), []).append(when)
+        return [
+            Generation(
+                id=int(g[0]), label=g[1], source=g[2], created_at=g[3],
+                community_count=int(g[4]), grid_count=int(g[5]),
+                activations=tuple(by_gen.get(int(g[0]), ())), active=int(g[0]) == active,
+            )
+            for g in gens
+        ]
+
+    def communities(self, generation: int) -> list[CommunityRecord]:
+        with self.transaction() as cur:
+            self._require_generation(cur, generation)
+            cur.execute(self._sql("generations", "communities"), {"generation": generation})
+            rows = cur.fetchall()
+        return [
+            CommunityRecord(generation, r[0], r[1], r[2], r[3], shapely.from_wkb(bytes(r[4])))
+            for r in rows
+        ]
+
+    def grids(self, generation: int) -> list[GridRecord]:
+        with self.transaction() as cur:
+            self._require_generation(cur, generation)
+            cur.execute(self._sql("generations", "grids"), {"generation": generation})
+            rows = cur.fetchall()
+        return [
+            GridRecord(generation, r[0], r[1], r[2], r[3], r[4], shapely.from_wkb(bytes(r[5])))
+            for r in rows
+        ]
+
+    # -- the database's own locate -------------------------------------------------------
+    def locate_in_database(
+        self, lon: Sequence[float], lat: Sequence[float], *, generation: int
+    ) -> list[Located]:
+        """ST_Covers in the database for WGS84 (lon, lat) points; smallest code on a tie."""
+        lons = [float(x) for x in lon]
+        lats = [float(y) for y in lat]
+        if not lons:
+            return []
+        with self.transaction() as cur:
+            self._require_generation(cur, generation)
+            cur.execute(
+                self._sql("locate", "locate_many"),
+                {"lon": lons, "lat": lats, "generation": generation},
+            )
+            rows = cur.fetchall()
+        return [Located(r[1], r[2], r[3]) for r in rows]
+
+    # -- roster --------------------------------------------------------------------------
+    def add_workers(self, workers: Sequence[Worker]) -> int:
+        """Insert workers whose id is new; return how many were inserted."""
+        rows = [
+            {**w.__dict__, "skills": ",".join(w.skills)} for w in workers
+        ]
+        with self.transaction() as cur:
+            cur.execute(self._sql("roster", "count_workers"))
+            before = int(cur.fetchone()[0])
+            if rows:
+                cur.executemany(self._sql("roster", "insert_worker"), rows)
+            cur.execute(self._sql("roster", "count_workers"))
+            return int(cur.fetchone()[0]) - before
+
+    def workers(self, *, community_code: str | None = None) -> list[Worker]:
+        with self.transaction() as cur:
+            cur.execute(self._sql("roster", "workers"), {"community": community_code})
+            rows = cur.fetchall()
+        return [
+            Worker(
+                id=r[0], name=r[1], role=r[2], community_code=r[3], home_grid_code=r[4],
+                phone=r[5], skills=tuple(s for s in (r[6] or "").split(",") if s),
+                on_duty=bool(r[7]), open_case_cap=int(r[8]),
+            )
+            for r in rows
+        ]
+

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -58,10 +58,8 @@ class DuckStore(SqlStore):
             yield cur
             cur.execute("COMMIT")
         except BaseException:
-            try:
+            with suppress(duckdb.Error):  # the transaction may already be aborted
                 cur.execute("ROLLBACK")
-            except duckdb.Error:
-                pass  # the transaction was already aborted
             raise
         finally:
             cur.close()

@@ -33,7 +33,8 @@ class DatabaseTarget:
 def parse_database_url(url: str | None, *, cwd: Path | None = None) -> DatabaseTarget:
     """Turn a ``GRIDMGR_DATABASE_URL`` value into a :class:`DatabaseTarget`.
 
-    Raises :class:`~geo.errors.StoreConfigError` naming the URL and the accepted forms when it is neither.
+    Raises :class:`~geo.errors.StoreConfigError` naming the URL and the accepted forms when
+    it is neither.
     """
     base = cwd or Path.cwd()
     if url is None or not url.strip():

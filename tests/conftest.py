@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 URL_ENV = "GRIDMGR_TEST_DATABASE_URL"
 REQUIRE_ENV = "GRIDMGR_REQUIRE_POSTGIS"
 POSTGIS_MARK = "postgis"
-POSTGIS_FIXTURES = frozenset({"postgis_url", "postgis_conn"})
+POSTGIS_FIXTURES = frozenset({"postgis_url", "postgis_conn", "postgis_schemas"})
 CONNECT_TIMEOUT_S = 10
 
 HOW_TO_RUN = (
@@ -124,6 +124,37 @@ def postgis_conn(postgis_url: str) -> Iterator[PgConnection]:
                 conn.rollback()
         finally:
             conn.close()
+
+
+@pytest.fixture(scope="session")
+def postgis_schemas(postgis_url: str) -> Iterator[Callable[[], str]]:
+    """A factory of private schemas: each call returns a URL whose search_path is a new,
+    empty schema (then ``public`` for PostGIS's functions). All are dropped at the end."""
+    import uuid
+    from urllib.parse import quote
+
+    from psycopg2 import sql
+
+    made: list[str] = []
+
+    def make() -> str:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        conn = _connect(postgis_url)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        conn.close()
+        made.append(schema)
+        sep = "&" if "?" in postgis_url else "?"
+        return f"{postgis_url}{sep}options={quote(f'-csearch_path={schema},public')}"
+
+    yield make
+    conn = _connect(postgis_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for schema in made:
+            cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+    conn.close()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -6,6 +6,8 @@ import click
 
 from api.cli.boundaries import check_boundaries, synth
 from api.cli.demo import demo
+from api.cli.locate import locate, locate_file
+from api.cli.store import boundaries, init
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,3 +18,7 @@ def main() -> None:
 main.add_command(check_boundaries)
 main.add_command(synth)
 main.add_command(demo)
+main.add_command(init)
+main.add_command(boundaries)
+main.add_command(locate)
+main.add_command(locate_file)

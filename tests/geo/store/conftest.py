@@ -1,17 +1,12 @@
-"""The ``store`` fixture: every contract test runs once on DuckDB and once on PostGIS.
+"""The ``store`` fixtures: every contract test runs once on DuckDB and once on PostGIS.
 
-PostGIS tests get a schema of their own (dropped afterwards), so tests never see each other's
-rows; DuckDB tests get a fresh file.
+PostGIS stores live in a schema of their own (dropped afterwards), so tests never see each
+other's rows; DuckDB stores get a fresh file.
 """
 
 from __future__ import annotations
 
-import uuid
-from urllib.parse import quote
-
-import psycopg2
 import pytest
-from psycopg2 import sql
 
 from geo import bundled
 from geo.boundaries import read_boundary_set
@@ -26,54 +21,29 @@ BACKENDS = [
 ]
 
 
-def _with_search_path(url: str, schema: str) -> str:
-    sep = "&" if "?" in url else "?"
-    return f"{url}{sep}options={quote(f'-csearch_path={schema},public')}"
-
-
 class Backend:
-    """Opens stores of one kind; for PostGIS each in a private schema."""
+    """Makes empty databases of one kind."""
 
     def __init__(self, kind: str, request: pytest.FixtureRequest, tmp_path_factory):
         self.kind = kind
-        self.request = request
         self.tmp = tmp_path_factory
-        self.schemas: list[str] = []
-        self.url = request.getfixturevalue("postgis_url") if kind == "postgis" else None
+        self.schemas = request.getfixturevalue("postgis_schemas") if kind == "postgis" else None
 
     def target(self) -> DatabaseTarget:
         if self.kind == "duckdb":
             return DatabaseTarget("duckdb", path=self.tmp.mktemp("duck") / "gridmgr.duckdb")
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        with psycopg2.connect(self.url) as conn, conn.cursor() as cur:
-            cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-        self.schemas.append(schema)
-        return DatabaseTarget("postgis", dsn=_with_search_path(self.url, schema))
+        return DatabaseTarget("postgis", dsn=self.schemas())
 
     def raw(self, target: DatabaseTarget) -> DuckStore | PostgisStore:
-        """A store without migrating it."""
+        """A store opened without migrating it."""
         if target.backend == "duckdb":
             return DuckStore(target.path)
         return PostgisStore(target.dsn)
 
-    def cleanup(self) -> None:
-        if not self.schemas:
-            return
-        conn = psycopg2.connect(self.url)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            for schema in self.schemas:
-                cur.execute(
-                    sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
-                )
-        conn.close()
-
 
 @pytest.fixture(params=BACKENDS)
 def backend(request, tmp_path_factory):
-    b = Backend(request.param, request, tmp_path_factory)
-    yield b
-    b.cleanup()
+    return Backend(request.param, request, tmp_path_factory)
 
 
 @pytest.fixture
@@ -92,9 +62,7 @@ def bundled_set():
 @pytest.fixture(scope="module", params=BACKENDS)
 def loaded_store(request, tmp_path_factory, bundled_set):
     """A store holding the bundled set as active generation 1 (shared: do not write)."""
-    b = Backend(request.param, request, tmp_path_factory)
-    s = open_store(b.target())
+    s = open_store(Backend(request.param, request, tmp_path_factory).target())
     s.activate_generation(s.stage_generation(bundled_set, label="bundled"))
     yield s
     s.close()
-    b.cleanup()

@@ -1,0 +1,201 @@
+"""``gridmgr locate`` (one point) and ``gridmgr locate-file`` (a table of points)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+
+import click
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from api.cli.common import configured_store, fail, parse_time
+from geo.errors import GridmgrError
+from geo.locator import GenerationIndex, Locator
+from geo.point_input import parse_points
+
+CRS_CHOICE = click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"], case_sensitive=False)
+VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".fgb"}
+READ_SUFFIXES = VECTOR_SUFFIXES | {".shp"}
+CHUNK_ROWS = 200_000
+
+
+def _generation_options(f):
+    f = click.option("--date", "date", default=None,
+                     help="Use the generation that was active then (ISO 8601).")(f)
+    return click.option("--generation", type=int, default=None,
+                        help="Use this boundary generation (default: the active one).")(f)
+
+
+@click.command()
+@click.argument("lon", type=float)
+@click.argument("lat", type=float)
+@click.option("--crs", type=CRS_CHOICE, default="wgs84", show_default=True,
+              help="CRS of LON LAT; phones and AMap give gcj02, Baidu bd09.")
+@_generation_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def locate(lon: float, lat: float, crs: str, generation: int | None, date: str | None,
+           as_json: bool) -> None:
+    """The grid and community covering the point LON LAT."""
+    at = parse_time(date, "--date") if date else None
+    with configured_store() as store:
+        try:
+            found, wlon, wlat = Locator(store).locate_one(
+                lon, lat, crs=crs.lower(), generation=generation, at=at)
+        except GridmgrError as exc:
+            fail(str(exc))
+    if as_json:
+        click.echo(json.dumps({
+            "status": found.status, "grid_code": found.grid_code,
+            "community_code": found.community_code, "community_name": found.community_name,
+            "lon": wlon, "lat": wlat,
+        }, ensure_ascii=False))
+    elif found.grid_code:
+        click.echo(f"{found.grid_code}  {found.community_name} ({found.community_code})  "
+                   f"[WGS84 {wlon:.7f}, {wlat:.7f}]")
+    else:
+        click.echo(f"unassigned: no grid covers WGS84 {wlon:.7f}, {wlat:.7f}")
+
+
+def _results(gi: GenerationIndex, positions: np.ndarray, parsed) -> dict[str, np.ndarray]:
+    """The columns added to every row: grid_code, community_code, status, error."""
+    n = len(positions)
+    grid = np.full(n, "", dtype=object)
+    comm = np.full(n, "", dtype=object)
+    hit = positions >= 0
+    grid[hit] = gi.grid_codes[positions[hit]]
+    comm[hit] = gi.community_codes[positions[hit]]
+    status = np.where(~parsed.valid, "invalid", np.where(hit, "assigned", "unassigned"))
+    return {"grid_code": grid, "community_code": comm, "status": status, "error": parsed.error}
+
+
+def _locate_frame(frame, lon, lat, crs, gi: GenerationIndex) -> pd.DataFrame:
+    parsed = parse_points(lon, lat, crs)
+    positions = np.full(len(frame), -1, dtype=np.int64)
+    if parsed.valid.any():
+        positions[parsed.valid] = gi.index.locate(parsed.lon[parsed.valid],
+                                                  parsed.lat[parsed.valid])
+    out = frame.copy()
+    for name, values in _results(gi, positions, parsed).items():
+        out[name] = values
+    return out
+
+
+def _progress(total: int):
+    if sys.stderr.isatty():
+        return click.progressbar(length=total, label="locating", file=sys.stderr)
+    return nullcontext(None)
+
+
+def _count_rows(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return max(sum(1 for _ in fh) - 1, 0)
+
+
+def _csv_in(path: Path, out: Path, lon_col, lat_col, crs, gi, counts) -> None:
+    total = _count_rows(path)
+    reader = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                         chunksize=CHUNK_ROWS)
+    vector_out = out.suffix.lower() in VECTOR_SUFFIXES
+    parts = []
+    with _progress(total) as bar:
+        for i, chunk in enumerate(reader):
+            missing = [c for c in (lon_col, lat_col) if c not in chunk.columns]
+            if missing:
+                fail(f"{path}: no column {', '.join(map(repr, missing))}; the columns are "
+                     f"{', '.join(map(repr, chunk.columns))} (use --lon-col/--lat-col)")
+            located = _locate_frame(chunk, chunk[lon_col], chunk[lat_col], crs, gi)
+            counts.update(located["status"].value_counts().to_dict())
+            if vector_out:
+                parts.append(located)
+            else:
+                located.to_csv(out, mode="w" if i == 0 else "a", header=i == 0, index=False,
+                               encoding="utf-8")
+            if bar is not None:
+                bar.update(len(chunk))
+    if vector_out:
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        lon = pd.to_numeric(frame.get(lon_col), errors="coerce")
+        lat = pd.to_numeric(frame.get(lat_col), errors="coerce")
+        geom = gpd.points_from_xy(lon, lat)
+        gpd.GeoDataFrame(frame, geometry=geom, crs="EPSG:4326").to_file(out)
+    elif total == 0 and not out.exists():
+        fail(f"{path}: the file is empty")
+
+
+def _vector_in(path: Path, out: Path, crs, gi, counts) -> None:
+    try:
+        frame = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several kinds; all mean "cannot read"
+        fail(f"{path}: cannot read as a vector file ({str(exc).splitlines()[0]})")
+    if crs is None:
+        if frame.crs is None:
+            fail(f"{path}: the file has no CRS; say which with --crs")
+        frame = frame.to_crs("EPSG:4326")
+        crs = "wgs84"
+    is_point = np.asarray(frame.geom_type == "Point") & ~np.asarray(frame.geometry.is_empty)
+    lon = np.where(is_point, frame.geometry.x.where(is_point), np.nan) if len(frame) else []
+    lat = np.where(is_point, frame.geometry.y.where(is_point), np.nan) if len(frame) else []
+    lon = pd.Series(lon, dtype=object)
+    lat = pd.Series(lat, dtype=object)
+    with _progress(len(frame)) as bar:
+        located = _locate_frame(frame, lon, lat, crs, gi)
+        if bar is not None:
+            bar.update(len(frame))
+    not_point = ~is_point
+    located.loc[not_point, "error"] = [
+        f"geometry is {'empty' if g is None or g.is_empty else g.geom_type}, not a point"
+        for g in frame.geometry[not_point]
+    ]
+    counts.update(located["status"].value_counts().to_dict())
+    if out.suffix.lower() in VECTOR_SUFFIXES:
+        gpd.GeoDataFrame(located, geometry="geometry", crs=frame.crs).to_file(out)
+    else:
+        flat = pd.DataFrame(located.drop(columns="geometry"))
+        flat.insert(0, "lat", lat)
+        flat.insert(0, "lon", lon)
+        flat.to_csv(out, index=False, encoding="utf-8")
+
+
+@click.command("locate-file")
+@click.argument("input_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              help="Where to write: .csv, .geojson, .gpkg or .fgb.")
+@click.option("--lon-col", default="lon", show_default=True, help="CSV column of longitudes.")
+@click.option("--lat-col", default="lat", show_default=True, help="CSV column of latitudes.")
+@click.option("--crs", type=CRS_CHOICE, default=None,
+              help="CRS of the coordinates (default: wgs84 for CSV, the file's own otherwise).")
+@_generation_options
+def locate_file(input_path: Path, output: Path, lon_col: str, lat_col: str, crs: str | None,
+                generation: int | None, date: str | None) -> None:
+    """Locate every row of INPUT_PATH (CSV, or GeoJSON/GeoPackage points).
+
+    Every row comes out, with grid_code, community_code, status (assigned, unassigned,
+    invalid) and error (why a row is invalid). The output appears only when complete.
+    """
+    at = parse_time(date, "--date") if date else None
+    if output.suffix.lower() not in VECTOR_SUFFIXES | {".csv"}:
+        fail(f"{output}: write .csv, .geojson, .gpkg or .fgb")
+    tmp = output.with_name(f".partial-{output.name}")
+    counts: dict[str, int] = {}
+    with configured_store() as store:
+        locator = Locator(store)
+        gi = locator.index(locator.generation(generation=generation, at=at))
+        try:
+            if input_path.suffix.lower() == ".csv":
+                _csv_in(input_path, tmp, lon_col, lat_col, (crs or "wgs84").lower(), gi, counts)
+            elif input_path.suffix.lower() in READ_SUFFIXES:
+                _vector_in(input_path, tmp, crs.lower() if crs else None, gi, counts)
+            else:
+                fail(f"{input_path}: expected a .csv, .geojson, .gpkg, .fgb or .shp file")
+            os.replace(tmp, output)
+        finally:
+            tmp.unlink(missing_ok=True)
+    total = sum(counts.values())
+    click.echo(f"{total} row(s): {counts.get('assigned', 0)} assigned, "
+               f"{counts.get('unassigned', 0)} unassigned, {counts.get('invalid', 0)} invalid "
+               f"(generation {gi.generation}) -> {output}", err=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -12,6 +13,7 @@ import click
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from api.cli.common import configured_store, fail, parse_time
 from geo.errors import GridmgrError
@@ -85,6 +87,12 @@ def _locate_frame(frame, lon, lat, crs, gi: GenerationIndex) -> pd.DataFrame:
     return out
 
 
+def _write_vector(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """Write a vector file; the layer is named after the final file, not the partial one."""
+    layer = re.sub(r"\W", "_", path.stem.removeprefix(".partial-")) or "points"
+    frame.to_file(path, layer=layer)
+
+
 def _progress(total: int):
     if sys.stderr.isatty():
         return click.progressbar(length=total, label="locating", file=sys.stderr)
@@ -122,7 +130,7 @@ def _csv_in(path: Path, out: Path, lon_col, lat_col, crs, gi, counts) -> None:
         lon = pd.to_numeric(frame.get(lon_col), errors="coerce")
         lat = pd.to_numeric(frame.get(lat_col), errors="coerce")
         geom = gpd.points_from_xy(lon, lat)
-        gpd.GeoDataFrame(frame, geometry=geom, crs="EPSG:4326").to_file(out)
+        _write_vector(gpd.GeoDataFrame(frame, geometry=geom, crs="EPSG:4326"), out)
     elif total == 0 and not out.exists():
         fail(f"{path}: the file is empty")
 
@@ -137,11 +145,10 @@ def _vector_in(path: Path, out: Path, crs, gi, counts) -> None:
             fail(f"{path}: the file has no CRS; say which with --crs")
         frame = frame.to_crs("EPSG:4326")
         crs = "wgs84"
-    is_point = np.asarray(frame.geom_type == "Point") & ~np.asarray(frame.geometry.is_empty)
-    lon = np.where(is_point, frame.geometry.x.where(is_point), np.nan) if len(frame) else []
-    lat = np.where(is_point, frame.geometry.y.where(is_point), np.nan) if len(frame) else []
-    lon = pd.Series(lon, dtype=object)
-    lat = pd.Series(lat, dtype=object)
+    geoms = frame.geometry.to_numpy()
+    is_point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+    lon = pd.Series(np.where(is_point, shapely.get_x(geoms), np.nan), dtype=object)
+    lat = pd.Series(np.where(is_point, shapely.get_y(geoms), np.nan), dtype=object)
     with _progress(len(frame)) as bar:
         located = _locate_frame(frame, lon, lat, crs, gi)
         if bar is not None:
@@ -153,7 +160,7 @@ def _vector_in(path: Path, out: Path, crs, gi, counts) -> None:
     ]
     counts.update(located["status"].value_counts().to_dict())
     if out.suffix.lower() in VECTOR_SUFFIXES:
-        gpd.GeoDataFrame(located, geometry="geometry", crs=frame.crs).to_file(out)
+        _write_vector(gpd.GeoDataFrame(located, geometry="geometry", crs=frame.crs), out)
     else:
         flat = pd.DataFrame(located.drop(columns="geometry"))
         flat.insert(0, "lat", lat)

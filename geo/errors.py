@@ -43,5 +43,37 @@ class SchemaTooNewError(StoreError):
     """The database was written by a newer gridmgr; this one refuses to touch it."""
 
 
+class DuplicateKeyError(StoreError):
+    """A row with the same unique key was committed by someone else first."""
+
+
 class NotFoundError(StoreError, LookupError):
     """A generation, grid or other record that was asked for does not exist."""
+
+
+class InputError(GridmgrError, ValueError):
+    """A request's content is wrong: ``field`` names the part, the message says why."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class PermissionDeniedError(GridmgrError):
+    """The caller's role (or community, or assignment) does not allow this."""
+
+
+class WorkflowError(GridmgrError):
+    """The case's state does not allow this action; nothing was changed."""
+
+
+class StaleVersionError(GridmgrError):
+    """The case changed since the caller read it (its version moved on); nothing was changed."""
+
+
+class IdempotencyConflictError(GridmgrError):
+    """The idempotency key was used before with a different request."""
+
+
+class CalendarError(GridmgrError, ValueError):
+    """A working calendar, calendar file, time limit or datetime is invalid."""

@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike
 from shapely.geometry.base import BaseGeometry
 
 _MARGIN = 1e-6  # fine cells: far above the rounding of edge geometry, far below a cell
+_MAX_COARSE_CELLS = 1 << 20  # larger extents get larger cells
 _CHUNK = 1 << 16  # points located at a time, so that temporaries stay in the CPU cache
 # shapely >= 2.2 has a scalar entry point that skips the ufunc machinery (0.3 us, not 3 us).
 _intersects_xy_one = getattr(shapely.lib, "intersects_xy_scalar", None) or shapely.intersects_xy
@@ -48,6 +49,8 @@ class LocateIndex:
               sub_exp: int = 3) -> "LocateIndex":
         """Index ``geoms`` (valid Polygons / MultiPolygons, EPSG:4326) labelled ``codes``.
 
+        Fine cells are ``2**-fine_exp`` degrees, coarse cells ``2**sub_exp`` fine cells a side;
+        cells grow (``fine_exp`` drops) until the coarse table has at most 2**20 cells.
         Missing or empty geometries cover nothing; the geometries are copied, not modified.
         Cost for the 1,254 bundled Yunyan grids (52,000 vertices) on one core: about 0.5 s,
         a transient peak of about 150 MB, and about 13 MB of tables afterwards
@@ -62,12 +65,16 @@ class LocateIndex:
         pos_of_rank = np.append(order, -1)  # rank len(order) means "no grid"
 
         # One coarse cell of padding on every side; the origin is a multiple of a coarse cell.
-        self._bits, side = sub_exp, 1 << sub_exp
-        big, self._inv = 2.0 ** (sub_exp - fine_exp), 2.0**fine_exp
         bounds = shapely.total_bounds(self._geoms) if len(self._geoms) else np.full(4, np.nan)
         bounds = np.nan_to_num(bounds)  # nothing to cover: a small table around (0, 0)
-        low = np.floor(bounds[:2] / big) - 1
-        ncx, ncy = (np.floor(bounds[2:] / big) - low + 2).astype(np.int64).tolist()
+        while True:
+            big = 2.0 ** (sub_exp - fine_exp)
+            low = np.floor(bounds[:2] / big) - 1
+            ncx, ncy = (np.floor(bounds[2:] / big) - low + 2).astype(np.int64).tolist()
+            if ncx * ncy <= _MAX_COARSE_CELLS:
+                break
+            fine_exp -= 1
+        self._bits, side, self._inv = sub_exp, 1 << sub_exp, 2.0**fine_exp
         self._x0, self._y0 = float(low[0] * big), float(low[1] * big)
         self._ncx, self._nfx, self._nfy = ncx, float(ncx * side), float(ncy * side)
         nfx = ncx * side

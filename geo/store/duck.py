@@ -8,6 +8,7 @@ each transaction runs on its own cursor, so threads may share the store.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from importlib import resources
@@ -39,6 +40,7 @@ class DuckStore(SqlStore):
     """Store in a DuckDB file at ``path`` (``None`` or ``":memory:"`` for an in-memory one)."""
 
     backend = "duckdb"
+    unique_violation = duckdb.ConstraintException
 
     def __init__(self, path: Path | str | None) -> None:
         self.path = ":memory:" if path in (None, ":memory:") else str(path)
@@ -49,6 +51,12 @@ class DuckStore(SqlStore):
         except duckdb.IOException as exc:
             raise StoreError(f"cannot open the DuckDB database {self.path}: {exc}") from exc
         self._con.load_extension(spatial_extension_path())
+        # DuckDB lets one process write; inside it, writers that read-then-decide (assignment
+        # under a cap, a version check) take turns here, as PostGIS's row locks make them do.
+        self._write_lock = threading.RLock()
+
+    def writer(self):
+        return self._write_lock
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:

@@ -7,8 +7,8 @@ Backends differ in drivers, placeholder style and spatial function names, which 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from geo.boundaries import BoundarySet
 from geo.errors import NotFoundError, SchemaTooNewError
 from geo.store import sql
 from geo.store.base import CommunityRecord, Generation, GridRecord, Located, Worker
+from geo.store.casetx import CaseTx
 
 
 def _opt_int(value: Any) -> int | None:
@@ -40,6 +41,7 @@ class SqlStore(ABC):
     """A store over a DB-API connection; subclasses open it and run transactions."""
 
     backend: str
+    unique_violation: type[Exception] = Exception  # the driver's error for a duplicate key
 
     # -- what a backend provides -------------------------------------------------------
     @abstractmethod
@@ -48,6 +50,16 @@ class SqlStore(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def writer(self) -> AbstractContextManager[Any]:
+        """Held around write transactions that must not interleave (see DuckStore)."""
+        return nullcontext()
+
+    @contextmanager
+    def case_tx(self) -> Iterator[CaseTx]:
+        """One transaction for case work: everything done through it lands together."""
+        with self.writer(), self.transaction() as cur:
+            yield CaseTx(cur, self.backend, self.unique_violation)
 
     def _sql(self, family: str, name: str) -> str:
         return sql.statements(self.backend, family)[name]

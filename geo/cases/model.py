@@ -1,0 +1,127 @@
+"""A case as stored, and as the API and exports show it.
+
+Times are timezone-aware; shown in ISO 8601 with the +08:00 offset. Locations are WGS84
+(lon, lat degrees), with the CRS and coordinates the report arrived in kept beside them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from geo.cases.masking import mask_name, mask_phone
+from geo.cases.workflow import FINAL_STATES
+
+CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int
+    status: str
+    category: str
+    description: str
+    source: str
+    generation: int | None
+    grid_code: str | None
+    community_code: str | None
+    lon: float | None
+    lat: float | None
+    input_lon: float | None
+    input_lat: float | None
+    input_crs: str | None
+    address: str | None
+    assignee_id: str | None
+    assignee_name: str | None
+    assign_reason_code: str | None
+    assign_reason: str | None
+    reporter_name: str | None
+    reporter_phone: str | None
+    reported_at: datetime
+    registered_at: datetime | None
+    due_at: datetime | None
+    closed_at: datetime | None
+    closed_on_time: bool | None
+    suspended_at: datetime | None
+    unassigned: bool
+    needs_location: bool
+    possible_duplicate_of: int | None
+    version: int
+    idempotency_key: str | None
+    request_hash: str | None
+
+    COLUMNS = ()  # filled below: the stored columns, in order
+
+    def overdue(self, now: datetime) -> bool:
+        """Past its due time and not finished; a suspended case's clock stopped when it was."""
+        if self.due_at is None or self.status in FINAL_STATES:
+            return False
+        clock = self.suspended_at if self.status == "suspended" and self.suspended_at else now
+        return clock > self.due_at
+
+
+Case.COLUMNS = tuple(f.name for f in fields(Case))
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    case_id: int
+    seq: int
+    action: str
+    actor_id: str
+    actor_role: str
+    from_status: str | None
+    to_status: str | None
+    at: datetime
+    note: str | None
+
+
+def iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(CHINA_TIME).isoformat()
+
+
+def case_view(case: Case, *, now: datetime, reveal: bool = False) -> dict[str, Any]:
+    """The case as the API and exports show it; reporter masked unless ``reveal``."""
+    name, phone = case.reporter_name, case.reporter_phone
+    return {
+        "id": case.id,
+        "status": case.status,
+        "category": case.category,
+        "description": case.description,
+        "source": case.source,
+        "grid_code": case.grid_code,
+        "community_code": case.community_code,
+        "location": None if case.lon is None else {
+            "lon": case.lon, "lat": case.lat, "crs": case.input_crs,
+            "input_lon": case.input_lon, "input_lat": case.input_lat,
+        },
+        "address": case.address,
+        "assignee": None if case.assignee_id is None else {
+            "id": case.assignee_id, "name": case.assignee_name, "reason": case.assign_reason,
+            "reason_code": case.assign_reason_code,
+        },
+        "reported_at": iso(case.reported_at),
+        "due_at": iso(case.due_at),
+        "overdue": case.overdue(now),
+        "closed_at": iso(case.closed_at),
+        "closed_on_time": case.closed_on_time,
+        "version": case.version,
+        "flags": {
+            "unassigned": case.unassigned,
+            "needs_location": case.needs_location,
+            "possible_duplicate_of": case.possible_duplicate_of,
+        },
+        "reporter": {
+            "name": name if reveal else mask_name(name),
+            "phone": phone if reveal else mask_phone(phone),
+        },
+    }
+
+
+def event_view(event: CaseEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq, "action": event.action, "actor": event.actor_id,
+        "role": event.actor_role, "from": event.from_status, "to": event.to_status,
+        "at": iso(event.at), "note": event.note,
+    }

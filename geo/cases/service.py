@@ -1,0 +1,354 @@
+"""What dispatchers and workers do with cases: intake, workflow actions, reading, revealing.
+
+Each operation is one store transaction: the guarded change, a version increment and an
+append-only audit event land together or not at all. Rules come from
+:mod:`geo.cases.workflow`, :mod:`geo.assign` and :mod:`geo.worktime`; the store only holds rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+
+from geo.assign import Assignment, choose_assignee
+from geo.cases.categories import Category
+from geo.cases.masking import may_reveal
+from geo.cases.model import Case, CaseEvent
+from geo.cases.workflow import INTAKE_ROLES, PLACE_ROLES, RULES, Actor, check, may_read
+from geo.errors import (
+    CoordinateError,
+    DuplicateKeyError,
+    IdempotencyConflictError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    StaleVersionError,
+    WorkflowError,
+)
+from geo.locator import Locator
+from geo.store.casetx import CaseTx
+from geo.worktime import WorkCalendar
+
+SOURCES = ("hotline", "patrol", "app", "web", "video", "referral", "open311", "import")
+MAX_DESCRIPTION = 4000
+DUPLICATE_WINDOW = timedelta(hours=72)
+EARTH_RADIUS_M = 6_371_008.8
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A new report. Location: (lon, lat) in ``crs``, or an ``address`` to be placed later."""
+
+    category: str
+    description: str = ""
+    source: str = "hotline"
+    lon: float | None = None
+    lat: float | None = None
+    crs: str = "wgs84"
+    address: str | None = None
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    auto_dispatch: bool = False
+    idempotency_key: str | None = None
+
+    def fingerprint(self) -> str:
+        """A hash of the content (not the key): the same key must come with the same one."""
+        body = {k: v for k, v in asdict(self).items() if k != "idempotency_key"}
+        return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False)
+                              .encode()).hexdigest()
+
+
+def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres between two WGS84 points (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+@dataclass
+class CaseService:
+    """Case operations over a store; ``now`` is injectable for tests (timezone-aware)."""
+
+    store: object
+    locator: Locator
+    calendar: WorkCalendar
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    # -- catalogue ------------------------------------------------------------------------
+    def load_categories(self, categories: list[Category]) -> None:
+        with self.store.case_tx() as tx:
+            tx.replace_categories(categories)
+
+    def categories(self) -> dict[str, Category]:
+        with self.store.case_tx() as tx:
+            return {c.code: c for c in tx.categories()}
+
+    def _category(self, tx: CaseTx, code: str) -> Category:
+        cats = {c.code: c for c in tx.categories()}
+        if code not in cats:
+            raise InputError(f"unknown category {code!r}", field="category")
+        return cats[code]
+
+    # -- intake ---------------------------------------------------------------------------
+    def _check_intake(self, req: Intake) -> None:
+        if req.source not in SOURCES:
+            raise InputError(f"source {req.source!r} is not one of {', '.join(SOURCES)}",
+                             field="source")
+        if len(req.description or "") > MAX_DESCRIPTION:
+            raise InputError(f"description has {len(req.description)} characters; at most "
+                             f"{MAX_DESCRIPTION}", field="description")
+        if (req.lon is None) != (req.lat is None):
+            raise InputError("give both lon and lat, or neither", field="location")
+        if req.lon is None and not (req.address or "").strip():
+            raise InputError("a case needs a location (lon, lat) or an address",
+                             field="location")
+
+    def intake(self, req: Intake, actor: Actor) -> Case:
+        """File a report as a case in ``reported`` (or further, with ``auto_dispatch``).
+
+        A retry with the same idempotency key and content returns the same case; the same
+        key with other content raises IdempotencyConflictError.
+        """
+        try:
+            return self._intake(req, actor)
+        except DuplicateKeyError:
+            # Another request with this key committed between our look-up and our insert:
+            # its transaction won; ours rolled back. Asking again returns (or refuses) it.
+            return self._intake(req, actor)
+
+    def _intake(self, req: Intake, actor: Actor) -> Case:
+        if actor.role not in INTAKE_ROLES:
+            raise PermissionDeniedError(f"a {actor.role} may not file cases")
+        self._check_intake(req)
+        now = self.now()
+        place = self._place(req.lon, req.lat, req.crs) if req.lon is not None else None
+        with self.store.case_tx() as tx:
+            if req.idempotency_key:
+                earlier = tx.case_by_key(req.idempotency_key)
+                if earlier is not None:
+                    if earlier.request_hash != req.fingerprint():
+                        raise IdempotencyConflictError(
+                            "this Idempotency-Key was used for a different request")
+                    return earlier
+            category = self._category(tx, req.category)
+            row = {
+                "status": "reported", "category": category.code,
+                "description": req.description or "", "source": req.source,
+                "address": req.address, "reporter_name": req.reporter_name,
+                "reporter_phone": req.reporter_phone, "reported_at": now,
+                "idempotency_key": req.idempotency_key, "request_hash": req.fingerprint(),
+                **self._location_columns(place, req),
+                "possible_duplicate_of": None,
+            }
+            if place is not None:
+                row["possible_duplicate_of"] = self._duplicate(tx, category, place, now)
+            case_id = tx.insert_case(row)
+            tx.add_event(case_id=case_id, action="intake", actor_id=actor.id,
+                         actor_role=actor.role, from_status=None, to_status="reported",
+                         at=now, note=req.source)
+            case = tx.case(case_id)
+            if req.auto_dispatch and not case.needs_location:
+                case = self._auto_dispatch(tx, case, category, actor, now)
+            return case
+
+    def _place(self, lon, lat, crs):
+        """Where a point falls: (generation, Located, WGS84 lon, lat, input lon, lat, crs)."""
+        generation = self.locator.generation()
+        try:
+            located, wlon, wlat = self.locator.locate_one(float(lon), float(lat), crs=crs,
+                                                          generation=generation)
+        except (CoordinateError, TypeError, ValueError) as exc:
+            raise InputError(f"location: {exc}", field="location") from exc
+        return generation, located, wlon, wlat, float(lon), float(lat), crs
+
+    def _location_columns(self, place, req: Intake) -> dict:
+        if place is None:
+            return {"generation": None, "grid_code": None, "community_code": None, "lon": None,
+                    "lat": None, "input_lon": None, "input_lat": None, "input_crs": None,
+                    "unassigned": False, "needs_location": True}
+        generation, located, wlon, wlat, ilon, ilat, crs = place
+        return {"generation": generation, "grid_code": located.grid_code,
+                "community_code": located.community_code, "lon": wlon, "lat": wlat,
+                "input_lon": ilon, "input_lat": ilat, "input_crs": crs,
+                "unassigned": located.grid_code is None, "needs_location": False}
+
+    def _duplicate(self, tx: CaseTx, category: Category, place, now: datetime) -> int | None:
+        """The nearest open case of the same subclass within its radius, last 72 hours."""
+        radius = category.duplicate_radius_m
+        if radius <= 0:
+            return None
+        _, _, lon, lat, *_ = place
+        dlat = radius / 111_000.0
+        dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+        near = tx.recent_open(category=category.code, since=now - DUPLICATE_WINDOW,
+                              west=lon - dlon, east=lon + dlon, south=lat - dlat,
+                              north=lat + dlat)
+        best = min(((_distance_m(lon, lat, x, y), i) for i, x, y in near), default=None)
+        return best[1] if best is not None and best[0] <= radius else None
+
+    def _auto_dispatch(self, tx, case, category, actor, now) -> Case:
+        case = self._transition(tx, case, "register", actor, now, self._register(case, category,
+                                                                               now), None)
+        return self._dispatch(tx, case, category, actor, now, assignee_id=None, strict=False)
+
+    # -- actions --------------------------------------------------------------------------
+    def act(self, case_id: int, action: str, actor: Actor, *, version: int,
+            note: str | None = None, assignee_id: str | None = None) -> Case:
+        """Take ``action`` on a case read at ``version``; a stale version is refused."""
+        now = self.now()
+        with self.store.case_tx() as tx:
+            case = self._load(tx, case_id, lock=True)
+            if case.version != version:
+                raise StaleVersionError(
+                    f"case {case_id} is at version {case.version}, not {version}: reload it")
+            check(action, status=case.status, actor=actor, assignee_id=case.assignee_id,
+                  community_code=case.community_code, note=note)
+            category = self._category(tx, case.category)
+            if action == "register" and case.needs_location:
+                raise WorkflowError("place the case on the map before registering it")
+            if action == "dispatch":
+                return self._dispatch(tx, case, category, actor, now, assignee_id=assignee_id,
+                                      strict=True, note=note)
+            changes = {
+                "register": lambda: self._register(case, category, now),
+                "reject": lambda: {},
+                "return": lambda: {"assignee_id": None, "assign_reason_code": None,
+                                   "assign_reason": None},
+                "handle": lambda: {},
+                "verify": lambda: {"closed_at": now,
+                                   "closed_on_time": case.due_at is None or now <= case.due_at},
+                "rework": lambda: {},
+                "suspend": lambda: {"suspended_at": now, "assignee_id": None,
+                                    "assign_reason_code": None, "assign_reason": None},
+                "resume": lambda: self._resume(case, now),
+            }[action]()
+            return self._transition(tx, case, action, actor, now, changes, note)
+
+    def _register(self, case: Case, category: Category, now: datetime) -> dict:
+        return {"registered_at": now, "due_at": self.calendar.add(now, category.time_limit)}
+
+    def _resume(self, case: Case, now: datetime) -> dict:
+        """The clock stood still while suspended: push the due time by that working time."""
+        due = case.due_at
+        if due is not None and case.suspended_at is not None and case.suspended_at < due:
+            due = self.calendar.add_working_hours(
+                due, self.calendar.working_hours_between(case.suspended_at, now))
+        return {"suspended_at": None, "due_at": due}
+
+    def _transition(self, tx, case, action, actor, now, changes, note) -> Case:
+        target = RULES[action].target
+        if not tx.update_case(case, {**changes, "status": target}):
+            raise StaleVersionError(f"case {case.id} changed meanwhile: reload it")
+        tx.add_event(case_id=case.id, action=action, actor_id=actor.id, actor_role=actor.role,
+                     from_status=case.status, to_status=target, at=now, note=note)
+        return tx.case(case.id)
+
+    def _dispatch(self, tx, case, category, actor, now, *, assignee_id, strict,
+                  note=None) -> Case:
+        if case.community_code:
+            tx.lock_community(case.community_code)
+        candidates = tx.candidates(case.community_code) if case.community_code else []
+        if assignee_id is not None:
+            chosen = next((c for c in candidates if c.id == assignee_id), None)
+            if chosen is None:
+                worker = tx.worker(assignee_id)
+                raise InputError(
+                    f"no worker {assignee_id!r}" if worker is None else
+                    f"{assignee_id} works in community {worker.community_code}, not "
+                    f"{case.community_code}", field="assignee_id")
+            if not chosen.has_room:
+                raise WorkflowError(
+                    f"{chosen.name} is off duty" if not chosen.on_duty else
+                    f"{chosen.name} already has {chosen.open_cases} open cases (cap "
+                    f"{chosen.open_case_cap})")
+            assignment = Assignment(chosen.id, chosen.name, "named",
+                                    f"调度员指定 {chosen.name} / named by the dispatcher")
+        else:
+            assignment = choose_assignee(grid_code=case.grid_code,
+                                         community_code=case.community_code,
+                                         class_code=category.class_code, candidates=candidates)
+        if assignment.worker_id is None:
+            if strict:
+                raise WorkflowError(f"nobody can take the case now: {assignment.reason}")
+            if not tx.update_case(case, {"assign_reason_code": assignment.reason_code,
+                                         "assign_reason": assignment.reason}):
+                raise StaleVersionError(f"case {case.id} changed meanwhile: reload it")
+            tx.add_event(case_id=case.id, action="queue", actor_id=actor.id,
+                         actor_role=actor.role, from_status=case.status,
+                         to_status=case.status, at=now, note=assignment.reason)
+            return tx.case(case.id)
+        changes = {"assignee_id": assignment.worker_id,
+                   "assign_reason_code": assignment.reason_code,
+                   "assign_reason": assignment.reason}
+        return self._transition(tx, case, "dispatch", actor, now, changes,
+                                note or assignment.reason)
+
+    def place(self, case_id: int, actor: Actor, *, version: int, lon: float, lat: float,
+              crs: str = "wgs84") -> Case:
+        """Put a case that came with only an address on the map (it stays ``reported``)."""
+        if actor.role not in PLACE_ROLES:
+            raise PermissionDeniedError(f"a {actor.role} may not place cases")
+        now = self.now()
+        place = self._place(lon, lat, crs)
+        with self.store.case_tx() as tx:
+            case = self._load(tx, case_id, lock=True)
+            if case.version != version:
+                raise StaleVersionError(
+                    f"case {case_id} is at version {case.version}, not {version}: reload it")
+            if case.status != "reported":
+                raise WorkflowError(f"only a reported case can be placed; this one is "
+                                    f"{case.status}")
+            changes = self._location_columns(place, Intake(category=case.category))
+            changes["possible_duplicate_of"] = self._duplicate(
+                tx, self._category(tx, case.category), place, now)
+            if not tx.update_case(case, changes):
+                raise StaleVersionError(f"case {case.id} changed meanwhile: reload it")
+            tx.add_event(case_id=case.id, action="place", actor_id=actor.id,
+                         actor_role=actor.role, from_status=case.status,
+                         to_status=case.status, at=now,
+                         note=f"{lon}, {lat} ({crs})")
+            return tx.case(case.id)
+
+    # -- reading --------------------------------------------------------------------------
+    def _load(self, tx: CaseTx, case_id: int, *, lock: bool = False) -> Case:
+        case = tx.case(case_id, lock=lock)
+        if case is None:
+            raise NotFoundError(f"there is no case {case_id}")
+        return case
+
+    def get(self, case_id: int, actor: Actor) -> Case:
+        with self.store.case_tx() as tx:
+            case = self._load(tx, case_id)
+        if not may_read(actor, case.community_code):
+            raise PermissionDeniedError("a worker may read only their own community's cases")
+        return case
+
+    def list(self, actor: Actor, **filters) -> list[Case]:
+        if actor.role == "worker":
+            filters["community"] = actor.community_code
+        with self.store.case_tx() as tx:
+            return tx.cases(**filters)
+
+    def events(self, case_id: int, actor: Actor) -> list[CaseEvent]:
+        self.get(case_id, actor)
+        with self.store.case_tx() as tx:
+            return tx.events(case_id)
+
+    def reveal_reporter(self, case_id: int, actor: Actor) -> tuple[str | None, str | None]:
+        """The reporter's name and phone, unmasked, for roles that may see them; audited."""
+        now = self.now()
+        with self.store.case_tx() as tx:
+            case = self._load(tx, case_id)
+            if not may_read(actor, case.community_code) or not may_reveal(
+                    actor, assignee_id=case.assignee_id):
+                raise PermissionDeniedError(
+                    "only admins, dispatchers and the assigned worker may see the reporter")
+            tx.add_event(case_id=case.id, action="reveal_reporter", actor_id=actor.id,
+                         actor_role=actor.role, from_status=case.status,
+                         to_status=case.status, at=now, note=None)
+            return case.reporter_name, case.reporter_phone

@@ -1,0 +1,131 @@
+"""Case operations inside one store transaction: the primitives the case service composes.
+
+A :class:`CaseTx` wraps a cursor of an open transaction; everything done through it commits
+or rolls back together. The rules (workflow, assignment, deadlines) live in ``geo.cases`` and
+``geo.assign``; this module only reads and writes rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from geo.assign import Candidate
+from geo.cases.categories import Category
+from geo.cases.model import Case, CaseEvent
+from geo.errors import DuplicateKeyError
+from geo.store import sql
+from geo.store.base import Worker
+
+
+class CaseTx:
+    """Row-level case operations on ``cur`` (a cursor inside a transaction)."""
+
+    def __init__(self, cur: Any, backend: str, unique_violation: type[Exception]) -> None:
+        self.cur = cur
+        self.backend = backend
+        self._unique_violation = unique_violation
+
+    def _q(self, name: str) -> str:
+        return sql.statements(self.backend, "cases")[name]
+
+    def _case_query(self, where: str, *, lock: bool = False) -> str:
+        parts = [self._q("case_columns"), self._q(where)]
+        if lock:
+            parts.append(self._q("for_update"))
+        return "\n".join(parts)
+
+    # catalogue
+    def replace_categories(self, categories: Sequence[Category]) -> None:
+        self.cur.execute(self._q("delete_categories"))
+        self.cur.executemany(self._q("insert_category"), [
+            {**asdict(c), "position": i} for i, c in enumerate(categories)
+        ])
+
+    def categories(self) -> list[Category]:
+        self.cur.execute(self._q("categories"))
+        return [Category(*row) for row in self.cur.fetchall()]
+
+    # cases
+    def insert_case(self, row: dict[str, Any]) -> int:
+        try:
+            self.cur.execute(self._q("insert_case"), row)
+        except self._unique_violation as exc:
+            raise DuplicateKeyError(f"idempotency key {row.get('idempotency_key')!r} was "
+                                    "just used by another request") from exc
+        return int(self.cur.fetchone()[0])
+
+    def case(self, case_id: int, *, lock: bool = False) -> Case | None:
+        self.cur.execute(self._case_query("where_id", lock=lock), {"id": case_id})
+        row = self.cur.fetchone()
+        return None if row is None else Case(*row)
+
+    def case_by_key(self, key: str) -> Case | None:
+        self.cur.execute(self._case_query("where_key"), {"key": key})
+        row = self.cur.fetchone()
+        return None if row is None else Case(*row)
+
+    def cases(self, *, status: str | None = None, community: str | None = None,
+              assignee: str | None = None, category: str | None = None, limit: int = 100,
+              offset: int = 0) -> list[Case]:
+        self.cur.execute(self._case_query("where_filters"), {
+            "status": status, "community": community, "assignee": assignee,
+            "category": category, "limit": limit, "offset": offset,
+        })
+        return [Case(*row) for row in self.cur.fetchall()]
+
+    def update_case(self, case: Case, changes: dict[str, Any]) -> bool:
+        """Write ``changes`` if the row still has ``case.version``; False if it moved on."""
+        row = {k: getattr(case, k) for k in Case.COLUMNS}
+        row.update(changes)
+        self.cur.execute(self._q("update_case"), row)
+        if self.backend == "duckdb":  # DuckDB answers an UPDATE with a row: the count
+            return int(self.cur.fetchone()[0]) == 1
+        return self.cur.rowcount == 1
+
+    def add_event(self, *, case_id: int, action: str, actor_id: str, actor_role: str,
+                  from_status: str | None, to_status: str | None, at: datetime,
+                  note: str | None = None) -> None:
+        self.cur.execute(self._q("insert_event"), {
+            "case_id": case_id, "action": action, "actor_id": actor_id,
+            "actor_role": actor_role, "from_status": from_status, "to_status": to_status,
+            "at": at, "note": note,
+        })
+
+    def events(self, case_id: int) -> list[CaseEvent]:
+        self.cur.execute(self._q("events"), {"case_id": case_id})
+        return [CaseEvent(*row) for row in self.cur.fetchall()]
+
+    # people
+    def lock_community(self, community_code: str) -> None:
+        self.cur.execute(self._q("lock_community"), {"community": community_code})
+        self.cur.fetchall()
+
+    def candidates(self, community_code: str) -> list[Candidate]:
+        self.cur.execute(self._q("candidates"), {"community": community_code})
+        return [
+            Candidate(id=r[0], name=r[1], community_code=r[2], home_grid_code=r[3],
+                      on_duty=bool(r[4]), open_case_cap=int(r[5]),
+                      skills=tuple(s for s in (r[6] or "").split(",") if s),
+                      open_cases=int(r[7]))
+            for r in self.cur.fetchall()
+        ]
+
+    def worker(self, worker_id: str) -> Worker | None:
+        self.cur.execute(self._q("worker"), {"id": worker_id})
+        r = self.cur.fetchone()
+        if r is None:
+            return None
+        return Worker(id=r[0], name=r[1], role=r[2], community_code=r[3], home_grid_code=r[4],
+                      phone=r[5], skills=tuple(s for s in (r[6] or "").split(",") if s),
+                      on_duty=bool(r[7]), open_case_cap=int(r[8]))
+
+    def recent_open(self, *, category: str, since: datetime, west: float, east: float,
+                    south: float, north: float) -> list[tuple[int, float, float]]:
+        self.cur.execute(self._q("recent_open"), {
+            "category": category, "since": since, "west": west, "east": east,
+            "south": south, "north": north,
+        })
+        return [(int(r[0]), float(r[1]), float(r[2])) for r in self.cur.fetchall()]

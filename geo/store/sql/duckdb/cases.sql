@@ -1,0 +1,97 @@
+-- name: delete_categories
+DELETE FROM categories;
+
+-- name: insert_category
+INSERT INTO categories (code, class_code, class_zh, class_en, name_zh, name_en, limit_value,
+                        limit_unit, duplicate_radius_m, position)
+VALUES ($code, $class_code, $class_zh, $class_en, $name_zh, $name_en,
+        $limit_value, $limit_unit, $duplicate_radius_m, $position);
+
+-- name: categories
+SELECT code, class_code, class_zh, class_en, name_zh, name_en, limit_value, limit_unit,
+       duplicate_radius_m
+FROM categories ORDER BY position;
+
+-- name: insert_case
+INSERT INTO cases (status, category, description, source, generation, grid_code, community_code,
+                   lon, lat, input_lon, input_lat, input_crs, address, reporter_name,
+                   reporter_phone, reported_at, unassigned, needs_location,
+                   possible_duplicate_of, idempotency_key, request_hash, geom)
+VALUES ($status, $category, $description, $source, $generation, $grid_code,
+        $community_code, $lon, $lat, $input_lon, $input_lat, $input_crs,
+        $address, $reporter_name, $reporter_phone, $reported_at, $unassigned,
+        $needs_location, $possible_duplicate_of, $idempotency_key, $request_hash,
+        CASE WHEN $lon IS NULL THEN NULL ELSE ST_Point($lon, $lat) END)
+RETURNING id;
+
+-- name: case_columns
+SELECT c.id, c.status, c.category, c.description, c.source, c.generation, c.grid_code,
+       c.community_code, c.lon, c.lat, c.input_lon, c.input_lat, c.input_crs, c.address,
+       c.assignee_id, w.name, c.assign_reason_code, c.assign_reason, c.reporter_name,
+       c.reporter_phone, c.reported_at, c.registered_at, c.due_at, c.closed_at,
+       c.closed_on_time, c.suspended_at, c.unassigned, c.needs_location,
+       c.possible_duplicate_of, c.version, c.idempotency_key, c.request_hash
+FROM cases c LEFT JOIN workers w ON w.id = c.assignee_id
+
+-- name: where_id
+WHERE c.id = $id
+
+-- name: where_key
+WHERE c.idempotency_key = $key
+
+-- name: for_update
+-- Writes are serialised by the store (one writer at a time), so no row lock is needed.
+
+
+-- name: where_filters
+WHERE ($status IS NULL OR c.status = $status)
+  AND ($community IS NULL OR c.community_code = $community)
+  AND ($assignee IS NULL OR c.assignee_id = $assignee)
+  AND ($category IS NULL OR c.category = $category)
+ORDER BY c.id
+LIMIT $limit OFFSET $offset
+
+-- name: update_case
+-- Guarded write: it changes the row only if nobody else has since the caller read it.
+UPDATE cases SET
+    status = $status, generation = $generation, grid_code = $grid_code,
+    community_code = $community_code, lon = $lon, lat = $lat,
+    input_lon = $input_lon, input_lat = $input_lat, input_crs = $input_crs,
+    assignee_id = $assignee_id, assign_reason_code = $assign_reason_code,
+    assign_reason = $assign_reason, registered_at = $registered_at, due_at = $due_at,
+    closed_at = $closed_at, closed_on_time = $closed_on_time,
+    suspended_at = $suspended_at, unassigned = $unassigned,
+    needs_location = $needs_location, possible_duplicate_of = $possible_duplicate_of,
+    geom = CASE WHEN $lon IS NULL THEN NULL ELSE ST_Point($lon, $lat) END,
+    version = version + 1
+WHERE id = $id AND version = $version;
+
+-- name: insert_event
+INSERT INTO case_events (case_id, seq, action, actor_id, actor_role, from_status, to_status, occurred_at,
+                         note)
+SELECT $case_id, COALESCE(max(seq), 0) + 1, $action, $actor_id, $actor_role,
+       $from_status, $to_status, $at, $note
+FROM case_events WHERE case_id = $case_id;
+
+-- name: events
+SELECT case_id, seq, action, actor_id, actor_role, from_status, to_status, occurred_at, note
+FROM case_events WHERE case_id = $case_id ORDER BY seq;
+
+-- name: lock_community
+-- Writes are serialised by the store (one writer at a time): nothing to lock.
+SELECT 1;
+
+-- name: candidates
+SELECT w.id, w.name, w.community_code, w.home_grid_code, w.on_duty, w.open_case_cap, w.skills,
+       (SELECT count(*) FROM cases c WHERE c.assignee_id = w.id AND c.status = 'dispatched')
+FROM workers w WHERE w.community_code = $community ORDER BY w.id;
+
+-- name: worker
+SELECT id, name, role, community_code, home_grid_code, phone, skills, on_duty, open_case_cap
+FROM workers WHERE id = $id;
+
+-- name: recent_open
+SELECT id, lon, lat FROM cases
+WHERE category = $category AND status NOT IN ('closed', 'rejected')
+  AND reported_at >= $since AND lon BETWEEN $west AND $east
+  AND lat BETWEEN $south AND $north;

@@ -1,0 +1,99 @@
+-- name: delete_categories
+DELETE FROM categories;
+
+-- name: insert_category
+INSERT INTO categories (code, class_code, class_zh, class_en, name_zh, name_en, limit_value,
+                        limit_unit, duplicate_radius_m, position)
+VALUES (%(code)s, %(class_code)s, %(class_zh)s, %(class_en)s, %(name_zh)s, %(name_en)s,
+        %(limit_value)s, %(limit_unit)s, %(duplicate_radius_m)s, %(position)s);
+
+-- name: categories
+SELECT code, class_code, class_zh, class_en, name_zh, name_en, limit_value, limit_unit,
+       duplicate_radius_m
+FROM categories ORDER BY position;
+
+-- name: insert_case
+INSERT INTO cases (status, category, description, source, generation, grid_code, community_code,
+                   lon, lat, input_lon, input_lat, input_crs, address, reporter_name,
+                   reporter_phone, reported_at, unassigned, needs_location,
+                   possible_duplicate_of, idempotency_key, request_hash, geom)
+VALUES (%(status)s, %(category)s, %(description)s, %(source)s, %(generation)s, %(grid_code)s,
+        %(community_code)s, %(lon)s, %(lat)s, %(input_lon)s, %(input_lat)s, %(input_crs)s,
+        %(address)s, %(reporter_name)s, %(reporter_phone)s, %(reported_at)s, %(unassigned)s,
+        %(needs_location)s, %(possible_duplicate_of)s, %(idempotency_key)s, %(request_hash)s,
+        CASE WHEN %(lon)s::float8 IS NULL THEN NULL
+             ELSE ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) END)
+RETURNING id;
+
+-- name: case_columns
+SELECT c.id, c.status, c.category, c.description, c.source, c.generation, c.grid_code,
+       c.community_code, c.lon, c.lat, c.input_lon, c.input_lat, c.input_crs, c.address,
+       c.assignee_id, w.name, c.assign_reason_code, c.assign_reason, c.reporter_name,
+       c.reporter_phone, c.reported_at, c.registered_at, c.due_at, c.closed_at,
+       c.closed_on_time, c.suspended_at, c.unassigned, c.needs_location,
+       c.possible_duplicate_of, c.version, c.idempotency_key, c.request_hash
+FROM cases c LEFT JOIN workers w ON w.id = c.assignee_id
+
+-- name: where_id
+WHERE c.id = %(id)s
+
+-- name: where_key
+WHERE c.idempotency_key = %(key)s
+
+-- name: for_update
+FOR UPDATE OF c
+
+-- name: where_filters
+WHERE (%(status)s::text IS NULL OR c.status = %(status)s)
+  AND (%(community)s::text IS NULL OR c.community_code = %(community)s)
+  AND (%(assignee)s::text IS NULL OR c.assignee_id = %(assignee)s)
+  AND (%(category)s::text IS NULL OR c.category = %(category)s)
+ORDER BY c.id
+LIMIT %(limit)s OFFSET %(offset)s
+
+-- name: update_case
+-- Guarded write: it changes the row only if nobody else has since the caller read it.
+UPDATE cases SET
+    status = %(status)s, generation = %(generation)s, grid_code = %(grid_code)s,
+    community_code = %(community_code)s, lon = %(lon)s, lat = %(lat)s,
+    input_lon = %(input_lon)s, input_lat = %(input_lat)s, input_crs = %(input_crs)s,
+    assignee_id = %(assignee_id)s, assign_reason_code = %(assign_reason_code)s,
+    assign_reason = %(assign_reason)s, registered_at = %(registered_at)s, due_at = %(due_at)s,
+    closed_at = %(closed_at)s, closed_on_time = %(closed_on_time)s,
+    suspended_at = %(suspended_at)s, unassigned = %(unassigned)s,
+    needs_location = %(needs_location)s, possible_duplicate_of = %(possible_duplicate_of)s,
+    geom = CASE WHEN %(lon)s::float8 IS NULL THEN NULL
+                ELSE ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) END,
+    version = version + 1
+WHERE id = %(id)s AND version = %(version)s;
+
+-- name: insert_event
+INSERT INTO case_events (case_id, seq, action, actor_id, actor_role, from_status, to_status, occurred_at,
+                         note)
+SELECT %(case_id)s, COALESCE(max(seq), 0) + 1, %(action)s, %(actor_id)s, %(actor_role)s,
+       %(from_status)s, %(to_status)s, %(at)s, %(note)s
+FROM case_events WHERE case_id = %(case_id)s;
+
+-- name: events
+SELECT case_id, seq, action, actor_id, actor_role, from_status, to_status, occurred_at, note
+FROM case_events WHERE case_id = %(case_id)s ORDER BY seq;
+
+-- name: lock_community
+-- Intakes and dispatches into one community queue up here, so that two transactions never
+-- both see a worker under their cap and both assign to them.
+SELECT id FROM workers WHERE community_code = %(community)s ORDER BY id FOR UPDATE;
+
+-- name: candidates
+SELECT w.id, w.name, w.community_code, w.home_grid_code, w.on_duty, w.open_case_cap, w.skills,
+       (SELECT count(*) FROM cases c WHERE c.assignee_id = w.id AND c.status = 'dispatched')
+FROM workers w WHERE w.community_code = %(community)s ORDER BY w.id;
+
+-- name: worker
+SELECT id, name, role, community_code, home_grid_code, phone, skills, on_duty, open_case_cap
+FROM workers WHERE id = %(id)s;
+
+-- name: recent_open
+SELECT id, lon, lat FROM cases
+WHERE category = %(category)s AND status NOT IN ('closed', 'rejected')
+  AND reported_at >= %(since)s AND lon BETWEEN %(west)s AND %(east)s
+  AND lat BETWEEN %(south)s AND %(north)s;

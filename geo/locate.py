@@ -1,23 +1,21 @@
 """Point -> responsibility grid: an in-process index over grid polygons in EPSG:4326.
 
-A point (lon, lat in WGS84 degrees) belongs to the grid whose polygon covers it (GEOS covers:
-interior or boundary). On an edge or vertex shared by several grids it belongs to the one
-with the smallest code (codes compare as strings, which for equal-length digit codes is
-numeric order). A point that no grid covers, or with a NaN or infinite coordinate, is
-unassigned (-1); it is never snapped to a nearby grid. This is the answer of PostGIS
-``ST_Covers(geom, point) ... ORDER BY code LIMIT 1``.
+A point (lon, lat, WGS84 degrees) belongs to the grid whose polygon covers it (GEOS covers:
+interior or boundary); on an edge or vertex shared by several grids, to the one with the
+smallest code (string order: numeric order for equal-length digit codes). A point no grid
+covers, or with a NaN or infinite coordinate, is unassigned (-1), never snapped to a nearby
+grid. This is the answer of PostGIS ``ST_Covers(geom, point) ... ORDER BY code LIMIT 1``.
 
-The index is a two-level lookup table over the grids' bounding box, in degrees. Fine cells
-are squares of ``2**-fine_exp`` degrees (default 2**-15: 3.0 m east-west by 3.4 m
-north-south at 26.6 N); coarse cells hold ``2**sub_exp`` x ``2**sub_exp`` fine cells
-(default 8 x 8: 24 m x 27 m). A fine cell that no polygon edge comes within ``_MARGIN`` of
-is *pure*: all its points have the answer of its centre, found at build time by even-odd
-scanline filling of the polygons. The other fine cells are *mixed*: they keep the grids
-that may cover part of them, in code order, and a point in one is checked with GEOS
-(``intersects_xy`` on prepared polygons; for a point, intersects is covers). A coarse cell
-without mixed fine cells is stored as one value, the others as a block of fine cells. The
-cell sizes are powers of two, so a point's cell is computed without rounding (inside the
-table, whose origin lies in (lon/2, lon]); elsewhere rounding stays far below ``_MARGIN``.
+The index is a two-level lookup table over the grids' bounding box, in degrees: fine cells
+of ``2**-fine_exp`` degrees (default 2**-15: 3.0 m east-west, 3.4 m north-south at 26.6 N),
+grouped ``2**sub_exp`` x ``2**sub_exp`` (default 8 x 8: 24 m x 27 m) into coarse cells. A
+fine cell that no polygon edge comes within ``_MARGIN`` of is *pure*: all its points share
+the answer of its centre, found at build time by even-odd scanline filling. The other fine
+cells are *mixed*: they list the grids that may cover part of them, in code order, and a
+point in one is checked exactly with GEOS (``intersects_xy`` on prepared polygons: for a
+point, intersects is covers). A coarse cell without mixed cells is stored as one value, the
+others as a block of fine cells. Cell sizes are powers of two and the table's origin a
+multiple of them, so a point's cell is computed without rounding (for lon in [x0, 2 x0]).
 """
 
 from collections.abc import Sequence
@@ -52,21 +50,21 @@ class LocateIndex:
         Fine cells are ``2**-fine_exp`` degrees, coarse cells ``2**sub_exp`` fine cells a side;
         cells grow (``fine_exp`` drops) until the coarse table has at most 2**20 cells.
         Missing or empty geometries cover nothing; the geometries are copied, not modified.
-        Cost for the 1,254 bundled Yunyan grids (52,000 vertices) on one core: about 0.5 s,
-        a transient peak of about 150 MB, and about 13 MB of tables afterwards
-        (:attr:`nbytes`) besides the prepared polygons.
+        Cost for the 1,254 bundled Yunyan grids (52,000 vertices), one core: about 0.4 s and
+        a transient peak of about 90 MB; the tables then hold 13 MB (:attr:`nbytes`), the
+        prepared polygons a few MB more.
         """
+        if not 0 <= sub_exp <= 5:  # keeps fine cell numbers within int32
+            raise ValueError(f"sub_exp must be 0 to 5, not {sub_exp}")
         self = cls()
         self.codes = np.asarray([str(c) for c in codes], dtype=str)
-        self._geoms = _checked_copy(geoms, len(self.codes))
-        order = np.argsort(self.codes, kind="stable").astype(np.int64)  # rank -> position
-        rank = np.empty_like(order)
-        rank[order] = np.arange(len(order))
-        pos_of_rank = np.append(order, -1)  # rank len(order) means "no grid"
+        self._geoms = geoms = _checked_copy(geoms, len(self.codes))
+        order = np.argsort(self.codes, kind="stable")  # code rank -> position
+        rank, n_rank = np.argsort(order), len(order) + 1  # position -> code rank
+        position = np.append(order, -1).astype(np.int32)  # rank len(order) is "no grid"
 
         # One coarse cell of padding on every side; the origin is a multiple of a coarse cell.
-        bounds = shapely.total_bounds(self._geoms) if len(self._geoms) else np.full(4, np.nan)
-        bounds = np.nan_to_num(bounds)  # nothing to cover: a small table around (0, 0)
+        bounds = np.nan_to_num(shapely.total_bounds(geoms) if len(geoms) else np.zeros(4))
         while True:
             big = 2.0 ** (sub_exp - fine_exp)
             low = np.floor(bounds[:2] / big) - 1
@@ -79,69 +77,54 @@ class LocateIndex:
         self._ncx, self._nfx, self._nfy = ncx, float(ncx * side), float(ncy * side)
         nfx = ncx * side
 
-        # Polygon edges in fine-cell units, and the code rank of their grid.
-        parts, part_of = shapely.get_parts(self._geoms, return_index=True)
+        # Polygon edges in fine-cell units, the code rank of their grid, and the fine cells
+        # (fy * nfx + fx) they come near: the mixed cells.
+        parts, part_of = shapely.get_parts(geoms, return_index=True)
         rings, ring_of = shapely.get_rings(parts, return_index=True)
         xy, vertex_of = shapely.get_coordinates(rings, return_index=True)
         u, v = (xy[:, 0] - self._x0) * self._inv, (xy[:, 1] - self._y0) * self._inv
         e = np.flatnonzero(vertex_of[1:] == vertex_of[:-1])
-        edges = (u[e], v[e], u[e + 1], v[e + 1])
-        edge_rank = rank[part_of[ring_of[vertex_of[e]]]]
+        edges, edge_rank = (u[e], v[e], u[e + 1], v[e + 1]), rank[part_of[ring_of[vertex_of[e]]]]
+        mixed, near_pairs = _edge_cells(*edges, edge_rank, nfx)
 
-        # Mixed fine cells (as fy * nfx + fx), the coarse cells holding them (blocks), and
-        # each mixed cell's slot in the table of blocks.
-        touched, touched_edge = _edge_cells(*edges, nfx)
-        mixed = _unique(touched)
+        # Blocks: the coarse cells holding mixed cells; plain: the others. Each mixed cell has
+        # a slot in the fine table, which lists the blocks' cells block by block.
         fy, fx = np.divmod(mixed, nfx)
         blocks = _unique((fy >> sub_exp) * ncx + (fx >> sub_exp))
         slot = np.searchsorted(blocks, (fy >> sub_exp) * ncx + (fx >> sub_exp)) << 2 * sub_exp
         slot += ((fy & side - 1) << sub_exp) + (fx & side - 1)
         plain = np.ones(ncx * ncy, dtype=bool)
         plain[blocks] = False
-        plain = np.flatnonzero(plain)
+        plain = np.flatnonzero(plain).astype(np.int32)  # int32: the table has < 2**31 cells
 
         # Centres to classify: every fine cell of the blocks, in table order, then the first
-        # fine cell of every other coarse cell. Each gets the smallest-code grid whose fill
-        # holds it (exact for pure cells: no edge comes near their centre).
-        local = np.arange(side * side)
-        by, bx = np.divmod(blocks, ncx)
+        # fine cell of every plain coarse cell.
+        local = np.arange(side * side, dtype=np.int32)
+        by, bx = np.divmod(blocks.astype(np.int32), ncx)
         probe = np.concatenate([
             (((by[:, None] << sub_exp) + (local >> sub_exp)) * nfx
              + (bx[:, None] << sub_exp) + (local & side - 1)).ravel(),
             (plain // ncx * nfx + plain % ncx) << sub_exp,
         ])
-        by_cell = np.argsort(probe)
-        hit, hit_rank = _fill(probe[by_cell], *edges, edge_rank, nfx)
-        hit = by_cell[hit]
-        best = np.full(len(probe), len(order))
-        np.minimum.at(best, hit, hit_rank)
-        value = pos_of_rank[best].astype(np.int32)
-
-        # A mixed cell's candidates: the grids of the edges near it and every grid whose fill
-        # holds its centre (that is how a grid covering the whole cell shows), in code order.
+        best, fill_pairs = _fill(probe, slot, *edges, edge_rank, len(order), nfx)
         n_block = len(blocks) << 2 * sub_exp
-        mixed_of_slot = np.full(n_block, -1)
-        mixed_of_slot[slot] = np.arange(len(mixed))
-        in_block = hit < n_block
-        pair_cell = np.concatenate([np.searchsorted(mixed, touched),
-                                    mixed_of_slot[hit[in_block]]])
-        pair_rank = np.concatenate([edge_rank[touched_edge], hit_rank[in_block]])
-        n = len(order) + 1
-        pair = _unique(pair_cell[pair_cell >= 0] * n + pair_rank[pair_cell >= 0])
-        self._ptr = np.searchsorted(pair // n, np.arange(len(mixed) + 1)).astype(np.int32)
-        self._cand = pos_of_rank[pair % n].astype(np.int32)
-
         # Table values: >= 0 a grid position, -1 no grid, -2 - k block k (coarse table) or
         # mixed cell k (fine table).
-        self._fine = value[:n_block].copy()
-        self._fine[slot] = -2 - np.arange(len(mixed))
         self._coarse = np.empty(ncx * ncy, dtype=np.int32)
-        self._coarse[plain] = value[n_block:]
+        self._coarse[plain] = position[best[n_block:]]
         self._coarse[blocks] = -2 - np.arange(len(blocks))
+        self._fine = position[best[:n_block]]
+        self._fine[slot] = -2 - np.arange(len(mixed))
+        # Candidates of each mixed cell, in code order: the grids of the edges near it and
+        # those whose fill holds its centre (as a grid covering the whole cell shows).
+        cell, cand = (np.concatenate(a) for a in zip(near_pairs, fill_pairs, strict=True))
+        pair = _unique(cell * n_rank + cand)
+        self._ptr = np.searchsorted(pair // n_rank, np.arange(len(mixed) + 1)).astype(np.int32)
+        self._cand = position[pair % n_rank]
         # Plain-Python views for locate_one: indexing a memoryview gives an int, fast.
         self._views = tuple(memoryview(a) for a in (self._coarse, self._fine, self._ptr,
                                                    self._cand))
-        self._geom_list = list(self._geoms)
+        self._geom_list = list(geoms)
         return self
 
     @property
@@ -156,9 +139,8 @@ class LocateIndex:
         """
         lon, lat = np.broadcast_arrays(np.asarray(lon, dtype=np.float64),
                                        np.asarray(lat, dtype=np.float64))
-        flat_lon, flat_lat = lon.ravel(), lat.ravel()
-        out = np.empty(flat_lon.size, dtype=np.int64)
-        for start in range(0, flat_lon.size, _CHUNK):
+        flat_lon, flat_lat, out = lon.ravel(), lat.ravel(), np.empty(lon.size, dtype=np.int64)
+        for start in range(0, lon.size, _CHUNK):
             part = slice(start, start + _CHUNK)
             out[part] = self._locate_chunk(flat_lon[part], flat_lat[part])
         return out.reshape(lon.shape)
@@ -244,15 +226,15 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.repeat(starts - ends + counts, counts) + np.arange(ends[-1] if ends.size else 0)
 
 
-def _edge_cells(ua, va, ub, vb, nfx: int) -> tuple[np.ndarray, np.ndarray]:
-    """Fine cells (fy * nfx + fx) whose square grown by _MARGIN meets an edge, and the edge.
+def _edge_cells(ua, va, ub, vb, edge_rank, nfx: int):
+    """Mixed cells (sorted fy * nfx + fx) and pairs (mixed cell number, rank of a near edge).
 
-    Edges are in fine-cell units. Each is cut into the columns it spans; its y range within a
-    column (by interpolation, exact up to rounding far below _MARGIN) gives the rows.
+    A cell is mixed when an edge meets its square grown by _MARGIN. Each edge is cut into the
+    columns it spans; its y range in a column (by interpolation, exact up to rounding far
+    below _MARGIN) gives the rows.
     """
-    swap = ub < ua
-    ua, ub, va, vb = np.where(swap, ub, ua), np.where(swap, ua, ub), np.where(swap, vb, va), \
-        np.where(swap, va, vb)
+    swap = ub < ua  # make every edge run left to right
+    ua, ub, va, vb = (np.where(swap, b, a) for a, b in ((ua, ub), (ub, ua), (va, vb), (vb, va)))
     col0 = np.floor(ua - _MARGIN).astype(np.int64)
     n_col = np.floor(ub + _MARGIN).astype(np.int64) - col0 + 1
     e = np.repeat(np.arange(len(ua)), n_col)
@@ -264,24 +246,40 @@ def _edge_cells(ua, va, ub, vb, nfx: int) -> tuple[np.ndarray, np.ndarray]:
     y0, y1 = va[e] + np.clip(t0, 0.0, 1.0) * dv, va[e] + np.clip(t1, 0.0, 1.0) * dv
     row0 = np.floor(np.minimum(y0, y1) - _MARGIN).astype(np.int64)
     n_row = np.floor(np.maximum(y0, y1) + _MARGIN).astype(np.int64) - row0 + 1
-    return _ranges(row0, n_row) * nfx + np.repeat(col, n_row), np.repeat(e, n_row)
+    cells = _ranges(row0, n_row) * nfx + np.repeat(col, n_row)
+    mixed = _unique(cells)
+    return mixed, (np.searchsorted(mixed, cells), edge_rank[np.repeat(e, n_row)])
 
 
-def _fill(cells, ua, va, ub, vb, edge_rank, nfx: int) -> tuple[np.ndarray, np.ndarray]:
-    """Even-odd scanline fill of every polygon at fine-cell centres, probed at sorted cells.
+def _fill(probe, slot, ua, va, ub, vb, edge_rank, no_rank: int, nfx: int, chunk=1 << 18):
+    """Even-odd scanline fill of every polygon, read at the centres of the ``probe`` cells.
 
-    Returns pairs (index into ``cells``, code rank of a grid whose fill holds that centre).
-    A row's centre line crosses the edges with one end strictly above it and one on or below.
+    Returns the smallest rank whose fill holds each probe centre (``no_rank`` for none) and
+    the pairs (mixed cell number, rank) for the probes at ``slot`` (the mixed cells). A row's
+    centre line crosses the edges with one end strictly above it and one on or below.
     """
     row0 = np.ceil(np.minimum(va, vb) - 0.5).astype(np.int64)
     n_row = np.maximum(np.ceil(np.maximum(va, vb) - 0.5).astype(np.int64) - row0, 0)
     e = np.repeat(np.arange(len(ua)), n_row)
     row = _ranges(row0, n_row)
     x = ua[e] + (row + 0.5 - va[e]) * ((ub[e] - ua[e]) / (vb[e] - va[e]))
-    by = np.lexsort((x, row, edge_rank[e]))  # crossings of one grid and row pair up
-    x, row, rank = x[by], row[by], edge_rank[e][by]
-    first = np.searchsorted(cells, row[0::2] * nfx + np.ceil(x[0::2] - 0.5).astype(np.int64))
-    stop = np.searchsorted(cells, row[1::2] * nfx + np.floor(x[1::2] - 0.5).astype(np.int64),
-                           side="right")
-    count = np.maximum(stop - first, 0)
-    return _ranges(first, count), np.repeat(rank[0::2], count)
+    by = np.lexsort((x, row, edge_rank[e]))  # the crossings of one grid and row pair up
+    x, row, rank = x[by], row[by], edge_rank[e][by][0::2].astype(np.int32)
+    start = (row[0::2] * nfx + np.ceil(x[0::2] - 0.5)).astype(probe.dtype)  # centres in
+    stop = (row[1::2] * nfx + np.floor(x[1::2] - 0.5)).astype(probe.dtype)  # [in, out]
+
+    mixed_of = np.full(len(probe), -1, dtype=np.int32)
+    mixed_of[slot] = np.arange(len(slot))
+    by_cell = np.argsort(probe).astype(probe.dtype)
+    cells = probe[by_cell]
+    best, pairs = np.full(len(probe), no_rank, dtype=np.int32), []
+    for lo in range(0, len(cells), chunk):  # in pieces, to bound the memory used
+        part = cells[lo:lo + chunk]
+        first = np.searchsorted(part, start)
+        count = np.maximum(np.searchsorted(part, stop, side="right") - first, 0)
+        at, hit_rank = by_cell[lo + _ranges(first, count)], np.repeat(rank, count)
+        np.minimum.at(best, at, hit_rank)
+        keep = mixed_of[at] >= 0
+        pairs.append((mixed_of[at[keep]], hit_rank[keep]))
+    return best, tuple(np.concatenate(p) for p in zip(*pairs, strict=True))
+

@@ -22,7 +22,9 @@ inside working time.
 from __future__ import annotations
 
 import math
+import numbers
 import re
+import threading
 import tomllib
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
@@ -60,6 +62,8 @@ def _file_date(value: object, path: Path, year: int, key: str) -> date:
     where = f"{path}: [{year}] {key}"
     if isinstance(value, str):
         try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError(value)
             value = date.fromisoformat(value)
         except ValueError:
             raise CalendarError(f"{where}: bad date {value!r}; expected YYYY-MM-DD") from None
@@ -100,8 +104,9 @@ def load_overrides(path: str | Path) -> dict[int, tuple[frozenset[date], frozens
             if not isinstance(values, list):
                 raise CalendarError(f"{path}: [{year}] {key} must be a list, not {values!r}")
             lists[key] = frozenset(_file_date(v, path, year, key) for v in values)
-        for d in sorted(lists["holidays"] & lists["workdays"]):
-            raise CalendarError(f"{path}: [{year}] {d} is listed in both holidays and workdays")
+        if both := sorted(lists["holidays"] & lists["workdays"]):
+            raise CalendarError(f"{path}: [{year}] {both[0]} is listed in both holidays and "
+                                "workdays")
         for d in sorted(lists["workdays"]):
             if d.weekday() < 5:
                 raise CalendarError(f"{path}: [{year}] workdays: {d} is a weekday, "
@@ -116,6 +121,13 @@ class TimeLimit:
 
     value: float
     unit: Literal["hours", "days"]
+
+    def __post_init__(self) -> None:
+        if self.unit not in ("hours", "days") or isinstance(self.value, bool) or not (
+                isinstance(self.value, numbers.Real) and math.isfinite(self.value)
+                and self.value > 0 and (self.unit == "hours" or self.value == int(self.value))):
+            raise CalendarError(f"bad time limit {self.value!r} {self.unit!r}: needs a value > 0 "
+                                "and unit 'hours' or 'days' (whole days)")
 
     @staticmethod
     def parse(text: str) -> TimeLimit:
@@ -142,6 +154,7 @@ class WorkCalendar:
     _source: holidays.HolidayBase = field(
         default_factory=lambda: holidays.country_holidays("CN"), init=False, repr=False)
     _years: dict[int, list[int]] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.periods:
@@ -184,18 +197,20 @@ class WorkCalendar:
     def _year(self, year: int) -> list[int]:
         """Sorted ordinals of the working days of ``year`` (computed once per year)."""
         days = self._years.get(year)
-        if days is None:
-            if not 1 <= year <= 9998:
-                raise CalendarError(f"year {year} is outside the supported range")
-            first, count = date(year, 1, 1), (date(year + 1, 1, 1) - date(year, 1, 1)).days
-            dates = [first + timedelta(days=i) for i in range(count)]
-            if year in self.overrides:
-                off, extra = self.overrides[year]
-                days = [d.toordinal() for d in dates
-                        if d in extra or (d.weekday() < 5 and d not in off)]
-            else:
+        if days is not None:
+            return days
+        if not 1 <= year <= 9998:
+            raise CalendarError(f"year {year} is outside the supported range")
+        first, count = date(year, 1, 1), (date(year + 1, 1, 1) - date(year, 1, 1)).days
+        dates = [first + timedelta(days=i) for i in range(count)]
+        if year in self.overrides:
+            off, extra = self.overrides[year]
+            days = [d.toordinal() for d in dates
+                    if d in extra or (d.weekday() < 5 and d not in off)]
+        else:
+            with self._lock:  # the package fills in each year on first use
                 days = [d.toordinal() for d in dates if self._source.is_working_day(d)]
-            self._years[year] = days
+        self._years[year] = days
         return days
 
     def is_working_day(self, day: date) -> bool:
@@ -276,7 +291,7 @@ class WorkCalendar:
         returned for ``hours == 0``). A result exactly on a period's end is that end, e.g.
         16:30 + 1 h is 17:30 on the same day, not 08:30 the next working day.
         """
-        if isinstance(hours, bool) or not isinstance(hours, int | float) or not (
+        if isinstance(hours, bool) or not isinstance(hours, numbers.Real) or not (
                 math.isfinite(hours) and hours >= 0):
             raise CalendarError(f"bad number of working hours {hours!r}")
         return self._add_us(start, round(hours * _US_PER_HOUR))
@@ -324,6 +339,8 @@ class WorkCalendar:
     def add(self, start: datetime, limit: TimeLimit | str) -> datetime:
         """``start`` plus a :class:`TimeLimit` (or its text form, e.g. ``"4h"``)."""
         limit = TimeLimit.parse(limit) if isinstance(limit, str) else limit
+        if not isinstance(limit, TimeLimit):
+            raise CalendarError(f"bad time limit {limit!r}; expected a TimeLimit or e.g. '4h'")
         if limit.unit == "days":
             return self.add_working_days(start, int(limit.value))
         return self.add_working_hours(start, limit.value)

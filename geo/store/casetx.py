@@ -19,6 +19,14 @@ from geo.errors import DuplicateKeyError
 from geo.store import sql
 from geo.store.base import Worker
 
+# What a workflow step may change; everything else is fixed at intake.
+UPDATABLE = (
+    "status", "generation", "grid_code", "community_code", "lon", "lat", "input_lon",
+    "input_lat", "input_crs", "assignee_id", "assign_reason_code", "assign_reason",
+    "registered_at", "due_at", "closed_at", "closed_on_time", "suspended_at", "unassigned",
+    "needs_location", "possible_duplicate_of",
+)
+
 
 class CaseTx:
     """Row-level case operations on ``cur`` (a cursor inside a transaction)."""
@@ -78,8 +86,10 @@ class CaseTx:
 
     def update_case(self, case: Case, changes: dict[str, Any]) -> bool:
         """Write ``changes`` if the row still has ``case.version``; False if it moved on."""
-        row = {k: getattr(case, k) for k in Case.COLUMNS}
-        row.update(changes)
+        unknown = set(changes) - set(UPDATABLE)
+        if unknown:
+            raise ValueError(f"cannot update {sorted(unknown)}")
+        row = {k: changes.get(k, getattr(case, k)) for k in (*UPDATABLE, "id", "version")}
         self.cur.execute(self._q("update_case"), row)
         if self.backend == "duckdb":  # DuckDB answers an UPDATE with a row: the count
             return int(self.cur.fetchone()[0]) == 1

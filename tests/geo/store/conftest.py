@@ -6,14 +6,24 @@ other's rows; DuckDB stores get a fresh file.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import datetime
+
 import pytest
 
 from geo import bundled
-from geo.boundaries import read_boundary_set
+from geo.boundaries import BoundarySet, read_boundary_set
+from geo.cases.categories import read_catalogue
+from geo.cases.model import CHINA_TIME
+from geo.cases.service import CaseService
+from geo.cases.workflow import Actor
+from geo.locator import Locator
 from geo.store import open_store
 from geo.store.duck import DuckStore
 from geo.store.postgis import PostgisStore
 from geo.store.target import DatabaseTarget
+from geo.synth.roster import synth_roster
+from geo.worktime import WorkCalendar
 
 BACKENDS = [
     pytest.param("duckdb", id="duckdb"),
@@ -66,3 +76,61 @@ def loaded_store(request, tmp_path_factory, bundled_set):
     s.activate_generation(s.stage_generation(bundled_set, label="bundled"))
     yield s
     s.close()
+
+
+
+
+
+COMMUNITIES = ("520103400", "520103401")  # 中华, 中环
+
+
+class Clock:
+    def __init__(self, start: datetime) -> None:
+        self.value = start
+
+    def __call__(self) -> datetime:
+        return self.value
+
+
+@dataclass
+class World:
+    service: CaseService
+    clock: Clock
+    grids: object  # GeoDataFrame of the two communities' grids
+    admin: Actor
+    dispatcher: Actor
+    planner: Actor
+
+    def worker(self, grid_code: str) -> Actor:
+        return Actor(f"W{grid_code}", "worker", grid_code[:9])
+
+    def point_in(self, grid_code: str) -> tuple[float, float]:
+        geom = self.grids.loc[self.grids["code"] == grid_code].geometry.iloc[0]
+        p = geom.representative_point()
+        return p.x, p.y
+
+
+def build_world(store, bundled_set, *, cap: int | None = None,
+                start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=CHINA_TIME)) -> World:
+    comms = bundled_set.communities[bundled_set.communities["code"].isin(COMMUNITIES)]
+    grids = bundled_set.grids[bundled_set.grids["community_code"].isin(COMMUNITIES)]
+    subset = BoundarySet(comms.reset_index(drop=True), grids.reset_index(drop=True), None,
+                         "two communities", "EPSG:4326")
+    store.activate_generation(store.stage_generation(subset), at=datetime(2020, 1, 1,
+                                                                          tzinfo=CHINA_TIME))
+    roster = synth_roster(list(zip(grids["code"], grids["community_code"], strict=True)),
+                          list(COMMUNITIES))
+    if cap is not None:
+        roster = [replace(w, open_case_cap=cap) for w in roster]
+    store.add_workers(roster)
+    clock = Clock(start)
+    service = CaseService(store, Locator(store), WorkCalendar.default(), now=clock)
+    service.load_categories(read_catalogue())
+    return World(service, clock, grids.reset_index(drop=True), Actor("admin1", "admin"),
+                 Actor("disp1", "dispatcher"), Actor("plan1", "planner"))
+
+
+@pytest.fixture
+def make_world(store, bundled_set):
+    """Build the case-test world in the test's fresh store (on each backend)."""
+    return lambda **kw: build_world(store, bundled_set, **kw)

@@ -79,12 +79,19 @@ FROM case_events WHERE case_id = $case_id ORDER BY seq;
 
 -- name: lock_community
 -- Writes are serialised by the store (one writer at a time): nothing to lock.
-SELECT 1;
+SELECT count(*) FROM workers WHERE community_code = $community;
 
 -- name: candidates
 SELECT w.id, w.name, w.community_code, w.home_grid_code, w.on_duty, w.open_case_cap, w.skills,
-       (SELECT count(*) FROM cases c WHERE c.assignee_id = w.id AND c.status = 'dispatched')
-FROM workers w WHERE w.community_code = $community ORDER BY w.id;
+       COALESCE(o.n, 0)
+FROM workers w
+LEFT JOIN (
+    SELECT assignee_id, count(*) AS n FROM cases
+    WHERE status = 'dispatched' AND community_code = $community
+    GROUP BY assignee_id
+) o ON o.assignee_id = w.id
+WHERE w.community_code = $community
+ORDER BY w.id;
 
 -- name: worker
 SELECT id, name, role, community_code, home_grid_code, phone, skills, on_duty, open_case_cap

@@ -51,8 +51,10 @@ CREATE TABLE cases (
 -- No secondary indexes: DuckDB scans columns fast, and its indexes turn updates of
 -- indexed columns into delete + insert, which a workflow that updates rows does not need.
 
+-- case_events.case_id is not declared a foreign key here: DuckDB refuses to update a row
+-- that a foreign key references, and cases are updated at every step of the workflow.
 CREATE TABLE case_events (
-    case_id     bigint NOT NULL REFERENCES cases (id),
+    case_id     bigint NOT NULL,
     seq         integer NOT NULL,
     action      text NOT NULL,
     actor_id    text NOT NULL,

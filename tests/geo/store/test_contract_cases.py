@@ -1,0 +1,291 @@
+"""The case workflow on every backend: states, roles, versions, audit, assignment."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+import pytest
+
+from geo import coords
+from geo.cases.model import CHINA_TIME, case_view
+from geo.cases.service import Intake
+from geo.cases.workflow import Actor
+from geo.errors import (
+    IdempotencyConflictError,
+    InputError,
+    PermissionDeniedError,
+    StaleVersionError,
+    WorkflowError,
+)
+
+GRID = "520103400001001"  # first grid of 中华社区
+
+
+def file_case(world, grid=GRID, category="exposed_refuse", **kw):
+    lon, lat = world.point_in(grid)
+    return world.service.intake(Intake(category=category, lon=lon, lat=lat, **kw),
+                                world.dispatcher)
+
+
+def events(world, case):
+    return [(e.action, e.from_status, e.to_status)
+            for e in world.service.events(case.id, world.admin)]
+
+
+def test_intake_locates_and_keeps_the_arrival_crs(make_world):
+    w = make_world()
+    lon, lat = w.point_in(GRID)
+    glon, glat = coords.from_wgs84(lon, lat, "gcj02")
+    case = w.service.intake(Intake(category="exposed_refuse", lon=glon, lat=glat, crs="gcj02",
+                                   description="垃圾堆放", source="app"), w.dispatcher)
+    assert (case.status, case.grid_code, case.community_code, case.version) == (
+        "reported", GRID, "520103400", 1)
+    assert (case.input_crs, case.input_lon) == ("gcj02", glon)
+    assert case.lon == pytest.approx(lon, abs=1e-8)
+    assert not case.unassigned and not case.needs_location
+    assert events(w, case) == [("intake", None, "reported")]
+
+
+def test_full_workflow_with_five_audit_events(make_world):
+    w = make_world()
+    case = file_case(w)
+    case = w.service.act(case.id, "register", w.dispatcher, version=case.version)
+    assert case.status == "registered" and case.due_at is not None
+    case = w.service.act(case.id, "dispatch", w.dispatcher, version=case.version)
+    assert (case.status, case.assignee_id, case.assign_reason_code) == (
+        "dispatched", f"W{GRID}", "grid_worker")
+    worker = w.worker(GRID)
+    case = w.service.act(case.id, "handle", worker, version=case.version, note="已清理")
+    case = w.service.act(case.id, "verify", w.dispatcher, version=case.version)
+    assert case.status == "closed" and case.closed_on_time is True
+    assert case.version == 5
+    assert events(w, case) == [
+        ("intake", None, "reported"), ("register", "reported", "registered"),
+        ("dispatch", "registered", "dispatched"), ("handle", "dispatched", "handled"),
+        ("verify", "handled", "closed"),
+    ]
+
+
+@pytest.mark.parametrize(("action", "role", "error"), [
+    ("register", "planner", PermissionDeniedError),
+    ("register", "worker", PermissionDeniedError),
+    ("verify", "dispatcher", WorkflowError),  # a reported case cannot be verified
+    ("handle", "dispatcher", PermissionDeniedError),
+    ("explode", "admin", WorkflowError),
+])
+def test_refused_actions_change_nothing(make_world, action, role, error):
+    w = make_world()
+    case = file_case(w)
+    actor = {"planner": w.planner, "worker": w.worker(GRID), "dispatcher": w.dispatcher,
+             "admin": w.admin}[role]
+    with pytest.raises(error):
+        w.service.act(case.id, action, actor, version=case.version, note="x")
+    again = w.service.get(case.id, w.admin)
+    assert (again.status, again.version) == (case.status, case.version)
+    assert len(events(w, case)) == 1
+
+
+def test_workers_act_only_on_their_own_cases_and_community(make_world):
+    w = make_world()
+    case = file_case(w)
+    case = w.service.act(case.id, "register", w.dispatcher, version=case.version)
+    case = w.service.act(case.id, "dispatch", w.dispatcher, version=case.version)
+    neighbour = w.worker("520103400001002")
+    with pytest.raises(PermissionDeniedError, match="assignee"):
+        w.service.act(case.id, "handle", neighbour, version=case.version, note="x")
+    stranger = w.worker(w.grids.loc[w.grids["community_code"] == "520103401", "code"].iloc[0])
+    with pytest.raises(PermissionDeniedError):
+        w.service.get(case.id, stranger)
+    assert all(c.community_code == "520103401" for c in w.service.list(stranger))
+    with pytest.raises(WorkflowError, match="note"):
+        w.service.act(case.id, "return", w.worker(GRID), version=case.version)
+    case = w.service.act(case.id, "return", w.worker(GRID), version=case.version,
+                         note="不属于本网格")
+    assert case.status == "registered" and case.assignee_id is None
+    case = w.service.act(case.id, "dispatch", w.dispatcher, version=case.version,
+                         assignee_id=neighbour.id)
+    assert (case.assignee_id, case.assign_reason_code) == (neighbour.id, "named")
+
+
+def test_stale_version_is_refused(make_world):
+    w = make_world()
+    case = file_case(w)
+    w.service.act(case.id, "register", w.dispatcher, version=case.version)
+    with pytest.raises(StaleVersionError, match="reload"):
+        w.service.act(case.id, "reject", w.dispatcher, version=case.version, note="重复")
+    assert w.service.get(case.id, w.admin).status == "registered"
+
+
+def test_twenty_concurrent_actions_one_winner(make_world):
+    w = make_world()
+    case = file_case(w)
+
+    def attempt(i):
+        try:
+            w.service.act(case.id, "register", Actor(f"d{i}", "dispatcher"),
+                          version=case.version)
+            return "ok"
+        except StaleVersionError:
+            return "stale"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(attempt, range(20)))
+    assert outcomes.count("ok") == 1 and outcomes.count("stale") == 19
+    assert [a for a, _, _ in events(w, case)] == ["intake", "register"]
+    assert w.service.get(case.id, w.admin).version == 2
+
+
+def test_two_hundred_concurrent_intakes_respect_every_cap(make_world):
+    w = make_world(cap=2)
+    lon, lat = w.point_in(GRID)
+
+    def intake(i):
+        return w.service.intake(
+            Intake(category="exposed_refuse", lon=lon, lat=lat, auto_dispatch=True,
+                   description=f"#{i}", idempotency_key=f"k{i}"), w.dispatcher).id
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        ids = list(pool.map(intake, range(200)))
+    assert len(set(ids)) == 200
+    cases = w.service.list(w.admin, community="520103400", limit=1000)
+    assert len(cases) == 200
+    load: dict[str, int] = {}
+    for c in cases:
+        if c.status == "dispatched":
+            load[c.assignee_id] = load.get(c.assignee_id, 0) + 1
+    assert max(load.values()) <= 2
+    fitting = [x for x in w.service.store.workers(community_code="520103400")
+               if "city_appearance" in x.skills]
+    assert sum(load.values()) == min(200, 2 * len(fitting))  # everyone full, rest queued
+    queued = [c for c in cases if c.status == "registered"]
+    assert len(queued) == 200 - sum(load.values())
+    assert all(c.assign_reason_code == "community_queue" for c in queued)
+    assert load[f"W{GRID}"] == 2  # the grid's own worker first
+
+
+def test_deadline_across_national_day_and_make_up_saturday(make_world):
+    w = make_world(start=datetime(2026, 9, 30, 16, 0, tzinfo=CHINA_TIME))
+    case = file_case(w)
+    case = w.service.act(case.id, "register", w.dispatcher, version=case.version)
+    cal = w.service.calendar
+    assert case.due_at == cal.add(w.clock.value, "4h")
+    # 4 working hours from Wed 30 Sep 16:00: 1.5 h that day; 1-7 Oct are the National Day
+    # holiday (2026); the rest on the next working day, Thu 8 Oct, from 08:30: 11:00.
+    assert case.due_at.astimezone(CHINA_TIME) == datetime(2026, 10, 8, 11, 0,
+                                                          tzinfo=CHINA_TIME)
+    w.clock.value = datetime(2026, 10, 9, 16, 0, tzinfo=CHINA_TIME)
+    second = file_case(w, description="make-up Saturday")
+    second = w.service.act(second.id, "register", w.dispatcher, version=second.version)
+    # Fri 16:00-17:30 is 1.5 h; Saturday 10 Oct is a make-up working day: 08:30 + 2.5 h.
+    assert second.due_at.astimezone(CHINA_TIME) == datetime(2026, 10, 10, 11, 0,
+                                                            tzinfo=CHINA_TIME)
+
+
+def test_overdue_and_closing_late(make_world):
+    w = make_world()
+    case = file_case(w)
+    case = w.service.act(case.id, "register", w.dispatcher, version=case.version)
+    assert not case_view(case, now=w.clock.value)["overdue"]
+    w.clock.value = case.due_at + timedelta(minutes=1)
+    assert case_view(case, now=w.clock.value)["overdue"]
+    case = w.service.act(case.id, "dispatch", w.dispatcher, version=case.version)
+    case = w.service.act(case.id, "handle", w.worker(GRID), version=case.version, note="ok")
+    case = w.service.act(case.id, "verify", w.dispatcher, version=case.version)
+    assert case.closed_on_time is False
+    assert not case_view(case, now=w.clock.value)["overdue"]
+
+
+def test_suspension_stops_the_clock(make_world):
+    w = make_world()  # Monday 2 Nov 2026, 09:00
+    case = file_case(w, category="illegal_dumping")  # 1 working day
+    case = w.service.act(case.id, "register", w.dispatcher, version=case.version)
+    due = case.due_at
+    w.clock.value = datetime(2026, 11, 2, 10, 0, tzinfo=CHINA_TIME)
+    case = w.service.act(case.id, "suspend", w.dispatcher, version=case.version, note="待协调")
+    w.clock.value = datetime(2026, 11, 2, 15, 0, tzinfo=CHINA_TIME)  # 2 + 1 working hours
+    assert not case_view(case, now=datetime(2026, 11, 9, tzinfo=CHINA_TIME))["overdue"]
+    case = w.service.act(case.id, "resume", w.dispatcher, version=case.version)
+    assert case.status == "registered"
+    assert case.due_at == w.service.calendar.add_working_hours(due, 3.0)
+
+
+def test_reporter_is_masked_and_revealing_is_audited(make_world):
+    w = make_world()
+    case = file_case(w, reporter_name="张三丰", reporter_phone="13812345678")
+    for actor in (w.admin, w.dispatcher, w.planner, w.worker(GRID)):
+        view = case_view(w.service.get(case.id, actor), now=w.clock.value)
+        assert view["reporter"] == {"name": "张**", "phone": "138****5678"}
+    assert w.service.reveal_reporter(case.id, w.dispatcher) == ("张三丰", "13812345678")
+    for actor in (w.planner, w.worker(GRID)):  # not assigned yet
+        with pytest.raises(PermissionDeniedError):
+            w.service.reveal_reporter(case.id, actor)
+    case = w.service.act(case.id, "register", w.dispatcher, version=case.version)
+    case = w.service.act(case.id, "dispatch", w.dispatcher, version=case.version)
+    assert w.service.reveal_reporter(case.id, w.worker(GRID))[1] == "13812345678"
+    reveals = [e for e in w.service.events(case.id, w.admin) if e.action == "reveal_reporter"]
+    assert [e.actor_id for e in reveals] == ["disp1", f"W{GRID}"]
+
+
+def test_idempotent_intake(make_world):
+    w = make_world()
+    first = file_case(w, idempotency_key="abc", description="一")
+    again = file_case(w, idempotency_key="abc", description="一")
+    assert again.id == first.id
+    with pytest.raises(IdempotencyConflictError):
+        file_case(w, idempotency_key="abc", description="二")
+    assert len(w.service.list(w.admin)) == 1
+
+
+def test_possible_duplicates_are_linked_not_merged(make_world):
+    w = make_world()
+    first = file_case(w)
+    lon, lat = w.point_in(GRID)
+    near = w.service.intake(Intake(category="exposed_refuse", lon=lon + 0.0001, lat=lat),
+                            w.dispatcher)  # about 10 m away, radius 50 m
+    assert near.possible_duplicate_of == first.id
+    other = w.service.intake(Intake(category="street_vending", lon=lon, lat=lat),
+                             w.dispatcher)
+    assert other.possible_duplicate_of is None
+    far = w.service.intake(Intake(category="exposed_refuse", lon=lon + 0.001, lat=lat),
+                           w.dispatcher)  # about 100 m
+    assert far.possible_duplicate_of is None
+    w.clock.value += timedelta(hours=73)
+    later = w.service.intake(Intake(category="exposed_refuse", lon=lon, lat=lat), w.dispatcher)
+    assert later.possible_duplicate_of is None
+
+
+def test_outside_every_grid_is_kept_unassigned(make_world):
+    w = make_world()
+    case = w.service.intake(Intake(category="exposed_refuse", lon=106.9, lat=26.9,
+                                   auto_dispatch=True), w.dispatcher)
+    assert case.unassigned and case.grid_code is None and case.lon == 106.9
+    assert (case.status, case.assign_reason_code) == ("registered", "district_queue")
+
+
+def test_address_only_waits_for_a_place(make_world):
+    w = make_world()
+    case = w.service.intake(Intake(category="elderly_visit", address="松山路59号"),
+                            w.dispatcher)
+    assert case.needs_location and case.status == "reported"
+    with pytest.raises(WorkflowError, match="place"):
+        w.service.act(case.id, "register", w.dispatcher, version=case.version)
+    lon, lat = w.point_in(GRID)
+    case = w.service.place(case.id, w.dispatcher, version=case.version, lon=lon, lat=lat)
+    assert not case.needs_location and case.grid_code == GRID
+    case = w.service.act(case.id, "register", w.dispatcher, version=case.version)
+    assert case.status == "registered"
+
+
+@pytest.mark.parametrize("bad", [
+    Intake(category="nope", lon=106.7, lat=26.6),
+    Intake(category="exposed_refuse"),
+    Intake(category="exposed_refuse", lon=106.7),
+    Intake(category="exposed_refuse", lon=106.7, lat=95.0),
+    Intake(category="exposed_refuse", lon=106.7, lat=26.6, description="x" * 4001),
+    Intake(category="exposed_refuse", lon=106.7, lat=26.6, source="pigeon"),
+])
+def test_bad_intake_is_refused_with_the_field(make_world, bad):
+    w = make_world()
+    with pytest.raises(InputError) as err:
+        w.service.intake(bad, w.dispatcher)
+    assert err.value.field in {"category", "location", "description", "source"}
+    assert w.service.list(w.admin) == []

@@ -60,18 +60,16 @@ def _clock(value: time | str) -> time:
 
 def _file_date(value: object, path: Path, year: int, key: str) -> date:
     where = f"{path}: [{year}] {key}"
-    if isinstance(value, str):
-        try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                raise ValueError(value)
-            value = date.fromisoformat(value)
-        except ValueError:
-            raise CalendarError(f"{where}: bad date {value!r}; expected YYYY-MM-DD") from None
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise CalendarError(f"{where}: bad date {value!r}; expected YYYY-MM-DD")
-    if value.year != year:
-        raise CalendarError(f"{where}: date {value} belongs to year {value.year}, not {year}")
-    return value
+    text = value.isoformat() if type(value) is date else value  # TOML dates are welcome too
+    try:
+        if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise CalendarError(f"{where}: bad date {value!r}; expected YYYY-MM-DD") from None
+    if day.year != year:
+        raise CalendarError(f"{where}: date {day} belongs to year {day.year}, not {year}")
+    return day
 
 
 def load_overrides(path: str | Path) -> dict[int, tuple[frozenset[date], frozenset[date]]]:
@@ -352,9 +350,9 @@ class WorkCalendar:
 
         The due time is ``add(start, limit)``; then, taking the suspensions (merged where they
         overlap) in order of their begin, each one whose part after ``start`` begins before the
-        current due time pushes it by the working time inside that part. Pushing can bring a
-        later suspension before the due time, which then pushes too. A suspension wholly
-        outside working time pushes nothing.
+        current due time (with working time between the two) pushes it by the working time
+        inside that part. Pushing can bring a later suspension before the due time, which then
+        pushes too. A suspension wholly outside working time pushes nothing.
         """
         pairs = [(b, e) for b, e in suspensions]
         for b, e in pairs:
@@ -370,7 +368,7 @@ class WorkCalendar:
                 merged.append([b, e])
         for b, e in merged:
             b = max(b, start)
-            if b >= due:
+            if not self._between_us(b, due):
                 break
             pushed = self._between_us(b, e)
             if pushed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from api.cli.boundaries import check_boundaries, synth
+from api.cli.categories import categories
 from api.cli.demo import demo
 from api.cli.locate import locate, locate_file
 from api.cli.store import boundaries, init
@@ -19,6 +20,7 @@ main.add_command(check_boundaries)
 main.add_command(synth)
 main.add_command(demo)
 main.add_command(init)
+main.add_command(categories)
 main.add_command(boundaries)
 main.add_command(locate)
 main.add_command(locate_file)

@@ -12,6 +12,7 @@ from api.cli.common import CHINA_TIME, configured_store, fail, parse_time
 from geo import bundled
 from geo.boundaries import read_boundary_set
 from geo.boundary_checks import format_report, validate_boundary_set
+from geo.cases.categories import read_catalogue
 from geo.errors import GridmgrError
 from geo.synth.roster import synth_roster
 
@@ -42,6 +43,13 @@ def init() -> None:
         added = store.add_workers(synth_roster(grids, communities))
         total = len(store.workers())
         click.echo(f"roster: {added} worker(s) added, {total} in all")
+        with store.case_tx() as tx:
+            if tx.categories():
+                click.echo("categories: catalogue present; left as it is")
+            else:
+                cats = read_catalogue()
+                tx.replace_categories(cats)
+                click.echo(f"categories: loaded the bundled catalogue ({len(cats)} subclasses)")
 
 
 @click.group()

@@ -246,6 +246,15 @@ def test_suspension_after_the_due_time_pushes_nothing():
     assert CAL.due_after(FILED, "4h", [later]) == at(2026, 6, 1, 15)
 
 
+def test_suspension_beginning_when_no_working_time_is_left_pushes_nothing():
+    # Mon 08:30 + 1 day is due Tue 08:30, i.e. at the end of Monday's working time.
+    filed = at(2026, 6, 1, 8, 30)
+    early = (at(2026, 6, 2, 8), at(2026, 6, 2, 9))
+    assert CAL.due_after(filed, "1d", [early]) == at(2026, 6, 2, 8, 30)
+    monday = (at(2026, 6, 1, 17), at(2026, 6, 2, 9))  # 0.5 h on Monday, 0.5 h on Tuesday
+    assert CAL.due_after(filed, "1d", [monday]) == at(2026, 6, 2, 9, 30)
+
+
 def test_push_can_bring_a_later_suspension_before_the_due_time():
     first = (at(2026, 6, 1, 10), at(2026, 6, 1, 11))  # 1 h: due 15:00 -> 16:00
     second = (at(2026, 6, 1, 15, 30), at(2026, 6, 1, 16, 30))  # now before 16:00: -> 17:00

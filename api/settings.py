@@ -12,7 +12,9 @@ from pathlib import Path
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from geo.errors import CalendarError
 from geo.store.target import DatabaseTarget, parse_database_url
+from geo.worktime import WorkCalendar
 
 
 class Settings(BaseSettings):
@@ -21,6 +23,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRIDMGR_", extra="ignore")
 
     database_url: str | None = None
+    # Working hours for deadlines, "08:30-12:00,14:00-17:30", and a TOML file of holiday
+    # years that overrides the built-in national calendar (see data/calendar/README.md).
+    work_hours: str = "08:30-12:00,14:00-17:30"
+    calendar_file: Path | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -31,3 +37,14 @@ class Settings(BaseSettings):
     def database(self, *, cwd: Path | None = None) -> DatabaseTarget:
         """The store this configuration points at."""
         return parse_database_url(self.database_url, cwd=cwd)
+
+    def calendar(self) -> WorkCalendar:
+        """The working calendar for deadlines (Asia/Shanghai)."""
+        try:
+            hours = [tuple(p.strip().split("-")) for p in self.work_hours.split(",") if p.strip()]
+            if any(len(h) != 2 for h in hours):
+                raise ValueError
+        except ValueError:
+            raise CalendarError(f"GRIDMGR_WORK_HOURS {self.work_hours!r}: expected periods "
+                                "like 08:30-12:00,14:00-17:30") from None
+        return WorkCalendar.from_settings(hours=hours, override_file=self.calendar_file)

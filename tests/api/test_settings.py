@@ -39,3 +39,22 @@ def test_settings_read_from_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("GRIDMGR_DATABASE_URL", "oracle://nope")
     with pytest.raises(ValidationError, match="GRIDMGR_DATABASE_URL"):
         Settings()
+
+
+def test_calendar_settings(monkeypatch, tmp_path):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from geo.errors import CalendarError
+
+    monkeypatch.setenv("GRIDMGR_WORK_HOURS", "09:00-12:00,13:00-18:00")
+    cal = Settings().calendar()
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert cal.working_hours_between(start, start.replace(hour=18)) == 8.0
+    override = tmp_path / "cal.toml"
+    override.write_text('[2027]\nholidays = ["2027-03-03"]\nworkdays = []\n', encoding="utf-8")
+    monkeypatch.setenv("GRIDMGR_CALENDAR_FILE", str(override))
+    assert not Settings().calendar().is_working_day(datetime(2027, 3, 3).date())
+    monkeypatch.setenv("GRIDMGR_WORK_HOURS", "nine to five")
+    with pytest.raises(CalendarError, match="GRIDMGR_WORK_HOURS"):
+        Settings().calendar()

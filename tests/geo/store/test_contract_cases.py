@@ -289,3 +289,39 @@ def test_bad_intake_is_refused_with_the_field(make_world, bad):
         w.service.intake(bad, w.dispatcher)
     assert err.value.field in {"category", "location", "description", "source"}
     assert w.service.list(w.admin) == []
+
+
+def test_reject_rework_and_suspend_paths(make_world):
+    w = make_world()
+    bad = file_case(w)
+    bad = w.service.act(bad.id, "reject", w.dispatcher, version=bad.version, note="非本区事项")
+    assert bad.status == "rejected"
+    with pytest.raises(WorkflowError):
+        w.service.act(bad.id, "register", w.dispatcher, version=bad.version)
+    case = file_case(w, category="street_vending")
+    for action, actor, note in (("register", w.dispatcher, None),
+                                ("dispatch", w.dispatcher, None),
+                                ("handle", w.worker(GRID), "已劝离"),
+                                ("rework", w.dispatcher, "仍有摊位")):
+        case = w.service.act(case.id, action, actor, version=case.version, note=note)
+    assert (case.status, case.assignee_id) == ("dispatched", f"W{GRID}")
+    case = w.service.act(case.id, "suspend", w.dispatcher, version=case.version, note="挂账")
+    assert (case.status, case.assignee_id) == ("suspended", None)
+
+
+def test_case_view_shape(make_world):
+    w = make_world()
+    case = file_case(w, reporter_name="李四", reporter_phone="13900001111", auto_dispatch=True,
+                     description="路边垃圾", address="中华北路1号")
+    view = case_view(case, now=w.clock.value)
+    assert set(view) == {"id", "status", "category", "description", "source", "grid_code",
+                         "community_code", "location", "address", "assignee", "reported_at",
+                         "due_at", "overdue", "closed_at", "closed_on_time", "version", "flags",
+                         "reporter"}
+    assert view["status"] == "dispatched" and view["assignee"]["id"] == f"W{GRID}"
+    assert view["assignee"]["reason"] and view["assignee"]["name"]
+    assert view["reported_at"].endswith("+08:00") and view["due_at"].endswith("+08:00")
+    assert view["location"]["crs"] == "wgs84"
+    assert view["flags"] == {"unassigned": False, "needs_location": False,
+                             "possible_duplicate_of": None}
+    assert view["reporter"] == {"name": "李*", "phone": "139****1111"}

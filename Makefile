@@ -31,6 +31,7 @@ lint: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(PY) bench/bench_coords.py
+	scripts/with-postgis $(PY) bench/bench_locate.py
 
 synth: $(BASE_STAMP)
 	$(VENV)/bin/gridmgr synth boundaries

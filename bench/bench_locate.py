@@ -189,8 +189,9 @@ def main() -> None:
     tracemalloc.stop()
     rss_after = rss_mb()
     build_s, index = best_time(lambda: LocateIndex.build(codes, geoms), args.repeats)
-    print(f"index build: {build_s:.3f} s; tables {index.nbytes / 1e6:.1f} MB; tracemalloc peak "
-          f"(build + one bulk run) {peak / 1e6:.1f} MB; RSS growth {rss_after - rss_before:.1f} MB")
+    print(f"index build: {build_s:.3f} s; tables {index.nbytes / 1e6:.1f} MB; peak memory of "
+          f"build + one bulk run: tracemalloc {peak / 1e6:.1f} MB, RSS growth "
+          f"{rss_after - rss_before:.1f} MB")
 
     tree = shapely.STRtree(geoms)
 

@@ -8,7 +8,9 @@ from api.cli.boundaries import check_boundaries, synth
 from api.cli.categories import categories
 from api.cli.demo import demo
 from api.cli.locate import locate, locate_file
+from api.cli.serve import serve
 from api.cli.store import boundaries, init
+from api.cli.tokens import token
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,3 +26,5 @@ main.add_command(categories)
 main.add_command(boundaries)
 main.add_command(locate)
 main.add_command(locate_file)
+main.add_command(serve)
+main.add_command(token)

@@ -202,7 +202,7 @@ class CaseService:
         """Take ``action`` on a case read at ``version``; a stale version is refused."""
         now = self.now()
         with self.store.case_tx() as tx:
-            case = self._load(tx, case_id, lock=True)
+            case = self._load(tx, case_id, actor, lock=True)
             if case.version != version:
                 raise StaleVersionError(
                     f"case {case_id} is at version {case.version}, not {version}: reload it")
@@ -296,7 +296,7 @@ class CaseService:
         now = self.now()
         place = self._place(lon, lat, crs)
         with self.store.case_tx() as tx:
-            case = self._load(tx, case_id, lock=True)
+            case = self._load(tx, case_id, actor, lock=True)
             if case.version != version:
                 raise StaleVersionError(
                     f"case {case_id} is at version {case.version}, not {version}: reload it")
@@ -315,24 +315,30 @@ class CaseService:
             return tx.case(case.id)
 
     # -- reading --------------------------------------------------------------------------
-    def _load(self, tx: CaseTx, case_id: int, *, lock: bool = False) -> Case:
+    def _load(self, tx: CaseTx, case_id: int, actor: Actor, *, lock: bool = False) -> Case:
+        """The case, if ``actor`` may see it; a case a worker may not see does not exist."""
         case = tx.case(case_id, lock=lock)
-        if case is None:
+        if case is None or not may_read(actor, case.community_code):
             raise NotFoundError(f"there is no case {case_id}")
         return case
 
     def get(self, case_id: int, actor: Actor) -> Case:
         with self.store.case_tx() as tx:
-            case = self._load(tx, case_id)
-        if not may_read(actor, case.community_code):
-            raise PermissionDeniedError("a worker may read only their own community's cases")
-        return case
+            return self._load(tx, case_id, actor)
 
     def list(self, actor: Actor, **filters) -> list[Case]:
+        """Cases the actor may read matching ``filters`` (see CaseTx.cases)."""
         if actor.role == "worker":
+            if filters.get("community") not in (None, actor.community_code):
+                return []
             filters["community"] = actor.community_code
+        filters.setdefault("now", self.now())
         with self.store.case_tx() as tx:
             return tx.cases(**filters)
+
+    def by_idempotency_key(self, key: str) -> Case | None:
+        with self.store.case_tx() as tx:
+            return tx.case_by_key(key)
 
     def events(self, case_id: int, actor: Actor) -> list[CaseEvent]:
         self.get(case_id, actor)
@@ -343,9 +349,8 @@ class CaseService:
         """The reporter's name and phone, unmasked, for roles that may see them; audited."""
         now = self.now()
         with self.store.case_tx() as tx:
-            case = self._load(tx, case_id)
-            if not may_read(actor, case.community_code) or not may_reveal(
-                    actor, assignee_id=case.assignee_id):
+            case = self._load(tx, case_id, actor)
+            if not may_reveal(actor, assignee_id=case.assignee_id):
                 raise PermissionDeniedError(
                     "only admins, dispatchers and the assigned worker may see the reporter")
             tx.add_event(case_id=case.id, action="reveal_reporter", actor_id=actor.id,

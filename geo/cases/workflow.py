@@ -14,7 +14,7 @@ from geo.errors import PermissionDeniedError, WorkflowError
 
 STATES = ("reported", "registered", "rejected", "dispatched", "handled", "closed", "suspended")
 FINAL_STATES = frozenset({"rejected", "closed"})
-ROLES = ("admin", "dispatcher", "worker", "planner")
+ROLES = ("admin", "dispatcher", "worker", "planner", "open311")  # open311: 311-style clients
 
 STATE_ZH = {
     "reported": "已上报", "registered": "已立案", "rejected": "不予立案", "dispatched": "已派遣",
@@ -66,7 +66,7 @@ RULES: dict[str, Rule] = {r.action: r for r in (
           needs_note=True),
     _rule("resume", "恢复", ["suspended"], "registered", SUPERVISORS),
 )}
-INTAKE_ROLES = frozenset({"admin", "dispatcher", "worker"})
+INTAKE_ROLES = frozenset({"admin", "dispatcher", "worker", "open311"})
 PLACE_ROLES = frozenset(SUPERVISORS)  # setting the location of a case that has none
 
 

@@ -8,13 +8,18 @@ the contract tests in ``tests/geo/store`` run unchanged against each.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from shapely.geometry.base import BaseGeometry
 
 from geo.boundaries import BoundarySet
+from geo.tokens import TokenRecord
+
+if TYPE_CHECKING:
+    from geo.store.casetx import CaseTx
 
 
 @dataclass(frozen=True)
@@ -108,3 +113,12 @@ class Store(Protocol):
     # roster
     def add_workers(self, workers: Sequence[Worker]) -> int: ...
     def workers(self, *, community_code: str | None = None) -> list[Worker]: ...
+
+    # cases: one transaction whose CaseTx reads and writes case rows (geo.store.casetx)
+    def case_tx(self) -> AbstractContextManager[CaseTx]: ...
+
+    # API tokens (kept hashed)
+    def add_token(self, record: TokenRecord, token_hash: str) -> None: ...
+    def token_by_hash(self, token_hash: str) -> TokenRecord | None: ...
+    def tokens(self) -> list[TokenRecord]: ...
+    def revoke_token(self, token_id: str, *, at: datetime | None = None) -> bool: ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from geo.assign import Candidate
@@ -76,11 +76,23 @@ class CaseTx:
         return None if row is None else Case(*row)
 
     def cases(self, *, status: str | None = None, community: str | None = None,
-              assignee: str | None = None, category: str | None = None, limit: int = 100,
-              offset: int = 0) -> list[Case]:
+              grid: str | None = None, assignee: str | None = None,
+              category: str | None = None, since: datetime | None = None,
+              until: datetime | None = None,
+              bbox: tuple[float, float, float, float] | None = None,
+              overdue: bool | None = None, now: datetime | None = None, after: int = 0,
+              limit: int = 100) -> list[Case]:
+        """Cases matching every filter given, by id, the first ``limit`` after id ``after``.
+
+        ``bbox`` is (west, south, east, north) in WGS84 degrees; ``overdue`` compares due
+        times with ``now`` (a suspended case's clock stopped when it was suspended).
+        """
+        west, south, east, north = bbox if bbox else (None, None, None, None)
         self.cur.execute(self._case_query("where_filters"), {
-            "status": status, "community": community, "assignee": assignee,
-            "category": category, "limit": limit, "offset": offset,
+            "status": status, "community": community, "grid": grid, "assignee": assignee,
+            "category": category, "since": since, "until": until, "west": west,
+            "south": south, "east": east, "north": north, "overdue": overdue,
+            "now": now or datetime.now(UTC), "after": after, "limit": limit,
         })
         return [Case(*row) for row in self.cur.fetchall()]
 

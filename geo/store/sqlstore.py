@@ -19,6 +19,7 @@ from geo.errors import NotFoundError, SchemaTooNewError
 from geo.store import sql
 from geo.store.base import CommunityRecord, Generation, GridRecord, Located, Worker
 from geo.store.casetx import CaseTx
+from geo.tokens import TokenRecord
 
 
 def _opt_int(value: Any) -> int | None:
@@ -211,6 +212,35 @@ class SqlStore(ABC):
             )
             rows = cur.fetchall()
         return [Located(r[1], r[2], r[3]) for r in rows]
+
+    # -- API tokens ----------------------------------------------------------------------
+    def add_token(self, record: TokenRecord, token_hash: str) -> None:
+        with self.transaction() as cur:
+            cur.execute(self._sql("tokens", "insert_token"), {
+                "id": record.id, "token_hash": token_hash, "role": record.role,
+                "name": record.name, "community_code": record.community_code,
+                "worker_id": record.worker_id, "created_at": record.created_at,
+            })
+
+    def token_by_hash(self, token_hash: str) -> TokenRecord | None:
+        with self.transaction() as cur:
+            cur.execute(self._sql("tokens", "by_hash"), {"token_hash": token_hash})
+            row = cur.fetchone()
+        return None if row is None else TokenRecord(*row)
+
+    def tokens(self) -> list[TokenRecord]:
+        with self.transaction() as cur:
+            cur.execute(self._sql("tokens", "list"))
+            return [TokenRecord(*row) for row in cur.fetchall()]
+
+    def revoke_token(self, token_id: str, *, at: datetime | None = None) -> bool:
+        """Revoke the token ``token_id``; False if there is none or it was revoked already."""
+        with self.writer(), self.transaction() as cur:
+            cur.execute(self._sql("tokens", "revoke"),
+                        {"id": token_id, "at": at or datetime.now(UTC)})
+            if self.backend == "duckdb":
+                return int(cur.fetchone()[0]) == 1
+            return cur.rowcount == 1
 
     # -- roster --------------------------------------------------------------------------
     def add_workers(self, workers: Sequence[Worker]) -> int:

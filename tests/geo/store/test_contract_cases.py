@@ -12,6 +12,7 @@ from geo.cases.workflow import Actor
 from geo.errors import (
     IdempotencyConflictError,
     InputError,
+    NotFoundError,
     PermissionDeniedError,
     StaleVersionError,
     WorkflowError,
@@ -93,8 +94,10 @@ def test_workers_act_only_on_their_own_cases_and_community(make_world):
     with pytest.raises(PermissionDeniedError, match="assignee"):
         w.service.act(case.id, "handle", neighbour, version=case.version, note="x")
     stranger = w.worker(w.grids.loc[w.grids["community_code"] == "520103401", "code"].iloc[0])
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):  # another community's case does not exist for them
         w.service.get(case.id, stranger)
+    with pytest.raises(NotFoundError):
+        w.service.act(case.id, "handle", stranger, version=case.version, note="x")
     assert all(c.community_code == "520103401" for c in w.service.list(stranger))
     with pytest.raises(WorkflowError, match="note"):
         w.service.act(case.id, "return", w.worker(GRID), version=case.version)

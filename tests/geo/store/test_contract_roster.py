@@ -18,3 +18,24 @@ def test_add_workers_is_idempotent_and_filters(store):
     assert got[0].skills == ("矛盾纠纷", "民生服务")
     assert [w.id for w in store.workers(community_code="520103401")] == ["W2"]
     assert store.workers(community_code="520103499") == []
+
+
+def test_tokens_are_kept_hashed_and_can_be_revoked(store):
+    from datetime import UTC, datetime
+
+    from geo.tokens import TokenRecord, hash_token, new_token
+
+    token, token_id, digest = new_token()
+    assert digest == hash_token(token) and token_id in token and digest not in token
+    rec = TokenRecord(token_id, "worker", "张三", "520103400", "W520103400001001",
+                      datetime(2026, 11, 1, tzinfo=UTC))
+    store.add_token(rec, digest)
+    assert store.token_by_hash(hash_token(token)) == rec
+    assert store.token_by_hash(hash_token(token + "x")) is None
+    assert [t.id for t in store.tokens()] == [token_id]
+    assert store.revoke_token(token_id) is True
+    assert store.revoke_token(token_id) is False
+    assert not store.token_by_hash(digest).active
+    with store.transaction() as cur:  # nothing stores the token itself
+        cur.execute("SELECT token_hash FROM tokens")
+        assert [r[0] for r in cur.fetchall()] == [digest]

@@ -46,10 +46,20 @@ WHERE c.idempotency_key = $key
 -- name: where_filters
 WHERE ($status IS NULL OR c.status = $status)
   AND ($community IS NULL OR c.community_code = $community)
+  AND ($grid IS NULL OR c.grid_code = $grid)
   AND ($assignee IS NULL OR c.assignee_id = $assignee)
   AND ($category IS NULL OR c.category = $category)
+  AND ($since IS NULL OR c.reported_at >= $since)
+  AND ($until IS NULL OR c.reported_at < $until)
+  AND ($west IS NULL OR (c.lon BETWEEN $west AND $east
+                                 AND c.lat BETWEEN $south AND $north))
+  AND ($overdue IS NULL OR $overdue = (
+        c.due_at IS NOT NULL AND c.status NOT IN ('closed', 'rejected')
+        AND COALESCE(CASE WHEN c.status = 'suspended' THEN c.suspended_at END, $now)
+            > c.due_at))
+  AND c.id > $after
 ORDER BY c.id
-LIMIT $limit OFFSET $offset
+LIMIT $limit
 
 -- name: update_case
 -- Guarded write: it changes the row only if nobody else has since the caller read it.

@@ -46,10 +46,20 @@ FOR UPDATE OF c
 -- name: where_filters
 WHERE (%(status)s::text IS NULL OR c.status = %(status)s)
   AND (%(community)s::text IS NULL OR c.community_code = %(community)s)
+  AND (%(grid)s::text IS NULL OR c.grid_code = %(grid)s)
   AND (%(assignee)s::text IS NULL OR c.assignee_id = %(assignee)s)
   AND (%(category)s::text IS NULL OR c.category = %(category)s)
+  AND (%(since)s::timestamptz IS NULL OR c.reported_at >= %(since)s)
+  AND (%(until)s::timestamptz IS NULL OR c.reported_at < %(until)s)
+  AND (%(west)s::float8 IS NULL OR (c.lon BETWEEN %(west)s AND %(east)s
+                                 AND c.lat BETWEEN %(south)s AND %(north)s))
+  AND (%(overdue)s::boolean IS NULL OR %(overdue)s = (
+        c.due_at IS NOT NULL AND c.status NOT IN ('closed', 'rejected')
+        AND COALESCE(CASE WHEN c.status = 'suspended' THEN c.suspended_at END, %(now)s)
+            > c.due_at))
+  AND c.id > %(after)s
 ORDER BY c.id
-LIMIT %(limit)s OFFSET %(offset)s
+LIMIT %(limit)s
 
 -- name: update_case
 -- Guarded write: it changes the row only if nobody else has since the caller read it.

@@ -1,0 +1,43 @@
+"""``create_app(settings)``: the FastAPI application. Nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.limits import BodyLimit
+from api.routes import boundaries, cases, categories, health, locate
+from api.settings import Settings
+from api.state import AppState
+
+DESCRIPTION = """网格化管理 grid management for urban community governance.
+
+Native JSON endpoints; geometry is GeoJSON in WGS84 (EPSG:4326, lon/lat). Send
+`Authorization: Bearer <token>` (make one with `gridmgr token create`). Errors are
+`application/problem+json`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the store is opened when it starts and closed when it stops."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = AppState.open(settings)
+        app.state.gridmgr = state
+        try:
+            yield
+        finally:
+            state.close()
+
+    app = FastAPI(title="gridmgr", version="0.1.0", description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.add_middleware(BodyLimit)
+    errors.install(app)
+    for module in (health, boundaries, locate, categories, cases):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,29 @@
+"""``gridmgr serve``: run the HTTP API with uvicorn."""
+
+from __future__ import annotations
+
+import click
+import uvicorn
+
+from api.app import create_app
+from api.settings import Settings
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="Processes (PostGIS only; the embedded DuckDB file allows one).")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the API (and, later, the maps) at http://HOST:PORT."""
+    settings = Settings()
+    if workers > 1 and settings.database().backend != "postgis":
+        raise click.UsageError("--workers > 1 needs PostGIS (GRIDMGR_DATABASE_URL=postgresql://…)")
+    click.echo(f"gridmgr: serving on http://{host}:{port} ({settings.database().backend})",
+               err=True)
+    if workers > 1:
+        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                    access_log=False)
+    else:
+        # No access log: query strings can carry an Open311 api_key.
+        uvicorn.run(create_app(settings), host=host, port=port, access_log=False)

@@ -1,0 +1,60 @@
+"""The dependencies routes declare: the app state and the caller's identity."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.errors import Unauthenticated
+from api.state import AppState
+from geo.cases.workflow import Actor
+from geo.errors import PermissionDeniedError
+from geo.tokens import TokenRecord
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.gridmgr
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+
+def actor_of(token: TokenRecord) -> Actor:
+    """The workflow identity of a token: workers act as their roster id."""
+    if token.role == "worker":
+        return Actor(token.worker_id or f"token:{token.id}", "worker", token.community_code)
+    return Actor(f"{token.role}:{token.name or token.id}", token.role, token.community_code)
+
+
+def bearer_token(request: Request, state: State) -> TokenRecord:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise Unauthenticated("send Authorization: Bearer <token>")
+    record = state.token(value.strip())
+    if record is None:
+        raise Unauthenticated("the token is unknown or revoked")
+    return record
+
+
+Token = Annotated[TokenRecord, Depends(bearer_token)]
+
+
+def caller(token: Token) -> Actor:
+    return actor_of(token)
+
+
+Caller = Annotated[Actor, Depends(caller)]
+
+
+def roles(*allowed: str):
+    """A dependency that admits only ``allowed`` roles (403 for the others)."""
+
+    def check(actor: Caller) -> Actor:
+        if actor.role not in allowed:
+            raise PermissionDeniedError(f"a {actor.role} may not do this; allowed: "
+                                        f"{', '.join(allowed)}")
+        return actor
+
+    return Depends(check)

@@ -1,0 +1,107 @@
+"""Domain errors -> HTTP status and ``application/problem+json`` (RFC 9457), in one table.
+
+A response never carries a stack trace, SQL text, a token or a phone number: unexpected errors
+become a bare 500 and are logged by class name only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from geo import errors as e
+
+log = logging.getLogger("gridmgr.api")
+PROBLEM = "application/problem+json"
+
+
+class Unauthenticated(e.GridmgrError):
+    """No valid bearer token."""
+
+
+class PreconditionRequired(e.GridmgrError):
+    """A write that needs If-Match came without it."""
+
+
+class PreconditionFailed(e.GridmgrError):
+    """If-Match does not match the current ETag."""
+
+
+class InFlight(e.GridmgrError):
+    """A request with the same Idempotency-Key is still being processed."""
+
+
+class PayloadTooLarge(e.GridmgrError):
+    """The request body is over the limit."""
+
+
+# (error class, HTTP status, short type name, title); first match wins, so order subclasses
+# before their bases.
+TABLE: list[tuple[type[Exception], int, str, str]] = [
+    (Unauthenticated, 401, "unauthenticated", "Authentication required"),
+    (e.PermissionDeniedError, 403, "forbidden", "Not allowed"),
+    (e.NotFoundError, 404, "not-found", "Not found"),
+    (InFlight, 409, "in-flight", "The same request is still being processed"),
+    (e.WorkflowError, 409, "conflict", "Not allowed in this state"),
+    (e.StaleVersionError, 412, "stale", "The resource changed; reload it"),
+    (PreconditionFailed, 412, "stale", "The resource changed; reload it"),
+    (PayloadTooLarge, 413, "too-large", "Request body too large"),
+    (e.IdempotencyConflictError, 422, "idempotency-conflict",
+     "Idempotency-Key reused with a different request"),
+    (PreconditionRequired, 428, "if-match-required", "If-Match header required"),
+    (e.InputError, 400, "invalid-input", "Invalid input"),
+    (e.CoordinateError, 400, "invalid-coordinates", "Invalid coordinates"),
+    (e.CodeError, 400, "invalid-code", "Invalid code"),
+    (e.CalendarError, 400, "invalid-input", "Invalid input"),
+    (e.StoreError, 503, "store-unavailable", "The store cannot answer"),
+]
+
+
+def problem(status: int, kind: str, title: str, detail: str, **extra) -> JSONResponse:
+    body = {"type": f"https://gridmgr.invalid/problems/{kind}", "title": title,
+            "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def classify(exc: Exception) -> tuple[int, str, str]:
+    for cls, status, kind, title in TABLE:
+        if isinstance(exc, cls):
+            return status, kind, title
+    return 500, "internal", "Internal error"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(e.GridmgrError)
+    async def domain(_: Request, exc: e.GridmgrError) -> JSONResponse:
+        status, kind, title = classify(exc)
+        extra = {}
+        field = getattr(exc, "field", None)
+        if field:
+            extra["field"] = field
+        if status >= 500:
+            log.error("store error: %s", type(exc).__name__)
+        return problem(status, kind, title, str(exc) if status < 500 else title, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(loc) or None
+        msg = first.get("msg", "invalid request")
+        return problem(400, "invalid-input", "Invalid input",
+                       f"{field}: {msg}" if field else msg, field=field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, "http", str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error: %s", type(exc).__name__)
+        return problem(500, "internal", "Internal error", "Internal error")

@@ -1,0 +1,50 @@
+"""Communities and grids as GeoJSON (EPSG:4326), from the active or a named generation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import Caller, State
+from geo.errors import NotFoundError
+
+router = APIRouter(tags=["boundaries"])
+Generation = Annotated[int | None, Query(description="Boundary generation (default: active)")]
+
+
+def _collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
+
+
+@router.get("/communities", summary="社区 Communities")
+def communities(state: State, _: Caller, generation: Generation = None) -> dict:
+    comms, _g = state.boundaries.features(state.locator.generation(generation=generation))
+    return _collection(comms)
+
+
+@router.get("/communities/{code}", summary="社区 One community")
+def community(code: str, state: State, _: Caller, generation: Generation = None) -> dict:
+    comms, _g = state.boundaries.features(state.locator.generation(generation=generation))
+    for f in comms:
+        if f["id"] == code:
+            return f
+    raise NotFoundError(f"there is no community {code}")
+
+
+@router.get("/grids", summary="网格 Grids")
+def grids(state: State, _: Caller, community: str | None = None,
+          generation: Generation = None) -> dict:
+    _c, gs = state.boundaries.features(state.locator.generation(generation=generation))
+    if community is not None:
+        gs = [f for f in gs if f["properties"]["community_code"] == community]
+    return _collection(gs)
+
+
+@router.get("/grids/{code}", summary="网格 One grid")
+def grid(code: str, state: State, _: Caller, generation: Generation = None) -> dict:
+    _c, gs = state.boundaries.features(state.locator.generation(generation=generation))
+    for f in gs:
+        if f["id"] == code:
+            return f
+    raise NotFoundError(f"there is no grid {code}")

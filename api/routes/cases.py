@@ -1,0 +1,160 @@
+"""Cases: intake, lists, one case, its audit trail, workflow actions, revealing the reporter.
+
+Reads return an ``ETag`` (the case's id and version); actions need it back in ``If-Match``
+(428 without it, 412 when the case has moved on).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Response
+from pydantic import BaseModel, Field
+
+from api.deps import Caller, State
+from api.errors import InFlight, PreconditionFailed, PreconditionRequired
+from geo.cases.model import Case, case_view, event_view
+from geo.cases.service import MAX_DESCRIPTION, SOURCES, Intake
+from geo.errors import InputError
+
+router = APIRouter(tags=["cases"])
+MAX_PAGE = 500
+
+
+def etag(case: Case) -> str:
+    return f'"{case.id}-{case.version}"'
+
+
+def _version_from(if_match: str | None, case_id: int) -> int:
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired("send If-Match with the ETag of the case you read")
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    cid, _, version = tag.partition("-")
+    if cid != str(case_id) or not version.isdigit():
+        raise PreconditionFailed(f"If-Match {if_match} is not an ETag of case {case_id}")
+    return int(version)
+
+
+class Reporter(BaseModel):
+    name: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=40)
+
+
+class NewCase(BaseModel):
+    category: str = Field(..., max_length=64)
+    description: str = Field("", max_length=MAX_DESCRIPTION)
+    lon: float | None = None
+    lat: float | None = None
+    crs: Literal["wgs84", "cgcs2000", "gcj02", "bd09"] = "wgs84"
+    address: str | None = Field(None, max_length=500)
+    reporter: Reporter | None = None
+    source: Literal[SOURCES] = "app"  # type: ignore[valid-type]
+    auto_dispatch: bool = False
+
+
+@router.post("/cases", status_code=201, summary="上报 File a case")
+def create_case(body: NewCase, state: State, actor: Caller, response: Response,
+                idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict:
+    req = Intake(
+        category=body.category, description=body.description, source=body.source,
+        lon=body.lon, lat=body.lat, crs=body.crs, address=body.address,
+        reporter_name=body.reporter.name if body.reporter else None,
+        reporter_phone=body.reporter.phone if body.reporter else None,
+        auto_dispatch=body.auto_dispatch, idempotency_key=idempotency_key,
+    )
+    if idempotency_key:
+        with state.in_flight_lock:
+            if idempotency_key in state.in_flight:
+                raise InFlight("a request with this Idempotency-Key is still in progress")
+            state.in_flight.add(idempotency_key)
+    try:
+        earlier = state.cases.by_idempotency_key(idempotency_key) if idempotency_key else None
+        case = state.cases.intake(req, actor)
+    finally:
+        if idempotency_key:
+            with state.in_flight_lock:
+                state.in_flight.discard(idempotency_key)
+    if earlier is not None:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["ETag"] = etag(case)
+    response.headers["Location"] = f"/cases/{case.id}"
+    return case_view(case, now=state.cases.now())
+
+
+@router.get("/cases", summary="事件列表 List cases")
+def list_cases(
+    state: State, actor: Caller,
+    community: str | None = None, grid: str | None = None,
+    status: str | None = None, category: str | None = None, assignee: str | None = None,
+    overdue: bool | None = None,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    bbox: Annotated[str | None, Query(description="west,south,east,north (WGS84)")] = None,
+    cursor: Annotated[int, Query(ge=0, description="`next` of the previous page")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+) -> dict:
+    box = None
+    if bbox:
+        try:
+            box = tuple(float(v) for v in bbox.split(","))
+        except ValueError:
+            box = ()
+        if len(box) != 4 or not (box[0] <= box[2] and box[1] <= box[3]):
+            raise InputError(f"bbox {bbox!r} is not west,south,east,north", field="bbox")
+    for name, value in (("from", from_), ("to", to)):
+        if value is not None and value.tzinfo is None:
+            raise InputError(f"{name} needs a UTC offset, e.g. +08:00", field=name)
+    cases = state.cases.list(actor, community=community, grid=grid, status=status,
+                             category=category, assignee=assignee, overdue=overdue,
+                             since=from_, until=to, bbox=box, after=cursor, limit=limit + 1)
+    now = state.cases.now()
+    page = cases[:limit]
+    return {"cases": [case_view(c, now=now) for c in page],
+            "next": page[-1].id if len(cases) > limit else None}
+
+
+@router.get("/cases/{case_id}", summary="事件详情 One case")
+def get_case(case_id: int, state: State, actor: Caller, response: Response) -> dict:
+    case = state.cases.get(case_id, actor)
+    response.headers["ETag"] = etag(case)
+    return case_view(case, now=state.cases.now())
+
+
+@router.get("/cases/{case_id}/events", summary="处理记录 Audit trail")
+def case_events(case_id: int, state: State, actor: Caller) -> list[dict]:
+    return [event_view(e) for e in state.cases.events(case_id, actor)]
+
+
+class ActionBody(BaseModel):
+    note: str | None = Field(None, max_length=2000)
+    assignee_id: str | None = Field(None, max_length=64)
+    lon: float | None = None
+    lat: float | None = None
+    crs: Literal["wgs84", "cgcs2000", "gcj02", "bd09"] = "wgs84"
+
+
+@router.post("/cases/{case_id}/actions/{action}", summary="办理 Take a workflow action")
+def act(case_id: int, action: str, state: State, actor: Caller, response: Response,
+        body: ActionBody | None = None,
+        if_match: Annotated[str | None, Header()] = None) -> dict:
+    """Actions: register, reject, dispatch, return, handle, verify, rework, suspend, resume,
+    and place (put a case that has only an address on the map: ``lon``, ``lat``, ``crs``)."""
+    version = _version_from(if_match, case_id)
+    body = body or ActionBody()
+    if action == "place":
+        if body.lon is None or body.lat is None:
+            raise InputError("place needs lon and lat", field="lon")
+        case = state.cases.place(case_id, actor, version=version, lon=body.lon, lat=body.lat,
+                                 crs=body.crs)
+    else:
+        case = state.cases.act(case_id, action, actor, version=version, note=body.note,
+                               assignee_id=body.assignee_id)
+    response.headers["ETag"] = etag(case)
+    return case_view(case, now=state.cases.now())
+
+
+@router.post("/cases/{case_id}/reveal", summary="查看联系方式 Reveal the reporter (audited)")
+def reveal(case_id: int, state: State, actor: Caller) -> dict:
+    name, phone = state.cases.reveal_reporter(case_id, actor)
+    return {"name": name, "phone": phone}

@@ -1,0 +1,59 @@
+"""``GET /locate`` one point, ``POST /locate`` up to 10,000: the grid covering each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import numpy as np
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api.deps import Caller, State
+from geo.point_input import parse_points
+
+router = APIRouter(tags=["locate"])
+CRS = Literal["wgs84", "cgcs2000", "gcj02", "bd09"]
+MAX_BATCH = 10_000
+
+
+@router.get("/locate", summary="定位 The grid covering a point")
+def locate_one(lon: float, lat: float, state: State, _: Caller, crs: CRS = "wgs84",
+               generation: int | None = None, date: datetime | None = None) -> dict:
+    """Point in ``crs`` (lon, lat); answer in WGS84. Edge points go to the smallest code."""
+    found, wlon, wlat = state.locator.locate_one(lon, lat, crs=crs, generation=generation,
+                                                 at=date)
+    return {"status": found.status, "grid_code": found.grid_code,
+            "community_code": found.community_code, "community_name": found.community_name,
+            "lon": wlon, "lat": wlat}
+
+
+class Batch(BaseModel):
+    points: list[tuple[float | str | None, float | str | None]] = Field(
+        ..., max_length=MAX_BATCH, description="[[lon, lat], ...] in `crs`")
+    crs: CRS = "wgs84"
+    generation: int | None = None
+
+
+@router.post("/locate", summary="批量定位 Locate a batch of points")
+def locate_many(batch: Batch, state: State, _: Caller) -> dict:
+    """Every point comes back, in order, as assigned, unassigned or invalid (with why)."""
+    lon = [p[0] for p in batch.points]
+    lat = [p[1] for p in batch.points]
+    parsed = parse_points(lon, lat, batch.crs)
+    positions = np.full(len(lon), -1)
+    gi = state.locator.index(state.locator.generation(generation=batch.generation))
+    if parsed.valid.any():
+        positions[parsed.valid] = gi.index.locate(parsed.lon[parsed.valid],
+                                                  parsed.lat[parsed.valid])
+    results = []
+    for i, pos in enumerate(positions):
+        if not parsed.valid[i]:
+            results.append({"status": "invalid", "error": parsed.error[i]})
+            continue
+        found = gi.located(int(pos))
+        results.append({"status": found.status, "grid_code": found.grid_code,
+                        "community_code": found.community_code,
+                        "community_name": found.community_name,
+                        "lon": float(parsed.lon[i]), "lat": float(parsed.lat[i])})
+    return {"generation": gi.generation, "results": results}

@@ -1,0 +1,54 @@
+"""What the running app holds: the store (its connection pool), the locator, the case service.
+
+Opened once in the app's lifespan and closed at shutdown; nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from api.boundary_cache import BoundaryCache
+from api.settings import Settings
+from geo.cases.service import CaseService
+from geo.locator import Locator
+from geo.store import Store, open_store
+from geo.tokens import TokenRecord, hash_token
+
+TOKEN_CACHE_S = 5.0  # a revoked token stops working within this many seconds
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    store: Store
+    locator: Locator
+    cases: CaseService
+    boundaries: BoundaryCache
+    in_flight: set[str] = field(default_factory=set)
+    in_flight_lock: threading.Lock = field(default_factory=threading.Lock)
+    _tokens: dict[str, tuple[float, TokenRecord | None]] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, settings: Settings) -> AppState:
+        store = open_store(settings.database())
+        locator = Locator(store)
+        return cls(settings, store, locator, CaseService(store, locator, settings.calendar()),
+                   BoundaryCache(store))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def token(self, token: str) -> TokenRecord | None:
+        """The active token record for ``token``, looked up by hash (cached briefly)."""
+        digest = hash_token(token)
+        now = time.monotonic()
+        hit = self._tokens.get(digest)
+        if hit is None or now - hit[0] > TOKEN_CACHE_S:
+            record = self.store.token_by_hash(digest)
+            hit = (now, record if record is not None and record.active else None)
+            if len(self._tokens) > 10_000:
+                self._tokens.clear()
+            self._tokens[digest] = hit
+        return hit[1]

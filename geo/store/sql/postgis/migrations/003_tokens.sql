@@ -1,0 +1,11 @@
+-- API tokens: only a SHA-256 of each token is kept.
+CREATE TABLE tokens (
+    id             text PRIMARY KEY,
+    token_hash     text NOT NULL UNIQUE,
+    role           text NOT NULL,
+    name           text NOT NULL DEFAULT '',
+    community_code text,
+    worker_id      text,
+    created_at     timestamptz NOT NULL,
+    revoked_at     timestamptz
+);

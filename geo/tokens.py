@@ -1,0 +1,42 @@
+"""API tokens: random secrets handed out once, kept only as a SHA-256 hash.
+
+A token reads ``gm_<id>_<secret>``: the id names it in lists and revocations, the secret is
+32 random bytes (URL-safe base64). Whoever holds it acts with its role; a worker token also
+carries the worker's id and community.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+TOKEN_ROLES = ("admin", "dispatcher", "worker", "planner", "open311")
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    id: str
+    role: str
+    name: str
+    community_code: str | None
+    worker_id: str | None
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+def new_token() -> tuple[str, str, str]:
+    """A fresh ``(token, id, hash)``."""
+    token_id = secrets.token_hex(4)
+    token = f"gm_{token_id}_{secrets.token_urlsafe(32)}"
+    return token, token_id, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token (hex SHA-256)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -1,0 +1,308 @@
+"""OGC API – Features Part 1 (Core, GeoJSON, OAS 3.0) documents for the ``/ogc`` routes.
+
+The collections, parameter parsing (``limit``, ``bbox``, ``datetime``), paging links and the
+documents themselves. Every coordinate here is CRS84: WGS84 longitude, latitude in degrees
+(http://www.opengis.net/def/crs/OGC/1.3/CRS84), the same values as EPSG:4326 stored lon/lat.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import shapely
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from geo.cases.model import CHINA_TIME, Case, case_view
+from geo.errors import InputError, NotFoundError
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+HTML = "text/html"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000  # a larger ``limit`` is clamped to this, never refused
+FORMATS = ("json", "geojson")  # accepted values of ``f``
+
+# Query parameters every items request may carry; each collection adds its property filters.
+ITEMS_PARAMS = frozenset({"limit", "bbox", "datetime", "f"})
+
+
+class GeoJSONResponse(JSONResponse):
+    media_type = GEOJSON
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    title: str
+    description: str
+    public: bool  # readable without a token
+    paging: str  # the paging parameter: "offset" (boundaries) or "cursor" (cases)
+    filters: tuple[str, ...]  # property=value filters its items accept
+
+    @property
+    def params(self) -> frozenset[str]:
+        return ITEMS_PARAMS | {self.paging, *self.filters}
+
+
+COLLECTIONS: dict[str, Collection] = {c.id: c for c in (
+    Collection("communities", "社区 Communities",
+               "Communities (社区) of the active boundary generation; feature id = 9-digit "
+               "community code. Polygons in CRS84 (WGS84 lon/lat).",
+               public=True, paging="offset", filters=("community_code",)),
+    Collection("grids", "网格 Grids",
+               "Responsibility grids (网格) of the active boundary generation; feature id = "
+               "15-digit grid code. Polygons in CRS84 (WGS84 lon/lat).",
+               public=True, paging="offset", filters=("community_code",)),
+    Collection("cases", "事件 Cases",
+               "Cases (incidents and requests) as points in CRS84 (WGS84 lon/lat), without the "
+               "reporter's personal data; feature id = case id. Needs Authorization: Bearer; a "
+               "worker sees only their community's cases. datetime filters reported_at.",
+               public=False, paging="cursor",
+               filters=("community_code", "grid_code", "status", "category")),
+    # Facilities (服务设施) join here, with an items source in api/routes/ogc.py, once they
+    # are stored.
+)}
+
+
+def collection(collection_id: str) -> Collection:
+    found = COLLECTIONS.get(collection_id)
+    if found is None:
+        raise NotFoundError(f"there is no collection {collection_id!r}")
+    return found
+
+
+# --- parameters ---------------------------------------------------------------------------
+
+def check_params(request: Request, allowed: Iterable[str]) -> None:
+    """400 for a query parameter the API does not define (OGC /req/core/query-param-unknown)."""
+    allowed = set(allowed)
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise InputError(f"unknown query parameter {unknown[0]!r}; this resource accepts: "
+                         f"{', '.join(sorted(allowed)) or 'none'}", field=unknown[0])
+    fmt = request.query_params.get("f")
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"f={fmt!r}: only json is offered", field="f")
+
+
+def clamp_limit(limit: int) -> int:
+    return min(limit, MAX_LIMIT)
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``west,south,east,north`` (or the 6-number form with heights) in CRS84 degrees."""
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        nums = [float(p) for p in parts]
+    except ValueError:
+        nums = []
+    if len(nums) not in (4, 6) or not all(math.isfinite(v) for v in nums):
+        raise InputError(f"bbox {text!r} is not 4 numbers west,south,east,north (CRS84)",
+                         field="bbox")
+    west, south, east, north = nums if len(nums) == 4 else (nums[0], nums[1], nums[3], nums[4])
+    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
+        raise InputError(f"bbox {text!r} is outside lon -180..180, lat -90..90 or has "
+                         "south > north", field="bbox")
+    if west > east:
+        raise InputError(f"bbox {text!r} crosses the antimeridian (west > east), which no "
+                         "feature here does", field="bbox")
+    return west, south, east, north
+
+
+def _instant(text: str) -> tuple[datetime, datetime]:
+    """[start, end) of one RFC 3339 date-time (an instant) or full date (that day, +08:00)."""
+    try:
+        if len(text) == 10:
+            start = datetime.combine(date.fromisoformat(text), time(), CHINA_TIME)
+            return start, start + timedelta(days=1)
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"datetime {text!r} is not an RFC 3339 date-time or date",
+                         field="datetime") from None
+    if value.tzinfo is None:
+        raise InputError(f"datetime {text!r} needs Z or a UTC offset, e.g. +08:00",
+                         field="datetime")
+    return value, value + timedelta(microseconds=1)
+
+
+def parse_datetime(text: str | None) -> tuple[datetime | None, datetime | None]:
+    """The half-open range [start, end) of an instant, ``a/b``, ``../b`` or ``a/..``.
+
+    Interval ends are inclusive in the OGC sense: ``a/b`` keeps times up to and including b.
+    ``(None, None)`` when no datetime was given.
+    """
+    if text is None:
+        return None, None
+    if "/" not in text:
+        return _instant(text)
+    first, _, second = text.partition("/")
+    open_ = ("", "..")
+    if "/" in second or (first in open_ and second in open_):
+        raise InputError(f"datetime {text!r} is not an instant or an interval a/b, ../b, a/..",
+                         field="datetime")
+    start = None if first in open_ else _instant(first)[0]
+    end = None if second in open_ else _instant(second)[1]
+    if start is not None and end is not None and start >= end:
+        raise InputError(f"datetime {text!r} ends before it starts", field="datetime")
+    return start, end
+
+
+# --- documents ----------------------------------------------------------------------------
+
+def link(href: str, rel: str, type_: str, title: str | None = None) -> dict[str, str]:
+    out = {"href": href, "rel": rel, "type": type_}
+    if title:
+        out["title"] = title
+    return out
+
+
+def root_url(request: Request) -> str:
+    """The absolute URL of the landing page (it follows the host and root path asked for)."""
+    return str(request.url_for("ogc_landing")).rstrip("/")
+
+
+def landing_page(request: Request) -> dict[str, Any]:
+    root = root_url(request)
+    app = request.app
+    base = str(request.base_url).rstrip("/")
+    links = [
+        link(root, "self", JSON, "This document"),
+        link(f"{root}/conformance", "conformance", JSON, "Conformance classes"),
+        link(f"{root}/collections", "data", JSON, "Collections"),
+    ]
+    if app.openapi_url:
+        links.append(link(f"{base}{app.openapi_url}", "service-desc", OPENAPI,
+                          "API definition (OpenAPI)"))
+    if app.docs_url:
+        links.append(link(f"{base}{app.docs_url}", "service-doc", HTML, "API documentation"))
+    return {
+        "title": "网格化管理 gridmgr — OGC API – Features",
+        "description": "Communities, grids and cases of Yunyan District, Guiyang, as GeoJSON "
+                       "features in CRS84 (WGS84 lon/lat). Read only.",
+        "links": links,
+    }
+
+
+def collection_doc(request: Request, info: Collection, bbox: list[float]) -> dict[str, Any]:
+    """One collection's description; ``bbox`` is its spatial extent [w, s, e, n] in CRS84."""
+    url = f"{root_url(request)}/collections/{info.id}"
+    return {
+        "id": info.id,
+        "title": info.title,
+        "description": info.description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": {"spatial": {"bbox": [bbox], "crs": CRS84}},
+        "links": [
+            link(url, "self", JSON, info.title),
+            link(f"{url}/items", "items", GEOJSON, f"{info.title} (GeoJSON)"),
+        ],
+    }
+
+
+def collections_doc(request: Request, docs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"links": [link(f"{root_url(request)}/collections", "self", JSON, "Collections")],
+            "collections": docs}
+
+
+def timestamp() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def feature_collection(request: Request, info: Collection, features: list[dict], *,
+                       matched: int | None, next_params: dict | None,
+                       prev_params: dict | None = None) -> dict[str, Any]:
+    """A page of items; ``next_params``/``prev_params`` replace parameters of this request's
+    URL (every other parameter is kept) to make the ``next``/``prev`` links."""
+    collection_url = f"{root_url(request)}/collections/{info.id}"
+    links = [link(str(request.url), "self", GEOJSON, "This page"),
+             link(collection_url, "collection", JSON, info.title)]
+    if next_params is not None:
+        links.append(link(str(request.url.include_query_params(**next_params)), "next",
+                          GEOJSON, "Next page"))
+    if prev_params is not None:
+        links.append(link(str(request.url.include_query_params(**prev_params)), "prev",
+                          GEOJSON, "Previous page"))
+    out: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    if matched is not None:
+        out["numberMatched"] = matched
+    out.update(numberReturned=len(features), timeStamp=timestamp(), links=links)
+    return out
+
+
+def feature_doc(request: Request, info: Collection, feature: dict) -> dict[str, Any]:
+    url = f"{root_url(request)}/collections/{info.id}"
+    return {**feature, "links": [link(f"{url}/items/{feature['id']}", "self", GEOJSON),
+                                 link(url, "collection", JSON, info.title)]}
+
+
+# --- boundaries ---------------------------------------------------------------------------
+
+class Shapes:
+    """Shapely geometries of one cached feature list, their spatial index and extent."""
+
+    def __init__(self, features: list[dict]) -> None:
+        self.features = features
+        self.geoms = [shapely.geometry.shape(f["geometry"]) for f in features]
+        self.tree = shapely.STRtree(self.geoms)
+        self.bbox = [float(v) for v in shapely.total_bounds(self.geoms)]
+
+    def intersecting(self, bbox: tuple[float, float, float, float]) -> list[int]:
+        """Positions of the features intersecting ``bbox`` (CRS84), in list order."""
+        hits = self.tree.query(shapely.box(*bbox), predicate="intersects")
+        return sorted(int(i) for i in hits)
+
+
+_shapes: dict[int, Shapes] = {}
+_shapes_lock = threading.Lock()
+
+
+def shapes(features: list[dict]) -> Shapes:
+    """The :class:`Shapes` of ``features`` (a generation's list from the boundary cache, which
+    stays the same object), built on first use."""
+    with _shapes_lock:
+        hit = _shapes.get(id(features))
+        if hit is None or hit.features is not features:
+            if len(_shapes) >= 16:
+                _shapes.clear()
+            hit = _shapes[id(features)] = Shapes(features)
+        return hit
+
+
+def boundary_items(features: list[dict], *, bbox, community_code: str | None,
+                   key: str) -> list[dict]:
+    """The features matching the filters, in code order; ``key`` is the property compared
+    with ``community_code`` (``code`` for communities, ``community_code`` for grids)."""
+    if bbox is not None:
+        chosen = [features[i] for i in shapes(features).intersecting(bbox)]
+    else:
+        chosen = features
+    if community_code is not None:
+        chosen = [f for f in chosen if f["properties"][key] == community_code]
+    return chosen
+
+
+# --- cases --------------------------------------------------------------------------------
+
+def case_feature(case: Case, now: datetime) -> dict[str, Any]:
+    """A case as a GeoJSON feature: a CRS84 point (null without a location), no reporter."""
+    props = case_view(case, now=now)
+    props.pop("reporter", None)
+    geometry = None if case.lon is None else {"type": "Point",
+                                              "coordinates": [case.lon, case.lat]}
+    return {"type": "Feature", "id": case.id, "geometry": geometry, "properties": props}

@@ -54,6 +54,8 @@ def service_definition(cat: Category) -> dict[str, Any]:
 
 def notice(case: Case, cat: Category | None) -> str:
     """What happens next, in Chinese and English."""
+    if case.status in FINAL_STATES:
+        return "已办结，不再处理 / finished; no further action"
     if case.needs_location:
         where = "已受理，待调度员按地址定位 / received; a dispatcher will place the address"
     elif case.unassigned:

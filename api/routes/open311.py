@@ -232,8 +232,9 @@ def token(token: str, fmt: Fmt) -> Response:
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
-def unknown(rest: str) -> Response:
-    raise NotFoundError(f"there is no Open311 endpoint {rest!r}; see discovery.json")
+def unknown(rest: str, request: Request) -> Response:
+    raise NotFoundError(f"there is no Open311 endpoint {request.method} {rest}; see "
+                        "discovery.json")
 
 
 # -- helpers ------------------------------------------------------------------------------

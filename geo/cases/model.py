@@ -50,6 +50,7 @@ class Case:
     version: int
     idempotency_key: str | None
     request_hash: str | None
+    handling_hours: float | None  # working hours from registration to closing
 
     COLUMNS = ()  # filled below: the stored columns, in order
 

@@ -220,8 +220,12 @@ class CaseService:
                 "return": lambda: {"assignee_id": None, "assign_reason_code": None,
                                    "assign_reason": None},
                 "handle": lambda: {},
-                "verify": lambda: {"closed_at": now,
-                                   "closed_on_time": case.due_at is None or now <= case.due_at},
+                "verify": lambda: {
+                    "closed_at": now,
+                    "closed_on_time": case.due_at is None or now <= case.due_at,
+                    "handling_hours": self.calendar.working_hours_between(
+                        case.registered_at or case.reported_at, now),
+                },
                 "rework": lambda: {},
                 "suspend": lambda: {"suspended_at": now, "assignee_id": None,
                                     "assign_reason_code": None, "assign_reason": None},

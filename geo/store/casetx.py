@@ -24,7 +24,7 @@ UPDATABLE = (
     "status", "generation", "grid_code", "community_code", "lon", "lat", "input_lon",
     "input_lat", "input_crs", "assignee_id", "assign_reason_code", "assign_reason",
     "registered_at", "due_at", "closed_at", "closed_on_time", "suspended_at", "unassigned",
-    "needs_location", "possible_duplicate_of",
+    "needs_location", "possible_duplicate_of", "handling_hours",
 )
 
 

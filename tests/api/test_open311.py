@@ -151,6 +151,7 @@ def test_unknown_endpoint_format_and_tokens_are_404(o311):
     assert "not used" in assert_spec_error(o311.client.get(f"{BASE}/tokens/abc123.json"), 404)
     assert_spec_error(o311.client.get(f"{BASE}/requests/999999.json"), 404)
     assert_spec_error(o311.client.get(f"{BASE}/requests/abc.json"), 404)
+    assert "POST" in assert_spec_error(o311.client.post(f"{BASE}/services.json"), 404)
 
 
 def test_native_api_keeps_problem_json(o311):
@@ -177,6 +178,7 @@ def test_round_trip_from_report_to_closed(o311, point):
     assert got["requested_datetime"].endswith("+08:00")
     assert got["lat"] == pytest.approx(point[1]) and got["long"] == pytest.approx(point[0])
     assert got["description"] == "路边垃圾堆放"
+    assert "4 个工作小时" in got["service_notice"]
 
     case = o311.client.get(f"/cases/{rid}", headers=o311.auth("dispatcher")).json()
     assert case["source"] == "open311" and case["grid_code"] == GRID
@@ -196,6 +198,7 @@ def test_round_trip_from_report_to_closed(o311, point):
     act(o311, rid, "verify", "dispatcher")
     got = o311.request(rid)
     assert got["status"] == "closed" and got["status_notes"] == "已结案"
+    assert "finished" in got["service_notice"]
     events = o311.client.get(f"/cases/{rid}/events", headers=o311.auth("planner")).json()
     assert got["updated_datetime"] == events[-1]["at"]
     listed = o311.client.get(f"{BASE}/requests.json",

@@ -194,6 +194,8 @@ def test_overdue_and_closing_late(make_world):
     case = w.service.act(case.id, "handle", w.worker(GRID), version=case.version, note="ok")
     case = w.service.act(case.id, "verify", w.dispatcher, version=case.version)
     assert case.closed_on_time is False
+    # Registered Mon 09:00 with 4 working hours: due 15:00 (lunch 12:00-14:00); closed 15:01.
+    assert case.handling_hours == pytest.approx(4 + 1 / 60)
     assert not case_view(case, now=w.clock.value)["overdue"]
 
 

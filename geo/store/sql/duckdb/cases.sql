@@ -30,7 +30,8 @@ SELECT c.id, c.status, c.category, c.description, c.source, c.generation, c.grid
        c.assignee_id, w.name, c.assign_reason_code, c.assign_reason, c.reporter_name,
        c.reporter_phone, c.reported_at, c.registered_at, c.due_at, c.closed_at,
        c.closed_on_time, c.suspended_at, c.unassigned, c.needs_location,
-       c.possible_duplicate_of, c.version, c.idempotency_key, c.request_hash
+       c.possible_duplicate_of, c.version, c.idempotency_key, c.request_hash,
+       c.handling_hours
 FROM cases c LEFT JOIN workers w ON w.id = c.assignee_id
 
 -- name: where_id
@@ -69,6 +70,7 @@ UPDATE cases SET
     input_lon = $input_lon, input_lat = $input_lat, input_crs = $input_crs,
     assignee_id = $assignee_id, assign_reason_code = $assign_reason_code,
     assign_reason = $assign_reason, registered_at = $registered_at, due_at = $due_at,
+    handling_hours = $handling_hours,
     closed_at = $closed_at, closed_on_time = $closed_on_time,
     suspended_at = $suspended_at, unassigned = $unassigned,
     needs_location = $needs_location, possible_duplicate_of = $possible_duplicate_of,

@@ -31,7 +31,8 @@ SELECT c.id, c.status, c.category, c.description, c.source, c.generation, c.grid
        c.assignee_id, w.name, c.assign_reason_code, c.assign_reason, c.reporter_name,
        c.reporter_phone, c.reported_at, c.registered_at, c.due_at, c.closed_at,
        c.closed_on_time, c.suspended_at, c.unassigned, c.needs_location,
-       c.possible_duplicate_of, c.version, c.idempotency_key, c.request_hash
+       c.possible_duplicate_of, c.version, c.idempotency_key, c.request_hash,
+       c.handling_hours
 FROM cases c LEFT JOIN workers w ON w.id = c.assignee_id
 
 -- name: where_id
@@ -69,6 +70,7 @@ UPDATE cases SET
     input_lon = %(input_lon)s, input_lat = %(input_lat)s, input_crs = %(input_crs)s,
     assignee_id = %(assignee_id)s, assign_reason_code = %(assign_reason_code)s,
     assign_reason = %(assign_reason)s, registered_at = %(registered_at)s, due_at = %(due_at)s,
+    handling_hours = %(handling_hours)s,
     closed_at = %(closed_at)s, closed_on_time = %(closed_on_time)s,
     suspended_at = %(suspended_at)s, unassigned = %(unassigned)s,
     needs_location = %(needs_location)s, possible_duplicate_of = %(possible_duplicate_of)s,

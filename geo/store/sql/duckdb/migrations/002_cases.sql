@@ -46,6 +46,7 @@ CREATE TABLE cases (
     version               integer NOT NULL DEFAULT 1,
     idempotency_key       text UNIQUE,
     request_hash          text,
+    handling_hours        DOUBLE,  -- working hours, registered to closed
     geom                  GEOMETRY
 );
 -- No secondary indexes: DuckDB scans columns fast, and its indexes turn updates of

@@ -44,6 +44,7 @@ CREATE TABLE cases (
     version               integer NOT NULL DEFAULT 1,
     idempotency_key       text UNIQUE,
     request_hash          text,
+    handling_hours        double precision,  -- working hours, registered to closed
     geom                  geometry(Point, 4326)
 );
 CREATE INDEX cases_status ON cases (status);

@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ import shapely
 
 from geo.boundaries import BoundarySet
 from geo.errors import NotFoundError, SchemaTooNewError
+from geo.facilities import Facility
 from geo.store import sql
 from geo.store.base import CommunityRecord, Generation, GridRecord, Located, Worker
 from geo.store.casetx import CaseTx
@@ -213,6 +215,37 @@ class SqlStore(ABC):
             rows = cur.fetchall()
         return [Located(r[1], r[2], r[3]) for r in rows]
 
+    # -- service facilities -----------------------------------------------------------------
+    def add_facilities(self, facilities: Sequence[Facility]) -> list[int]:
+        """Insert facilities in one transaction; their new ids, in order."""
+        ids = []
+        with self.writer(), self.transaction() as cur:
+            for f in facilities:
+                row = {k: v for k, v in asdict(f).items() if k != "id"}
+                cur.execute(self._sql("facilities", "insert"), row)
+                ids.append(int(cur.fetchone()[0]))
+        return ids
+
+    def facilities(self, *, kind: str | None = None, community: str | None = None,
+                   facility_id: int | None = None) -> list[Facility]:
+        with self.transaction() as cur:
+            cur.execute(self._sql("facilities", "select"),
+                        {"id": facility_id, "kind": kind, "community": community})
+            return [Facility(*row) for row in cur.fetchall()]
+
+    def _count_change(self, cur: Any) -> int:
+        return int(cur.fetchone()[0]) if self.backend == "duckdb" else cur.rowcount
+
+    def update_facility(self, facility: Facility) -> bool:
+        with self.writer(), self.transaction() as cur:
+            cur.execute(self._sql("facilities", "update"), asdict(facility))
+            return self._count_change(cur) == 1
+
+    def delete_facility(self, facility_id: int) -> bool:
+        with self.writer(), self.transaction() as cur:
+            cur.execute(self._sql("facilities", "delete"), {"id": facility_id})
+            return self._count_change(cur) == 1
+
     # -- API tokens ----------------------------------------------------------------------
     def add_token(self, record: TokenRecord, token_hash: str) -> None:
         with self.transaction() as cur:
@@ -238,9 +271,7 @@ class SqlStore(ABC):
         with self.writer(), self.transaction() as cur:
             cur.execute(self._sql("tokens", "revoke"),
                         {"id": token_id, "at": at or datetime.now(UTC)})
-            if self.backend == "duckdb":
-                return int(cur.fetchone()[0]) == 1
-            return cur.rowcount == 1
+            return self._count_change(cur) == 1
 
     # -- roster --------------------------------------------------------------------------
     def add_workers(self, workers: Sequence[Worker]) -> int:

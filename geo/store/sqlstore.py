@@ -246,6 +246,21 @@ class SqlStore(ABC):
             cur.execute(self._sql("facilities", "delete"), {"id": facility_id})
             return self._count_change(cur) == 1
 
+    # -- analytics ---------------------------------------------------------------------------
+    def workload_rows(self, *, level: str, since: datetime, until: datetime, now: datetime,
+                      category_class: str | None = None) -> list[tuple]:
+        """Per key of ``level`` (community, grid, worker): received, open, closed,
+        closed_on_time, overdue, returned, reworked, handling_hours p50, p90 — for cases
+        reported/closed/acted on in [since, until); open and overdue as of ``now``."""
+        if level not in ("community", "grid", "worker"):
+            raise ValueError(f"level {level!r}")
+        with self.transaction() as cur:
+            cur.execute(self._sql("workload", "workload"), {
+                "level": level, "since": since, "until": until, "now": now,
+                "class": category_class,
+            })
+            return [tuple(r) for r in cur.fetchall()]
+
     # -- API tokens ----------------------------------------------------------------------
     def add_token(self, record: TokenRecord, token_hash: str) -> None:
         with self.transaction() as cur:

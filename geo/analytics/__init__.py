@@ -1,0 +1,1 @@
+"""Planners' analytics: workload KPIs, service coverage, where to build next."""

@@ -1,0 +1,39 @@
+-- name: workload
+-- Hand-written on purpose: one pass over the cases answers every counter of the report
+-- with FILTER clauses, grouped at the level asked for (community, grid or worker).
+WITH c AS (
+    SELECT cs.*,
+           CASE %(level)s WHEN 'community' THEN cs.community_code
+                          WHEN 'grid' THEN cs.grid_code
+                          ELSE cs.assignee_id END AS k
+    FROM cases cs JOIN categories cat ON cat.code = cs.category
+    WHERE %(class)s::text IS NULL OR cat.class_code = %(class)s
+),
+ev AS (
+    SELECT case_id,
+           count(*) FILTER (WHERE action = 'return') AS returned,
+           count(*) FILTER (WHERE action = 'rework') AS reworked
+    FROM case_events
+    WHERE action IN ('return', 'rework')
+      AND occurred_at >= %(since)s AND occurred_at < %(until)s
+    GROUP BY case_id
+)
+SELECT c.k,
+       count(*) FILTER (WHERE c.reported_at >= %(since)s AND c.reported_at < %(until)s),
+       count(*) FILTER (WHERE c.status NOT IN ('closed', 'rejected')),
+       count(*) FILTER (WHERE c.closed_at >= %(since)s AND c.closed_at < %(until)s),
+       count(*) FILTER (WHERE c.closed_at >= %(since)s AND c.closed_at < %(until)s
+                          AND c.closed_on_time),
+       count(*) FILTER (WHERE c.due_at IS NOT NULL AND c.status NOT IN ('closed', 'rejected')
+                          AND COALESCE(CASE WHEN c.status = 'suspended'
+                                            THEN c.suspended_at END, %(now)s) > c.due_at),
+       COALESCE(sum(ev.returned), 0),
+       COALESCE(sum(ev.reworked), 0),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY c.handling_hours)
+           FILTER (WHERE c.closed_at >= %(since)s AND c.closed_at < %(until)s),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY c.handling_hours)
+           FILTER (WHERE c.closed_at >= %(since)s AND c.closed_at < %(until)s)
+FROM c LEFT JOIN ev ON ev.case_id = c.id
+WHERE c.k IS NOT NULL
+GROUP BY c.k
+ORDER BY c.k;

@@ -57,9 +57,10 @@ def history(make_world):
     return w
 
 
-def report(w, level, since=at(2, 0), until=at(4, 0), **kw):
-    return workload_report(w.service.store, Locator(w.service.store), level=level, since=since,
-                           until=until, now=w.clock.value, **kw)
+def report(w, level, since=None, until=None, **kw):
+    return workload_report(w.service.store, Locator(w.service.store), level=level,
+                           since=since or at(2, 0), until=until or at(4, 0), now=w.clock.value,
+                           **kw)
 
 
 def row(rep, code):

@@ -7,6 +7,7 @@ import click
 from api.cli.boundaries import check_boundaries, synth
 from api.cli.categories import categories
 from api.cli.demo import demo
+from api.cli.facilities import facilities
 from api.cli.locate import locate, locate_file
 from api.cli.serve import serve
 from api.cli.store import boundaries, init
@@ -23,6 +24,7 @@ main.add_command(synth)
 main.add_command(demo)
 main.add_command(init)
 main.add_command(categories)
+main.add_command(facilities)
 main.add_command(boundaries)
 main.add_command(locate)
 main.add_command(locate_file)

@@ -1,0 +1,26 @@
+"""``GET /stats/workload``: workload KPIs per community, grid or worker (planners' view)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import State, roles
+from geo.analytics.reports import workload_report
+
+router = APIRouter(tags=["analytics"])
+READERS = roles("admin", "dispatcher", "planner")
+
+
+@router.get("/stats/workload", dependencies=[READERS], summary="工作量 Workload KPIs")
+def workload(
+    state: State,
+    from_: Annotated[datetime, Query(alias="from", description="start, ISO 8601 with offset")],
+    to: Annotated[datetime, Query(description="end (exclusive), ISO 8601 with offset")],
+    level: Literal["community", "grid", "worker"] = "community",
+    category: Annotated[str | None, Query(description="major class code")] = None,
+) -> dict:
+    return workload_report(state.store, state.locator, level=level, since=from_, until=to,
+                           now=state.cases.now(), category_class=category)

@@ -1,0 +1,65 @@
+"""Facilities and workload statistics through the HTTP API."""
+
+import pytest
+
+FAC = {"kind": "elderly_care", "name": "中华养老站", "lon": 106.7135, "lat": 26.5895,
+       "capacity": 20}
+
+
+def test_facility_crud_is_for_admins(api):
+    for who in ("dispatcher", "planner", "worker"):
+        assert api.client.post("/facilities", json=FAC, headers=api.auth(who)).status_code \
+            == 403
+    r = api.client.post("/facilities", json=FAC, headers=api.auth("admin"))
+    assert r.status_code == 201, r.text
+    fid = r.json()["id"]
+    props = r.json()["properties"]
+    assert props["radius_m"] == 500 and props["kind_name"] == "互助式养老服务站"
+    assert props["grid_code"].startswith("520103")
+    listed = api.client.get("/facilities", params={"kind": "elderly_care"},
+                            headers=api.auth("planner")).json()
+    assert fid in [f["id"] for f in listed["features"]]
+    moved = api.client.put(f"/facilities/{fid}", json={**FAC, "radius_m": 300},
+                           headers=api.auth("admin"))
+    assert moved.json()["properties"]["radius_m"] == 300
+    assert api.client.delete(f"/facilities/{fid}", headers=api.auth("admin")).status_code == 204
+    assert api.client.get(f"/facilities/{fid}", headers=api.auth("admin")).status_code == 404
+    bad = api.client.post("/facilities", json={**FAC, "kind": "castle"},
+                          headers=api.auth("admin"))
+    assert bad.status_code == 400 and bad.json()["field"] == "kind"
+    kinds = api.client.get("/facilities/kinds", headers=api.auth("planner")).json()
+    assert len(kinds) == 9
+
+
+def test_workload_endpoint(api):
+    r = api.client.post("/cases", json={"category": "exposed_refuse", "lon": 106.7135,
+                                        "lat": 26.5895}, headers=api.auth("dispatcher"))
+    assert r.status_code == 201
+    params = {"level": "community", "from": "2000-01-01T00:00:00+08:00",
+              "to": "2100-01-01T00:00:00+08:00"}
+    rep = api.client.get("/stats/workload", params=params, headers=api.auth("planner"))
+    assert rep.status_code == 200, rep.text
+    body = rep.json()
+    assert body["level"] == "community" and len(body["rows"]) == 26
+    assert set(body["imbalance"]) == {"cv", "gini"}
+    assert sum(x["received"] for x in body["rows"]) >= 1
+    keys = {"code", "name", "received", "open", "closed", "closed_on_time", "on_time_rate",
+            "overdue", "returned", "reworked", "handling_hours_p50", "handling_hours_p90",
+            "per_1000_residents", "open_per_worker"}
+    assert keys <= set(body["rows"][0])
+    grids = api.client.get("/stats/workload", params={**params, "level": "grid"},
+                           headers=api.auth("planner")).json()
+    assert len(grids["rows"]) == 1254
+    assert api.client.get("/stats/workload", params=params,
+                          headers=api.auth("worker")).status_code == 403
+
+
+@pytest.mark.parametrize("params", [
+    {"level": "planet", "from": "2026-01-01T00:00+08:00", "to": "2026-02-01T00:00+08:00"},
+    {"level": "grid", "from": "2026-02-01T00:00+08:00", "to": "2026-01-01T00:00+08:00"},
+    {"level": "grid", "from": "2026-01-01T00:00", "to": "2026-02-01T00:00"},
+    {"level": "grid", "from": "yesterday", "to": "2026-02-01T00:00+08:00"},
+])
+def test_workload_bad_parameters_are_400(api, params):
+    r = api.client.get("/stats/workload", params=params, headers=api.auth("planner"))
+    assert r.status_code == 400, r.text

@@ -1,0 +1,67 @@
+"""``gridmgr report workload|coverage``: planners' reports as CSV or GeoJSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+import shapely
+
+from api.cli.common import configured_store, fail, parse_time
+from geo.analytics.export import write_csv, write_geojson
+from geo.analytics.reports import workload_report
+from geo.errors import GridmgrError
+from geo.locator import Locator
+
+
+def _geometries(store, locator: Locator, level: str) -> dict[str, dict]:
+    gen = locator.generation()
+    records = store.communities(gen) if level == "community" else store.grids(gen)
+    return {r.code: shapely.geometry.mapping(r.geom) for r in records}
+
+
+def _write(rows, out: Path, geometries) -> None:
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        write_csv(rows, out)
+    elif suffix in (".geojson", ".json"):
+        write_geojson(rows, geometries(), out)
+    else:
+        fail(f"{out}: write .csv or .geojson")
+
+
+@click.group()
+def report() -> None:
+    """Reports for planners (CSV with a BOM for Excel, or GeoJSON)."""
+
+
+@report.command("workload")
+@click.option("--level", type=click.Choice(["community", "grid", "worker"]),
+              default="community", show_default=True)
+@click.option("--from", "since", required=True, help="Start (ISO 8601; +08:00 if no offset).")
+@click.option("--to", "until", required=True, help="End, exclusive.")
+@click.option("--category", default=None, help="Major class code, e.g. city_appearance.")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=None,
+              help="FILE.csv or FILE.geojson; without it, JSON on standard output.")
+def workload(level: str, since: str, until: str, category: str | None, out: Path | None):
+    """Workload KPIs per community, grid or worker for a period."""
+    with configured_store() as store:
+        locator = Locator(store)
+        try:
+            rep = workload_report(store, locator, level=level,
+                                  since=parse_time(since, "--from"),
+                                  until=parse_time(until, "--to"), now=datetime.now(UTC),
+                                  category_class=category)
+        except GridmgrError as exc:
+            fail(str(exc))
+        if out is None:
+            click.echo(json.dumps(rep, ensure_ascii=False, indent=2))
+            return
+        if level == "worker" and out.suffix.lower() != ".csv":
+            fail("worker reports have no polygons: write .csv")
+        _write(rep["rows"], out, lambda: _geometries(store, locator, level))
+    click.echo(f"wrote {len(rep['rows'])} rows to {out} "
+               f"(imbalance cv {rep['imbalance']['cv']}, gini {rep['imbalance']['gini']})",
+               err=True)

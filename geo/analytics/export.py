@@ -1,0 +1,31 @@
+"""Report exports: CSV in UTF-8 with a BOM (so Excel reads Chinese names), and GeoJSON with
+each row's figures on its community or grid polygon (EPSG:4326). Reports carry no personal
+data, so neither do their exports."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+
+def write_csv(rows: Sequence[Mapping], path: Path | str) -> None:
+    """Rows (dicts with the same keys) to ``path`` as CSV, UTF-8 with a BOM."""
+    rows = list(rows)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        if not rows:
+            return
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def write_geojson(rows: Sequence[Mapping], geometries: Mapping[str, dict],
+                  path: Path | str, *, key: str = "code") -> None:
+    """A FeatureCollection: each row's figures as properties of ``geometries[row[key]]``
+    (GeoJSON geometry dicts; rows without one get a null geometry)."""
+    features = [{"type": "Feature", "id": row[key], "properties": dict(row),
+                 "geometry": geometries.get(row[key])} for row in rows]
+    Path(path).write_text(json.dumps({"type": "FeatureCollection", "features": features},
+                                     ensure_ascii=False), encoding="utf-8")

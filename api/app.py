@@ -9,7 +9,16 @@ from fastapi import FastAPI
 
 from api import errors
 from api.limits import BodyLimit
-from api.routes import boundaries, cases, categories, facilities, health, locate, stats
+from api.routes import (
+    analysis,
+    boundaries,
+    cases,
+    categories,
+    facilities,
+    health,
+    locate,
+    stats,
+)
 from api.settings import Settings
 from api.state import AppState
 
@@ -38,6 +47,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.add_middleware(BodyLimit)
     errors.install(app)
-    for module in (health, boundaries, locate, categories, cases, facilities, stats):
+    for module in (health, boundaries, locate, categories, cases, facilities, stats, analysis):
         app.include_router(module.router)
     return app

@@ -11,7 +11,7 @@ import shapely
 
 from api.cli.common import configured_store, fail, parse_time
 from geo.analytics.export import write_csv, write_geojson
-from geo.analytics.reports import workload_report
+from geo.analytics.reports import coverage_report, workload_report
 from geo.errors import GridmgrError
 from geo.locator import Locator
 
@@ -65,3 +65,35 @@ def workload(level: str, since: str, until: str, category: str | None, out: Path
     click.echo(f"wrote {len(rep['rows'])} rows to {out} "
                f"(imbalance cv {rep['imbalance']['cv']}, gini {rep['imbalance']['gini']})",
                err=True)
+
+
+@report.command("coverage")
+@click.argument("kind")
+@click.option("--radius-m", type=float, default=None, help="Catchment radius (default: kind's).")
+@click.option("--threshold", type=float, default=0.5, show_default=True,
+              help="Grids covered below this share are underserved.")
+@click.option("--level", type=click.Choice(["grid", "community"]), default="grid",
+              show_default=True, help="Rows of the export.")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=None,
+              help="FILE.csv or FILE.geojson; without it, JSON on standard output.")
+def coverage_cmd(kind: str, radius_m: float | None, threshold: float, level: str,
+                 out: Path | None) -> None:
+    """Coverage of grids and communities by facilities of KIND."""
+    with configured_store() as store:
+        locator = Locator(store)
+        try:
+            rep = coverage_report(store, locator, kind=kind, radius_m=radius_m,
+                                  threshold=threshold)
+        except GridmgrError as exc:
+            fail(str(exc))
+        if out is None:
+            click.echo(json.dumps(rep, ensure_ascii=False, indent=2))
+            return
+        rows = rep["grids"] if level == "grid" else rep["communities"]
+        if level == "grid":
+            low = set(rep["underserved"])
+            rows = [{**r, "underserved": r["code"] in low} for r in rows]
+        _write(rows, out, lambda: _geometries(store, locator, level))
+    click.echo(f"wrote {len(rows)} rows to {out}: {rep['covered_population']:,.0f} of "
+               f"{rep['population']:,.0f} residents covered; {len(rep['underserved'])} "
+               "grids underserved", err=True)

@@ -63,3 +63,33 @@ def test_workload_endpoint(api):
 def test_workload_bad_parameters_are_400(api, params):
     r = api.client.get("/stats/workload", params=params, headers=api.auth("planner"))
     assert r.status_code == 400, r.text
+
+
+def test_coverage_and_siting(api):
+    for lon, lat in ((106.7135, 26.5895), (106.66, 26.59)):
+        r = api.client.post("/facilities", headers=api.auth("admin"), json={
+            "kind": "health_station", "name": "卫生站", "lon": lon, "lat": lat})
+        assert r.status_code == 201
+    cov = api.client.get("/analysis/coverage", params={"kind": "health_station",
+                                                       "threshold": 0.5},
+                         headers=api.auth("planner"))
+    assert cov.status_code == 200, cov.text
+    body = cov.json()
+    assert body["radius_m"] == 1000 and len(body["grids"]) == 1254
+    assert len(body["communities"]) == 26
+    assert 0 < body["covered_population"] < body["population"] == 1_056_819
+    shares = {g["code"]: g["covered_area_share"] for g in body["grids"]}
+    assert set(body["underserved"]) == {c for c, s in shares.items() if s < 0.5}
+    assert {"code", "community_code", "population", "covered_area_share",
+            "covered_population"} <= set(body["grids"][0])
+    assert {"code", "name", "population", "covered_population", "covered_share"} <= set(
+        body["communities"][0])
+    site = api.client.get("/analysis/siting", params={"kind": "health_station", "count": 2},
+                          headers=api.auth("planner")).json()
+    assert len(site["sites"]) == 2 and site["sites"][0]["gain"] >= site["sites"][1]["gain"]
+    assert site["after"]["covered_population"] > site["before"]["covered_population"]
+    assert site["before"]["covered_population"] == pytest.approx(body["covered_population"])
+    assert all(s["grid_code"] for s in site["sites"])
+    bad = api.client.get("/analysis/coverage", params={"kind": "castle"},
+                         headers=api.auth("planner"))
+    assert bad.status_code == 400 and bad.json()["field"] == "kind"

@@ -17,6 +17,7 @@ from api.routes import (
     facilities,
     health,
     locate,
+    ogc,
     stats,
 )
 from api.settings import Settings
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.add_middleware(BodyLimit)
     errors.install(app)
-    for module in (health, boundaries, locate, categories, cases, facilities, stats, analysis):
+    for module in (health, boundaries, locate, categories, cases, facilities, stats, analysis,
+                   ogc):
         app.include_router(module.router)
     return app

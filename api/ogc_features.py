@@ -72,8 +72,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in (
                "worker sees only their community's cases. datetime filters reported_at.",
                public=False, paging="cursor",
                filters=("community_code", "grid_code", "status", "category")),
-    # Facilities (服务设施) join here, with an items source in api/routes/ogc.py, once they
-    # are stored.
+    # Facilities (服务设施, state.store.facilities) join here: a Collection entry, its extent
+    # in api/routes/ogc.py:_extent and items routes like the cases' there.
 )}
 
 

@@ -117,7 +117,8 @@ def case_item(fid: str, request: Request, state: State, actor: Caller,
                                            ogc.case_feature(case, state.cases.now())))
 
 
-# Boundary collections (public). Facilities will get routes like the cases' above.
+# Boundary collections (public). Facilities get routes like the cases' above, declared
+# before these.
 def _boundary_collection(collection_id: str) -> ogc.Collection:
     info = ogc.collection(collection_id)
     if collection_id not in ("communities", "grids"):

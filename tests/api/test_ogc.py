@@ -1,0 +1,390 @@
+"""OGC API – Features under /ogc: documents, paging, filters, errors, cases without personal
+data, and GDAL's OAPIF driver reading a real server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import shapely
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+
+CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GEOJSON = "application/geo+json"
+PROBLEM = "application/problem+json"
+COMMUNITY = "520103400"  # the worker token's community (中华社区)
+OTHER_COMMUNITY = "520103401"
+GUIYANG = shapely.box(106.4, 26.3, 107.0, 26.9)
+
+
+def ogc_app(url: str) -> FastAPI:
+    """The app as ``gridmgr serve`` builds it."""
+    return create_app(Settings(database_url=url))
+
+
+@dataclass
+class Ogc:
+    client: TestClient
+    url: str
+    tokens: dict[str, str]
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def ogc(api) -> Iterator[Ogc]:
+    with TestClient(ogc_app(api.url)) as client:
+        yield Ogc(client, api.url, api.tokens)
+
+
+def all_pages(ogc: Ogc, path: str, headers=None, **params) -> list[dict]:
+    """Every page of ``path``, following ``next`` links; returns the page bodies."""
+    pages = []
+    r = ogc.get(path, params=params, headers=headers)
+    while True:
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"].startswith(GEOJSON)
+        body = r.json()
+        pages.append(body)
+        nxt = [lk["href"] for lk in body["links"] if lk["rel"] == "next"]
+        if not nxt:
+            return pages
+        assert len(pages) < 100
+        r = ogc.get(nxt[0], headers=headers)
+
+
+def features_of(pages: list[dict]) -> list[dict]:
+    return [f for p in pages for f in p["features"]]
+
+
+def is_problem(r, status: int) -> bool:
+    return r.status_code == status and r.headers["content-type"].startswith(PROBLEM) \
+        and {"type", "title", "status", "detail"} <= set(r.json())
+
+
+# --- documents ----------------------------------------------------------------------------
+
+def test_landing_page_links_have_exact_types(ogc):
+    r = ogc.get("/ogc")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    links = {lk["rel"]: lk for lk in r.json()["links"]}
+    assert links["service-desc"]["type"] == "application/vnd.oai.openapi+json;version=3.0"
+    assert urlsplit(links["service-desc"]["href"]).path == "/openapi.json"
+    assert links["service-doc"]["type"] == "text/html"
+    assert urlsplit(links["service-doc"]["href"]).path == "/docs"
+    assert links["data"]["type"] == "application/json"
+    assert urlsplit(links["data"]["href"]).path == "/ogc/collections"
+    assert urlsplit(links["conformance"]["href"]).path == "/ogc/conformance"
+    assert urlsplit(links["self"]["href"]).path == "/ogc"
+    assert ogc.get("/ogc", params={"f": "json"}).status_code == 200
+    spec = ogc.get(urlsplit(links["service-desc"]["href"]).path).json()
+    assert "/ogc/collections/{collection_id}/items" in spec["paths"]
+
+
+def test_conformance(ogc):
+    r = ogc.get("/ogc/conformance")
+    assert r.status_code == 200
+    assert {CORE + "core", CORE + "geojson", CORE + "oas30"} <= set(r.json()["conformsTo"])
+
+
+def test_collections_have_extent_inside_guiyang(ogc):
+    r = ogc.get("/ogc/collections")
+    assert r.status_code == 200
+    body = r.json()
+    assert any(lk["rel"] == "self" for lk in body["links"])
+    by_id = {c["id"]: c for c in body["collections"]}
+    assert {"communities", "grids", "cases"} <= set(by_id)
+    for cid, c in by_id.items():
+        assert c["itemType"] == "feature" and c["crs"] == [CRS84]
+        (w, s, e, n), = c["extent"]["spatial"]["bbox"]
+        assert w < e and s < n and GUIYANG.contains(shapely.box(w, s, e, n)), cid
+        links = {lk["rel"]: lk for lk in c["links"]}
+        assert links["items"]["type"] == GEOJSON
+        assert urlsplit(links["items"]["href"]).path == f"/ogc/collections/{cid}/items"
+        assert links["self"]["type"] == "application/json"
+        one = ogc.get(f"/ogc/collections/{cid}")
+        assert one.status_code == 200 and one.json()["extent"] == c["extent"]
+
+
+def test_unknown_collection_or_feature_is_404(ogc):
+    for path in ("/ogc/collections/facilities", "/ogc/collections/nope/items",
+                 "/ogc/collections/nope/items/1", "/ogc/collections/grids/items/520103400999999",
+                 "/ogc/collections/communities/items/nope"):
+        assert is_problem(ogc.get(path), 404), path
+
+
+def test_one_grid_is_a_geojson_feature(ogc):
+    code = ogc.get("/ogc/collections/grids/items", params={"limit": 1}).json()["features"][0]["id"]
+    r = ogc.get(f"/ogc/collections/grids/items/{code}")
+    assert r.status_code == 200 and r.headers["content-type"].startswith(GEOJSON)
+    body = r.json()
+    assert body["type"] == "Feature" and body["id"] == code
+    assert body["properties"]["code"] == code
+    assert shapely.geometry.shape(body["geometry"]).is_valid
+    assert {lk["rel"] for lk in body["links"]} >= {"self", "collection"}
+
+
+# --- items: paging, limits, filters -------------------------------------------------------
+
+def test_communities_page_by_ten_through_next_links(ogc):
+    pages = all_pages(ogc, "/ogc/collections/communities/items", limit=10)
+    assert [p["numberReturned"] for p in pages] == [10, 10, 6]
+    assert all(p["numberMatched"] == 26 for p in pages)
+    assert all(p["timeStamp"].endswith("Z") for p in pages)
+    ids = [f["id"] for f in features_of(pages)]
+    assert len(ids) == 26 and len(set(ids)) == 26
+    everything = ogc.get("/ogc/collections/communities/items").json()
+    assert everything["numberReturned"] == 26
+    assert ids == [f["id"] for f in everything["features"]]
+    assert all(f["properties"]["name"].endswith("社区") for f in everything["features"])
+    # the second page can go back; the first cannot
+    assert not any(lk["rel"] == "prev" for lk in pages[0]["links"])
+    prev = [lk["href"] for lk in pages[1]["links"] if lk["rel"] == "prev"]
+    assert [f["id"] for f in ogc.get(prev[0]).json()["features"]] == ids[:10]
+
+
+def test_next_link_carries_every_parameter(ogc):
+    params = {"limit": 7, "bbox": "106.60,26.55,106.72,26.62", "community_code": COMMUNITY,
+              "datetime": "2025-01-01T00:00:00Z/..", "f": "json"}
+    first = ogc.get("/ogc/collections/grids/items", params=params).json()
+    assert first["numberMatched"] > 7
+    nxt = next(lk["href"] for lk in first["links"] if lk["rel"] == "next")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(nxt).query).items()}
+    assert query == {**{k: str(v) for k, v in params.items()}, "offset": "7"}
+    pages = all_pages(ogc, "/ogc/collections/grids/items", **params)
+    got = features_of(pages)
+    assert len(got) == first["numberMatched"] == len({f["id"] for f in got})
+    assert all(f["properties"]["community_code"] == COMMUNITY for f in got)
+
+
+def test_limit_over_the_maximum_is_clamped(ogc):
+    r = ogc.get("/ogc/collections/grids/items", params={"limit": 5000})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["numberReturned"] == 1000 and body["numberMatched"] == 1254
+    nxt = next(lk["href"] for lk in body["links"] if lk["rel"] == "next")
+    assert parse_qs(urlsplit(nxt).query)["limit"] == ["1000"]
+    rest = ogc.get(nxt).json()
+    assert rest["numberReturned"] == 254
+    assert not any(lk["rel"] == "next" for lk in rest["links"])
+    ids = [f["id"] for f in body["features"] + rest["features"]]
+    assert len(set(ids)) == 1254
+
+
+def test_bbox_returns_exactly_the_intersecting_grids(ogc):
+    everything = features_of(all_pages(ogc, "/ogc/collections/grids/items", limit=1000))
+    assert len(everything) == 1254
+    box = (106.66, 26.57, 106.70, 26.60)
+    expected = {f["id"] for f in everything
+                if shapely.geometry.shape(f["geometry"]).intersects(shapely.box(*box))}
+    assert 0 < len(expected) < 1254
+    pages = all_pages(ogc, "/ogc/collections/grids/items", limit=10,
+                      bbox=",".join(map(str, box)))
+    got = [f["id"] for f in features_of(pages)]
+    assert sorted(got) == sorted(expected) and pages[0]["numberMatched"] == len(expected)
+    w, s, e, n = box  # the 6-number form with heights selects the same grids
+    with_z = ogc.get("/ogc/collections/grids/items",
+                     params={"bbox": f"{w},{s},0,{e},{n},100", "limit": 1000}).json()
+    assert sorted(f["id"] for f in with_z["features"]) == sorted(expected)
+    far = ogc.get("/ogc/collections/grids/items", params={"bbox": "0,0,1,1"}).json()
+    assert far["numberMatched"] == 0 and far["features"] == []
+
+
+@pytest.mark.parametrize("params", [
+    {"bbox": "106.6,26.5,106.7"}, {"bbox": "a,b,c,d"}, {"bbox": "106.7,26.6,106.6,26.5"},
+    {"bbox": "106.6,26.6,106.7,26.5"}, {"bbox": "106.6,nan,106.7,26.6"},
+    {"limit": "abc"}, {"limit": "0"}, {"limit": "-5"}, {"offset": "-1"}, {"offset": "x"},
+    {"datetime": "yesterday"}, {"datetime": "2025-01-01T00:00:00"},
+    {"datetime": "2025-02-01T00:00:00Z/2025-01-01T00:00:00Z"}, {"datetime": "../.."},
+    {"f": "html"}, {"unknown": "1"}, {"cursor": "3"},
+])
+def test_bad_parameters_are_400_problems(ogc, params):
+    r = ogc.get("/ogc/collections/grids/items", params=params)
+    assert is_problem(r, 400), (params, r.text)
+
+
+def test_datetime_is_accepted_on_boundaries(ogc):
+    for value in ("2025-06-01", "2025-06-01T08:00:00+08:00", "../2030-01-01T00:00:00Z"):
+        r = ogc.get("/ogc/collections/communities/items", params={"datetime": value})
+        assert r.status_code == 200 and r.json()["numberMatched"] == 26
+
+
+# --- cases --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cases(ogc) -> dict[str, int]:
+    """Three located cases (two in the worker's community, one in another) and one that has
+    only an address; every one with a reporter's name and phone."""
+
+    def point_in(community: str, n: int) -> tuple[float, float]:
+        grid = ogc.get("/ogc/collections/grids/items",
+                       params={"community_code": community, "limit": n + 1}).json()
+        p = shapely.geometry.shape(grid["features"][n]["geometry"]).representative_point()
+        return p.x, p.y
+
+    made = {}
+    for name, community, n in (("a", COMMUNITY, 0), ("b", COMMUNITY, 3),
+                               ("c", OTHER_COMMUNITY, 0), ("d", None, 0)):
+        body = {"category": "exposed_refuse", "description": f"case {name}",
+                "reporter": {"name": "张三", "phone": "13912340000"}}
+        if community:
+            body["lon"], body["lat"] = point_in(community, n)
+        else:
+            body["address"] = "云岩区中华北路 1 号"
+        r = ogc.client.post("/cases", json=body, headers=ogc.auth("admin"))
+        assert r.status_code == 201, r.text
+        made[name] = r.json()["id"]
+    return made
+
+
+def no_key(value, key: str) -> bool:
+    if isinstance(value, dict):
+        return key not in value and all(no_key(v, key) for v in value.values())
+    if isinstance(value, list):
+        return all(no_key(v, key) for v in value)
+    return True
+
+
+def test_cases_need_a_token(ogc, cases):
+    assert is_problem(ogc.get("/ogc/collections/cases/items"), 401)
+    assert is_problem(ogc.get(f"/ogc/collections/cases/items/{cases['a']}"), 401)
+    bad = {"Authorization": "Bearer nope"}
+    assert is_problem(ogc.get("/ogc/collections/cases/items", headers=bad), 401)
+
+
+def test_cases_carry_no_reporter(ogc, cases):
+    r = ogc.get("/ogc/collections/cases/items", headers=ogc.auth("planner"))
+    assert r.status_code == 200 and r.headers["content-type"].startswith(GEOJSON)
+    body = r.json()
+    assert {f["id"] for f in body["features"]} == set(cases.values())
+    assert no_key(body, "reporter") and "139****" not in r.text and "13912340000" not in r.text
+    by_id = {f["id"]: f for f in body["features"]}
+    located = by_id[cases["a"]]
+    assert located["geometry"]["type"] == "Point"
+    lon, lat = located["geometry"]["coordinates"]
+    assert GUIYANG.contains(shapely.Point(lon, lat))
+    assert located["properties"]["community_code"] == COMMUNITY
+    assert by_id[cases["d"]]["geometry"] is None
+    one = ogc.get(f"/ogc/collections/cases/items/{cases['a']}", headers=ogc.auth("admin"))
+    assert one.status_code == 200 and one.json()["geometry"] == located["geometry"]
+    assert no_key(one.json(), "reporter") and "139****" not in one.text
+
+
+def test_a_worker_sees_only_their_community(ogc, cases):
+    r = ogc.get("/ogc/collections/cases/items", headers=ogc.auth("worker"))
+    assert r.status_code == 200
+    assert {f["id"] for f in r.json()["features"]} == {cases["a"], cases["b"]}
+    assert all(f["properties"]["community_code"] == COMMUNITY for f in r.json()["features"])
+    other = ogc.get(f"/ogc/collections/cases/items/{cases['c']}", headers=ogc.auth("worker"))
+    assert is_problem(other, 404)
+    asked = ogc.get("/ogc/collections/cases/items", params={"community_code": OTHER_COMMUNITY},
+                    headers=ogc.auth("worker"))
+    assert asked.status_code == 200 and asked.json()["features"] == []
+
+
+def test_cases_page_by_cursor_and_filter(ogc, cases):
+    who = ogc.auth("dispatcher")
+    pages = all_pages(ogc, "/ogc/collections/cases/items", headers=who, limit=1)
+    assert [f["id"] for f in features_of(pages)] == sorted(cases.values())
+    assert all(p["numberReturned"] == 1 for p in pages)
+    a = ogc.get(f"/ogc/collections/cases/items/{cases['a']}", headers=who).json()
+    lon, lat = a["geometry"]["coordinates"]
+    box = f"{lon - 1e-6},{lat - 1e-6},{lon + 1e-6},{lat + 1e-6}"
+    near = ogc.get("/ogc/collections/cases/items", params={"bbox": box}, headers=who).json()
+    assert [f["id"] for f in near["features"]] == [cases["a"]]
+    comm = ogc.get("/ogc/collections/cases/items", params={"community_code": COMMUNITY},
+                   headers=who).json()
+    assert {f["id"] for f in comm["features"]} == {cases["a"], cases["b"]}
+
+
+def test_cases_datetime_filters_reported_at(ogc, cases):
+    who = ogc.auth("planner")
+    reported = ogc.get(f"/ogc/collections/cases/items/{cases['b']}",
+                       headers=who).json()["properties"]["reported_at"]
+
+    def ids(value: str) -> set[int]:
+        r = ogc.get("/ogc/collections/cases/items", params={"datetime": value}, headers=who)
+        assert r.status_code == 200, r.text
+        return {f["id"] for f in r.json()["features"]}
+
+    assert ids("../2000-01-01T00:00:00Z") == set()
+    assert ids("2000-01-01T00:00:00Z/..") == set(cases.values())
+    assert ids(reported) == {cases["b"]}  # an instant: exactly that time
+    assert cases["b"] in ids(f"../{reported}") and cases["b"] in ids(f"{reported}/..")
+    assert cases["b"] in ids(reported[:10])  # a date: that whole day (China time)
+    bad = ogc.get("/ogc/collections/cases/items", params={"datetime": "2025-13-01"},
+                  headers=who)
+    assert is_problem(bad, 400)
+
+
+def test_case_feature_ids_that_cannot_exist_are_404(ogc, cases):
+    for fid in ("abc", "0", "99999999", "1" * 40):
+        r = ogc.get(f"/ogc/collections/cases/items/{fid}", headers=ogc.auth("admin"))
+        assert is_problem(r, 404), fid
+
+
+# --- a real client ------------------------------------------------------------------------
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` with uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+
+
+# GDAL runs in its own process, as QGIS or ogr2ogr would: the server thread needs this
+# process's interpreter while GDAL reads.
+READ_WITH_GDAL = """
+import json, sys
+import pyogrio
+url = sys.argv[1]
+layers = [str(name) for name, _ in pyogrio.list_layers(url)]
+grids = pyogrio.read_dataframe(url, layer="grids")
+print(json.dumps({"layers": layers, "codes": [str(c) for c in grids["code"]],
+                  "crs": grids.crs.to_epsg(), "valid": bool(grids.geometry.is_valid.all())}))
+"""
+
+
+def test_gdal_oapif_driver_reads_every_grid(ogc):
+    with serve(ogc_app(ogc.url)) as base:
+        done = subprocess.run([sys.executable, "-c", READ_WITH_GDAL, f"OAPIF:{base}/ogc"],
+                              capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout)
+    assert {"communities", "grids", "cases"} <= set(got["layers"])
+    assert len(got["codes"]) == 1254 and len(set(got["codes"])) == 1254
+    assert got["crs"] == 4326 and got["valid"]
+    expected = features_of(all_pages(ogc, "/ogc/collections/grids/items", limit=1000))
+    assert set(got["codes"]) == {f["id"] for f in expected}

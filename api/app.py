@@ -18,6 +18,7 @@ from api.routes import (
     health,
     locate,
     ogc,
+    open311,
     stats,
 )
 from api.settings import Settings
@@ -49,6 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit)
     errors.install(app)
     for module in (health, boundaries, locate, categories, cases, facilities, stats, analysis,
-                   ogc):
+                   ogc, open311):
         app.include_router(module.router)
     return app

@@ -10,9 +10,6 @@ import geopandas as gpd
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.routes.open311 import router
-from api.settings import Settings
 from geo import bundled
 
 GRID = "520103400001001"  # its worker, W520103400001001, holds the conftest worker token
@@ -44,11 +41,7 @@ class Open311:
 
 @pytest.fixture(scope="module")
 def o311(api):
-    app = create_app(Settings(database_url=api.url))
-    if not any(getattr(r, "path", "").startswith(BASE) for r in app.routes):
-        app.include_router(router)
-    with TestClient(app) as client:
-        yield Open311(client, api.tokens)
+    return Open311(api.client, api.tokens)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from geo.boundaries import BoundarySet
 from geo.tokens import TokenRecord
 
 if TYPE_CHECKING:
+    from geo.facilities import Facility
     from geo.store.casetx import CaseTx
 
 
@@ -116,6 +117,17 @@ class Store(Protocol):
 
     # cases: one transaction whose CaseTx reads and writes case rows (geo.store.casetx)
     def case_tx(self) -> AbstractContextManager[CaseTx]: ...
+
+    # service facilities
+    def add_facilities(self, facilities: Sequence[Facility]) -> list[int]: ...
+    def facilities(self, *, kind: str | None = None, community: str | None = None,
+                   facility_id: int | None = None) -> list[Facility]: ...
+    def update_facility(self, facility: Facility) -> bool: ...
+    def delete_facility(self, facility_id: int) -> bool: ...
+
+    # analytics: counts per community, grid or worker (see geo.analytics.workload)
+    def workload_rows(self, *, level: str, since: datetime, until: datetime, now: datetime,
+                      category_class: str | None = None) -> list[tuple]: ...
 
     # API tokens (kept hashed)
     def add_token(self, record: TokenRecord, token_hash: str) -> None: ...

@@ -63,3 +63,12 @@ def test_failed_migration_changes_nothing(backend):
             assert cur.fetchone()[0] == 0
     finally:
         s.close()
+
+
+def test_backend_implements_the_store_protocol(store):
+    from geo.store.base import Store
+
+    assert isinstance(store, Store)
+    missing = [name for name in dir(Store) if not name.startswith("_")
+               and not hasattr(store, name)]
+    assert missing == []

@@ -10,8 +10,11 @@ import time
 from dataclasses import dataclass, field
 
 from api.boundary_cache import BoundaryCache
+from api.errors import InFlight
 from api.settings import Settings
-from geo.cases.service import CaseService
+from geo.cases.model import Case
+from geo.cases.service import CaseService, Intake
+from geo.cases.workflow import Actor
 from geo.locator import Locator
 from geo.store import Store, open_store
 from geo.tokens import TokenRecord, hash_token
@@ -39,6 +42,26 @@ class AppState:
 
     def close(self) -> None:
         self.store.close()
+
+    def file_case(self, req: Intake, actor: Actor) -> tuple[Case, bool]:
+        """File ``req``; True when an earlier request with its Idempotency-Key is replayed.
+
+        A second request with a key whose first is still running is refused (409), so one
+        process never files two cases for one key.
+        """
+        key = req.idempotency_key
+        if key:
+            with self.in_flight_lock:
+                if key in self.in_flight:
+                    raise InFlight("a request with this Idempotency-Key is still in progress")
+                self.in_flight.add(key)
+        try:
+            earlier = self.cases.by_idempotency_key(key) if key else None
+            return self.cases.intake(req, actor), earlier is not None
+        finally:
+            if key:
+                with self.in_flight_lock:
+                    self.in_flight.discard(key)
 
     def token(self, token: str) -> TokenRecord | None:
         """The active token record for ``token``, looked up by hash (cached briefly)."""

@@ -13,6 +13,13 @@ router = APIRouter(tags=["boundaries"])
 Generation = Annotated[int | None, Query(description="Boundary generation (default: active)")]
 
 
+def _find(features: list[dict], code: str, what: str) -> dict:
+    for f in features:
+        if f["id"] == code:
+            return f
+    raise NotFoundError(f"there is no {what} {code}")
+
+
 def _collection(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
@@ -26,10 +33,7 @@ def communities(state: State, _: Caller, generation: Generation = None) -> dict:
 @router.get("/communities/{code}", summary="社区 One community")
 def community(code: str, state: State, _: Caller, generation: Generation = None) -> dict:
     comms, _g = state.boundaries.features(state.locator.generation(generation=generation))
-    for f in comms:
-        if f["id"] == code:
-            return f
-    raise NotFoundError(f"there is no community {code}")
+    return _find(comms, code, "community")
 
 
 @router.get("/grids", summary="网格 Grids")
@@ -44,7 +48,4 @@ def grids(state: State, _: Caller, community: str | None = None,
 @router.get("/grids/{code}", summary="网格 One grid")
 def grid(code: str, state: State, _: Caller, generation: Generation = None) -> dict:
     _c, gs = state.boundaries.features(state.locator.generation(generation=generation))
-    for f in gs:
-        if f["id"] == code:
-            return f
-    raise NotFoundError(f"there is no grid {code}")
+    return _find(gs, code, "grid")

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 
 from api.deps import Caller, State
-from api.errors import InFlight, PreconditionFailed, PreconditionRequired
+from api.errors import PreconditionFailed, PreconditionRequired
 from geo.cases.model import Case, case_view, event_view
 from geo.cases.service import MAX_DESCRIPTION, SOURCES, Intake
 from geo.errors import InputError
@@ -63,19 +63,8 @@ def create_case(body: NewCase, state: State, actor: Caller, response: Response,
         reporter_phone=body.reporter.phone if body.reporter else None,
         auto_dispatch=body.auto_dispatch, idempotency_key=idempotency_key,
     )
-    if idempotency_key:
-        with state.in_flight_lock:
-            if idempotency_key in state.in_flight:
-                raise InFlight("a request with this Idempotency-Key is still in progress")
-            state.in_flight.add(idempotency_key)
-    try:
-        earlier = state.cases.by_idempotency_key(idempotency_key) if idempotency_key else None
-        case = state.cases.intake(req, actor)
-    finally:
-        if idempotency_key:
-            with state.in_flight_lock:
-                state.in_flight.discard(idempotency_key)
-    if earlier is not None:
+    case, replayed = state.file_case(req, actor)
+    if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["ETag"] = etag(case)
     response.headers["Location"] = f"/cases/{case.id}"

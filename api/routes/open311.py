@@ -48,7 +48,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import open311_format as fmt311
 from api.deps import State, actor_of
-from api.errors import InFlight, classify
+from api.errors import classify
 from api.state import AppState
 from geo.cases.categories import Category
 from geo.cases.model import CHINA_TIME, Case
@@ -215,7 +215,7 @@ def create_request(
 ) -> Response:
     actor = _poster(state, form.get("api_key"))
     cats = state.cases.categories()
-    case, replayed = _file(state, _intake(form, cats, idempotency_key), actor)
+    case, replayed = state.file_case(_intake(form, cats, idempotency_key), actor)
     headers = {"Location": str(request.url_for("open311_request", request_id=str(case.id),
                                                fmt=fmt))}
     if replayed:
@@ -303,23 +303,6 @@ def _intake(form: dict[str, str], cats: dict[str, Category], key: str | None) ->
     return Intake(category=code, description=description, source="open311", lon=lon, lat=lat,
                   crs="wgs84", address=address, reporter_name=name,
                   reporter_phone=_text(form, "phone", 40), idempotency_key=key or None)
-
-
-def _file(state: AppState, req: Intake, actor: Actor) -> tuple[Case, bool]:
-    """File ``req``; True when an earlier request with its Idempotency-Key is replayed."""
-    key = req.idempotency_key
-    if key:
-        with state.in_flight_lock:
-            if key in state.in_flight:
-                raise InFlight("a request with this Idempotency-Key is still in progress")
-            state.in_flight.add(key)
-    try:
-        earlier = state.cases.by_idempotency_key(key) if key else None
-        return state.cases.intake(req, actor), earlier is not None
-    finally:
-        if key:
-            with state.in_flight_lock:
-                state.in_flight.discard(key)
 
 
 def _case_id(text: str) -> int:

@@ -11,7 +11,8 @@ import geopandas as gpd
 
 from geo import bundled
 from geo.boundaries import read_boundary_set
-from geo.boundary_checks import format_report, report_to_dict, validate_boundary_set
+from geo.boundary_checks import validate_boundary_set
+from geo.boundary_report import format_report, report_to_dict
 from geo.errors import GridmgrError
 from geo.synth.yunyan import (
     SynthConfig,

@@ -11,7 +11,8 @@ import click
 from api.cli.common import CHINA_TIME, configured_store, fail, parse_time
 from geo import bundled
 from geo.boundaries import read_boundary_set
-from geo.boundary_checks import format_report, validate_boundary_set
+from geo.boundary_checks import validate_boundary_set
+from geo.boundary_report import format_report
 from geo.cases.categories import read_catalogue
 from geo.errors import GridmgrError
 from geo.synth.roster import synth_roster

@@ -10,13 +10,8 @@ from pyproj import Transformer
 from shapely.geometry import LineString, Polygon, box
 
 from geo.boundaries import BoundarySet
-from geo.boundary_checks import (
-    KINDS,
-    Problem,
-    format_report,
-    report_to_dict,
-    validate_boundary_set,
-)
+from geo.boundary_checks import KINDS, Problem, validate_boundary_set
+from geo.boundary_report import format_report, report_to_dict
 from geo.coords import METRIC_CRS
 
 # Two communities side by side near (106.7, 26.6), each split into three vertical strips.

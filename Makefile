@@ -23,7 +23,9 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 demo: $(BASE_STAMP)
 	$(VENV)/bin/gridmgr demo
 
+# The map tests drive Debian's chromium through Playwright (never `playwright install`).
 test: $(DEV_STAMP)
+	scripts/ensure-chromium
 	GRIDMGR_REQUIRE_POSTGIS=1 scripts/with-postgis $(VENV)/bin/pytest
 
 lint: $(DEV_STAMP)
@@ -32,6 +34,7 @@ lint: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(PY) bench/bench_coords.py
 	scripts/with-postgis $(PY) bench/bench_locate.py
+	scripts/with-postgis $(PY) bench/bench_api.py
 
 synth: $(BASE_STAMP)
 	$(VENV)/bin/gridmgr synth boundaries

@@ -1,0 +1,73 @@
+"""Lighter polygons for display, without gaps or overlaps between neighbours.
+
+Grids (and communities) are simplified together as one coverage with
+``shapely.coverage_simplify``: an edge that two polygons share is simplified once, the same
+way for both, so neighbours still meet exactly. Coordinates are then rounded to
+``DECIMALS`` decimal places (1e-6 degrees, about 0.1 m), the same way for every polygon, so
+shared vertices stay shared. Geometries are WGS84 (lon, lat) degrees, or GCJ-02 degrees when
+already shifted for display; the tolerance is in degrees. Only the drawing is lighter: the
+figures shown in tooltips come from the data handed in, never from these shapes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+
+import numpy as np
+import shapely
+
+from maps.shift import shift_geometries
+
+TOLERANCE = 1e-5  # degrees, about 1 m: invisible at street zoom, keeps the page small
+DECIMALS = 6
+_CACHE: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_CACHE_SIZE = 8  # simplified coverages kept (a generation's grids and communities...)
+_LOCK = threading.Lock()  # the server builds pages in several threads
+
+
+def _key(geoms: np.ndarray, tolerance: float) -> tuple:
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(shapely.get_num_coordinates(geoms).tobytes())
+    digest.update(np.ascontiguousarray(shapely.get_coordinates(geoms)).tobytes())
+    return len(geoms), float(tolerance), digest.hexdigest()
+
+
+def simplify_coverage(geoms, tolerance: float = TOLERANCE) -> np.ndarray:
+    """Polygons simplified as one coverage (shared edges stay shared); 0 leaves them as given.
+
+    ``geoms``: array-like of (Multi)Polygons forming a coverage (no overlaps). The result is
+    cached by the coordinates' digest, so building the same district map again is quick.
+    Returns a new array; the input is not changed.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if tolerance <= 0 or len(geoms) == 0:
+        return geoms.copy()
+    key = _key(geoms, tolerance)
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key].copy()
+    out = shapely.coverage_simplify(geoms, tolerance)
+    with _LOCK:
+        _CACHE[key] = out
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return out.copy()
+
+
+def clear_cache() -> None:
+    """Forget the simplified coverages kept so far."""
+    with _LOCK:
+        _CACHE.clear()
+
+
+def round_coordinates(geoms, decimals: int = DECIMALS):
+    """Geometries with every coordinate rounded to ``decimals`` places (half to even)."""
+    return shapely.transform(geoms, lambda xy: np.round(xy, decimals))
+
+
+def display_geometries(geoms, tolerance: float = TOLERANCE, *, basemap: str = "osm"):
+    """Simplified as a coverage, shifted for ``basemap`` (maps.shift), then rounded."""
+    return round_coordinates(shift_geometries(simplify_coverage(geoms, tolerance), basemap))

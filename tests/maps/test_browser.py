@@ -1,0 +1,183 @@
+"""The pages in a real headless Chromium: Leaflet starts, every shape is drawn, the legend is
+there, no console error, and no request leaves the machine but (blocked) tile requests."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from maps import community_map, coverage_map, workload_map
+from maps.basemaps import tile_hosts
+
+MAP = "window[document.querySelector('.folium-map').id]"
+# Features per polygon or point layer (by its gridmgrLayer id), for the layers on the map.
+LAYER_COUNTS = f"""(() => {{
+    const out = {{}};
+    {MAP}.eachLayer(l => {{
+        if (l.options && l.options.gridmgrLayer && typeof l.getLayers === "function")
+            out[l.options.gridmgrLayer] = l.getLayers().length;
+    }});
+    return out;
+}})()"""
+PATHS = "document.querySelectorAll('.leaflet-overlay-pane path').length"
+LEGEND = """(() => {
+    const svg = document.querySelector('.legend.leaflet-control svg');
+    return svg ? [svg.querySelectorAll('rect').length,
+                  (svg.querySelector('.caption') || {}).textContent] : null;
+})()"""
+
+
+def _html(m) -> str:
+    return m.get_root().render()
+
+
+def _assert_clean(run, *, tiles_of: str | None = None):
+    """No console error, no failed local response; nothing outside but tile requests."""
+    assert run.errors == []
+    assert run.failed == []
+    outside = [u for u in run.requests if not u.startswith(("http://127.0.0.1:", "file://",
+                                                          "data:"))]
+    assert sorted(outside) == sorted(run.blocked)
+    if tiles_of is None:
+        assert outside == []
+    else:
+        hosts = tile_hosts(tiles_of)
+        assert outside, "the basemap should have asked for tiles"
+        for url in outside:
+            assert any(h.fullmatch(urlsplit(url).hostname) for h in hosts), url
+
+
+def test_workload_map(boundaries, community_rows, site, open_page):
+    m = workload_map(boundaries.communities, boundaries.grids, community_rows, basemap="none")
+    run = open_page(site.publish("workload.html", _html(m)))
+    assert run.js("typeof window.L") == "object"
+    assert run.js("L.version") == "1.9.3"
+    assert run.js(LAYER_COUNTS) == {"communities": 26, "grids": 1254}
+    assert run.js(PATHS) == 26 + 1254
+    rects, caption = run.js(LEGEND)
+    assert rects > 0 and caption.startswith("人均在办案件 Open cases per worker")
+    assert run.js("document.querySelectorAll('.leaflet-control-layers-overlays label').length") == 2
+    assert run.js("!!document.querySelector('.leaflet-control-scale')")
+    assert run.js("!!document.querySelector('.leaflet-control-zoom-fullscreen')")
+    assert run.js("document.querySelector('.leaflet-control-attribution').innerHTML"
+                  ).strip() == "Leaflet"
+    assert any(u.endswith("/static/maps/leaflet/leaflet.js") for u in run.requests)
+    _assert_clean(run)
+
+
+def test_workload_map_tooltip(boundaries, community_rows, site, open_page):
+    m = workload_map(boundaries.communities, boundaries.grids, community_rows, basemap="none")
+    run = open_page(site.publish("workload_tooltip.html", _html(m)))
+    text = run.js(f"""(() => {{
+        let found = null;
+        {MAP}.eachLayer(l => {{
+            if (!found && l.feature && l.feature.properties.code === "520103400"
+                && l.options.gridmgrLayer === "communities") found = l;
+        }});
+        found.fire("mouseover", {{latlng: found.getBounds().getCenter()}}, true);
+        const tip = document.querySelector(".leaflet-tooltip");
+        return tip ? tip.textContent : null;
+    }})()""")
+    assert text is not None and "中华社区" in text and "520103400" in text
+    row = community_rows[0]
+    assert f"{row['received']:,}" in text and f"{row['on_time_rate'] * 100:.1f}%" in text
+    _assert_clean(run)
+
+
+def test_community_map(community_data, site, open_page):
+    c = community_data
+    m = community_map(c.community, c.grids, c.grid_rows, c.cases, c.facilities,
+                      workers=c.workers, basemap="none")
+    run = open_page(site.publish("community.html", _html(m)))
+    counts = run.js(LAYER_COUNTS)
+    assert counts["grids"] == len(c.own_grids)
+    assert counts["community"] == 1
+    assert counts["cases"] == c.located
+    assert counts["facilities:service_centre"] == 2  # catchment circle + dot
+    assert counts["facilities:volunteer_hut"] == 4
+    overdue = run.js(f"""(() => {{
+        let n = 0;
+        {MAP}.eachLayer(l => {{
+            if (l.options.gridmgrLayer === "cases" && l.getLayers)
+                l.getLayers().forEach(mk => {{
+                    if (mk.options.icon.options.className.includes("overdue")) n++; }});
+        }});
+        return n;
+    }})()""")
+    assert overdue == c.overdue
+    radii = run.js(f"""(() => {{
+        const r = [];
+        {MAP}.eachLayer(l => {{ if (l instanceof L.Circle) r.push(l.getRadius()); }});
+        return r.sort((a, b) => a - b);
+    }})()""")
+    assert radii == [500, 500, 1000]
+    assert run.js("!!document.querySelector('.leaflet-control-search input')")
+    assert run.js(LEGEND)[0] > 0
+    assert "案件状态 Case state" in run.js("document.querySelector('.gridmgr-key').textContent")
+    _assert_clean(run)
+
+
+def test_community_map_heat_layer_and_grid_search(community_data, site, open_page):
+    c = community_data
+    m = community_map(c.community, c.grids, c.grid_rows, c.cases, c.facilities,
+                      basemap="none")
+    html = _html(m)
+    heat = re.search(r"var (heat_map_[0-9a-f]+) = L\.heatLayer\(", html).group(1)
+    search = re.search(r"var (geo_json_[0-9a-f]+searchControl) = ", html).group(1)
+    run = open_page(site.publish("community_heat.html", html))
+    assert run.js(f"{MAP}.hasLayer({heat})") is False  # off until chosen
+    run.js(f"{MAP}.addLayer({heat})")
+    assert run.js("document.querySelectorAll('canvas.leaflet-heatmap-layer').length") == 1
+    assert run.js(f"{heat}._latlngs.length") == c.located
+    code = c.own_grids["code"].iloc[-1]
+    run.js(f"""window.gridmgrFound = null;
+        {search}.on("search:locationfound",
+                    e => {{ window.gridmgrFound = e.layer.feature.properties.code; }});""")
+    box = run.page.locator(".leaflet-control-search input")
+    box.press_sequentially(code)
+    run.page.wait_for_timeout(700)  # the control indexes the layer after typing stops
+    box.press("Enter")
+    run.page.wait_for_function("() => window.gridmgrFound !== null", timeout=5000)
+    found = run.js("window.gridmgrFound")
+    assert found == code
+    _assert_clean(run)
+
+
+def test_coverage_map(coverage_data, site, open_page):
+    v = coverage_data
+    m = coverage_map(v.grids, v.report, v.facilities, sites=v.sites, basemap="none")
+    run = open_page(site.publish("coverage.html", _html(m)))
+    counts = run.js(LAYER_COUNTS)
+    assert counts["grids"] == len(v.grids)
+    assert counts["underserved"] == len(v.report["underserved"])
+    assert counts["facilities"] == 4  # two volunteer huts: circle + dot each
+    assert counts["sites"] == 2  # dashed circle + star
+    assert run.js(PATHS) == len(v.grids) + len(v.report["underserved"]) + 4 + 1
+    rects, caption = run.js(LEGEND)
+    assert rects > 0 and caption.startswith("覆盖比例")
+    _assert_clean(run)
+
+
+def test_inline_page_opens_from_disk_with_no_server(boundaries, community_data,
+                                                    tmp_path, open_page):
+    c = community_data
+    m = community_map(c.community, c.grids, c.grid_rows, c.cases, c.facilities,
+                      basemap="none", inline=True)
+    path = tmp_path / "community.html"
+    path.write_text(_html(m), encoding="utf-8")
+    run = open_page(path.as_uri())
+    assert run.js("typeof L.markerClusterGroup") == "function"
+    assert run.js("typeof L.Control.Search") == "function"
+    assert run.js(LAYER_COUNTS)["cases"] == c.located
+    assert run.js(LEGEND)[0] > 0
+    assert all(u.startswith(("file://", "data:")) for u in run.requests), run.requests
+    _assert_clean(run)
+
+
+def test_osm_basemap_asks_only_for_tiles(boundaries, community_rows, site, open_page):
+    m = workload_map(boundaries.communities, boundaries.grids, community_rows, basemap="osm")
+    run = open_page(site.publish("workload_osm.html", _html(m)), settle_ms=800)
+    assert run.js(LAYER_COUNTS) == {"communities": 26, "grids": 1254}
+    _assert_clean(run, tiles_of="osm")
+    assert all(re.fullmatch(r"https://tile\.openstreetmap\.org/\d+/\d+/\d+\.png", u)
+               for u in run.blocked)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.limits import BodyLimit
@@ -17,12 +18,14 @@ from api.routes import (
     facilities,
     health,
     locate,
+    maps,
     ogc,
     open311,
     stats,
 )
 from api.settings import Settings
 from api.state import AppState
+from maps import ASSET_BASE, asset_dir
 
 DESCRIPTION = """网格化管理 grid management for urban community governance.
 
@@ -50,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit)
     errors.install(app)
     for module in (health, boundaries, locate, categories, cases, facilities, stats, analysis,
-                   ogc, open311):
+                   ogc, open311, maps):
         app.include_router(module.router)
+    app.mount(ASSET_BASE, StaticFiles(directory=asset_dir()), name="map-assets")
     return app

@@ -8,6 +8,7 @@ unset means ``gridmgr.duckdb`` in the working directory (see :mod:`geo.store.tar
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,6 +28,10 @@ class Settings(BaseSettings):
     # years that overrides the built-in national calendar (see data/calendar/README.md).
     work_hours: str = "08:30-12:00,14:00-17:30"
     calendar_file: Path | None = None
+    # Map basemap: osm, tianditu (needs tianditu_key), gaode (GCJ-02 tiles; overlays are
+    # shifted for display) or none (an intranet without a tile server).
+    basemap: Literal["osm", "tianditu", "gaode", "none"] = "osm"
+    tianditu_key: str | None = None
 
     @field_validator("database_url")
     @classmethod

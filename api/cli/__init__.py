@@ -9,6 +9,7 @@ from api.cli.categories import categories
 from api.cli.demo import demo
 from api.cli.facilities import facilities
 from api.cli.locate import locate, locate_file
+from api.cli.maps import map_
 from api.cli.report import report
 from api.cli.serve import serve
 from api.cli.store import boundaries, init
@@ -29,6 +30,7 @@ main.add_command(facilities)
 main.add_command(boundaries)
 main.add_command(locate)
 main.add_command(locate_file)
+main.add_command(map_)
 main.add_command(report)
 main.add_command(serve)
 main.add_command(token)

@@ -1,0 +1,60 @@
+"""Map pages (text/html) and the index at ``/``; assets are served from /static/maps.
+
+Pages are for people in a browser: they take no token, show no personal data, and load
+nothing from outside but the basemap tiles.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+
+from api import map_data
+from api.deps import State
+
+router = APIRouter(tags=["maps"])
+KPI = Literal["open_per_worker", "per_1000_residents", "on_time_rate", "open", "received",
+              "overdue"]
+
+
+def _period(state, since: datetime | None, until: datetime | None):
+    dsince, duntil = map_data.default_period(state.cases.now())
+    return since or dsince, until or duntil
+
+
+def _html(m) -> HTMLResponse:
+    return HTMLResponse(m.get_root().render())
+
+
+@router.get("/", response_class=HTMLResponse, summary="首页 Index of maps")
+def index(state: State) -> HTMLResponse:
+    return HTMLResponse(map_data.index(state))
+
+
+@router.get("/maps/workload", response_class=HTMLResponse, summary="工作量地图 Workload map")
+def workload(state: State, kpi: KPI = "open_per_worker",
+             from_: Annotated[datetime | None, Query(alias="from")] = None,
+             to: datetime | None = None) -> HTMLResponse:
+    since, until = _period(state, from_, to)
+    return _html(map_data.workload_page(state, kpi=kpi, since=since, until=until))
+
+
+@router.get("/maps/communities/{code}", response_class=HTMLResponse,
+            summary="社区地图 Community map")
+def community(code: str, state: State,
+              from_: Annotated[datetime | None, Query(alias="from")] = None,
+              to: datetime | None = None) -> HTMLResponse:
+    since, until = _period(state, from_, to)
+    return _html(map_data.community_page(state, code, since=since, until=until))
+
+
+@router.get("/maps/coverage", response_class=HTMLResponse, summary="覆盖地图 Coverage map")
+def coverage(state: State, kind: str = "elderly_care",
+             radius_m: Annotated[float | None, Query(gt=0, le=50_000)] = None,
+             threshold: Annotated[float, Query(ge=0, le=1)] = 0.5,
+             sites: Annotated[int, Query(ge=0, le=20)] = 0) -> HTMLResponse:
+    return _html(map_data.coverage_page(state, kind=kind, radius_m=radius_m,
+                                        threshold=threshold, sites=sites))

@@ -34,6 +34,8 @@ lint: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(PY) bench/bench_coords.py
 	scripts/with-postgis $(PY) bench/bench_locate.py
+	$(PY) bench/bench_coverage.py
+	$(PY) bench/bench_maps.py
 	scripts/with-postgis $(PY) bench/bench_api.py
 
 synth: $(BASE_STAMP)

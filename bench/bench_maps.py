@@ -1,4 +1,7 @@
-"""Print how long the map pages take to build and how big they are: ``python -m maps.timing``.
+"""How long the map pages take to build and how big they are: ``python bench/bench_maps.py``.
+
+The named competitor is plain Folium: a ``folium.GeoJson`` layer of the same grids,
+unsimplified, with CDN assets — what a page built the obvious way costs.
 
 Uses the bundled Yunyan boundary set (26 communities, 1,254 grids) with made-up figures.
 "Build" is the map function plus rendering the HTML. The first district build simplifies the
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 
+import folium
 import shapely
 
 from geo.boundaries import read_boundary_set
@@ -23,6 +27,12 @@ def _timed(build) -> tuple[float, int]:
     start = time.perf_counter()
     html = build().get_root().render()
     return time.perf_counter() - start, len(html.encode("utf-8"))
+
+
+def _plain_folium(grids) -> folium.Map:
+    m = folium.Map(location=[26.61, 106.69], zoom_start=12)
+    folium.GeoJson(grids.to_json(), tooltip=folium.GeoJsonTooltip(["code", "name"])).add_to(m)
+    return m
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         "district coverage map (1,254 grids)":
             lambda: coverage_map(b.grids, report, facilities),
     }
+    builds["competitor: plain folium.GeoJson of the grids (CDN assets)"] = \
+        lambda: _plain_folium(b.grids)
     clear_cache()
     first, _ = _timed(builds["district workload map, osm, assets linked"])
     print(f"first district build (simplifies the coverage): {first * 1000:7.0f} ms")

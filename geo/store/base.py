@@ -19,6 +19,8 @@ from geo.boundaries import BoundarySet
 from geo.tokens import TokenRecord
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from geo.facilities import Facility
     from geo.store.casetx import CaseTx
 
@@ -117,6 +119,10 @@ class Store(Protocol):
 
     # cases: one transaction whose CaseTx reads and writes case rows (geo.store.casetx)
     def case_tx(self) -> AbstractContextManager[CaseTx]: ...
+
+    # many cases at once (ids from next_case_id; see geo.store.bulk for the columns)
+    def next_case_id(self) -> int: ...
+    def bulk_load_cases(self, cases: pd.DataFrame, events: pd.DataFrame) -> int: ...
 
     # service facilities
     def add_facilities(self, facilities: Sequence[Facility]) -> list[int]: ...

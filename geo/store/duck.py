@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from geo.errors import StoreError
+from geo.store.bulk import CASE_COLUMNS, EVENT_COLUMNS, ordered
 from geo.store.sqlstore import SqlStore
 
 
@@ -74,3 +76,22 @@ class DuckStore(SqlStore):
 
     def close(self) -> None:
         self._con.close()
+
+    def next_case_id(self) -> int:
+        with self.transaction() as cur:
+            cur.execute(self._sql("bulk", "next_case_id"))
+            return int(cur.fetchone()[0])
+
+    def bulk_load_cases(self, cases: pd.DataFrame, events: pd.DataFrame) -> int:
+        """Load cases and their audit events in one transaction from data frames."""
+        cases = ordered(cases, CASE_COLUMNS, "cases")
+        events = ordered(events, EVENT_COLUMNS, "events")
+        with self.writer(), self.transaction() as cur:
+            cur.register("bulk_cases", cases)
+            cur.register("bulk_events", events)
+            cur.execute(self._sql("bulk", "insert_cases"))
+            cur.execute(self._sql("bulk", "insert_events"))
+            cur.execute(self._sql("bulk", "advance_case_ids"))
+            cur.unregister("bulk_cases")
+            cur.unregister("bulk_events")
+        return len(cases)

@@ -1,15 +1,34 @@
-"""``gridmgr demo``: show the product on the bundled Yunyan data."""
+"""``gridmgr demo``: the product on illustrative Yunyan data, in one command.
+
+Builds (or reuses) the embedded database: the bundled boundaries, the roster, facilities of
+every kind and a year of synthetic cases; then serves the API and maps and prints the address
+and a planner's and a dispatcher's token.
+"""
 
 from __future__ import annotations
 
-import sys
+import time
 import unicodedata
+from datetime import UTC, datetime
 
 import click
+import geopandas as gpd
+import uvicorn
 
+from api.app import create_app
+from api.cli.common import configured_store
+from api.cli.store import initialise
+from api.settings import Settings
 from geo import bundled
 from geo.boundaries import read_boundary_set
 from geo.boundary_checks import validate_boundary_set
+from geo.cases.categories import read_catalogue
+from geo.facilities import place_facility, read_kinds
+from geo.locator import Locator
+from geo.synth.cases import synth_cases
+from geo.synth.facilities import synth_facilities
+from geo.tokens import TokenRecord, new_token
+from geo.worktime import WorkCalendar
 
 
 def _pad(text: str, width: int, *, right: bool = False) -> str:
@@ -29,18 +48,13 @@ def _row(*cells: str) -> str:
     )
 
 
-@click.command()
-def demo() -> None:
-    """Check the bundled Yunyan boundary set and summarise its 26 communities."""
-    bset = read_boundary_set(bundled.BOUNDARIES_DIR)
-    report = validate_boundary_set(bset)
+def _summary() -> None:
+    report = validate_boundary_set(read_boundary_set(bundled.BOUNDARIES_DIR))
     summary = report.summary
     click.echo("gridmgr demo · 云岩区 Yunyan District, Guiyang (illustrative boundaries)")
     status = "clean" if report.ok else f"{len(report.problems)} problem(s)"
-    click.echo(
-        f"boundary set {bundled.BOUNDARIES_DIR}: {summary['communities']} communities, "
-        f"{summary['grids']} grids, {summary['area_km2']:.1f} km², {status}"
-    )
+    click.echo(f"boundary set {bundled.BOUNDARIES_DIR}: {summary['communities']} communities, "
+               f"{summary['grids']} grids, {summary['area_km2']:.1f} km², {status}")
     click.echo("")
     click.echo(_row("代码 code", "社区 community", "网格 grids", "面积 km²", "人口 population"))
     for c in summary["per_community"]:
@@ -48,7 +62,69 @@ def demo() -> None:
                         f"{c['population']:,}"))
     click.echo(_row("合计 total", "", str(summary["grids"]), f"{summary['area_km2']:.2f}",
                     f"{summary['population']['grids']:,}"))
-    if not report.ok:
-        for p in report.problems:
-            click.echo(f"  {p.layer} {p.code}: {p.kind}: {p.detail}", err=True)
-        sys.exit(1)
+    click.echo("")
+
+
+def _populate(store, *, cases: int, seed: int) -> None:
+    initialise(store)
+    locator = Locator(store)
+    gen = locator.generation()
+    grid_rows = store.grids(gen)
+    grids = gpd.GeoDataFrame(
+        {"code": [g.code for g in grid_rows], "community_code": [g.community_code
+                                                                 for g in grid_rows],
+         "population": [g.population for g in grid_rows]},
+        geometry=[g.geom for g in grid_rows], crs="EPSG:4326")
+    if store.facilities():
+        click.echo("facilities: present; left as they are")
+    else:
+        kinds = read_kinds()
+        names = {c.code: c.name for c in store.communities(gen)}
+        placed = [place_facility(r, locator, kinds)
+                  for r in synth_facilities(grids, names, kinds, seed=seed)]
+        store.add_facilities(placed)
+        click.echo(f"facilities: {len(placed)} of {len(kinds)} kinds placed")
+    if store.next_case_id() > 1:
+        click.echo("cases: present; left as they are")
+        return
+    started = time.monotonic()
+    click.echo(f"cases: generating a year of {cases:,} synthetic cases ...")
+    frame, events = synth_cases(grids, read_catalogue(), count=cases, end=datetime.now(UTC),
+                                calendar=WorkCalendar.default(), seed=seed, generation=gen)
+    store.bulk_load_cases(frame, events)
+    click.echo(f"cases: {len(frame):,} cases and {len(events):,} audit events loaded in "
+               f"{time.monotonic() - started:.0f} s")
+
+
+def _token(store, role: str) -> str:
+    secret, token_id, digest = new_token()
+    store.add_token(TokenRecord(token_id, role, f"demo {role}", None, None,
+                                datetime.now(UTC)), digest)
+    return secret
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--cases", default=150_000, show_default=True, type=int,
+              help="How many synthetic cases a new demo database gets.")
+@click.option("--seed", default=520103, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Build the database, print tokens, and stop.")
+def demo(host: str, port: int, cases: int, seed: int, no_serve: bool) -> None:
+    """Build (or reuse) a demo database and serve gridmgr at http://HOST:PORT."""
+    _summary()
+    settings = Settings()
+    with configured_store() as store:
+        _populate(store, cases=cases, seed=seed)
+        planner, dispatcher = _token(store, "planner"), _token(store, "dispatcher")
+    base = f"http://{host}:{port}"
+    click.echo("")
+    click.echo(f"  首页 index and maps   {base}/")
+    click.echo(f"  API docs              {base}/docs")
+    click.echo(f"  OGC API – Features    {base}/ogc")
+    click.echo(f"  planner token         {planner}")
+    click.echo(f"  dispatcher token      {dispatcher}")
+    click.echo(f"  try: curl -H 'Authorization: Bearer {planner}' {base}/communities")
+    click.echo("")
+    if not no_serve:
+        uvicorn.run(create_app(settings), host=host, port=port, access_log=False)

@@ -15,7 +15,39 @@ from geo.boundary_checks import validate_boundary_set
 from geo.boundary_report import format_report
 from geo.cases.categories import read_catalogue
 from geo.errors import GridmgrError
+from geo.store import Store
 from geo.synth.roster import synth_roster
+
+
+def initialise(store: Store) -> None:
+    """Bring ``store`` to a usable state (bundled boundaries, roster, catalogue), keeping
+    whatever is already there, and say what was done."""
+    gens = store.list_generations()
+    if gens:
+        click.echo(f"boundaries: {len(gens)} generation(s) already stored; left as they are")
+    else:
+        bset = read_boundary_set(bundled.BOUNDARIES_DIR)
+        report = validate_boundary_set(bset)
+        if not report.ok:
+            fail(f"the bundled boundary set has problems:\n{format_report(report)}")
+        gen = store.stage_generation(bset, label="云岩区 bundled (illustrative)")
+        store.activate_generation(gen)
+        click.echo(f"boundaries: loaded the bundled set as generation {gen} and activated it")
+    active = store.active_generation()
+    if active is None:
+        fail("no boundary generation is active; run `gridmgr boundaries activate N`")
+    grids = [(g.code, g.community_code) for g in store.grids(active)]
+    communities = [c.code for c in store.communities(active)]
+    added = store.add_workers(synth_roster(grids, communities))
+    total = len(store.workers())
+    click.echo(f"roster: {added} worker(s) added, {total} in all")
+    with store.case_tx() as tx:
+        if tx.categories():
+            click.echo("categories: catalogue present; left as it is")
+        else:
+            cats = read_catalogue()
+            tx.replace_categories(cats)
+            click.echo(f"categories: loaded the bundled catalogue ({len(cats)} subclasses)")
 
 
 @click.command()
@@ -25,32 +57,7 @@ def init() -> None:
     Running it again changes nothing.
     """
     with configured_store() as store:
-        gens = store.list_generations()
-        if gens:
-            click.echo(f"boundaries: {len(gens)} generation(s) already stored; left as they are")
-        else:
-            bset = read_boundary_set(bundled.BOUNDARIES_DIR)
-            report = validate_boundary_set(bset)
-            if not report.ok:
-                fail(f"the bundled boundary set has problems:\n{format_report(report)}")
-            gen = store.stage_generation(bset, label="云岩区 bundled (illustrative)")
-            store.activate_generation(gen)
-            click.echo(f"boundaries: loaded the bundled set as generation {gen} and activated it")
-        active = store.active_generation()
-        if active is None:
-            fail("no boundary generation is active; run `gridmgr boundaries activate N`")
-        grids = [(g.code, g.community_code) for g in store.grids(active)]
-        communities = [c.code for c in store.communities(active)]
-        added = store.add_workers(synth_roster(grids, communities))
-        total = len(store.workers())
-        click.echo(f"roster: {added} worker(s) added, {total} in all")
-        with store.case_tx() as tx:
-            if tx.categories():
-                click.echo("categories: catalogue present; left as it is")
-            else:
-                cats = read_catalogue()
-                tx.replace_categories(cats)
-                click.echo(f"categories: loaded the bundled catalogue ({len(cats)} subclasses)")
+        initialise(store)
 
 
 @click.group()

@@ -2,9 +2,6 @@
 
 import json
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import geopandas as gpd
 import pytest
@@ -82,14 +79,3 @@ def test_declared_crs_is_used(runner, tmp_path):
     assert clean.exit_code == 0  # moved as a whole, the set is still consistent
     bad = runner.invoke(main, ["check-boundaries", str(tmp_path), "--crs", "EPSG:9999"])
     assert bad.exit_code == 2
-
-
-def test_demo_summarises_26_communities():
-    """The console script itself, as `make demo` runs it."""
-    exe = Path(sys.executable).parent / "gridmgr"  # installed beside the interpreter
-    cmd = [str(exe), "demo"] if exe.exists() else [sys.executable, "-m", "api.cli", "demo"]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-    assert out.returncode == 0, out.stderr
-    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("520103")]
-    assert len(lines) == 26
-    assert "1,056,819" in out.stdout and "1254" in out.stdout

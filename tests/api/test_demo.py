@@ -1,0 +1,60 @@
+"""``gridmgr demo`` end to end: build, reuse, serve, stop."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+GRIDMGR = str(Path(sys.executable).parent / "gridmgr")
+
+
+def _env(folder: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDMGR_")}
+    return {**env, "GRIDMGR_DATABASE_URL": f"duckdb:///{folder / 'demo.duckdb'}"}
+
+
+def test_demo_builds_once_then_reuses(tmp_path):
+    first = subprocess.run([GRIDMGR, "demo", "--no-serve", "--cases", "1500"], cwd=tmp_path,
+                           env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
+    assert len([ln for ln in out.splitlines() if ln.startswith("520103")]) == 26
+    assert "1,056,819" in out and "1,500 cases" in out and "facilities:" in out
+    tokens = re.findall(r"token\s+(gm_\S+)", out)
+    assert len(tokens) == 2
+    again = subprocess.run([GRIDMGR, "demo", "--no-serve", "--cases", "1500"], cwd=tmp_path,
+                           env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0
+    assert "cases: present" in again.stdout and "facilities: present" in again.stdout
+
+
+def test_demo_serves_the_index(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([GRIDMGR, "demo", "--port", str(port), "--cases", "500"],
+                            cwd=tmp_path, env=_env(tmp_path), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(base + "/health", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("the demo did not come up")
+        with urllib.request.urlopen(base + "/", timeout=30) as r:
+            page = r.read().decode("utf-8")
+        assert len(set(re.findall(r'maps/communities/(\d{9})', page))) == 26
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)

@@ -6,8 +6,14 @@ WITH c AS (
            CASE $level WHEN 'community' THEN cs.community_code
                           WHEN 'grid' THEN cs.grid_code
                           ELSE cs.assignee_id END AS k
-    FROM cases cs JOIN categories cat ON cat.code = cs.category
-    WHERE $class IS NULL OR cat.class_code = $class
+    FROM cases cs
+    WHERE ($class IS NULL
+           OR cs.category IN (SELECT code FROM categories WHERE class_code = $class))
+      -- Only cases that can count: reported or closed in the period, or open now. A case
+      -- closed before the period had all its events before it, too.
+      AND (cs.reported_at >= $since AND cs.reported_at < $until
+           OR cs.closed_at >= $since
+           OR cs.status NOT IN ('closed', 'rejected'))
 ),
 ev AS (
     SELECT case_id,

@@ -6,8 +6,14 @@ WITH c AS (
            CASE %(level)s WHEN 'community' THEN cs.community_code
                           WHEN 'grid' THEN cs.grid_code
                           ELSE cs.assignee_id END AS k
-    FROM cases cs JOIN categories cat ON cat.code = cs.category
-    WHERE %(class)s::text IS NULL OR cat.class_code = %(class)s
+    FROM cases cs
+    WHERE (%(class)s::text IS NULL
+           OR cs.category IN (SELECT code FROM categories WHERE class_code = %(class)s))
+      -- Only cases that can count: reported or closed in the period, or open now. A case
+      -- closed before the period had all its events before it, too.
+      AND (cs.reported_at >= %(since)s AND cs.reported_at < %(until)s
+           OR cs.closed_at >= %(since)s
+           OR cs.status NOT IN ('closed', 'rejected'))
 ),
 ev AS (
     SELECT case_id,

@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = AppState.open(settings)
         app.state.gridmgr = state
+        state.warm_up()
         try:
             yield
         finally:

@@ -5,15 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.errors import Unauthenticated
-from api.state import AppState
+from api.state import MISS, AppState
 from geo.cases.workflow import Actor
 from geo.errors import PermissionDeniedError
 from geo.tokens import TokenRecord
 
 
-def get_state(request: Request) -> AppState:
+# Dependencies are async so that FastAPI runs them on the event loop instead of handing each
+# to the thread pool; only a token-cache miss goes to a thread (it queries the store).
+async def get_state(request: Request) -> AppState:
     return request.app.state.gridmgr
 
 
@@ -27,12 +30,14 @@ def actor_of(token: TokenRecord) -> Actor:
     return Actor(f"{token.role}:{token.name or token.id}", token.role, token.community_code)
 
 
-def bearer_token(request: Request, state: State) -> TokenRecord:
+async def bearer_token(request: Request, state: State) -> TokenRecord:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise Unauthenticated("send Authorization: Bearer <token>")
-    record = state.token(value.strip())
+    record = state.cached_token(value.strip())
+    if record is MISS:
+        record = await run_in_threadpool(state.token, value.strip())
     if record is None:
         raise Unauthenticated("the token is unknown or revoked")
     return record
@@ -41,7 +46,7 @@ def bearer_token(request: Request, state: State) -> TokenRecord:
 Token = Annotated[TokenRecord, Depends(bearer_token)]
 
 
-def caller(token: Token) -> Actor:
+async def caller(token: Token) -> Actor:
     return actor_of(token)
 
 
@@ -51,7 +56,7 @@ Caller = Annotated[Actor, Depends(caller)]
 def roles(*allowed: str):
     """A dependency that admits only ``allowed`` roles (403 for the others)."""
 
-    def check(actor: Caller) -> Actor:
+    async def check(actor: Caller) -> Actor:
         if actor.role not in allowed:
             raise PermissionDeniedError(f"a {actor.role} may not do this; allowed: "
                                         f"{', '.join(allowed)}")

@@ -20,6 +20,7 @@ from geo.store import Store, open_store
 from geo.tokens import TokenRecord, hash_token
 
 TOKEN_CACHE_S = 5.0  # a revoked token stops working within this many seconds
+MISS = object()  # cached_token's answer when the store must be asked
 
 
 @dataclass
@@ -39,6 +40,12 @@ class AppState:
         locator = Locator(store)
         return cls(settings, store, locator, CaseService(store, locator, settings.calendar()),
                    BoundaryCache(store))
+
+    def warm_up(self) -> None:
+        """Build the active generation's locate index now, not on the first request."""
+        active = self.store.active_generation()
+        if active is not None:
+            self.locator.index(active)
 
     def close(self) -> None:
         self.store.close()
@@ -62,6 +69,13 @@ class AppState:
             if key:
                 with self.in_flight_lock:
                     self.in_flight.discard(key)
+
+    def cached_token(self, token: str):
+        """The cached answer for ``token`` (a record or None), or MISS when stale or absent."""
+        hit = self._tokens.get(hash_token(token))
+        if hit is None or time.monotonic() - hit[0] > TOKEN_CACHE_S:
+            return MISS
+        return hit[1]
 
     def token(self, token: str) -> TokenRecord | None:
         """The active token record for ``token``, looked up by hash (cached briefly)."""

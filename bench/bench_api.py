@@ -2,23 +2,20 @@
 
     scripts/with-postgis .venv/bin/python bench/bench_api.py [--duration 10] [--concurrency 32]
 
-Makes a fresh database on GRIDMGR_TEST_DATABASE_URL's server (that database itself when it
-may not), runs ``gridmgr init``, makes a dispatcher token, then for each N of --workers runs
-``gridmgr serve --workers N`` on 127.0.0.1. Load comes from another process: ``wrk`` (from
-Debian, installed when missing and root) with a Lua script, else Python threads with
-keep-alive http.client connections in a child process; every run follows an unreported
-warm-up. ``GET /locate``: random points in the district's bounding box. ``POST /cases``: a
-random point inside a grid, a random category, ``auto_dispatch`` and a unique Idempotency-Key
-(locate, assign, audit, idempotency). ``GET /health`` (one small query) shows what the load
-generator can drive. The competitor answers the /locate question with a prepared PostGIS
-query over psycopg2 connections (client threads in a child process, no HTTP).
+A fresh database on GRIDMGR_TEST_DATABASE_URL's server (that database itself when none may be
+made) gets ``gridmgr init`` and a dispatcher token; ``gridmgr serve --workers N`` then runs on
+127.0.0.1 for each N of --workers. Load comes from another process, ``wrk`` (Debian's, installed
+when missing and root), after an unreported warm-up. GET /locate: random points in the
+district's bounding box. POST /cases: a random point inside a grid, a random category,
+auto_dispatch and a unique Idempotency-Key. GET /health (one small query) shows what the load
+generator can drive. The competitor answers the /locate question with a prepared PostGIS query
+over psycopg2 (client threads in this process, no HTTP). CPU is read from /proc.
 """
 
 import argparse
 import contextlib
 import http.client
 import json
-import multiprocessing as mp
 import os
 import random
 import resource
@@ -29,8 +26,8 @@ import string
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -76,15 +73,11 @@ end
 
 def http_call(port, method, path, body=None, token=None, timeout=30.0):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        headers = {"Content-Type": "application/json"} if body else {}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        conn.request(method, path, body, headers)
+    auth = {"Authorization": f"Bearer {token}"} if token else {}
+    with contextlib.closing(conn):
+        conn.request(method, path, body, {"Content-Type": "application/json", **auth})
         resp = conn.getresponse()
         return resp.status, json.loads(resp.read() or b"null")
-    finally:
-        conn.close()
 
 
 def gridmgr(url: str, *args: str) -> str:
@@ -124,8 +117,8 @@ def server(url: str, workers: int):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers",
-           str(workers)]
+    cmd = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+           "--workers", str(workers)]
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(cmd, env={**os.environ, "GRIDMGR_DATABASE_URL": url}, cwd=ROOT,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -140,87 +133,46 @@ def server(url: str, workers: int):
                     raise SystemExit(f"no server:\n{log.read().decode()[-3000:]}")
                 time.sleep(0.2)
             yield proc.pid, port
-        finally:
-            for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        finally:  # the whole group: uvicorn's worker processes too
+            for sig in (signal.SIGTERM, signal.SIGKILL):
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, sig)
                 with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(wait)
-                    break
+                    proc.wait(15)
 
 
-def cpu_ticks(groups) -> list[int]:
-    """CPU ticks so far of each process group in ``groups``, then of the whole machine."""
-    ticks = dict.fromkeys(groups, 0)
+def cpu_ticks(app: int, db: int) -> tuple[dict, int, int]:
+    """CPU ticks so far: each process of group ``app``; postmaster ``db`` with its children,
+    live or reaped; the whole machine."""
+    procs, db_ticks = {}, 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) in ticks:
-                ticks[int(fields[2])] += int(fields[11]) + int(fields[12])
+            f = [int(x) for x in stat.read_text().rsplit(")", 1)[1].split()[1:15]]
+            if f[1] == app:
+                procs[stat.parent.name] = f[10] + f[11]
+            db_ticks += (f[0] == db) * (f[10] + f[11]) + (stat.parent.name == str(db)) * sum(f[10:])
     with open("/proc/stat") as f:
         total = [int(x) for x in f.readline().split()[1:]]
-    return [ticks[g] if g > 0 else 0 for g in groups] + [sum(total) - total[3] - total[4]]
+    return procs, db_ticks, sum(total) - total[3] - total[4]  # busy: less idle and iowait
 
 
-def postgres_group(url: str) -> int:
-    """The PostgreSQL server's process group when it runs on this machine, else -1."""
+def postmaster(url: str) -> int:
+    """The PostgreSQL server's main process when it runs on this machine, else -1."""
     with contextlib.closing(psycopg2.connect(url)) as conn, conn.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         pid = cur.fetchone()[0]
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, ValueError):
         if Path(f"/proc/{pid}/comm").read_text().startswith("postgres"):
-            group = os.getpgid(pid)
-            return group if group != os.getpgrp() else -1
+            return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     return -1
 
 
-def closed_loop(conc: int, seconds: float, connect, call) -> dict:
-    """``conc`` threads, each with its own connection, calling back to back for ``seconds``."""
-    stop_at, lat, errors = time.monotonic() + seconds, [[] for _ in range(conc)], [0] * conc
-
-    def worker(tid: int) -> None:
-        rnd, conn, n = random.Random(tid), None, 0
-        while time.monotonic() < stop_at:
-            n, start = n + 1, time.perf_counter()
-            try:
-                conn = conn or connect()
-                errors[tid] += not call(conn, rnd, tid, n)
-            except (OSError, http.client.HTTPException, psycopg2.Error):
-                errors[tid], conn = errors[tid] + 1, None
-            lat[tid].append(time.perf_counter() - start)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(conc)]
-    start = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    ms = np.concatenate([np.asarray(x) for x in lat]) * 1e3
-    return {"requests": len(ms), "seconds": time.monotonic() - start, "errors": sum(errors),
-            "p50": float(np.percentile(ms, 50)), "p99": float(np.percentile(ms, 99))}
-
-
-def in_child(func, *args) -> dict:
-    """``func(*args)`` in a forked child process; its result comes back through a pipe."""
-    here, there = mp.get_context("fork").Pipe()
-    proc = mp.get_context("fork").Process(target=lambda: there.send(func(*args)))
-    proc.start()
-    try:
-        if not here.poll(600):
-            raise SystemExit("the load generator did not finish")
-        return here.recv()
-    finally:
-        proc.join(10)
-        if proc.is_alive():
-            proc.kill()
-
-
-def wrk_load(port, kind, conc, seconds, v, threads) -> dict:
+def wrk_load(port, kind, conc, seconds, v) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(LUA.substitute(v, request={"health": "nil"}.get(kind, kind),
                                     seed=random.randrange(1 << 20), run=os.urandom(6).hex()))
         script.flush()
-        cmd = ["wrk", "-t", str(min(threads, conc)), "-c", str(conc), "-d", f"{seconds}s",
+        cmd = ["wrk", "-t", "1", "-c", str(conc), "-d", f"{seconds}s",
                "--timeout", "5s", "--latency", "-s", script.name,
                f"http://127.0.0.1:{port}" + ("/health" if kind == "health" else "/")]
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
@@ -228,59 +180,52 @@ def wrk_load(port, kind, conc, seconds, v, threads) -> dict:
     if line is None:
         raise SystemExit(f"wrk failed:\n{out.stdout}\n{out.stderr}")
     requests, micros, errors, p50, p99 = map(int, line.split()[1:])
-    return {"requests": requests, "seconds": micros / 1e6, "errors": errors,
-            "p50": p50 / 1e3, "p99": p99 / 1e3}
-
-
-def python_load(port, kind, conc, seconds, v, _threads) -> dict:
-    auth, run = {"Authorization": f"Bearer {v['token']}"}, os.urandom(6).hex()
-
-    def call(conn, rnd, tid, n) -> bool:
-        if kind == "health":
-            conn.request("GET", "/health")
-        elif kind == "locate":
-            conn.request("GET", f"/locate?lon={WEST + rnd.random() * (EAST - WEST):.6f}"
-                         f"&lat={SOUTH + rnd.random() * (NORTH - SOUTH):.6f}", headers=auth)
-        else:
-            lon, lat = rnd.choice(v["point_list"])
-            body = {"category": rnd.choice(v["cat_list"]), "lon": lon, "lat": lat,
-                    "source": "app", "description": "bench", "auto_dispatch": True,
-                    "reporter": {"name": "张三", "phone": "13812345678"}}
-            conn.request("POST", "/cases", json.dumps(body), {
-                **auth, "Content-Type": "application/json", "Idempotency-Key": f"{run}-{tid}-{n}"})
-        resp = conn.getresponse()
-        resp.read()
-        return resp.status < 400
-
-    return in_child(closed_loop, conc, seconds,
-                    lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=5), call)
+    return {"requests": requests, "seconds": micros / 1e6, "errors": errors, "p50": p50 / 1e3,
+            "p99": p99 / 1e3}
 
 
 def postgis_load(url: str, conc: int, seconds: int) -> dict:
-    def connect():
-        conn = psycopg2.connect(url)
-        conn.cursor().execute(PG_LOCATE)
-        return conn.cursor()
+    """The /locate question as a prepared query: ``conc`` threads, one connection each."""
+    stop_at, lat = time.monotonic() + seconds, [[] for _ in range(conc)]
 
-    def call(cur, rnd, _tid, _n) -> bool:
-        cur.execute("EXECUTE locate(%s, %s)", (WEST + rnd.random() * (EAST - WEST),
-                                               SOUTH + rnd.random() * (NORTH - SOUTH)))
-        cur.fetchall()
-        return True
+    def worker(tid: int) -> None:
+        rnd = random.Random(tid)
+        with contextlib.closing(psycopg2.connect(url)) as conn, conn.cursor() as cur:
+            cur.execute(PG_LOCATE)
+            while time.monotonic() < stop_at:
+                start = time.perf_counter()
+                cur.execute("EXECUTE locate(%s, %s)", (WEST + rnd.random() * (EAST - WEST),
+                                                       SOUTH + rnd.random() * (NORTH - SOUTH)))
+                cur.fetchall()
+                lat[tid].append(time.perf_counter() - start)
 
-    return in_child(closed_loop, conc, seconds, connect, call)
+    start = time.monotonic()
+    with ThreadPoolExecutor(conc) as pool:
+        list(pool.map(worker, range(conc)))
+    ms = np.concatenate([np.asarray(x) for x in lat]) * 1e3
+    return {"requests": len(ms), "seconds": time.monotonic() - start, "errors": 0,
+            "p50": float(np.percentile(ms, 50)), "p99": float(np.percentile(ms, 99))}
 
 
-def measure(groups, run, *args) -> dict:
-    """``run(*args)`` with the CPU spent meanwhile: load generator, each group, the rest."""
-    before, gen0 = cpu_ticks(groups), resource.getrusage(resource.RUSAGE_CHILDREN)
+def client_cpu() -> float:
+    """CPU seconds of this process (the PostGIS client) and its finished children (wrk)."""
+    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (
+        resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+
+
+def measure(app: int, db: int, run, *args) -> dict:
+    """``run(*args)`` and the CPU used meanwhile: load generator, server, PostgreSQL, rest."""
+    before, gen0 = cpu_ticks(app, db), client_cpu()
     r = run(*args)
-    after, gen1 = cpu_ticks(groups), resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall, used = r["seconds"], [(b - a) / TICK for a, b in zip(before, after, strict=True)]
-    gen = gen1.ru_utime + gen1.ru_stime - gen0.ru_utime - gen0.ru_stime
-    cpu = {"gen": gen / wall, "app": used[0] / wall if groups[0] > 0 else float("nan"),
-           "db": used[1] / wall, "other": (used[2] - gen - used[0] - used[1]) / wall}
-    return {**r, "rps": r["requests"] / wall, **cpu}
+    after, gen_s = cpu_ticks(app, db), client_cpu() - gen0
+    wall = r["seconds"]
+    procs = sorted(((t - before[0].get(p, 0)) / TICK for p, t in after[0].items()), reverse=True)
+    app_s, db_s, all_s = sum(procs), (after[1] - before[1]) / TICK, (after[2] - before[2]) / TICK
+    split = "/".join(f"{100 * x / wall:.0f}" for x in procs if x / wall >= 0.02) or "-"
+    return {**r, "rps": r["requests"] / wall, "gen": gen_s / wall, "db": db_s / wall,
+            "split": split, "other": (all_s - gen_s - app_s - db_s) / wall,
+            "app": app_s / wall if app > 0 else float("nan"),
+            "app_ms": 1e3 * app_s / max(r["requests"], 1) if app > 0 else float("nan")}
 
 
 def verdict(endpoint: str, r: dict) -> str:
@@ -296,8 +241,8 @@ def verdict(endpoint: str, r: dict) -> str:
 
 
 def row(endpoint: str, workers, conc: int, r: dict) -> str:
-    cpu = "".join(f"{'-' if x != x else f'{100 * x:.0f}%':>6}"
-                  for x in (r["gen"], r["app"], r["db"], r["other"]))
+    cells = [f"{100 * r[k]:.0f}%" for k in ("gen", "app", "db", "other")] + [f"{r['app_ms']:.2f}"]
+    cpu = "".join(f"{'-' if 'nan' in x else x:>6}" for x in cells) + f"{r['split']:>9}"
     return (f"{endpoint:<27}{workers!s:>3}{conc:>5}{r['requests']:>9,}{r['rps']:>8,.0f}"
             f"{r['p50']:>8.2f}{r['p99']:>8.2f}{r['errors']:>7}{cpu}  {verdict(endpoint, r)}")
 
@@ -306,33 +251,31 @@ def main() -> None:
     ints = lambda s: [int(x) for x in s.split(",")]  # noqa: E731
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured run")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per run")
+    parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per run")
     parser.add_argument("--concurrency", type=ints, default=[32], help="connections: 32 or 8,32")
     parser.add_argument("--workers", type=ints, default=[1, 2], help="server processes: 1,2")
-    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
-    parser.add_argument("--python-load", action="store_true", help="do not use wrk")
     args = parser.parse_args()
     url = os.environ.get("GRIDMGR_TEST_DATABASE_URL", "").strip()
     if not url:
         raise SystemExit("set GRIDMGR_TEST_DATABASE_URL (or run under scripts/with-postgis)")
-    if not (shutil.which("wrk") or args.python_load) and os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], capture_output=True,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, timeout=600)
-    load, name = python_load, f"Python {sys.version.split()[0]} threads + http.client"
-    if shutil.which("wrk") and not args.python_load:
-        load, name = wrk_load, subprocess.run(["wrk", "-v"], capture_output=True, text=True,
-                                              timeout=10).stdout.split(" [")[0]
-    idle = cpu_ticks([])[0]
+    for apt in (["update", "-q"], ["install", "-y", "-q", "wrk"]):
+        if not shutil.which("wrk") and os.geteuid() == 0 and shutil.which("apt-get"):
+            subprocess.run(["apt-get", *apt], capture_output=True, timeout=600,
+                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    if not shutil.which("wrk"):
+        raise SystemExit("this benchmark needs wrk: apt-get install wrk")
+    name = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split(" [")[0]
+    idle = cpu_ticks(-1, -1)[2]
     time.sleep(1)
     print(f"load generator: {name}; {args.duration} s per run after {args.warmup} s of warm-up; "
-          f"machine busy before the start: {100 * (cpu_ticks([])[0] - idle) / TICK:.0f}%")
+          f"machine busy before the start: {100 * (cpu_ticks(-1, -1)[2] - idle) / TICK:.0f}%")
     rows, best = [], {}
     with fresh_database(url) as db:
         gridmgr(db, "init")
         token = gridmgr(db, "token", "create", "--role", "dispatcher").splitlines()[-1].strip()
-        pg = postgres_group(db)
+        pg = postmaster(db)
         for conc in args.concurrency:
-            best[("pg", conc)] = r = measure([-1, pg], postgis_load, db, conc, args.duration)
+            best[("pg", conc)] = r = measure(-1, pg, postgis_load, db, conc, args.duration)
             rows.append(row("PostGIS prepared, psycopg2", "-", conc, r))
         v = {"token": token, "west": WEST, "south": SOUTH, "dlon": EAST - WEST,
              "dlat": NORTH - SOUTH}
@@ -352,18 +295,20 @@ def main() -> None:
                 for kind, endpoint in (("health", "GET /health"), ("locate", "GET /locate"),
                                        ("cases", "POST /cases")):
                     for conc in args.concurrency:
-                        load(port, kind, conc, args.warmup, v, args.threads)
-                        r = measure([pid, pg], load, port, kind, conc, args.duration, v,
-                                    args.threads)
+                        wrk_load(port, kind, conc, args.warmup, v)
+                        r = measure(pid, pg, wrk_load, port, kind, conc, args.duration, v)
                         best[(endpoint, conc)] = max(best.get((endpoint, conc), r), r,
                                                      key=lambda x: x["rps"])
                         rows.append(row(endpoint, workers, conc, r))
     header = (f"{'endpoint':<27}{'wk':>3}{'conc':>5}{'requests':>9}{'req/s':>8}{'p50 ms':>8}"
-              f"{'p99 ms':>8}{'errors':>7}{'gen':>6}{'app':>6}{'db':>6}{'other':>6}  goal")
+              f"{'p99 ms':>8}{'errors':>7}{'gen':>6}{'app':>6}{'db':>6}{'other':>6}{'ms/rq':>6}"
+              f"{'per proc':>9}  goal")
     print(f"{len(v['point_list']):,} case points inside grids, {len(v['cat_list'])} categories. "
           "CPU in % of one core (2 cores = 200%): gen = load generator (PostGIS row: the "
           "psycopg2 client), app = gridmgr server, db = PostgreSQL, other = the rest of the "
-          f"machine\n\n{header}\n{'-' * len(header)}\n" + "\n".join(rows))
+          "machine; ms/rq = server CPU milliseconds per request; per proc = app % by server "
+          "process (>= 2%)")
+    print(f"\n{header}\n{'-' * len(header)}\n" + "\n".join(rows))
     for conc in args.concurrency:
         ours, pg = best[("GET /locate", conc)], best[("pg", conc)]
         print(f"\nGET /locate over HTTP (in-process index, best of --workers), concurrency "

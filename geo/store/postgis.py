@@ -39,7 +39,10 @@ class PostgisStore(SqlStore):
 
     def __init__(self, dsn: str, *, max_connections: int = 8) -> None:
         try:
-            self._pool = psycopg2.pool.ThreadedConnectionPool(1, max_connections, dsn)
+            # As many kept open as may be used: with fewer, psycopg2 closes connections handed
+            # back while another is idle, and busy periods reconnect on every other request.
+            self._pool = psycopg2.pool.ThreadedConnectionPool(max_connections, max_connections,
+                                                              dsn)
             # The pool refuses rather than waits when all connections are out: wait here.
             self._slots = threading.BoundedSemaphore(max_connections)
         except psycopg2.OperationalError as exc:

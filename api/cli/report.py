@@ -11,7 +11,7 @@ import shapely
 
 from api.cli.common import configured_store, fail, parse_time
 from geo.analytics.export import write_csv, write_geojson
-from geo.analytics.reports import coverage_report, workload_report
+from geo.analytics.reports import coverage_report, siting_report, workload_report
 from geo.errors import GridmgrError
 from geo.locator import Locator
 
@@ -97,3 +97,34 @@ def coverage_cmd(kind: str, radius_m: float | None, threshold: float, level: str
     click.echo(f"wrote {len(rows)} rows to {out}: {rep['covered_population']:,.0f} of "
                f"{rep['population']:,.0f} residents covered; {len(rep['underserved'])} "
                "grids underserved", err=True)
+
+
+@report.command("siting")
+@click.argument("kind")
+@click.option("--count", type=int, default=3, show_default=True, help="New sites to choose.")
+@click.option("--radius-m", type=float, default=None, help="Catchment radius (default: kind's).")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=None,
+              help="FILE.csv or FILE.geojson (sites as points); without it, JSON.")
+def siting_cmd(kind: str, count: int, radius_m: float | None, out: Path | None) -> None:
+    """Where COUNT new facilities of KIND would reach the most residents not yet covered
+    (greedy maximal covering: within (1 - 1/e) ≈ 63 % of the best choice)."""
+    with configured_store() as store:
+        try:
+            rep = siting_report(store, Locator(store), kind=kind, count=count,
+                                radius_m=radius_m)
+        except GridmgrError as exc:
+            fail(str(exc))
+    if out is None:
+        click.echo(json.dumps(rep, ensure_ascii=False, indent=2))
+        return
+    rows = [{"rank": i, **s} for i, s in enumerate(rep["sites"], start=1)]
+    points = {r["rank"]: {"type": "Point", "coordinates": [r["lon"], r["lat"]]} for r in rows}
+    if out.suffix.lower() == ".csv":
+        write_csv(rows, out)
+    elif out.suffix.lower() in (".geojson", ".json"):
+        write_geojson(rows, points, out, key="rank")
+    else:
+        fail(f"{out}: write .csv or .geojson")
+    click.echo(f"wrote {len(rows)} sites to {out}: covered "
+               f"{rep['before']['covered_population']:,.0f} -> "
+               f"{rep['after']['covered_population']:,.0f} residents", err=True)

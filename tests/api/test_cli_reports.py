@@ -55,3 +55,22 @@ def test_workload_report_exports(env):
     bad = CliRunner().invoke(main, ["report", "workload", "--from", "2027-01-01", "--to",
                                     "2026-01-01"], env=env)
     assert bad.exit_code == 2 and "after" in bad.output
+
+
+def test_coverage_and_siting_exports(env):
+    env, folder = env
+    cov = folder / "cov.geojson"
+    r = CliRunner().invoke(main, ["report", "coverage", "elderly_care", "-o", str(cov)],
+                           env=env)
+    assert r.exit_code == 0, r.output
+    feats = json.loads(cov.read_text(encoding="utf-8"))["features"]
+    assert len(feats) == 1254 and "underserved" in feats[0]["properties"]
+    covered = [f for f in feats if f["properties"]["covered_area_share"] > 0]
+    assert covered  # the imported 中华养老站 reaches some grids
+    sites = folder / "sites.csv"
+    r = CliRunner().invoke(main, ["report", "siting", "elderly_care", "--count", "2", "-o",
+                                  str(sites)], env=env)
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(sites.read_bytes().decode("utf-8-sig").splitlines()))
+    assert [r["rank"] for r in rows] == ["1", "2"] and all(r["grid_code"] for r in rows)
+    assert float(rows[0]["gain"]) >= float(rows[1]["gain"]) > 0

@@ -16,6 +16,7 @@ from api.routes import (
     cases,
     categories,
     facilities,
+    geocode,
     health,
     locate,
     maps,
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit)
     errors.install(app)
     for module in (health, boundaries, locate, categories, cases, facilities, stats, analysis,
-                   ogc, open311, maps):
+                   ogc, open311, maps, geocode):
         app.include_router(module.router)
     app.mount(ASSET_BASE, StaticFiles(directory=asset_dir()), name="map-assets")
     return app

@@ -15,11 +15,13 @@ from api.settings import Settings
 from geo.cases.model import Case
 from geo.cases.service import CaseService, Intake
 from geo.cases.workflow import Actor
+from geo.gazetteer import Gazetteer
 from geo.locator import Locator
 from geo.store import Store, open_store
 from geo.tokens import TokenRecord, hash_token
 
 TOKEN_CACHE_S = 5.0  # a revoked token stops working within this many seconds
+GAZETTEER_TTL_S = 60.0  # a new gazetteer import is used within this many seconds
 MISS = object()  # cached_token's answer when the store must be asked
 
 
@@ -34,12 +36,23 @@ class AppState:
     in_flight_lock: threading.Lock = field(default_factory=threading.Lock)
     _tokens: dict[str, tuple[float, TokenRecord | None]] = field(default_factory=dict)
 
+    _gazetteer: tuple[float, Gazetteer] | None = None
+
     @classmethod
     def open(cls, settings: Settings) -> AppState:
         store = open_store(settings.database())
         locator = Locator(store)
-        return cls(settings, store, locator, CaseService(store, locator, settings.calendar()),
-                   BoundaryCache(store))
+        state = cls(settings, store, locator,
+                    CaseService(store, locator, settings.calendar()), BoundaryCache(store))
+        state.cases.gazetteer = state.gazetteer
+        return state
+
+    def gazetteer(self, *, fresh: bool = False) -> Gazetteer:
+        """The gazetteer as stored, re-read at most once a minute (or now, if ``fresh``)."""
+        now = time.monotonic()
+        if fresh or self._gazetteer is None or now - self._gazetteer[0] > GAZETTEER_TTL_S:
+            self._gazetteer = (now, Gazetteer(self.store.gazetteer()))
+        return self._gazetteer[1]
 
     def warm_up(self) -> None:
         """Build the active generation's locate index now, not on the first request."""

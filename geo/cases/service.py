@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from geo.assign import Assignment, choose_assignee
@@ -29,6 +29,7 @@ from geo.errors import (
     StaleVersionError,
     WorkflowError,
 )
+from geo.gazetteer import Gazetteer
 from geo.locator import Locator
 from geo.store.casetx import CaseTx
 from geo.worktime import WorkCalendar
@@ -78,6 +79,8 @@ class CaseService:
     locator: Locator
     calendar: WorkCalendar
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Where address-only reports are looked up; None: they all wait for a dispatcher.
+    gazetteer: Callable[[], Gazetteer] | None = None
 
     # -- catalogue ------------------------------------------------------------------------
     def load_categories(self, categories: list[Category]) -> None:
@@ -126,12 +129,17 @@ class CaseService:
             raise PermissionDeniedError(f"a {actor.role} may not file cases")
         self._check_intake(req)
         now = self.now()
+        fingerprint = req.fingerprint()  # of the report as it came, before any look-up
+        if req.lon is None and self.gazetteer is not None:
+            found = self.gazetteer().place(req.address or "")
+            if found is not None:  # a confident match places the case; else it waits
+                req = replace(req, lon=found.lon, lat=found.lat, crs="wgs84")
         place = self._place(req.lon, req.lat, req.crs) if req.lon is not None else None
         with self.store.case_tx() as tx:
             if req.idempotency_key:
                 earlier = tx.case_by_key(req.idempotency_key)
                 if earlier is not None:
-                    if earlier.request_hash != req.fingerprint():
+                    if earlier.request_hash != fingerprint:
                         raise IdempotencyConflictError(
                             "this Idempotency-Key was used for a different request")
                     return earlier
@@ -141,7 +149,7 @@ class CaseService:
                 "description": req.description or "", "source": req.source,
                 "address": req.address, "reporter_name": req.reporter_name,
                 "reporter_phone": req.reporter_phone, "reported_at": now,
-                "idempotency_key": req.idempotency_key, "request_hash": req.fingerprint(),
+                "idempotency_key": req.idempotency_key, "request_hash": fingerprint,
                 **self._location_columns(place, req),
                 "possible_duplicate_of": None,
             }

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from geo.facilities import Facility
+    from geo.gazetteer import Entry
     from geo.store.casetx import CaseTx
 
 
@@ -134,6 +135,10 @@ class Store(Protocol):
     # analytics: counts per community, grid or worker (see geo.analytics.workload)
     def workload_rows(self, *, level: str, since: datetime, until: datetime, now: datetime,
                       category_class: str | None = None) -> list[tuple]: ...
+
+    # the gazetteer of standard addresses (WGS84 points)
+    def replace_gazetteer(self, entries: Sequence[Entry]) -> int: ...
+    def gazetteer(self) -> list[Entry]: ...
 
     # API tokens (kept hashed)
     def add_token(self, record: TokenRecord, token_hash: str) -> None: ...

@@ -15,9 +15,11 @@ from typing import Any
 
 import shapely
 
+from geo.address import normalise
 from geo.boundaries import BoundarySet
 from geo.errors import NotFoundError, SchemaTooNewError
 from geo.facilities import Facility
+from geo.gazetteer import Entry
 from geo.store import sql
 from geo.store.base import CommunityRecord, Generation, GridRecord, Located, Worker
 from geo.store.casetx import CaseTx
@@ -260,6 +262,22 @@ class SqlStore(ABC):
                 "class": category_class,
             })
             return [tuple(r) for r in cur.fetchall()]
+
+    # -- gazetteer ---------------------------------------------------------------------------
+    def replace_gazetteer(self, entries: Sequence[Entry]) -> int:
+        """Replace the gazetteer with ``entries`` in one transaction; returns their number."""
+        rows = [{"address": e.address, "normalised": normalise(e.address), "lon": e.lon,
+                 "lat": e.lat} for e in entries]
+        with self.writer(), self.transaction() as cur:
+            cur.execute(self._sql("gazetteer", "delete"))
+            if rows:
+                cur.executemany(self._sql("gazetteer", "insert"), rows)
+        return len(rows)
+
+    def gazetteer(self) -> list[Entry]:
+        with self.transaction() as cur:
+            cur.execute(self._sql("gazetteer", "select"))
+            return [Entry(r[0], float(r[1]), float(r[2])) for r in cur.fetchall()]
 
     # -- API tokens ----------------------------------------------------------------------
     def add_token(self, record: TokenRecord, token_hash: str) -> None:

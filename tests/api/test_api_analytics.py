@@ -93,3 +93,31 @@ def test_coverage_and_siting(api):
     bad = api.client.get("/analysis/coverage", params={"kind": "castle"},
                          headers=api.auth("planner"))
     assert bad.status_code == 400 and bad.json()["field"] == "kind"
+
+
+def test_gazetteer_import_geocode_and_intake(api, tmp_path):
+    from click.testing import CliRunner
+
+    from api.cli import main
+
+    src = tmp_path / "gaz.csv"
+    src.write_text("address,lon,lat\n中华北路1号,106.7135,26.5895\n松山路59号,106.71,26.59\n",
+                   encoding="gb18030")
+    env = {"GRIDMGR_DATABASE_URL": api.url}
+    r = CliRunner().invoke(main, ["gazetteer", "import", str(src)], env=env)
+    assert r.exit_code == 0 and "2 addresses" in r.output, r.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("address,lon,lat\n,106.7,26.6\n某路,abc,26.6\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["gazetteer", "import", str(bad)], env=env)
+    assert r.exit_code == 1 and "line 2" in r.output and "line 3" in r.output
+    api.client.app.state.gridmgr.gazetteer(fresh=True)  # as a minute later
+    g = api.client.get("/geocode", params={"address": "云岩区 中华北路1號"},
+                       headers=api.auth("dispatcher")).json()
+    assert g["placed"] and g["candidates"][0]["address"] == "中华北路1号"
+    fuzzy = api.client.get("/geocode", params={"address": "松山路5"},
+                           headers=api.auth("dispatcher")).json()
+    assert not fuzzy["placed"] and fuzzy["candidates"][0]["score"] < 90
+    made = api.client.post("/cases", json={"category": "elderly_visit",
+                                           "address": "中华北路1号"},
+                           headers=api.auth("dispatcher")).json()
+    assert made["flags"]["needs_location"] is False and made["grid_code"]

@@ -29,6 +29,8 @@ _LOCK = threading.Lock()  # the server builds pages in several threads
 
 def _key(geoms: np.ndarray, tolerance: float) -> tuple:
     digest = hashlib.blake2b(digest_size=16)
+    # Types too: the same rings as Polygons or as MultiPolygons must not share an entry.
+    digest.update(shapely.get_type_id(geoms).tobytes())
     digest.update(shapely.get_num_coordinates(geoms).tobytes())
     digest.update(np.ascontiguousarray(shapely.get_coordinates(geoms)).tobytes())
     return len(geoms), float(tolerance), digest.hexdigest()

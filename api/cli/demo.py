@@ -27,6 +27,7 @@ from geo.facilities import place_facility, read_kinds
 from geo.locator import Locator
 from geo.synth.cases import synth_cases
 from geo.synth.facilities import synth_facilities
+from geo.synth.gazetteer import synth_gazetteer
 from geo.tokens import TokenRecord, new_token
 from geo.worktime import WorkCalendar
 
@@ -84,6 +85,13 @@ def _populate(store, *, cases: int, seed: int) -> None:
                   for r in synth_facilities(grids, names, kinds, seed=seed)]
         store.add_facilities(placed)
         click.echo(f"facilities: {len(placed)} of {len(kinds)} kinds placed")
+    if store.gazetteer():
+        click.echo("gazetteer: present; left as it is")
+    else:
+        names = {c.code: c.name for c in store.communities(gen)}
+        named = grids.assign(community_name=grids["community_code"].map(names))
+        n = store.replace_gazetteer(synth_gazetteer(named))
+        click.echo(f"gazetteer: {n} illustrative addresses")
     if store.next_case_id() > 1:
         click.echo("cases: present; left as they are")
         return

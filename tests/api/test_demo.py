@@ -25,12 +25,14 @@ def test_demo_builds_once_then_reuses(tmp_path):
     out = first.stdout
     assert len([ln for ln in out.splitlines() if ln.startswith("520103")]) == 26
     assert "1,056,819" in out and "1,500 cases" in out and "facilities:" in out
+    assert "gazetteer: 2508 illustrative addresses" in out
     tokens = re.findall(r"token\s+(gm_\S+)", out)
     assert len(tokens) == 2
     again = subprocess.run([GRIDMGR, "demo", "--no-serve", "--cases", "1500"], cwd=tmp_path,
                            env=_env(tmp_path), capture_output=True, text=True, timeout=600)
     assert again.returncode == 0
     assert "cases: present" in again.stdout and "facilities: present" in again.stdout
+    assert "gazetteer: present" in again.stdout
 
 
 def test_demo_serves_the_index(tmp_path):

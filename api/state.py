@@ -76,8 +76,7 @@ class AppState:
                     raise InFlight("a request with this Idempotency-Key is still in progress")
                 self.in_flight.add(key)
         try:
-            earlier = self.cases.by_idempotency_key(key) if key else None
-            return self.cases.intake(req, actor), earlier is not None
+            return self.cases.file(req, actor)
         finally:
             if key:
                 with self.in_flight_lock:

@@ -117,6 +117,11 @@ class CaseService:
         A retry with the same idempotency key and content returns the same case; the same
         key with other content raises IdempotencyConflictError.
         """
+        return self.file(req, actor)[0]
+
+    def file(self, req: Intake, actor: Actor) -> tuple[Case, bool]:
+        """:meth:`intake`, also saying whether an earlier request with the same idempotency
+        key was replayed (True) rather than a case filed now (False)."""
         try:
             return self._intake(req, actor)
         except DuplicateKeyError:
@@ -124,7 +129,7 @@ class CaseService:
             # its transaction won; ours rolled back. Asking again returns (or refuses) it.
             return self._intake(req, actor)
 
-    def _intake(self, req: Intake, actor: Actor) -> Case:
+    def _intake(self, req: Intake, actor: Actor) -> tuple[Case, bool]:
         if actor.role not in INTAKE_ROLES:
             raise PermissionDeniedError(f"a {actor.role} may not file cases")
         self._check_intake(req)
@@ -142,7 +147,7 @@ class CaseService:
                     if earlier.request_hash != fingerprint:
                         raise IdempotencyConflictError(
                             "this Idempotency-Key was used for a different request")
-                    return earlier
+                    return earlier, True
             category = self._category(tx, req.category)
             row = {
                 "status": "reported", "category": category.code,
@@ -162,7 +167,7 @@ class CaseService:
             case = tx.case(case_id)
             if req.auto_dispatch and not case.needs_location:
                 case = self._auto_dispatch(tx, case, category, actor, now)
-            return case
+            return case, False
 
     def _place(self, lon, lat, crs):
         """Where a point falls: (generation, Located, WGS84 lon, lat, input lon, lat, crs)."""
@@ -254,11 +259,12 @@ class CaseService:
 
     def _transition(self, tx, case, action, actor, now, changes, note) -> Case:
         target = RULES[action].target
-        if not tx.update_case(case, {**changes, "status": target}):
+        updated = tx.update_case(case, {**changes, "status": target})
+        if updated is None:
             raise StaleVersionError(f"case {case.id} changed meanwhile: reload it")
         tx.add_event(case_id=case.id, action=action, actor_id=actor.id, actor_role=actor.role,
                      from_status=case.status, to_status=target, at=now, note=note)
-        return tx.case(case.id)
+        return updated
 
     def _dispatch(self, tx, case, category, actor, now, *, assignee_id, strict,
                   note=None) -> Case:
@@ -287,14 +293,15 @@ class CaseService:
         if assignment.worker_id is None:
             if strict:
                 raise WorkflowError(f"nobody can take the case now: {assignment.reason}")
-            if not tx.update_case(case, {"assign_reason_code": assignment.reason_code,
-                                         "assign_reason": assignment.reason}):
+            updated = tx.update_case(case, {"assign_reason_code": assignment.reason_code,
+                                            "assign_reason": assignment.reason})
+            if updated is None:
                 raise StaleVersionError(f"case {case.id} changed meanwhile: reload it")
             tx.add_event(case_id=case.id, action="queue", actor_id=actor.id,
                          actor_role=actor.role, from_status=case.status,
                          to_status=case.status, at=now, note=assignment.reason)
-            return tx.case(case.id)
-        changes = {"assignee_id": assignment.worker_id,
+            return updated
+        changes = {"assignee_id": assignment.worker_id, "assignee_name": assignment.worker_name,
                    "assign_reason_code": assignment.reason_code,
                    "assign_reason": assignment.reason}
         return self._transition(tx, case, "dispatch", actor, now, changes,
@@ -318,13 +325,14 @@ class CaseService:
             changes = self._location_columns(place, Intake(category=case.category))
             changes["possible_duplicate_of"] = self._duplicate(
                 tx, self._category(tx, case.category), place, now)
-            if not tx.update_case(case, changes):
+            updated = tx.update_case(case, changes)
+            if updated is None:
                 raise StaleVersionError(f"case {case.id} changed meanwhile: reload it")
             tx.add_event(case_id=case.id, action="place", actor_id=actor.id,
                          actor_role=actor.role, from_status=case.status,
                          to_status=case.status, at=now,
                          note=f"{lon}, {lat} ({crs})")
-            return tx.case(case.id)
+            return updated
 
     # -- reading --------------------------------------------------------------------------
     def _load(self, tx: CaseTx, case_id: int, actor: Actor, *, lock: bool = False) -> Case:
@@ -347,10 +355,6 @@ class CaseService:
         filters.setdefault("now", self.now())
         with self.store.case_tx() as tx:
             return tx.cases(**filters)
-
-    def by_idempotency_key(self, key: str) -> Case | None:
-        with self.store.case_tx() as tx:
-            return tx.case_by_key(key)
 
     def events(self, case_id: int, actor: Actor) -> list[CaseEvent]:
         self.get(case_id, actor)

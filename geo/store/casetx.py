@@ -8,7 +8,7 @@ or rolls back together. The rules (workflow, assignment, deadlines) live in ``ge
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,16 +96,25 @@ class CaseTx:
         })
         return [Case(*row) for row in self.cur.fetchall()]
 
-    def update_case(self, case: Case, changes: dict[str, Any]) -> bool:
-        """Write ``changes`` if the row still has ``case.version``; False if it moved on."""
-        unknown = set(changes) - set(UPDATABLE)
+    def update_case(self, case: Case, changes: dict[str, Any]) -> Case | None:
+        """Write ``changes`` if the row still has ``case.version``: the case as it now is, or
+        None if it moved on. ``assignee_name`` may come with ``assignee_id`` (display only)."""
+        unknown = set(changes) - set(UPDATABLE) - {"assignee_name"}
         if unknown:
             raise ValueError(f"cannot update {sorted(unknown)}")
         row = {k: changes.get(k, getattr(case, k)) for k in (*UPDATABLE, "id", "version")}
         self.cur.execute(self._q("update_case"), row)
         if self.backend == "duckdb":  # DuckDB answers an UPDATE with a row: the count
-            return int(self.cur.fetchone()[0]) == 1
-        return self.cur.rowcount == 1
+            done = int(self.cur.fetchone()[0]) == 1
+        else:
+            done = self.cur.rowcount == 1
+        if not done:
+            return None
+        if "assignee_id" in changes and "assignee_name" not in changes:
+            changes = {**changes, "assignee_name": None if changes["assignee_id"] is None
+                       else case.assignee_name}
+        # The row is what was written: no need to read it back.
+        return replace(case, **changes, version=case.version + 1)
 
     def add_event(self, *, case_id: int, action: str, actor_id: str, actor_role: str,
                   from_status: str | None, to_status: str | None, at: datetime,

@@ -91,7 +91,7 @@ FROM case_events WHERE case_id = $case_id ORDER BY seq;
 
 -- name: lock_community
 -- Writes are serialised by the store (one writer at a time): nothing to lock.
-SELECT count(*) FROM workers WHERE community_code = $community;
+SELECT $community;
 
 -- name: candidates
 SELECT w.id, w.name, w.community_code, w.home_grid_code, w.on_duty, w.open_case_cap, w.skills,

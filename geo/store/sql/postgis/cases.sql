@@ -93,7 +93,8 @@ FROM case_events WHERE case_id = %(case_id)s ORDER BY seq;
 -- name: lock_community
 -- Intakes and dispatches into one community queue up here, so that two transactions never
 -- both see a worker under their cap and both assign to them.
-SELECT id FROM workers WHERE community_code = %(community)s ORDER BY id FOR UPDATE;
+-- One transaction-scoped advisory lock per community (not a row lock on each of its workers).
+SELECT pg_advisory_xact_lock(520103002, hashtext(%(community)s));
 
 -- name: candidates
 SELECT w.id, w.name, w.community_code, w.home_grid_code, w.on_duty, w.open_case_cap, w.skills,

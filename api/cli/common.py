@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 import click
 from pydantic import ValidationError
 
 from api.settings import Settings
+from api.state import AppState
 from geo.errors import GridmgrError
 from geo.store import Store, open_store
 
+T = TypeVar("T")
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
@@ -24,26 +26,40 @@ def fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
-@contextmanager
-def configured_store() -> Iterator[Store]:
-    """The store ``GRIDMGR_DATABASE_URL`` names, migrated; closed on the way out.
-
-    Domain errors become a one-line message and exit status 2.
-    """
+def settings() -> Settings:
+    """The settings from the environment; a bad value is a one-line message, exit 2."""
     try:
-        settings = Settings()
+        return Settings()
     except ValidationError as exc:
         fail(exc.errors()[0]["msg"].removeprefix("Value error, "))
+
+
+@contextmanager
+def _closing(opener: Callable[[], T]) -> Iterator[T]:
+    """Open with ``opener``, close on the way out; domain errors become a one-line message
+    and exit status 2."""
     try:
-        store = open_store(settings.database())
+        opened = opener()
     except GridmgrError as exc:
         fail(str(exc))
     try:
-        yield store
+        yield opened
     except GridmgrError as exc:
         fail(str(exc))
     finally:
-        store.close()
+        opened.close()
+
+
+def configured_store() -> AbstractContextManager[Store]:
+    """The store ``GRIDMGR_DATABASE_URL`` names, migrated; closed on the way out."""
+    config = settings()
+    return _closing(lambda: open_store(config.database()))
+
+
+def configured_state() -> AbstractContextManager[AppState]:
+    """What the server holds (store, locator, case service), for commands that draw maps."""
+    config = settings()
+    return _closing(lambda: AppState.open(config))
 
 
 def parse_time(text: str, option: str) -> datetime:

@@ -17,8 +17,8 @@ import uvicorn
 
 from api.app import create_app
 from api.cli.common import configured_store
+from api.cli.common import settings as configured_settings
 from api.cli.store import initialise
-from api.settings import Settings
 from geo import bundled
 from geo.boundaries import read_boundary_set
 from geo.boundary_checks import validate_boundary_set
@@ -121,7 +121,7 @@ def _token(store, role: str) -> str:
 def demo(host: str, port: int, cases: int, seed: int, no_serve: bool) -> None:
     """Build (or reuse) a demo database and serve gridmgr at http://HOST:PORT."""
     _summary()
-    settings = Settings()
+    settings = configured_settings()
     with configured_store() as store:
         _populate(store, cases=cases, seed=seed)
         planner, dispatcher = _token(store, "planner"), _token(store, "dispatcher")

@@ -3,36 +3,18 @@ from disk with no server and no internet (assets inlined)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from api import map_data
-from api.cli.common import fail, parse_time
-from api.settings import Settings
+from api.cli.common import configured_state, parse_time
 from api.state import AppState
-from geo.errors import GridmgrError
 
 OUT = click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path),
                    help="The HTML file to write.")
 FROM = click.option("--from", "since", default=None, help="Start (default: a year ago).")
 TO = click.option("--to", "until", default=None, help="End, exclusive (default: now).")
-
-
-@contextmanager
-def _state() -> Iterator[AppState]:
-    try:
-        state = AppState.open(Settings())
-    except GridmgrError as exc:
-        fail(str(exc))
-    try:
-        yield state
-    except GridmgrError as exc:
-        fail(str(exc))
-    finally:
-        state.close()
 
 
 def _period(state: AppState, since: str | None, until: str | None):
@@ -60,7 +42,7 @@ def map_() -> None:
 @OUT
 def workload(kpi: str, since: str | None, until: str | None, out: Path) -> None:
     """The 26 communities coloured by a workload figure."""
-    with _state() as state:
+    with configured_state() as state:
         s, u = _period(state, since, until)
         _save(map_data.workload_page(state, kpi=kpi, since=s, until=u, inline=True), out)
 
@@ -72,7 +54,7 @@ def workload(kpi: str, since: str | None, until: str | None, out: Path) -> None:
 @OUT
 def community(code: str, since: str | None, until: str | None, out: Path) -> None:
     """One community: its grids, cases and facilities."""
-    with _state() as state:
+    with configured_state() as state:
         s, u = _period(state, since, until)
         _save(map_data.community_page(state, code, since=s, until=u, inline=True), out)
 
@@ -86,6 +68,6 @@ def community(code: str, since: str | None, until: str | None, out: Path) -> Non
 def coverage(kind: str, radius_m: float | None, threshold: float, sites: int,
              out: Path) -> None:
     """Coverage of facilities of KIND, underserved grids, and suggested sites."""
-    with _state() as state:
+    with configured_state() as state:
         _save(map_data.coverage_page(state, kind=kind, radius_m=radius_m,
                                      threshold=threshold, sites=sites, inline=True), out)

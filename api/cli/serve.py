@@ -6,7 +6,7 @@ import click
 import uvicorn
 
 from api.app import create_app
-from api.settings import Settings
+from api.cli.common import settings as configured_settings
 
 
 @click.command()
@@ -16,7 +16,7 @@ from api.settings import Settings
               help="Processes (PostGIS only; the embedded DuckDB file allows one).")
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the API (and, later, the maps) at http://HOST:PORT."""
-    settings = Settings()
+    settings = configured_settings()
     if workers > 1 and settings.database().backend != "postgis":
         raise click.UsageError("--workers > 1 needs PostGIS (GRIDMGR_DATABASE_URL=postgresql://…)")
     click.echo(f"gridmgr: serving on http://{host}:{port} ({settings.database().backend})",

@@ -211,6 +211,15 @@ class WorkCalendar:
         self._years[year] = days
         return days
 
+    def working_days(self, year: int) -> list[int]:
+        """Proleptic ordinals (``date.toordinal``) of the working days of ``year``, sorted."""
+        return list(self._year(year))
+
+    @property
+    def spans_us(self) -> tuple[tuple[int, int], ...]:
+        """The daily working periods as (start, end) microseconds after local midnight."""
+        return self._spans
+
     def is_working_day(self, day: date) -> bool:
         """Whether ``day`` is a working day (an aware datetime is taken in the calendar's zone)."""
         if isinstance(day, datetime):

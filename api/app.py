@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import console, errors
 from api.limits import BodyLimit
 from api.routes import (
     analysis,
@@ -58,4 +58,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    ogc, open311, maps, geocode):
         app.include_router(module.router)
     app.mount(ASSET_BASE, StaticFiles(directory=asset_dir()), name="map-assets")
+    console.install(app)
     return app

@@ -18,6 +18,7 @@ from maps import community_map, coverage_map, index_page, workload_map
 
 MAX_CASES_ON_MAP = 5000
 PLANNER = Actor("maps", "planner")
+CASE_PAGE = "/console/cases/{id}"  # a case marker opens the case in the console
 
 
 def default_period(now: datetime) -> tuple[datetime, datetime]:
@@ -57,7 +58,8 @@ def community_page(state: AppState, code: str, *, since: datetime, until: dateti
     workers = {w.home_grid_code: w.name for w in state.store.workers(community_code=code)
                if w.home_grid_code}
     return community_map(community, own, rows, views, state.store.facilities(community=code),
-                         kinds=read_kinds(), workers=workers, **_options(state, inline))
+                         kinds=read_kinds(), workers=workers, case_link=CASE_PAGE,
+                         **_options(state, inline))
 
 
 def coverage_page(state: AppState, *, kind: str, radius_m: float | None, threshold: float,

@@ -45,12 +45,14 @@ GRID_TOOLTIP = [("code", "网格编码 Grid code"), ("name", "网格 Grid"),
                 ("worker", "网格员 Grid worker"), ("population", "常住人口 Residents"),
                 *FIGURES]
 
-# One marker per case row [lat, lon, state, overdue (0/1), tooltip HTML]: a dot in the
-# state's colour, ringed in red when overdue.
+# One marker per case row [lat, lon, state, overdue (0/1), tooltip HTML, page URL or null]:
+# a dot in the state's colour, ringed in red when overdue; a click opens the case's page.
 _CASE_MARKER = """function (row) {
     var cls = "gridmgr-case state-" + row[2] + (row[3] ? " overdue" : "");
     var icon = L.divIcon({className: cls, html: "<span></span>", iconSize: [18, 18]});
-    return L.marker([row[0], row[1]], {icon: icon, keyboard: false}).bindTooltip(row[4]);
+    var marker = L.marker([row[0], row[1]], {icon: icon, keyboard: false}).bindTooltip(row[4]);
+    if (row[5]) marker.on("click", function () { window.location.href = row[5]; });
+    return marker;
 }"""
 # Per facility row [lat, lon, radius_m, tooltip HTML]: its catchment circle and a dot.
 _FACILITY_DRAW = """function (row, group) {
@@ -86,7 +88,7 @@ def community_map(community, grids, grid_rows, cases, facilities, *,
                   kinds: Mapping | Iterable[str] | None = None, workers=None,
                   kpi: str = "open", basemap: str = "osm", tianditu_key: str | None = None,
                   inline: bool = False, asset_base: str = ASSET_BASE,
-                  tolerance: float = TOLERANCE) -> folium.Map:
+                  tolerance: float = TOLERANCE, case_link: str | None = None) -> folium.Map:
     """A community's grids as a choropleth of ``kpi``, its cases and facilities.
 
     ``community``: one polygon (EPSG:4326) as a GeoJSON Feature, a one-row GeoDataFrame or a
@@ -102,7 +104,9 @@ def community_map(community, grids, grid_rows, cases, facilities, *,
     the kind codes to draw (default: all; labels from data/facilities/kinds.csv).
     ``workers``: grid code -> worker name(s), or worker records with ``home_grid_code``.
     ``kpi``: open (default), received, overdue, open_per_worker, per_1000_residents,
-    on_time_rate. A search box finds a grid by its code. Other options as in workload_map.
+    on_time_rate. A search box finds a grid by its code. ``case_link``: the address of a
+    case's page with ``{id}`` for its id (e.g. ``/console/cases/{id}``); a click on a case
+    opens it (none by default). Other options as in workload_map.
     """
     if kpi not in KPIS:
         raise ValueError(f"kpi {kpi!r} is not one of {', '.join(KPIS)}")
@@ -131,7 +135,7 @@ def community_map(community, grids, grid_rows, cases, facilities, *,
                   name=f"社区边界 Community boundary · {text(name)}", layer_id="community",
                   tooltip=[], highlight=False).add_to(m)
     case_list = inputs.case_rows(cases)
-    for layer in _case_layers(case_list, basemap):
+    for layer in _case_layers(case_list, basemap, case_link):
         layer.add_to(m)
     kind_order = _facility_layers(m, inputs.point_rows(facilities), kinds, basemap)
     Search(layer=grid_layer, search_label="code", geom_type="Polygon", position="topleft",
@@ -156,7 +160,7 @@ def _grid_layer(cells: Polygons, geoms, rows: dict, values: list, scale, label: 
                          tooltip=GRID_TOOLTIP)
 
 
-def _case_tooltip(case: dict) -> str:
+def _case_tooltip(case: dict, linked: bool = False) -> str:
     assignee = (case.get("assignee") or {}).get("name")
     lines = [f"<b>案件 Case #{text(case.get('id'))}</b>",
              f"状态 State: {text(state_label(str(case.get('status'))))}",
@@ -166,15 +170,19 @@ def _case_tooltip(case: dict) -> str:
              f"期限 Due: {text(case.get('due_at'))}"]
     if case.get("overdue"):
         lines.append('<b style="color:#e31a1c">超期 Overdue</b>')
+    if linked:
+        lines.append("点击查看案件 Click to open the case")
     return "<br>".join(lines)
 
 
-def _case_layers(cases: list[dict], basemap: str) -> list:
+def _case_layers(cases: list[dict], basemap: str, case_link: str | None = None) -> list:
     if not cases:
         return []
     lon, lat = shift_points([c["lon"] for c in cases], [c["lat"] for c in cases], basemap)
     lat, lon = np.round(lat, 6).tolist(), np.round(lon, 6).tolist()
-    rows = [[y, x, str(c.get("status")), 1 if c.get("overdue") else 0, _case_tooltip(c)]
+    rows = [[y, x, str(c.get("status")), 1 if c.get("overdue") else 0,
+             _case_tooltip(c, case_link is not None),
+             None if case_link is None else case_link.format(id=int(c["id"]))]
             for y, x, c in zip(lat, lon, cases, strict=True)]
     clusters = ClusterRows(rows, _CASE_MARKER, name=f"案件 Cases ({len(rows)})",
                            layer_id="cases", max_cluster_radius=40)

@@ -46,7 +46,8 @@ def index_page(communities_with_figures: Iterable[Any], *,
     ``open_per_worker``; missing figures show as "—". Each community links to
     ``maps/communities/{code}`` (relative). The page also links to ``/maps/workload``,
     ``/maps/coverage?kind=K`` for each facility kind (``kinds``: codes, or a catalogue
-    code -> FacilityKind; default: data/facilities/kinds.csv), ``/docs`` and ``/ogc``.
+    code -> FacilityKind; default: data/facilities/kinds.csv), ``/console`` (the case
+    console), ``/docs`` and ``/ogc``.
     """
     rows = sorted((_row(c) for c in communities_with_figures), key=lambda r: str(r.get("code")))
     labels = kind_labels()
@@ -76,6 +77,7 @@ def index_page(communities_with_figures: Iterable[Any], *,
 <h1>{text(title)}</h1>
 <nav>
 <a href="/maps/workload">全区工作量地图 District workload map</a>
+<a href="/console">案件控制台 Case console</a>
 <a href="/docs">接口文档 API docs</a>
 <a href="/ogc">OGC API</a>
 </nav>

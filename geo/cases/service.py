@@ -18,6 +18,7 @@ from geo.assign import Assignment, choose_assignee
 from geo.cases.categories import Category
 from geo.cases.masking import may_reveal
 from geo.cases.model import Case, CaseEvent
+from geo.cases.preview import Preview
 from geo.cases.workflow import INTAKE_ROLES, PLACE_ROLES, RULES, Actor, check, may_read
 from geo.errors import (
     CoordinateError,
@@ -203,6 +204,26 @@ class CaseService:
                               north=lat + dlat)
         best = min(((_distance_m(lon, lat, x, y), i) for i, x, y in near), default=None)
         return best[1] if best is not None and best[0] <= radius else None
+
+    def preview(self, actor: Actor, *, lon: float, lat: float, crs: str = "wgs84",
+                category: str | None = None) -> Preview:
+        """What intake would decide for a report at (lon, lat) in ``crs``, writing nothing:
+        the grid, the assignee auto-dispatch would choose now and the possible duplicate
+        (these two only with a ``category``), by the same steps as :meth:`file`."""
+        if actor.role not in INTAKE_ROLES:
+            raise PermissionDeniedError(f"a {actor.role} may not file cases")
+        now = self.now()
+        place = self._place(lon, lat, crs)
+        generation, located, wlon, wlat, *_ = place
+        with self.store.case_tx() as tx:
+            cat = self._category(tx, category) if category else None
+            candidates = tx.candidates(located.community_code) if located.community_code else []
+            assignment = None if cat is None else choose_assignee(
+                grid_code=located.grid_code, community_code=located.community_code,
+                class_code=cat.class_code, candidates=candidates)
+            duplicate = None if cat is None else self._duplicate(tx, cat, place, now)
+        return Preview(generation, located, wlon, wlat, tuple(candidates), assignment,
+                       duplicate)
 
     def _auto_dispatch(self, tx, case, category, actor, now) -> Case:
         case = self._transition(tx, case, "register", actor, now, self._register(case, category,

@@ -20,6 +20,7 @@ from geo.boundaries import BoundarySet
 from geo.errors import NotFoundError, SchemaTooNewError
 from geo.facilities import Facility
 from geo.gazetteer import Entry
+from geo.sessions import SessionRecord
 from geo.store import sql
 from geo.store.base import CommunityRecord, Generation, GridRecord, Located, Worker
 from geo.store.casetx import CaseTx
@@ -333,3 +334,37 @@ class SqlStore(ABC):
             for r in rows
         ]
 
+
+    # -- console sessions ------------------------------------------------------------------
+    # Sign-in sessions of the browser console (geo.sessions): keyed by the hash of a random
+    # id; a session reads as live only while unexpired and while its token is not revoked.
+    def add_session(self, session_hash: str, *, token_id: str, csrf: str,
+                    created_at: datetime, expires_at: datetime) -> None:
+        with self.writer(), self.transaction() as cur:
+            cur.execute(self._sql("sessions", "insert"), {
+                "session_hash": session_hash, "token_id": token_id, "csrf": csrf,
+                "created_at": created_at, "expires_at": expires_at,
+            })
+
+    def session_by_hash(self, session_hash: str, *,
+                        now: datetime | None = None) -> SessionRecord | None:
+        """The live session with this hash, or None (unknown, expired, or token revoked)."""
+        with self.transaction() as cur:
+            cur.execute(self._sql("sessions", "by_hash"),
+                        {"session_hash": session_hash, "now": now or datetime.now(UTC)})
+            row = cur.fetchone()
+        if row is None:
+            return None
+        return SessionRecord(TokenRecord(*row[:7]), row[7], row[8], row[9])
+
+    def delete_session(self, session_hash: str) -> bool:
+        """End a session (sign-out); False if there was none."""
+        with self.writer(), self.transaction() as cur:
+            cur.execute(self._sql("sessions", "delete"), {"session_hash": session_hash})
+            return self._count_change(cur) == 1
+
+    def delete_ended_sessions(self, *, now: datetime | None = None) -> int:
+        """Remove expired sessions and those of revoked tokens; how many went."""
+        with self.writer(), self.transaction() as cur:
+            cur.execute(self._sql("sessions", "delete_ended"), {"now": now or datetime.now(UTC)})
+            return self._count_change(cur)

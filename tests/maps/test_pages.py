@@ -228,7 +228,8 @@ def test_index_page(data):
     assert html.startswith("<!DOCTYPE html>") and '<html lang="zh-CN">' in html
     for code in b.communities["code"]:
         assert f'href="maps/communities/{code}"' in html
-    for link in ("/maps/workload", "/maps/coverage?kind=service_centre", "/docs", "/ogc"):
+    for link in ("/maps/workload", "/maps/coverage?kind=service_centre", "/console", "/docs",
+                 "/ogc"):
         assert f'href="{link}"' in html
     assert "&lt;b&gt;社区&lt;/b&gt;" in html
     assert page_urls(html) == []

@@ -1,0 +1,10 @@
+-- Console sign-in sessions: only a SHA-256 of each session id is kept. A session acts as the
+-- token it was opened with; it ends on sign-out, at expires_at, or when the token is revoked.
+CREATE TABLE console_sessions (
+    session_hash text PRIMARY KEY,
+    token_id     text NOT NULL,
+    csrf         text NOT NULL,
+    created_at   timestamptz NOT NULL,
+    expires_at   timestamptz NOT NULL
+);
+CREATE INDEX console_sessions_token ON console_sessions (token_id);

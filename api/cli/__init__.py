@@ -9,6 +9,7 @@ from api.cli.categories import categories
 from api.cli.demo import demo
 from api.cli.facilities import facilities
 from api.cli.gazetteer import gazetteer
+from api.cli.importing import import_group
 from api.cli.locate import locate, locate_file
 from api.cli.maps import map_
 from api.cli.report import report
@@ -29,6 +30,7 @@ main.add_command(init)
 main.add_command(categories)
 main.add_command(facilities)
 main.add_command(gazetteer)
+main.add_command(import_group)
 main.add_command(boundaries)
 main.add_command(locate)
 main.add_command(locate_file)

@@ -51,6 +51,7 @@ class Case:
     idempotency_key: str | None
     request_hash: str | None
     handling_hours: float | None  # working hours from registration to closing
+    external_id: str | None = None  # its id in the system it was imported from (事件编号)
 
     COLUMNS = ()  # filled below: the stored columns, in order
 
@@ -91,6 +92,7 @@ def case_view(case: Case, *, now: datetime, reveal: bool = False) -> dict[str, A
         "category": case.category,
         "description": case.description,
         "source": case.source,
+        "external_id": case.external_id,
         "grid_code": case.grid_code,
         "community_code": case.community_code,
         "location": None if case.lon is None else {

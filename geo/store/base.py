@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from geo.facilities import Facility
     from geo.gazetteer import Entry
     from geo.store.casetx import CaseTx
+    from geo.store.imports import ChunkResult
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,15 @@ class Store(Protocol):
     # many cases at once (ids from next_case_id; see geo.store.bulk for the columns)
     def next_case_id(self) -> int: ...
     def bulk_load_cases(self, cases: pd.DataFrame, events: pd.DataFrame) -> int: ...
+
+    # imports of cases from other systems (see geo.store.imports)
+    def begin_import(self, *, file_name: str, file_sha256: str, actor_id: str,
+                     at: datetime) -> int: ...
+    def finish_import(self, import_id: int, *, at: datetime, counts: dict[str, int]) -> None: ...
+    def case_id_by_external(self, external_id: str) -> int | None: ...
+    def import_chunk(self, cases: pd.DataFrame, *, import_id: int, actor_id: str,
+                     actor_role: str, at: datetime, source_name: str,
+                     dry_run: bool = False) -> ChunkResult: ...
 
     # service facilities
     def add_facilities(self, facilities: Sequence[Facility]) -> list[int]: ...

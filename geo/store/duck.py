@@ -20,6 +20,7 @@ import pandas as pd
 
 from geo.errors import StoreError
 from geo.store.bulk import CASE_COLUMNS, EVENT_COLUMNS, ordered
+from geo.store.imports import IMPORT_COLUMNS
 from geo.store.sqlstore import SqlStore
 
 
@@ -95,3 +96,26 @@ class DuckStore(SqlStore):
             cur.unregister("bulk_cases")
             cur.unregister("bulk_events")
         return len(cases)
+
+    # -- imports (see geo.store.imports) ----------------------------------------------
+    def _import_existing(self, cur, external_ids) -> pd.DataFrame:
+        import pyarrow as pa
+
+        cur.register("import_ids", pa.table({"external_id": external_ids}))
+        cur.execute(self._sql("importing", "existing"))
+        rows = cur.fetchall()
+        cur.unregister("import_ids")
+        return pd.DataFrame(rows, columns=["external_id", "id", "stored_hash", "version",
+                                           "import_version"])
+
+    def _import_insert(self, cur, table, import_id: int) -> None:
+        cur.register("import_new", table)  # Arrow, scanned in place
+        cur.execute(self._sql("importing", "insert_new"), {"import_id": import_id})
+        cur.unregister("import_new")
+
+    def _import_stage_changes(self, cur, changes: pd.DataFrame) -> None:
+        cur.register("import_changes",
+                     changes[["id", "version", *IMPORT_COLUMNS, "old_status", "note"]])
+
+    def _rowcount(self, cur) -> int:
+        return int(cur.fetchone()[0])

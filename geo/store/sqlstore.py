@@ -24,6 +24,7 @@ from geo.sessions import SessionRecord
 from geo.store import sql
 from geo.store.base import CommunityRecord, Generation, GridRecord, Located, Worker
 from geo.store.casetx import CaseTx
+from geo.store.imports import ImportWrites
 from geo.tokens import TokenRecord
 
 
@@ -43,7 +44,7 @@ def _opt_str(value: Any) -> str | None:
     return str(value)
 
 
-class SqlStore(ABC):
+class SqlStore(ImportWrites, ABC):
     """A store over a DB-API connection; subclasses open it and run transactions."""
 
     backend: str

@@ -31,7 +31,7 @@ SELECT c.id, c.status, c.category, c.description, c.source, c.generation, c.grid
        c.reporter_phone, c.reported_at, c.registered_at, c.due_at, c.closed_at,
        c.closed_on_time, c.suspended_at, c.unassigned, c.needs_location,
        c.possible_duplicate_of, c.version, c.idempotency_key, c.request_hash,
-       c.handling_hours
+       c.handling_hours, c.external_id
 FROM cases c LEFT JOIN workers w ON w.id = c.assignee_id
 
 -- name: where_id

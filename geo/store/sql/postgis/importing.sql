@@ -1,0 +1,74 @@
+-- name: begin_import
+INSERT INTO case_imports (file_name, file_sha256, actor_id, started_at)
+VALUES (%(file_name)s, %(file_sha256)s, %(actor_id)s, %(at)s)
+RETURNING id;
+
+-- name: finish_import
+UPDATE case_imports
+SET finished_at = %(at)s, rows_read = %(rows_read)s, imported = %(imported)s,
+    updated = %(updated)s, unchanged = %(unchanged)s, rejected = %(rejected)s,
+    located = %(located)s, unassigned = %(unassigned)s, needs_location = %(needs_location)s
+WHERE id = %(id)s;
+
+-- name: lock_imports
+-- Imports take turns chunk by chunk, so that two never insert the same external id at once.
+SELECT pg_advisory_xact_lock(hashtext('gridmgr.case_imports'));
+
+-- name: existing
+SELECT external_id, id, import_hash AS stored_hash, version, import_version
+FROM cases WHERE external_id = ANY(%(ids)s);
+
+-- name: copy_new
+-- Straight into cases: no staging pass for the rows that are new.
+COPY cases (status, category, description, source, generation, grid_code, community_code,
+            lon, lat, input_lon, input_lat, input_crs, address, assignee_id,
+            assign_reason_code, assign_reason, reporter_name, reporter_phone, reported_at,
+            registered_at, due_at, closed_at, closed_on_time, unassigned, needs_location,
+            handling_hours, external_id, import_hash, import_id, import_version, geom)
+FROM STDIN WITH (FORMAT csv);
+
+-- name: old_values
+SELECT id, status, category, description, address, lon, lat, assignee_id, reported_at,
+       registered_at, due_at, closed_at
+FROM cases WHERE id = ANY(%(ids)s);
+
+-- name: stage_changes
+CREATE TEMP TABLE import_changes (LIKE cases) ON COMMIT DROP;
+ALTER TABLE import_changes ADD COLUMN old_status text, ADD COLUMN note text;
+
+-- name: copy_changes
+COPY import_changes (id, version, status, category, description, source, generation,
+                     grid_code, community_code, lon, lat, input_lon, input_lat, input_crs,
+                     address, assignee_id, assign_reason_code, assign_reason, reporter_name,
+                     reporter_phone, reported_at, registered_at, due_at, closed_at,
+                     closed_on_time, unassigned, needs_location, handling_hours, external_id,
+                     import_hash, old_status, note)
+FROM STDIN WITH (FORMAT csv);
+
+-- name: apply_changes
+UPDATE cases c
+SET status = s.status, category = s.category, description = s.description,
+    source = s.source, generation = s.generation, grid_code = s.grid_code,
+    community_code = s.community_code, lon = s.lon, lat = s.lat, input_lon = s.input_lon,
+    input_lat = s.input_lat, input_crs = s.input_crs, address = s.address,
+    assignee_id = s.assignee_id, assign_reason_code = s.assign_reason_code,
+    assign_reason = s.assign_reason, reporter_name = s.reporter_name,
+    reporter_phone = s.reporter_phone, reported_at = s.reported_at,
+    registered_at = s.registered_at, due_at = s.due_at, closed_at = s.closed_at,
+    closed_on_time = s.closed_on_time, unassigned = s.unassigned,
+    needs_location = s.needs_location, handling_hours = s.handling_hours,
+    import_hash = s.import_hash, import_id = %(import_id)s,
+    version = c.version + 1, import_version = c.version + 1,
+    geom = CASE WHEN s.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END
+FROM import_changes s
+WHERE c.id = s.id AND c.version = s.version;
+
+-- name: change_events
+INSERT INTO case_events (case_id, seq, action, actor_id, actor_role, from_status, to_status,
+                         occurred_at, note)
+SELECT s.id, (SELECT COALESCE(max(e.seq), 0) + 1 FROM case_events e WHERE e.case_id = s.id),
+       'import_update', %(actor_id)s, %(actor_role)s, s.old_status, s.status, %(at)s, s.note
+FROM import_changes s;
+
+-- name: case_id_by_external
+SELECT id FROM cases WHERE external_id = %(external_id)s;

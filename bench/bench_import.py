@@ -108,7 +108,7 @@ def row_at_a_time(url: str, path: Path, sample: int) -> float:
         cal = WorkCalendar.default()
         catalogue = Catalogue.of(read_catalogue())
         chunk = next(source.chunks)
-        rows, _ = check_chunk(chunk, cols, Mapping(), catalogue, frozenset(),
+        rows, _ = check_chunk(chunk, cols, Mapping(), catalogue, pa.array([], pa.string()),
                               tz=cal.tz, now=pd.Timestamp.now(tz=cal.tz), seen=SeenIds(),
                               default_crs="gcj02")
         planned = plan_cases(rows, places, catalogue, cal)

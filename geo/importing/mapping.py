@@ -83,8 +83,10 @@ class Mapping:
                 f"{', '.join(headers)}; map them in a mapping file ([columns] \"列名\" = "
                 f"\"{missing[0]}\")", field="mapping")
         if ("lon" in out) != ("lat" in out):
-            raise InputError("a longitude column needs a latitude column and the other way "
-                             "round", field="mapping")
+            given, lacking = ("lon", "lat") if "lon" in out else ("lat", "lon")
+            raise InputError(f"column {out[given]!r} gives the {given} but no column gives the "
+                             f"{lacking}: a longitude column needs a latitude column and the "
+                             "other way round", field="mapping")
         return out
 
     def status_of(self, value: str) -> str | None:
@@ -119,7 +121,7 @@ def load_mapping(path: str | Path | None) -> Mapping:
     try:
         with path.open("rb") as f:
             data = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:  # TOML is UTF-8
         raise InputError(f"{path}: cannot read mapping file: {exc}", field="mapping") from None
     unknown = sorted(set(data) - _KEYS)
     if unknown:

@@ -103,15 +103,20 @@ def _csv(path: Path, chunk_rows: int) -> Source:
     _check_headers(path, headers)
     # Every cell as text: parsing is ours, so that a bad value becomes a rejected row, not a
     # failed import.
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(
-            encoding="utf8" if encoding == "utf-8-sig" else encoding,
-            column_names=headers, skip_rows=1, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types={h: pa.string() for h in headers}, strings_can_be_null=False,
-            quoted_strings_can_be_null=False))
+    # skip_rows_after_names skips the header as a parsed row (skip_rows would skip one
+    # physical line, leaving the rest of a header cell with a quoted line break as data).
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                encoding="utf8" if encoding == "utf-8-sig" else encoding,
+                column_names=headers, skip_rows_after_names=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in headers}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+    except pa.ArrowInvalid as exc:  # the first block is parsed when the reader opens
+        raise InputError(f"{path}: not a well-formed CSV file: {exc}", field="file") from None
 
     def chunks() -> Iterator[Chunk]:
         line, pending, size = 2, [], 0
@@ -156,6 +161,8 @@ def _text_table(rows: list[list[str]], headers: list[str]) -> pa.Table:
 
 
 def _check_headers(path: Path, headers: list[str]) -> None:
+    if not headers:
+        raise InputError(f"{path}: the first row has no column headers", field="file")
     seen: set[str] = set()
     for i, h in enumerate(headers, start=1):
         if not h:
@@ -227,6 +234,13 @@ def _geojson(path: Path, chunk_rows: int) -> Source:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InputError(f"{path}: expected a GeoJSON FeatureCollection", field="file")
     features = data.get("features") or []
+    if not isinstance(features, list):
+        raise InputError(f"{path}: \"features\" is not a list", field="file")
+    for number, feat in enumerate(features, start=1):
+        if not (isinstance(feat, dict) and isinstance(feat.get("properties") or {}, dict)
+                and isinstance(feat.get("geometry") or {}, dict)):
+            raise InputError(f"{path}: feature {number} is not a GeoJSON Feature object",
+                             field="file")
     headers: list[str] = []
     for feat in features:
         for key in (feat.get("properties") or {}):

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from geo.cases.categories import Category
 from geo.cases.service import MAX_DESCRIPTION
+from geo.importing.fingerprint import row_hash
 from geo.importing.mapping import Mapping, crs_of
 from geo.importing.readers import Chunk
 from geo.importing.values import parse_floats, parse_times, present
@@ -33,21 +34,23 @@ TIME_FIELDS = ("reported_at", "registered_at", "due_at", "closed_at")
 
 @dataclass
 class SeenIds:
-    """External ids met earlier in the file, with the line of each."""
+    """External ids met earlier in the file: 64-bit fingerprints (sorted) and their lines,
+    16 bytes a row whatever the ids' length."""
 
-    values: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
+    hashes: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     lines: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
-    def first_lines(self, ids: pa.Array) -> np.ndarray:
-        """For each id, the line where it was first seen, or -1."""
-        if not len(self.values):
-            return np.full(len(ids), -1)
-        idx = pc.fill_null(pc.index_in(ids, value_set=self.values), -1).to_numpy()
-        return np.where(idx >= 0, self.lines[np.maximum(idx, 0)], -1)
+    def first_lines(self, hashes: np.ndarray) -> np.ndarray:
+        """For each fingerprint, the line where it was first seen, or -1."""
+        if not len(self.hashes):
+            return np.full(len(hashes), -1)
+        pos = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
+        return np.where(self.hashes[pos] == hashes, self.lines[pos], -1)
 
-    def add(self, ids: pa.Array, lines: np.ndarray) -> None:
-        self.values = pa.concat_arrays([self.values, ids])
-        self.lines = np.concatenate([self.lines, lines])
+    def add(self, hashes: np.ndarray, lines: np.ndarray) -> None:
+        h = np.concatenate([self.hashes, hashes])
+        order = np.argsort(h, kind="stable")
+        self.hashes, self.lines = h[order], np.concatenate([self.lines, lines])[order]
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,8 @@ def check_chunk(chunk: Chunk, cols: dict[str, str], mapping: Mapping, catalogue:
     codes = enc.indices.to_numpy()
     _, first_pos = np.unique(codes, return_index=True)
     first_in_chunk = first_pos[codes]
-    earlier = seen.first_lines(ext)
+    ext_hashes = row_hash(pa.table({"id": ext}))
+    earlier = seen.first_lines(ext_hashes)
     again = np.where(earlier >= 0, earlier,
                      np.where(first_in_chunk != np.arange(n), chunk.lines[first_in_chunk], -1))
     again = np.where(has_ext, again, -1)
@@ -167,7 +171,7 @@ def check_chunk(chunk: Chunk, cols: dict[str, str], mapping: Mapping, catalogue:
                     if k >= 0 else "" for k in again], dtype=object)
           if (again >= 0).any() else "")
     fresh = (again < 0) & has_ext
-    seen.add(pc.filter(ext, pa.array(fresh)), chunk.lines[fresh])
+    seen.add(ext_hashes[fresh], chunk.lines[fresh])
 
     cat_text = _col(chunk, cols, "category")
     category = _map(cat_text, lambda v: catalogue.code_of(v, mapping) if v else None)

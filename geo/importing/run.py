@@ -1,7 +1,8 @@
 """``import_cases``: a file of cases into the store, a chunk per transaction.
 
-Each chunk is read, checked, located, assigned and written in one transaction, so an import
-stopped at any point leaves whole chunks behind, and running it again skips the rows already
+Each chunk is read, checked, located, assigned and written in one transaction (the next
+chunk is prepared while the database writes one), so an import stopped at any point leaves
+whole chunks behind, and running it again skips the rows already
 in (same external id, same content) and finishes the rest. Rejected rows go to a CSV file
 (line, column, value, reason), written when the import ends.
 """
@@ -13,6 +14,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,33 +127,46 @@ def import_cases(store: Store, path: str | Path, *, mapping: Mapping | None = No
         path.name + ".rejects.csv")
     seen = SeenIds()
     counts = summary.counts
-    with _RejectFile(rejects_path) as rejects:
+
+    def write(planned: pa.Table):
+        return store.import_chunk(planned, import_id=summary.import_id or 0,
+                                  actor_id=actor_id, actor_role="admin", at=now,
+                                  source_name=path.name, dry_run=dry_run)
+
+    def account(rows_read: int, rejected: pd.DataFrame, planned: pa.Table, result) -> None:
+        if len(result.conflicts):
+            conflicts = result.conflicts.assign(column=cols["external_id"]).rename(
+                columns={"external_id": "value"})
+            rejected = pd.concat([rejected, conflicts[list(REJECT_COLUMNS)]])
+        rejects.write(rejected)
+        written = planned.filter(pa.array(result.written))
+        need = np.asarray(written["needs_location"].to_numpy(), bool)
+        outside = np.asarray(written["unassigned"].to_numpy(), bool)
+        counts["rows_read"] += rows_read
+        counts["imported"] += result.imported
+        counts["updated"] += result.updated
+        counts["unchanged"] += result.unchanged
+        counts["rejected"] += int(rejected["line"].nunique())
+        counts["needs_location"] += int(need.sum())
+        counts["unassigned"] += int(outside.sum())
+        counts["located"] += int((~need & ~outside).sum())
+        if progress is not None:
+            progress(counts["rows_read"], source.rows_estimate)
+
+    # Two stages: while the database writes one chunk (in a thread), the next is read,
+    # checked and planned here. Chunks are written one at a time, in order.
+    with _RejectFile(rejects_path) as rejects, ThreadPoolExecutor(max_workers=1) as writer:
+        pending = None
         for chunk in source.chunks:
             rows, rejected = check_chunk(chunk, cols, mapping, catalogue, workers,
                                          tz=calendar.tz, now=stamp, seen=seen,
                                          default_crs=default_crs)
             planned = plan_cases(rows, places, catalogue, calendar)
-            result = store.import_chunk(planned, import_id=summary.import_id or 0,
-                                        actor_id=actor_id, actor_role="admin", at=now,
-                                        source_name=path.name, dry_run=dry_run)
-            if len(result.conflicts):
-                conflicts = result.conflicts.assign(column=cols["external_id"]).rename(
-                    columns={"external_id": "value"})
-                rejected = pd.concat([rejected, conflicts[list(REJECT_COLUMNS)]])
-            rejects.write(rejected)
-            written = planned.filter(pa.array(result.written))
-            need = np.asarray(written["needs_location"].to_numpy(), bool)
-            outside = np.asarray(written["unassigned"].to_numpy(), bool)
-            counts["rows_read"] += len(chunk)
-            counts["imported"] += result.imported
-            counts["updated"] += result.updated
-            counts["unchanged"] += result.unchanged
-            counts["rejected"] += int(rejected["line"].nunique())
-            counts["needs_location"] += int(need.sum())
-            counts["unassigned"] += int(outside.sum())
-            counts["located"] += int((~need & ~outside).sum())
-            if progress is not None:
-                progress(counts["rows_read"], source.rows_estimate)
+            if pending is not None:
+                account(*pending[:3], pending[3].result())
+            pending = (len(chunk), rejected, planned, writer.submit(write, planned))
+        if pending is not None:
+            account(*pending[:3], pending[3].result())
         summary.rejects_path = rejects.finish()
     if not dry_run:
         store.finish_import(summary.import_id, at=datetime.now(UTC), counts=counts)

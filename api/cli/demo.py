@@ -128,6 +128,7 @@ def demo(host: str, port: int, cases: int, seed: int, no_serve: bool) -> None:
     base = f"http://{host}:{port}"
     click.echo("")
     click.echo(f"  首页 index and maps   {base}/")
+    click.echo(f"  调度台 console        {base}/console  (sign in with the dispatcher token)")
     click.echo(f"  API docs              {base}/docs")
     click.echo(f"  OGC API – Features    {base}/ogc")
     click.echo(f"  planner token         {planner}")

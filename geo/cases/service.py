@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from geo.assign import Assignment, choose_assignee
@@ -35,6 +36,7 @@ from geo.locator import Locator
 from geo.store.casetx import CaseTx
 from geo.worktime import WorkCalendar
 
+CATEGORY_TTL_S = 30.0  # a changed time limit is used within this many seconds
 SOURCES = ("hotline", "patrol", "app", "web", "video", "referral", "open311", "import")
 MAX_DESCRIPTION = 4000
 DUPLICATE_WINDOW = timedelta(hours=72)
@@ -82,18 +84,26 @@ class CaseService:
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Where address-only reports are looked up; None: they all wait for a dispatcher.
     gazetteer: Callable[[], Gazetteer] | None = None
+    _catalogue: tuple[float, dict[str, Category]] | None = field(default=None, init=False,
+                                                                 repr=False)
 
     # -- catalogue ------------------------------------------------------------------------
     def load_categories(self, categories: list[Category]) -> None:
         with self.store.case_tx() as tx:
             tx.replace_categories(categories)
+        self._catalogue = None
 
     def categories(self) -> dict[str, Category]:
         with self.store.case_tx() as tx:
             return {c.code: c for c in tx.categories()}
 
     def _category(self, tx: CaseTx, code: str) -> Category:
-        cats = {c.code: c for c in tx.categories()}
+        """The category ``code``, from a copy of the catalogue kept for CATEGORY_TTL_S (an
+        unknown code re-reads it at once, so a newly loaded category is found)."""
+        kept = self._catalogue
+        if kept is None or time.monotonic() - kept[0] > CATEGORY_TTL_S or code not in kept[1]:
+            kept = self._catalogue = (time.monotonic(), {c.code: c for c in tx.categories()})
+        cats = kept[1]
         if code not in cats:
             raise InputError(f"unknown category {code!r}", field="category")
         return cats[code]
@@ -161,14 +171,18 @@ class CaseService:
             }
             if place is not None:
                 row["possible_duplicate_of"] = self._duplicate(tx, category, place, now)
-            case_id = tx.insert_case(row)
-            tx.add_event(case_id=case_id, action="intake", actor_id=actor.id,
-                         actor_role=actor.role, from_status=None, to_status="reported",
-                         at=now, note=req.source)
-            case = tx.case(case_id)
+            case = tx.inserted(tx.insert_case(row), row)  # the row as written, not re-read
+            events = [self._event("intake", actor, None, "reported", now, req.source)]
             if req.auto_dispatch and not case.needs_location:
-                case = self._auto_dispatch(tx, case, category, actor, now)
+                case = self._auto_dispatch(tx, case, category, actor, now, events)
+            tx.add_events(case.id, events)  # the trail in one statement
             return case, False
+
+    @staticmethod
+    def _event(action: str, actor: Actor, from_status: str | None, to_status: str | None,
+               at: datetime, note: str | None) -> dict:
+        return {"action": action, "actor_id": actor.id, "actor_role": actor.role,
+                "from_status": from_status, "to_status": to_status, "at": at, "note": note}
 
     def _place(self, lon, lat, crs):
         """Where a point falls: (generation, Located, WGS84 lon, lat, input lon, lat, crs)."""
@@ -225,10 +239,29 @@ class CaseService:
         return Preview(generation, located, wlon, wlat, tuple(candidates), assignment,
                        duplicate)
 
-    def _auto_dispatch(self, tx, case, category, actor, now) -> Case:
-        case = self._transition(tx, case, "register", actor, now, self._register(case, category,
-                                                                               now), None)
-        return self._dispatch(tx, case, category, actor, now, assignee_id=None, strict=False)
+    def _auto_dispatch(self, tx, case, category, actor, now, events: list[dict]) -> Case:
+        """Register and dispatch (or queue) a new case with one guarded write; the audit
+        events (register, then dispatch or queue) are appended to ``events``."""
+        register = self._register(case, category, now)
+        assignment = self._assignment(tx, case, category, assignee_id=None)
+        events.append(self._event("register", actor, "reported", "registered", now, None))
+        if assignment.worker_id is None:
+            changes = {**register, "status": "registered",
+                       "assign_reason_code": assignment.reason_code,
+                       "assign_reason": assignment.reason}
+            events.append(self._event("queue", actor, "registered", "registered", now,
+                                      assignment.reason))
+        else:
+            changes = {**register, "status": "dispatched", "assignee_id": assignment.worker_id,
+                       "assignee_name": assignment.worker_name,
+                       "assign_reason_code": assignment.reason_code,
+                       "assign_reason": assignment.reason}
+            events.append(self._event("dispatch", actor, "registered", "dispatched", now,
+                                      assignment.reason))
+        updated = tx.update_case(case, changes)
+        if updated is None:
+            raise StaleVersionError(f"case {case.id} changed meanwhile: reload it")
+        return updated
 
     # -- actions --------------------------------------------------------------------------
     def act(self, case_id: int, action: str, actor: Actor, *, version: int,
@@ -287,8 +320,9 @@ class CaseService:
                      from_status=case.status, to_status=target, at=now, note=note)
         return updated
 
-    def _dispatch(self, tx, case, category, actor, now, *, assignee_id, strict,
-                  note=None) -> Case:
+    def _assignment(self, tx, case, category, *, assignee_id) -> Assignment:
+        """Who takes ``case``: the named worker (checked) or the policy's choice; holds the
+        community's lock until the transaction ends, so caps are not overrun."""
         if case.community_code:
             tx.lock_community(case.community_code)
         candidates = tx.candidates(case.community_code) if case.community_code else []
@@ -305,12 +339,14 @@ class CaseService:
                     f"{chosen.name} is off duty" if not chosen.on_duty else
                     f"{chosen.name} already has {chosen.open_cases} open cases (cap "
                     f"{chosen.open_case_cap})")
-            assignment = Assignment(chosen.id, chosen.name, "named",
-                                    f"调度员指定 {chosen.name} / named by the dispatcher")
-        else:
-            assignment = choose_assignee(grid_code=case.grid_code,
-                                         community_code=case.community_code,
-                                         class_code=category.class_code, candidates=candidates)
+            return Assignment(chosen.id, chosen.name, "named",
+                              f"调度员指定 {chosen.name} / named by the dispatcher")
+        return choose_assignee(grid_code=case.grid_code, community_code=case.community_code,
+                               class_code=category.class_code, candidates=candidates)
+
+    def _dispatch(self, tx, case, category, actor, now, *, assignee_id, strict,
+                  note=None) -> Case:
+        assignment = self._assignment(tx, case, category, assignee_id=assignee_id)
         if assignment.worker_id is None:
             if strict:
                 raise WorkflowError(f"nobody can take the case now: {assignment.reason}")

@@ -65,6 +65,14 @@ class CaseTx:
                                     "just used by another request") from exc
         return int(self.cur.fetchone()[0])
 
+    @staticmethod
+    def inserted(case_id: int, row: dict[str, Any]) -> Case:
+        """The case ``insert_case`` wrote from ``row``, without reading it back."""
+        values = dict.fromkeys(Case.COLUMNS)
+        values.update({k: v for k, v in row.items() if k in values})
+        values.update(id=case_id, version=1)
+        return Case(**values)
+
     def case(self, case_id: int, *, lock: bool = False) -> Case | None:
         self.cur.execute(self._case_query("where_id", lock=lock), {"id": case_id})
         row = self.cur.fetchone()
@@ -124,6 +132,17 @@ class CaseTx:
             "actor_role": actor_role, "from_status": from_status, "to_status": to_status,
             "at": at, "note": note,
         })
+
+    def add_events(self, case_id: int, events: list[dict[str, Any]]) -> None:
+        """Append ``events`` (dicts of add_event's arguments but case_id) to one case's
+        trail, in order; on PostGIS in one statement."""
+        if self.backend != "postgis" or len(events) == 1:
+            for e in events:
+                self.add_event(case_id=case_id, **e)
+            return
+        self.cur.execute(self._q("insert_events"), {
+            "case_id": case_id, **{f"{k}s": [e[k] for e in events] for k in (
+                "action", "actor_id", "actor_role", "from_status", "to_status", "at", "note")}})
 
     def events(self, case_id: int) -> list[CaseEvent]:
         self.cur.execute(self._q("events"), {"case_id": case_id})

@@ -322,7 +322,8 @@ def test_case_view_shape(make_world):
     assert set(view) == {"id", "status", "category", "description", "source", "grid_code",
                          "community_code", "location", "address", "assignee", "reported_at",
                          "due_at", "overdue", "closed_at", "closed_on_time", "version", "flags",
-                         "reporter"}
+                         "reporter", "external_id"}
+    assert view["external_id"] is None  # filed here, not imported
     assert view["status"] == "dispatched" and view["assignee"]["id"] == f"W{GRID}"
     assert view["assignee"]["reason"] and view["assignee"]["name"]
     assert view["reported_at"].endswith("+08:00") and view["due_at"].endswith("+08:00")

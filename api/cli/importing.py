@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from pathlib import Path
 
 import click
@@ -45,15 +46,25 @@ def cases(path: Path, crs: str | None, mapping_path: Path | None, dry_run: bool,
     except GridmgrError as exc:
         fail(str(exc))
     calendar = configured_settings().calendar()
-    with configured_store() as store, click.progressbar(
-            length=1, label="导入 importing", file=click.get_text_stream("stderr")) as bar:
-        def progress(done: int, estimate: int) -> None:
-            bar.length = max(estimate, done, 1)
-            bar.update(done - bar.pos)
+    bars: list = []  # the progress bar, started with the first chunk (after the file opened)
 
-        summary = import_cases(store, path, mapping=mapping, crs=crs, calendar=calendar,
-                               actor_id=f"import:{getpass.getuser()}", dry_run=dry_run,
-                               rejects_path=rejects, progress=progress)
+    def progress(done: int, estimate: int) -> None:
+        if not bars:
+            bars.append(click.progressbar(length=max(estimate, done, 1),
+                                          label="导入 importing", file=sys.stderr))
+            bars[0].__enter__()
+        bar = bars[0]
+        bar.length = max(estimate, done, 1)
+        bar.update(done - bar.pos)
+
+    try:
+        with configured_store() as store:
+            summary = import_cases(store, path, mapping=mapping, crs=crs, calendar=calendar,
+                                   actor_id=f"import:{getpass.getuser()}", dry_run=dry_run,
+                                   rejects_path=rejects, progress=progress)
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
     for line in summary.lines():
         click.echo(line)
     if summary.counts["rejected"]:

@@ -14,7 +14,7 @@ import io
 import json
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -47,6 +47,9 @@ class Source:
     headers: list[str]
     rows_estimate: int
     chunks: Iterator[Chunk]
+    # CSV rows that could not be split into the header's columns (wrong number of cells):
+    # skipped as they are read, their text and cell count collected here to be reported.
+    malformed: list[tuple[str, int]] = field(default_factory=list)
 
 
 def open_source(path: str | Path, *, chunk_rows: int = CHUNK_ROWS) -> Source:
@@ -101,6 +104,12 @@ def _csv(path: Path, chunk_rows: int) -> Source:
             raise InputError(f"{path}: the file is empty", field="file") from None
     headers = [h.strip() for h in headers]
     _check_headers(path, headers)
+    malformed: list[tuple[str, int]] = []
+
+    def ragged(row) -> str:
+        malformed.append((row.text, row.actual_columns))
+        return "skip"
+
     # Every cell as text: parsing is ours, so that a bad value becomes a rejected row, not a
     # failed import.
     # skip_rows_after_names skips the header as a parsed row (skip_rows would skip one
@@ -111,7 +120,8 @@ def _csv(path: Path, chunk_rows: int) -> Source:
             read_options=pacsv.ReadOptions(
                 encoding="utf8" if encoding == "utf-8-sig" else encoding,
                 column_names=headers, skip_rows_after_names=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True,
+                                             invalid_row_handler=ragged),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in headers}, strings_can_be_null=False,
                 quoted_strings_can_be_null=False))
@@ -132,7 +142,8 @@ def _csv(path: Path, chunk_rows: int) -> Source:
         if size:
             yield _chunk(pa.Table.from_batches(pending, schema=reader.schema), line)
 
-    return Source(path, "csv", encoding, headers, max(_count_lines(path) - 1, 0), chunks())
+    return Source(path, "csv", encoding, headers, max(_count_lines(path) - 1, 0), chunks(),
+                  malformed)
 
 
 def _batches(path: Path, reader):

@@ -167,6 +167,16 @@ def import_cases(store: Store, path: str | Path, *, mapping: Mapping | None = No
             pending = (len(chunk), rejected, planned, writer.submit(write, planned))
         if pending is not None:
             account(*pending[:3], pending[3].result())
+        if source.malformed:  # rows the reader could not split: reported, never written
+            width = len(source.headers)
+            rejects.write(pd.DataFrame({
+                "line": "", "column": "",
+                "value": [text[:200] for text, _ in source.malformed],
+                "reason": [f"{n} cells where the header has {width}; this row was skipped and "
+                           "the line numbers of the rows after it are one lower"
+                           for _, n in source.malformed]}))
+            counts["rows_read"] += len(source.malformed)
+            counts["rejected"] += len(source.malformed)
         summary.rejects_path = rejects.finish()
     if not dry_run:
         store.finish_import(summary.import_id, at=datetime.now(UTC), counts=counts)

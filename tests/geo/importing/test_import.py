@@ -286,3 +286,20 @@ def test_a_failure_inside_a_chunk_leaves_no_part_of_it(store, tmp_path, monkeypa
     rerun = _run(store, path, chunk_rows=3)
     assert (rerun.counts["unchanged"], rerun.counts["imported"]) == (3, 4)
     assert all(store.case_id_by_external(i) is not None for i in ids)
+
+
+def test_rows_with_the_wrong_number_of_cells_are_reported_not_fatal(store, tmp_path):
+    a, b, c = _ids(3)
+    path = tmp_path / "ragged.csv"
+    inside = ",".join(map(str, INSIDE))
+    path.write_text("事件编号,事件类型,上报时间,经度,纬度\n"
+                    f"{a},暴露垃圾,2024-03-01 09:00:00,{inside}\n"
+                    f"{b},暴露垃圾,2024-03-01 09:00:00,106.71\n"
+                    f"{c},暴露垃圾,2024-03-01 09:00:00,{inside}\n", encoding="utf-8")
+    summary = _run(store, path)
+    assert (summary.counts["rows_read"], summary.counts["imported"],
+            summary.counts["rejected"]) == (3, 2, 1)
+    (reject,) = read_rejects(summary.rejects_path)
+    assert reject["value"].startswith(b) and "4 cells where the header has 5" in reject["reason"]
+    assert store.case_id_by_external(b) is None
+    assert store.case_id_by_external(a) and store.case_id_by_external(c)

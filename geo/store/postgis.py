@@ -40,6 +40,7 @@ class PostgisStore(SqlStore):
 
     backend = "postgis"
     unique_violation = psycopg2.errors.UniqueViolation
+    import_range_slack = 1000  # stored ids in a chunk's id range beyond which ids are probed
 
     def __init__(self, dsn: str, *, max_connections: int = 8) -> None:
         try:
@@ -97,10 +98,25 @@ class PostgisStore(SqlStore):
     def _import_existing(self, cur, external_ids) -> pd.DataFrame:
         import pyarrow.compute as pc
 
+        columns = ["external_id", "id", "stored_hash", "version", "import_version"]
+        if not len(external_ids):
+            return pd.DataFrame(columns=columns)
+        # First the ids in the chunk's range (one index scan, usually few or none); when the
+        # range holds many more stored ids than the chunk, ask for each id instead.
+        bounds = pc.min_max(external_ids.cast(pa.binary()))
+        limit = 2 * len(external_ids) + self.import_range_slack
+        cur.execute(self._sql("importing", "existing_in_range"),
+                    {"lo": bounds["min"].as_py().decode(), "hi": bounds["max"].as_py().decode(),
+                     "limit": limit})
+        rows = cur.fetchall()
+        if len(rows) < limit:
+            found = pd.DataFrame(rows, columns=columns)
+            wanted = pc.is_in(pa.array(found["external_id"].tolist(), pa.string()),
+                              value_set=external_ids)
+            return found[np.asarray(wanted, bool)].reset_index(drop=True)
         joined = pc.binary_join(pa.array([external_ids], pa.list_(pa.string())), "\x1f")
         cur.execute(self._sql("importing", "existing"), {"ids": joined[0].as_py()})
-        return pd.DataFrame(cur.fetchall(), columns=["external_id", "id", "stored_hash",
-                                                     "version", "import_version"])
+        return pd.DataFrame(cur.fetchall(), columns=columns)
 
     def _import_insert(self, cur, table, import_id: int) -> None:
         # COPY straight into cases, the point given as hex EWKB: the fastest way in.

@@ -303,3 +303,19 @@ def test_rows_with_the_wrong_number_of_cells_are_reported_not_fatal(store, tmp_p
     assert reject["value"].startswith(b) and "4 cells where the header has 5" in reject["reason"]
     assert store.case_id_by_external(b) is None
     assert store.case_id_by_external(a) and store.case_id_by_external(c)
+
+
+def test_rerun_finds_its_rows_whichever_way_ids_are_looked_up(store, tmp_path, monkeypatch):
+    # PostGIS looks a chunk's ids up by their range, or one by one when the range holds many
+    # more stored ids than the chunk; with no slack, a sparse re-run takes the second way.
+    monkeypatch.setattr(type(store), "import_range_slack", 0, raising=False)
+    ids = sorted(_ids(10))
+    row = ["暴露垃圾", "", "", *map(str, INSIDE), "2024-03-01 09:00:00", "", "", ""]
+    _run(store, write_csv(tmp_path / "all.csv", [[i, *row] for i in ids]))
+    changed = [ids[0], "暴露垃圾", "改了", *row[2:]]
+    fresh = f"{ids[0]}-new"
+    summary = _run(store, write_csv(tmp_path / "some.csv",
+                                    [changed, [ids[9], *row], [fresh, *row]]))
+    assert (summary.counts["updated"], summary.counts["unchanged"],
+            summary.counts["imported"]) == (1, 1, 1)
+    assert _case(store, ids[0]).description == "改了"

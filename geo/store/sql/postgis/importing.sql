@@ -17,15 +17,22 @@ WHERE id = %(id)s;
 SELECT pg_advisory_xact_lock(hashtext('gridmgr.case_imports'));
 SET LOCAL jit = off;
 
+-- name: existing_in_range
+-- The stored ids between a chunk's smallest and largest (in byte order, as the index keeps
+-- them): for files numbered in sequence, exactly the rows an earlier run imported, found in
+-- one index range scan. Bounded: past the limit the caller asks id by id instead.
+SELECT external_id, id, import_hash AS stored_hash, version, import_version
+FROM cases
+WHERE external_id COLLATE "C" BETWEEN %(lo)s AND %(hi)s
+LIMIT %(limit)s;
+
 -- name: existing
--- The chunk's ids travel as one text joined by U+001F: a 100,000-element array parameter
--- costs seconds to format and parse, one string a few milliseconds.
 -- One index probe per id (the LIMIT keeps the planner from a join that scans every case,
 -- which it prefers while a bulk load has left its statistics behind).
 SELECT i.external_id, c.id, c.import_hash AS stored_hash, c.version, c.import_version
 FROM unnest(string_to_array(%(ids)s, chr(31))) AS i (external_id)
 CROSS JOIN LATERAL (SELECT id, import_hash, version, import_version FROM cases
-                    WHERE cases.external_id = i.external_id LIMIT 1) AS c;
+                    WHERE cases.external_id COLLATE "C" = i.external_id LIMIT 1) AS c;
 
 -- name: utc
 -- COPY input below carries instants as UTC without a zone (see postgis._arrow_csv).
@@ -84,4 +91,4 @@ SELECT s.id, (SELECT COALESCE(max(e.seq), 0) + 1 FROM case_events e WHERE e.case
 FROM import_changes s;
 
 -- name: case_id_by_external
-SELECT id FROM cases WHERE external_id = %(external_id)s;
+SELECT id FROM cases WHERE external_id COLLATE "C" = %(external_id)s;

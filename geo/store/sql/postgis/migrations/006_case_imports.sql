@@ -25,7 +25,9 @@ ALTER TABLE cases
     ADD COLUMN import_id      bigint,
     ADD COLUMN import_hash    bigint,
     ADD COLUMN import_version integer;
-CREATE UNIQUE INDEX cases_external_id ON cases (external_id);
+-- Byte order ("C"), whatever the database's collation: an import asks for the ids between the
+-- smallest and largest of a chunk, and computes those two in byte order.
+CREATE UNIQUE INDEX cases_external_id ON cases (external_id COLLATE "C");
 
 -- Indexes revised so that bulk loads of historical cases stay fast (each secondary index
 -- maintained row by row costs seconds per million rows):

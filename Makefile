@@ -38,6 +38,7 @@ bench: $(DEV_STAMP)
 	scripts/with-postgis $(PY) bench/bench_workload.py
 	$(PY) bench/bench_maps.py
 	scripts/with-postgis $(PY) bench/bench_api.py
+	scripts/with-postgis $(PY) bench/bench_import.py
 
 synth: $(BASE_STAMP)
 	$(VENV)/bin/gridmgr synth boundaries

@@ -21,7 +21,6 @@ import pyarrow as pa
 
 from geo.errors import StoreError
 from geo.store.bulk import CASE_COLUMNS, EVENT_COLUMNS, ordered
-from geo.store.ewkb import points_hex
 from geo.store.imports import IMPORT_COLUMNS
 from geo.store.sqlstore import SqlStore
 
@@ -119,13 +118,10 @@ class PostgisStore(SqlStore):
         return pd.DataFrame(cur.fetchall(), columns=columns)
 
     def _import_insert(self, cur, table, import_id: int) -> None:
-        # COPY straight into cases, the point given as hex EWKB: the fastest way in.
+        # COPY straight into cases: the fastest way in.
         n = table.num_rows
         table = table.append_column("import_id", _constant(import_id, n))
         table = table.append_column("import_version", _constant(1, n))
-        lon = table["lon"].to_numpy().astype(float)
-        lat = table["lat"].to_numpy().astype(float)
-        table = table.append_column("geom", points_hex(lon, lat))
         cur.execute(self._sql("importing", "utc"))
         cur.copy_expert(self._sql("importing", "copy_new"), _arrow_csv(table))
 

@@ -10,17 +10,16 @@ COPY stage_cases (id, status, category, description, source, generation, grid_co
 FROM STDIN WITH (FORMAT csv);
 
 -- name: insert_cases
--- Set-based: one INSERT ... SELECT for the whole batch, points built in the database.
+-- Set-based: one INSERT ... SELECT for the whole batch (geom is computed from lon, lat).
 INSERT INTO cases (id, status, category, description, source, generation, grid_code,
                    community_code, lon, lat, input_lon, input_lat, input_crs, address,
                    assignee_id, assign_reason_code, assign_reason, reported_at, registered_at,
                    due_at, closed_at, closed_on_time, suspended_at, unassigned, needs_location,
-                   version, handling_hours, geom)
+                   version, handling_hours)
 SELECT id, status, category, description, source, generation, grid_code, community_code, lon,
        lat, input_lon, input_lat, input_crs, address, assignee_id, assign_reason_code,
        assign_reason, reported_at, registered_at, due_at, closed_at, closed_on_time,
-       suspended_at, unassigned, needs_location, version, handling_hours,
-       CASE WHEN lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(lon, lat), 4326) END
+       suspended_at, unassigned, needs_location, version, handling_hours
 FROM stage_cases;
 
 -- name: copy_events

@@ -16,13 +16,11 @@ FROM categories ORDER BY position;
 INSERT INTO cases (status, category, description, source, generation, grid_code, community_code,
                    lon, lat, input_lon, input_lat, input_crs, address, reporter_name,
                    reporter_phone, reported_at, unassigned, needs_location,
-                   possible_duplicate_of, idempotency_key, request_hash, geom)
+                   possible_duplicate_of, idempotency_key, request_hash)
 VALUES (%(status)s, %(category)s, %(description)s, %(source)s, %(generation)s, %(grid_code)s,
         %(community_code)s, %(lon)s, %(lat)s, %(input_lon)s, %(input_lat)s, %(input_crs)s,
         %(address)s, %(reporter_name)s, %(reporter_phone)s, %(reported_at)s, %(unassigned)s,
-        %(needs_location)s, %(possible_duplicate_of)s, %(idempotency_key)s, %(request_hash)s,
-        CASE WHEN %(lon)s::float8 IS NULL THEN NULL
-             ELSE ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) END)
+        %(needs_location)s, %(possible_duplicate_of)s, %(idempotency_key)s, %(request_hash)s)
 RETURNING id;
 
 -- name: case_columns
@@ -74,8 +72,6 @@ UPDATE cases SET
     closed_at = %(closed_at)s, closed_on_time = %(closed_on_time)s,
     suspended_at = %(suspended_at)s, unassigned = %(unassigned)s,
     needs_location = %(needs_location)s, possible_duplicate_of = %(possible_duplicate_of)s,
-    geom = CASE WHEN %(lon)s::float8 IS NULL THEN NULL
-                ELSE ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) END,
     version = version + 1
 WHERE id = %(id)s AND version = %(version)s;
 

@@ -39,12 +39,12 @@ CROSS JOIN LATERAL (SELECT id, import_hash, version, import_version FROM cases
 SET LOCAL TIME ZONE 'UTC';
 
 -- name: copy_new
--- Straight into cases: no staging pass for the rows that are new.
+-- Straight into cases: no staging pass for the rows that are new (geom follows lon, lat).
 COPY cases (status, category, description, source, generation, grid_code, community_code,
             lon, lat, input_lon, input_lat, input_crs, address, assignee_id,
             assign_reason_code, assign_reason, reporter_name, reporter_phone, reported_at,
             registered_at, due_at, closed_at, closed_on_time, unassigned, needs_location,
-            handling_hours, external_id, import_hash, import_id, import_version, geom)
+            handling_hours, external_id, import_hash, import_id, import_version)
 FROM STDIN WITH (FORMAT csv);
 
 -- name: old_values
@@ -78,8 +78,7 @@ SET status = s.status, category = s.category, description = s.description,
     closed_on_time = s.closed_on_time, unassigned = s.unassigned,
     needs_location = s.needs_location, handling_hours = s.handling_hours,
     import_hash = s.import_hash, import_id = %(import_id)s,
-    version = c.version + 1, import_version = c.version + 1,
-    geom = CASE WHEN s.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END
+    version = c.version + 1, import_version = c.version + 1
 FROM import_changes s
 WHERE c.id = s.id AND c.version = s.version;
 

@@ -111,23 +111,18 @@ def row_at_a_time(url: str, path: Path, sample: int) -> float:
         rows, _ = check_chunk(chunk, cols, Mapping(), catalogue, pa.array([], pa.string()),
                               tz=cal.tz, now=pd.Timestamp.now(tz=cal.tz), seen=SeenIds(),
                               default_crs="gcj02")
-        planned = plan_cases(rows, places, catalogue, cal)
+        planned = plan_cases(rows, places, catalogue, cal).to_pandas()
     finally:
         store.close()
     columns = list(IMPORT_COLUMNS)
-    sql = (f"INSERT INTO cases ({', '.join(columns)}, geom) VALUES "
-           f"({', '.join(['%s'] * len(columns))}, "
-           "CASE WHEN %s IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(%s, %s), 4326) END)")
+    sql = f"INSERT INTO cases ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     records = planned[columns].astype(object).where(planned[columns].notna(), None)
     conn = psycopg2.connect(url)
     try:
         with conn.cursor() as cur:
             t = time.perf_counter()
-            for rec, x, y in zip(records.itertuples(index=False), planned["lon"],
-                                 planned["lat"], strict=True):
-                xv = None if np.isnan(x) else float(x)
-                yv = None if np.isnan(y) else float(y)
-                cur.execute(sql, [*(_py(v) for v in rec), xv, xv, yv])
+            for rec in records.itertuples(index=False):
+                cur.execute(sql, [_py(v) for v in rec])
             conn.commit()
             return (time.perf_counter() - t) / len(records)
     finally:

@@ -1,7 +1,7 @@
 """``import_cases``: a file of cases into the store, a chunk per transaction.
 
 Each chunk is read, checked, located, assigned and written in one transaction (the next
-chunk is prepared while the database writes one), so an import stopped at any point leaves
+chunk is prepared while the database writes two), so an import stopped at any point leaves
 whole chunks behind, and running it again skips the rows already
 in (same external id, same content) and finishes the rest. Rejected rows go to a CSV file
 (line, column, value, reason), written when the import ends.
@@ -13,6 +13,7 @@ import csv
 import hashlib
 import os
 import tempfile
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from geo.locator import Locator
 from geo.store import Store
 from geo.worktime import WorkCalendar
 
+WRITERS = 2  # chunks written at once (PostGIS: two connections; DuckDB: one after another)
 COUNTS = ("rows_read", "imported", "updated", "unchanged", "rejected", "located",
           "unassigned", "needs_location")
 
@@ -153,20 +155,24 @@ def import_cases(store: Store, path: str | Path, *, mapping: Mapping | None = No
         if progress is not None:
             progress(counts["rows_read"], source.rows_estimate)
 
-    # Two stages: while the database writes one chunk (in a thread), the next is read,
-    # checked and planned here. Chunks are written one at a time, in order.
-    with _RejectFile(rejects_path) as rejects, ThreadPoolExecutor(max_workers=1) as writer:
-        pending = None
+    # Stages: while the database writes chunks (two at a time, each in its own transaction
+    # and connection), the next is read, checked and planned here. Results are taken in
+    # file order.
+    with _RejectFile(rejects_path) as rejects, \
+            ThreadPoolExecutor(max_workers=WRITERS) as writer:
+        pending: deque = deque()
         for chunk in source.chunks:
             rows, rejected = check_chunk(chunk, cols, mapping, catalogue, workers,
                                          tz=calendar.tz, now=stamp, seen=seen,
                                          default_crs=default_crs)
             planned = plan_cases(rows, places, catalogue, calendar)
-            if pending is not None:
-                account(*pending[:3], pending[3].result())
-            pending = (len(chunk), rejected, planned, writer.submit(write, planned))
-        if pending is not None:
-            account(*pending[:3], pending[3].result())
+            while len(pending) >= WRITERS:
+                done = pending.popleft()
+                account(*done[:3], done[3].result())
+            pending.append((len(chunk), rejected, planned, writer.submit(write, planned)))
+        while pending:
+            done = pending.popleft()
+            account(*done[:3], done[3].result())
         if source.malformed:  # rows the reader could not split: reported, never written
             width = len(source.headers)
             rejects.write(pd.DataFrame({

@@ -90,6 +90,9 @@ class ImportWrites:
                 return result
         except _DryRun as done:
             return done.result
+        except self.unique_violation as exc:
+            raise StoreError("another import wrote some of the same external ids meanwhile; "
+                             "run this import again (rows already in are skipped)") from exc
 
     def _import_chunk(self, cur, cases: pa.Table, *, import_id, actor_id, actor_role,
                       at, source_name) -> ChunkResult:

@@ -264,6 +264,7 @@ def test_dry_run_writes_nothing(store, tmp_path):
 
 
 def test_a_failure_inside_a_chunk_leaves_no_part_of_it(store, tmp_path, monkeypatch):
+    monkeypatch.setattr("geo.importing.run.WRITERS", 1)  # chunks in turn: the first is in
     ids = _ids(7)
     rows = [[i, "暴露垃圾", "", "", *map(str, INSIDE), "2024-03-01 09:00:00", "", "", ""]
             for i in ids]
@@ -280,7 +281,7 @@ def test_a_failure_inside_a_chunk_leaves_no_part_of_it(store, tmp_path, monkeypa
     monkeypatch.setattr(type(store), "_import_insert", insert_then_fail)
     with pytest.raises(RuntimeError, match="power cut"):
         _run(store, path, chunk_rows=3)
-    monkeypatch.undo()
+    monkeypatch.setattr(type(store), "_import_insert", original)
     landed = [i for i in ids if store.case_id_by_external(i) is not None]
     assert landed == ids[:3]  # the first chunk whole, nothing of the second
     rerun = _run(store, path, chunk_rows=3)

@@ -24,14 +24,17 @@ ROWS, CHUNK = 2_500, 1_000
 
 # Runs in a child process: import the file, with the store's hook ``HOOK`` wrapped so that on
 # its KILL_AT-th call it first does its work (inside the chunk's open transaction), reports
-# how many cases that transaction sees, then kills its own process.
+# how many cases that transaction sees, then kills its own process. WRITERS chunks are
+# written at once; with one, which chunks were committed before the kill is known exactly.
 CHILD = textwrap.dedent("""
     import os, signal, sys
 
+    import geo.importing.run
     from geo.importing import import_cases
     from geo.store import open_store, parse_database_url
 
-    url, path, chunk_rows, hook, kill_at = sys.argv[1:6]
+    url, path, chunk_rows, hook, kill_at, writers = sys.argv[1:7]
+    geo.importing.run.WRITERS = int(writers)
     store = open_store(parse_database_url(url))
     cls = type(store)
     original = getattr(cls, hook)
@@ -64,13 +67,14 @@ def fresh_url(request, tmp_path):
     return url
 
 
-def _kill_during(url: str, path: Path, hook: str, kill_at: int) -> str:
+def _kill_during(url: str, path: Path, hook: str, kill_at: int, writers: int = 1) -> str:
     """Run the import in a child killed inside the ``kill_at``-th call of ``hook``; its
     standard output."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, url, str(path), str(CHUNK), hook, str(kill_at)],
+        [sys.executable, "-c", CHILD, url, str(path), str(CHUNK), hook, str(kill_at),
+         str(writers)],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stdout, proc.stderr)
     assert "the import finished" not in proc.stdout
@@ -175,5 +179,26 @@ def test_killed_while_updating_changed_rows(fresh_url, tmp_path):
             cur.execute("SELECT count(*) FROM cases WHERE description = '描述改了' "
                         "AND version = 2")
             assert int(cur.fetchone()[0]) == ROWS
+    finally:
+        store.close()
+
+
+def test_killed_with_chunks_written_side_by_side_leaves_whole_chunks(fresh_url, tmp_path):
+    # Two chunks in flight at once: which of them committed before the kill varies, but each
+    # chunk is all in or all out, and a re-run completes the file.
+    ids = _ids()
+    path = write_csv(tmp_path / "big.csv", _rows(ids))
+    _kill_during(fresh_url, path, "_import_insert", kill_at=2, writers=2)
+
+    store = open_store(parse_database_url(fresh_url))
+    try:
+        present = _present(store, ids)
+        chunks = [present[i:i + CHUNK] for i in range(0, ROWS, CHUNK)]
+        assert all(len(set(c)) == 1 for c in chunks), "a chunk was partly written"
+        assert not all(present)  # the killed chunk is missing
+        kept = sum(present)
+        again = import_cases(store, path, chunk_rows=CHUNK)
+        assert (again.counts["unchanged"], again.counts["imported"]) == (kept, ROWS - kept)
+        assert all(_present(store, ids))
     finally:
         store.close()

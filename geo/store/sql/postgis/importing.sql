@@ -11,10 +11,9 @@ SET finished_at = %(at)s, rows_read = %(rows_read)s, imported = %(imported)s,
 WHERE id = %(id)s;
 
 -- name: lock_imports
--- Imports take turns chunk by chunk, so that two never insert the same external id at once.
--- JIT off: the id lookup below is estimated dear and JIT-compiled (~0.3 s) for a
--- millisecond's work.
-SELECT pg_advisory_xact_lock(hashtext('gridmgr.case_imports'));
+-- Chunks are written by two connections at once; two imports inserting the same external id
+-- are kept apart by the unique index (the second fails, and is run again). JIT off: the id
+-- lookup below may be estimated dear and JIT-compiled (~0.3 s) for a millisecond's work.
 SET LOCAL jit = off;
 
 -- name: existing_in_range

@@ -165,6 +165,11 @@ def _chunk(table: pa.Table, first_line: int) -> Chunk:
     return Chunk(trimmed, np.arange(first_line, first_line + table.num_rows, dtype=np.int64))
 
 
+def _numbered(table: pa.Table, lines: list[int]) -> Chunk:
+    chunk = _chunk(table, 0)
+    return Chunk(chunk.table, np.asarray(lines, dtype=np.int64))
+
+
 def _text_table(rows: list[list[str]], headers: list[str]) -> pa.Table:
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(headers)
     return pa.table({h: pa.array(list(c), pa.string()) for h, c in zip(headers, columns,
@@ -220,16 +225,21 @@ def _xlsx(path: Path, chunk_rows: int) -> Source:
     width = len(headers)
 
     def chunks() -> Iterator[Chunk]:
-        line, buf = 2, []
+        buf, lines = [], []
         try:
-            for row in rows:
+            # Rows keep their sheet row numbers; rows with no value at all (often merely
+            # formatted) are passed over, as a CSV export would leave them out.
+            for line, row in enumerate(rows, start=2):
                 cells = [_cell_text(v) for v in row[:width]]
+                if not any(cells):
+                    continue
                 buf.append(cells + [""] * (width - len(cells)))
+                lines.append(line)
                 if len(buf) >= chunk_rows:
-                    yield _chunk(_text_table(buf, headers), line)
-                    line, buf = line + len(buf), []
+                    yield _numbered(_text_table(buf, headers), lines)
+                    buf, lines = [], []
             if buf:
-                yield _chunk(_text_table(buf, headers), line)
+                yield _numbered(_text_table(buf, headers), lines)
         finally:
             book.close()
 

@@ -320,3 +320,20 @@ def test_rerun_finds_its_rows_whichever_way_ids_are_looked_up(store, tmp_path, m
     assert (summary.counts["updated"], summary.counts["unchanged"],
             summary.counts["imported"]) == (1, 1, 1)
     assert _case(store, ids[0]).description == "改了"
+
+
+def test_excel_rows_without_values_are_passed_over_and_lines_stay_right(store, tmp_path):
+    a, b = _ids(2)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append([a, "暴露垃圾", None, None, INSIDE[0], INSIDE[1], "2024-03-01 09:00:00"])
+    sheet.append([None] * len(HEADER))  # an empty row (formatted, in real workbooks)
+    sheet["C3"].number_format = "@"
+    sheet.append([b, "暴露垃圾", None, None, "abc", INSIDE[1], "2024-03-01 09:00:00"])
+    book.save(tmp_path / "gaps.xlsx")
+    summary = _run(store, tmp_path / "gaps.xlsx")
+    assert (summary.counts["rows_read"], summary.counts["imported"],
+            summary.counts["rejected"]) == (2, 1, 1)
+    (reject,) = read_rejects(summary.rejects_path)
+    assert (reject["line"], reject["value"]) == ("4", "abc")  # its row in the sheet

@@ -27,15 +27,18 @@ ALTER TABLE cases
     ADD COLUMN import_version integer;
 -- Byte order ("C"), whatever the database's collation: an import asks for the ids between the
 -- smallest and largest of a chunk, and computes those two in byte order.
-CREATE UNIQUE INDEX cases_external_id ON cases (external_id COLLATE "C");
+-- Partial: cases filed in gridmgr have none, and their every update would otherwise add an
+-- entry for NULL.
+CREATE UNIQUE INDEX cases_external_id ON cases (external_id COLLATE "C")
+    WHERE external_id IS NOT NULL;
 
 -- Revised so that bulk loads of historical cases stay fast (each secondary index maintained
 -- row by row costs seconds per million rows):
 -- * geom is computed from lon/lat by the database (it can never disagree with them, and
 --   loads need not send it); its GiST index served no query (case lists filter on lon/lat)
 --   and cost ~12 s per million rows.
--- * duplicate checks look at open cases of the last 72 hours: an index on reported_at of
---   open cases only, instead of (category, reported_at) of all.
+-- * duplicate checks look at open cases of one subclass in the last 72 hours: the same
+--   (category, reported_at) index as before, of open cases only.
 -- * status and community lookups concern open cases: one index of open cases by community
 --   and status; closed and rejected ones need no entry.
 -- * the idempotency key is unique where there is one (imported cases have none).
@@ -49,7 +52,7 @@ DROP INDEX cases_status;
 DROP INDEX cases_community;
 CREATE INDEX cases_open ON cases (community_code, status)
     WHERE status NOT IN ('closed', 'rejected');
-CREATE INDEX cases_open_reported ON cases (reported_at)
+CREATE INDEX cases_open_recent ON cases (category, reported_at)
     WHERE status NOT IN ('closed', 'rejected');
 ALTER TABLE cases DROP CONSTRAINT cases_idempotency_key_key;
 CREATE UNIQUE INDEX cases_idempotency_key ON cases (idempotency_key)

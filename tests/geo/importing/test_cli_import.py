@@ -265,13 +265,13 @@ def test_a_file_without_the_id_column_exits_2_and_writes_nothing(db_url, tmp_pat
         assert all(store.case_id_by_external(i) is None for i in ids)
 
 
-def test_a_malformed_csv_exits_2(db_url, tmp_path):
+def test_a_row_with_too_many_cells_is_rejected_not_fatal(db_url, tmp_path):
     path = tmp_path / "ragged.csv"
     path.write_text("事件编号,事件类型,上报时间\nA,暴露垃圾,2024-03-01 09:00:00,extra\n",
                     encoding="utf-8")
     before = _totals(db_url)
     result = _invoke(db_url, path)
-    assert result.exit_code == 2, result.output
-    (line,) = [x for x in result.stderr.splitlines() if x.startswith("gridmgr:")]
-    assert "not a well-formed CSV file" in line
-    assert _totals(db_url) == before
+    assert result.exit_code == 1, result.output
+    rejects = (tmp_path / "ragged.csv.rejects.csv").read_text(encoding="utf-8-sig")
+    assert "4 cells where the header has 3" in rejects
+    assert _totals(db_url)[0] == before[0]  # no case written

@@ -278,9 +278,12 @@ class CaseService:
             category = self._category(tx, case.category)
             if action == "register" and case.needs_location:
                 raise WorkflowError("place the case on the map before registering it")
-            if action == "dispatch":
+            if action in ("dispatch", "reassign"):
+                if action == "reassign" and assignee_id in (None, case.assignee_id):
+                    raise InputError("name the worker to reassign the case to (not its "
+                                     "current assignee)", field="assignee_id")
                 return self._dispatch(tx, case, category, actor, now, assignee_id=assignee_id,
-                                      strict=True, note=note)
+                                      strict=True, note=note, action=action)
             changes = {
                 "register": lambda: self._register(case, category, now),
                 "reject": lambda: {},
@@ -345,7 +348,7 @@ class CaseService:
                                class_code=category.class_code, candidates=candidates)
 
     def _dispatch(self, tx, case, category, actor, now, *, assignee_id, strict,
-                  note=None) -> Case:
+                  note=None, action="dispatch") -> Case:
         assignment = self._assignment(tx, case, category, assignee_id=assignee_id)
         if assignment.worker_id is None:
             if strict:
@@ -361,7 +364,7 @@ class CaseService:
         changes = {"assignee_id": assignment.worker_id, "assignee_name": assignment.worker_name,
                    "assign_reason_code": assignment.reason_code,
                    "assign_reason": assignment.reason}
-        return self._transition(tx, case, "dispatch", actor, now, changes,
+        return self._transition(tx, case, action, actor, now, changes,
                                 note or assignment.reason)
 
     def place(self, case_id: int, actor: Actor, *, version: int, lon: float, lat: float,

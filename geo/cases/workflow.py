@@ -1,9 +1,10 @@
 """The case workflow: states, actions, and who may take each action.
 
 States and actions follow the digital urban-management procedure (数字城管): a case is
-reported, registered (立案) or rejected (不予立案), dispatched (派遣), handled (处置反馈),
-verified and closed (核查结案) or sent back for rework (返工); an assignee may return a case
-that is not theirs (退回); unsolvable cases are suspended (挂账) and resumed later.
+reported, registered (立案) or rejected (不予立案), dispatched (派遣) and perhaps reassigned
+(改派) by a dispatcher, handled (处置反馈), verified and closed (核查结案) or sent back for
+rework (返工); an assignee may return a case that is not theirs (退回); unsolvable cases are
+suspended (挂账) and resumed later.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ RULES: dict[str, Rule] = {r.action: r for r in (
     _rule("register", "立案", ["reported"], "registered", SUPERVISORS),
     _rule("reject", "不予立案", ["reported"], "rejected", SUPERVISORS, needs_note=True),
     _rule("dispatch", "派遣", ["registered"], "dispatched", SUPERVISORS),
+    _rule("reassign", "改派", ["dispatched"], "dispatched", SUPERVISORS),
     _rule("return", "退回", ["dispatched"], "registered", ("admin", "worker"),
           assignee_only=True, needs_note=True),
     _rule("handle", "处置反馈", ["dispatched"], "handled", ("admin", "worker"),

@@ -201,3 +201,21 @@ def test_an_address_only_case_is_placed_from_its_page(console):
     stale = console.client.post(f"/console/cases/{case_id}/place", data={
         "csrf": csrf, "version": "1", "lon": str(lon), "lat": str(lat)})
     assert stale.status_code == 412 and "此案件已被他人更改" in stale.text
+
+
+def test_a_dispatcher_reassigns_a_dispatched_case(console):
+    csrf = console.sign_in("dispatcher")
+    case_id = console.file(csrf, category="streetlight_out", auto_dispatch="true")
+    case = console.state.cases.get(case_id, ADMIN)
+    assert case.assignee_id == WORKER
+    page = console.client.get(f"/console/cases/{case_id}").text
+    form = page[page.index('value="reassign"') - 400:page.index('value="reassign"') + 900]
+    assert '<select name="assignee_id"' in form and " required" in form
+    others = [w for w in console.state.store.workers(community_code="520103400")
+              if w.id != WORKER]
+    r = console.act(csrf, case_id, "reassign", case.version, assignee_id=others[0].id)
+    assert r.status_code in (200, 303), r.text
+    moved = console.state.cases.get(case_id, ADMIN)
+    assert (moved.status, moved.assignee_id) == ("dispatched", others[0].id)
+    trail = _trail(console.client.get(f"/console/cases/{case_id}").text)
+    assert trail[-1] == "reassign"

@@ -10,6 +10,7 @@ def test_the_transition_table_is_exactly_the_documented_one():
     assert table == {
         "register": (["reported"], "registered"), "reject": (["reported"], "rejected"),
         "dispatch": (["registered"], "dispatched"), "return": (["dispatched"], "registered"),
+        "reassign": (["dispatched"], "dispatched"),
         "handle": (["dispatched"], "handled"), "verify": (["handled"], "closed"),
         "rework": (["handled"], "dispatched"),
         "suspend": (["dispatched", "registered"], "suspended"),

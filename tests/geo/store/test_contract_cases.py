@@ -107,6 +107,21 @@ def test_workers_act_only_on_their_own_cases_and_community(make_world):
     case = w.service.act(case.id, "dispatch", w.dispatcher, version=case.version,
                          assignee_id=neighbour.id)
     assert (case.assignee_id, case.assign_reason_code) == (neighbour.id, "named")
+    # A dispatcher moves it back to the grid's worker: named, audited, still dispatched.
+    with pytest.raises(InputError, match="reassign"):
+        w.service.act(case.id, "reassign", w.dispatcher, version=case.version)
+    with pytest.raises(InputError, match="current assignee"):
+        w.service.act(case.id, "reassign", w.dispatcher, version=case.version,
+                      assignee_id=neighbour.id)
+    with pytest.raises(PermissionDeniedError):
+        w.service.act(case.id, "reassign", neighbour, version=case.version,
+                      assignee_id=w.worker(GRID).id)
+    case = w.service.act(case.id, "reassign", w.dispatcher, version=case.version,
+                         assignee_id=w.worker(GRID).id)
+    assert (case.status, case.assignee_id) == ("dispatched", w.worker(GRID).id)
+    last = w.service.events(case.id, w.dispatcher)[-1]
+    assert (last.action, last.from_status, last.to_status) == ("reassign", "dispatched",
+                                                               "dispatched")
 
 
 def test_stale_version_is_refused(make_world):

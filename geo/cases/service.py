@@ -152,13 +152,6 @@ class CaseService:
                 req = replace(req, lon=found.lon, lat=found.lat, crs="wgs84")
         place = self._place(req.lon, req.lat, req.crs) if req.lon is not None else None
         with self.store.case_tx() as tx:
-            if req.idempotency_key:
-                earlier = tx.case_by_key(req.idempotency_key)
-                if earlier is not None:
-                    if earlier.request_hash != fingerprint:
-                        raise IdempotencyConflictError(
-                            "this Idempotency-Key was used for a different request")
-                    return earlier, True
             category = self._category(tx, req.category)
             row = {
                 "status": "reported", "category": category.code,
@@ -171,7 +164,14 @@ class CaseService:
             }
             if place is not None:
                 row["possible_duplicate_of"] = self._duplicate(tx, category, place, now)
-            case = tx.inserted(tx.insert_case(row), row)  # the row as written, not re-read
+            case_id = tx.insert_case(row)
+            if case_id is None:  # the key was used before: that request's case, or refused
+                earlier = tx.case_by_key(req.idempotency_key)
+                if earlier.request_hash != fingerprint:
+                    raise IdempotencyConflictError(
+                        "this Idempotency-Key was used for a different request")
+                return earlier, True
+            case = tx.inserted(case_id, row)  # the row as written, not re-read
             events = [self._event("intake", actor, None, "reported", now, req.source)]
             if req.auto_dispatch and not case.needs_location:
                 case = self._auto_dispatch(tx, case, category, actor, now, events)

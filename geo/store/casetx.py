@@ -57,13 +57,22 @@ class CaseTx:
         return [Category(*row) for row in self.cur.fetchall()]
 
     # cases
-    def insert_case(self, row: dict[str, Any]) -> int:
+    def insert_case(self, row: dict[str, Any]) -> int | None:
+        """Insert a new case; its id, or None when its idempotency key is already stored.
+
+        PostGIS decides in the insert (ON CONFLICT DO NOTHING: one statement, and a
+        concurrent request with the same key waits for the first to commit). DuckDB looks
+        first; a concurrent insert that wins meanwhile raises DuplicateKeyError."""
+        key = row.get("idempotency_key")
+        if key and self.backend != "postgis" and self.case_by_key(key) is not None:
+            return None
         try:
             self.cur.execute(self._q("insert_case"), row)
         except self._unique_violation as exc:
-            raise DuplicateKeyError(f"idempotency key {row.get('idempotency_key')!r} was "
-                                    "just used by another request") from exc
-        return int(self.cur.fetchone()[0])
+            raise DuplicateKeyError(f"idempotency key {key!r} was just used by another "
+                                    "request") from exc
+        found = self.cur.fetchone()
+        return None if found is None else int(found[0])
 
     @staticmethod
     def inserted(case_id: int, row: dict[str, Any]) -> Case:

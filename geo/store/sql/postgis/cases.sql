@@ -21,6 +21,7 @@ VALUES (%(status)s, %(category)s, %(description)s, %(source)s, %(generation)s, %
         %(community_code)s, %(lon)s, %(lat)s, %(input_lon)s, %(input_lat)s, %(input_crs)s,
         %(address)s, %(reporter_name)s, %(reporter_phone)s, %(reported_at)s, %(unassigned)s,
         %(needs_location)s, %(possible_duplicate_of)s, %(idempotency_key)s, %(request_hash)s)
+ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING id;
 
 -- name: case_columns

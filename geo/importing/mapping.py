@@ -54,27 +54,41 @@ class Mapping:
 
     def resolve(self, headers: list[str]) -> dict[str, str]:
         """``{field: file header}`` for ``headers``; InputError naming what does not fit."""
-        by_key = {header_key(h): h for h in headers}
+        by_key: dict[str, str] = {}
+        clashes: dict[str, list[str]] = {}
+        for h in headers:
+            key = header_key(h)
+            if key in by_key:
+                clashes.setdefault(key, [by_key[key]]).append(h)
+            by_key.setdefault(key, h)
+
+        def header(name: str) -> str | None:
+            key = header_key(name)
+            if key in clashes:
+                raise InputError(f"columns {' and '.join(map(repr, clashes[key]))} differ only "
+                                 "in case, width or spaces; rename one", field="mapping")
+            return by_key.get(key)
+
         out: dict[str, str] = {}
         for column, fld in self.columns.items():
-            header = by_key.get(header_key(column))
-            if header is None:
+            found = header(column)
+            if found is None:
                 raise InputError(f"mapping: column {column!r} is not in the file; its columns "
                                  f"are {', '.join(headers)}", field="mapping")
             if fld in out:
                 raise InputError(f"mapping: field {fld!r} is mapped from both {out[fld]!r} and "
-                                 f"{header!r}", field="mapping")
-            out[fld] = header
+                                 f"{found!r}", field="mapping")
+            out[fld] = found
         if self.defaults:
             taken = set(out.values())
             for fld in FIELDS:
                 if fld in out:
                     continue
                 for alias in (fld, *HEADER_ALIASES.get(fld, ())):
-                    header = by_key.get(header_key(alias))
-                    if header is not None and header not in taken:
-                        out[fld] = header
-                        taken.add(header)
+                    found = header(alias)
+                    if found is not None and found not in taken:
+                        out[fld] = found
+                        taken.add(found)
                         break
         missing = [f for f in REQUIRED if f not in out]
         if missing:

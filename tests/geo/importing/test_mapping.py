@@ -283,3 +283,14 @@ def test_a_mapped_longitude_without_a_latitude():
                          "时间": "reported_at"}, defaults=False)
     message = _error(m.resolve, ["X坐标", "Y坐标", "单号", "分类", "时间"])
     assert "'X坐标'" in message and "lat" in message
+
+
+def test_headers_that_differ_only_in_case_are_refused_when_used():
+    from geo.errors import InputError as Refused
+    from geo.importing.mapping import Mapping as M
+
+    with pytest.raises(Refused, match="'ID' and 'id' differ only"):
+        M().resolve(["ID", "id", "事件类型", "上报时间"])
+    # Not used by any field: no harm.
+    resolved = M().resolve(["事件编号", "事件类型", "上报时间", "Note", "note"])
+    assert resolved["external_id"] == "事件编号"

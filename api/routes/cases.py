@@ -127,8 +127,9 @@ class ActionBody(BaseModel):
 def act(case_id: int, action: str, state: State, actor: Caller, response: Response,
         body: ActionBody | None = None,
         if_match: Annotated[str | None, Header()] = None) -> dict:
-    """Actions: register, reject, dispatch, return, handle, verify, rework, suspend, resume,
-    and place (put a case that has only an address on the map: ``lon``, ``lat``, ``crs``)."""
+    """Actions: register, reject, dispatch (``assignee_id`` optional), reassign (``assignee_id``
+    required), return, handle, verify, rework, suspend, resume, and place (put a case that
+    has only an address on the map: ``lon``, ``lat``, ``crs``)."""
     version = _version_from(if_match, case_id)
     body = body or ActionBody()
     if action == "place":

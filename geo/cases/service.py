@@ -74,6 +74,12 @@ def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
+def _assigned_to(assignment: Assignment) -> dict:
+    """The case columns that record ``assignment`` (someone was chosen)."""
+    return {"assignee_id": assignment.worker_id, "assignee_name": assignment.worker_name,
+            "assign_reason_code": assignment.reason_code, "assign_reason": assignment.reason}
+
+
 @dataclass
 class CaseService:
     """Case operations over a store; ``now`` is injectable for tests (timezone-aware)."""
@@ -245,17 +251,14 @@ class CaseService:
         register = self._register(case, category, now)
         assignment = self._assignment(tx, case, category, assignee_id=None)
         events.append(self._event("register", actor, "reported", "registered", now, None))
-        if assignment.worker_id is None:
+        if assignment.worker_id is None:  # nobody free: it waits in the community's queue
             changes = {**register, "status": "registered",
                        "assign_reason_code": assignment.reason_code,
                        "assign_reason": assignment.reason}
             events.append(self._event("queue", actor, "registered", "registered", now,
                                       assignment.reason))
         else:
-            changes = {**register, "status": "dispatched", "assignee_id": assignment.worker_id,
-                       "assignee_name": assignment.worker_name,
-                       "assign_reason_code": assignment.reason_code,
-                       "assign_reason": assignment.reason}
+            changes = {**register, "status": "dispatched", **_assigned_to(assignment)}
             events.append(self._event("dispatch", actor, "registered", "dispatched", now,
                                       assignment.reason))
         updated = tx.update_case(case, changes)
@@ -283,7 +286,7 @@ class CaseService:
                     raise InputError("name the worker to reassign the case to (not its "
                                      "current assignee)", field="assignee_id")
                 return self._dispatch(tx, case, category, actor, now, assignee_id=assignee_id,
-                                      strict=True, note=note, action=action)
+                                      note=note, action=action)
             changes = {
                 "register": lambda: self._register(case, category, now),
                 "reject": lambda: {},
@@ -347,24 +350,12 @@ class CaseService:
         return choose_assignee(grid_code=case.grid_code, community_code=case.community_code,
                                class_code=category.class_code, candidates=candidates)
 
-    def _dispatch(self, tx, case, category, actor, now, *, assignee_id, strict,
-                  note=None, action="dispatch") -> Case:
+    def _dispatch(self, tx, case, category, actor, now, *, assignee_id, note=None,
+                  action="dispatch") -> Case:
         assignment = self._assignment(tx, case, category, assignee_id=assignee_id)
         if assignment.worker_id is None:
-            if strict:
-                raise WorkflowError(f"nobody can take the case now: {assignment.reason}")
-            updated = tx.update_case(case, {"assign_reason_code": assignment.reason_code,
-                                            "assign_reason": assignment.reason})
-            if updated is None:
-                raise StaleVersionError(f"case {case.id} changed meanwhile: reload it")
-            tx.add_event(case_id=case.id, action="queue", actor_id=actor.id,
-                         actor_role=actor.role, from_status=case.status,
-                         to_status=case.status, at=now, note=assignment.reason)
-            return updated
-        changes = {"assignee_id": assignment.worker_id, "assignee_name": assignment.worker_name,
-                   "assign_reason_code": assignment.reason_code,
-                   "assign_reason": assignment.reason}
-        return self._transition(tx, case, action, actor, now, changes,
+            raise WorkflowError(f"nobody can take the case now: {assignment.reason}")
+        return self._transition(tx, case, action, actor, now, _assigned_to(assignment),
                                 note or assignment.reason)
 
     def place(self, case_id: int, actor: Actor, *, version: int, lon: float, lat: float,

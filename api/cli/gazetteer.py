@@ -9,7 +9,9 @@ import pandas as pd
 
 from api.cli.common import configured_store, fail
 from api.cli.locate import CRS_CHOICE
+from geo.errors import InputError
 from geo.gazetteer import Entry
+from geo.importing.readers import detect_encoding
 from geo.point_input import parse_points
 
 
@@ -24,15 +26,11 @@ def gazetteer() -> None:
 def import_(path: Path, crs: str) -> None:
     """Replace the gazetteer with a CSV of ``address, lon, lat`` (UTF-8 or GB18030). Rows with
     a bad point or no address are reported; if any is, nothing is replaced."""
-    frame = None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if frame is None:
-        fail(f"{path}: neither UTF-8 nor GB18030 text")
+    try:
+        encoding = detect_encoding(path)
+    except InputError as exc:
+        fail(str(exc))
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
     missing = [c for c in ("address", "lon", "lat") if c not in frame.columns]
     if missing:
         fail(f"{path}: missing column(s) {', '.join(missing)}; the columns are "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import json
 import math
@@ -47,6 +48,7 @@ class Source:
     headers: list[str]
     rows_estimate: int
     chunks: Iterator[Chunk]
+    sha256: str  # of the file's bytes
     # CSV rows that could not be split into the header's columns (wrong number of cells):
     # skipped as they are read, their text and cell count collected here to be reported.
     malformed: list[tuple[str, int]] = field(default_factory=list)
@@ -68,35 +70,69 @@ def open_source(path: str | Path, *, chunk_rows: int = CHUNK_ROWS) -> Source:
                      field="file")
 
 
-def detect_encoding(path: Path) -> str:
-    """``utf-8-sig`` when the whole file is valid UTF-8 (with or without a BOM), else
-    ``gb18030`` (what Chinese office software writes), checked to decode too."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with path.open("rb") as f:
-                while block := f.read(1 << 24):
-                    decoder.decode(block)
-                decoder.decode(b"", final=True)
-            return encoding
-        except UnicodeDecodeError as exc:
-            bad = exc
-    raise InputError(f"{path}: neither UTF-8 nor GB18030 ({bad.reason} at byte "
-                     f"{bad.start})", field="file")
+@dataclass(frozen=True)
+class Scan:
+    """What one read of the whole file tells: its encoding, newlines and SHA-256."""
+
+    encoding: str
+    newlines: int
+    sha256: str
 
 
-def _count_lines(path: Path) -> int:
-    count = 0
+def scan(path: Path) -> Scan:
+    """Read ``path`` once: ``utf-8-sig`` when it is all valid UTF-8 (with or without a BOM),
+    else ``gb18030`` (what Chinese office software writes), checked to decode too (a second
+    read, for such files only); its newline count and SHA-256 on the way."""
+    digest, newlines, offset = hashlib.sha256(), 0, 0
+    utf8 = codecs.getincrementaldecoder("utf-8-sig")()
+    bad: tuple[str, int] | None = None  # the first UTF-8 error: reason, byte in the file
     with path.open("rb") as f:
         while block := f.read(1 << 24):
-            count += block.count(b"\n")
-    return count
+            digest.update(block)
+            newlines += block.count(b"\n")
+            if bad is None:
+                try:
+                    utf8.decode(block)
+                except UnicodeDecodeError as exc:
+                    bad = (exc.reason, offset + exc.start)
+            offset += len(block)
+    if bad is None:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            bad = (exc.reason, offset)
+    if bad is None:
+        return Scan("utf-8-sig", newlines, digest.hexdigest())
+    gb = codecs.getincrementaldecoder("gb18030")()
+    try:
+        with path.open("rb") as f:
+            while block := f.read(1 << 24):
+                gb.decode(block)
+            gb.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: neither UTF-8 nor GB18030 ({bad[0]} at byte {bad[1]})",
+                         field="file") from None
+    return Scan("gb18030", newlines, digest.hexdigest())
+
+
+def detect_encoding(path: Path) -> str:
+    """The text encoding of ``path``: ``utf-8-sig`` or ``gb18030`` (see :func:`scan`)."""
+    return scan(path).encoding
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 24):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _csv(path: Path, chunk_rows: int) -> Source:
     import pyarrow.csv as pacsv
 
-    encoding = detect_encoding(path)
+    found = scan(path)
+    encoding = found.encoding
     with path.open(encoding=encoding, newline="") as f:
         try:
             headers = next(csv.reader(f))
@@ -142,8 +178,8 @@ def _csv(path: Path, chunk_rows: int) -> Source:
         if size:
             yield _chunk(pa.Table.from_batches(pending, schema=reader.schema), line)
 
-    return Source(path, "csv", encoding, headers, max(_count_lines(path) - 1, 0), chunks(),
-                  malformed)
+    return Source(path, "csv", encoding, headers, max(found.newlines - 1, 0), chunks(),
+                  found.sha256, malformed)
 
 
 def _batches(path: Path, reader):
@@ -243,7 +279,8 @@ def _xlsx(path: Path, chunk_rows: int) -> Source:
         finally:
             book.close()
 
-    return Source(path, "xlsx", None, headers, max((sheet.max_row or 1) - 1, 0), chunks())
+    return Source(path, "xlsx", None, headers, max((sheet.max_row or 1) - 1, 0), chunks(),
+                  file_sha256(path))
 
 
 def _geojson(path: Path, chunk_rows: int) -> Source:
@@ -286,4 +323,5 @@ def _geojson(path: Path, chunk_rows: int) -> Source:
             part = [cells(f) for f in features[start:start + chunk_rows]]
             yield _chunk(_text_table(part, headers), start + 2)
 
-    return Source(path, "geojson", "utf-8", headers, len(features), chunks())
+    return Source(path, "geojson", "utf-8", headers, len(features), chunks(),
+                  file_sha256(path))

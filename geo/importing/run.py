@@ -10,7 +10,6 @@ in (same external id, same content) and finishes the rest. Rejected rows go to a
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import tempfile
 from collections import deque
@@ -71,14 +70,6 @@ class ImportSummary:
         return out
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 24):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def grid_owners(store: Store) -> dict[str, str]:
     """Grid code → the grid worker whose home grid it is (the smallest id if several)."""
     owners: dict[str, str] = {}
@@ -124,7 +115,7 @@ def import_cases(store: Store, path: str | Path, *, mapping: Mapping | None = No
     summary = ImportSummary(str(path), dry_run, encoding=source.encoding)
     if not dry_run:
         summary.import_id = store.begin_import(
-            file_name=path.name, file_sha256=file_sha256(path), actor_id=actor_id, at=now)
+            file_name=path.name, file_sha256=source.sha256, actor_id=actor_id, at=now)
     rejects_path = Path(rejects_path) if rejects_path else path.with_name(
         path.name + ".rejects.csv")
     seen = SeenIds()

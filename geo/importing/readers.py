@@ -171,12 +171,13 @@ def _csv(path: Path, chunk_rows: int) -> Source:
             size += batch.num_rows
             while size >= chunk_rows:
                 whole = pa.Table.from_batches(pending)
-                yield _chunk(whole.slice(0, chunk_rows), line)
+                yield _chunk(whole.slice(0, chunk_rows), _lines(line, chunk_rows))
                 line += chunk_rows
                 rest = whole.slice(chunk_rows)
                 pending, size = rest.to_batches(), rest.num_rows
         if size:
-            yield _chunk(pa.Table.from_batches(pending, schema=reader.schema), line)
+            yield _chunk(pa.Table.from_batches(pending, schema=reader.schema),
+                         _lines(line, size))
 
     return Source(path, "csv", encoding, headers, max(found.newlines - 1, 0), chunks(),
                   found.sha256, malformed)
@@ -193,17 +194,16 @@ def _batches(path: Path, reader):
         yield batch
 
 
-def _chunk(table: pa.Table, first_line: int) -> Chunk:
-    """Trim every cell (in Arrow, fast) and number the rows from ``first_line``."""
+def _lines(first: int, n: int) -> np.ndarray:
+    return np.arange(first, first + n, dtype=np.int64)
+
+
+def _chunk(table: pa.Table, lines) -> Chunk:
+    """The rows with every cell trimmed (in Arrow, fast) and their line numbers."""
     table = table.combine_chunks()
     trimmed = pa.table({name: pc.utf8_trim_whitespace(table[name]).combine_chunks()
                         for name in table.column_names})
-    return Chunk(trimmed, np.arange(first_line, first_line + table.num_rows, dtype=np.int64))
-
-
-def _numbered(table: pa.Table, lines: list[int]) -> Chunk:
-    chunk = _chunk(table, 0)
-    return Chunk(chunk.table, np.asarray(lines, dtype=np.int64))
+    return Chunk(trimmed, np.asarray(lines, dtype=np.int64))
 
 
 def _text_table(rows: list[list[str]], headers: list[str]) -> pa.Table:
@@ -272,10 +272,10 @@ def _xlsx(path: Path, chunk_rows: int) -> Source:
                 buf.append(cells + [""] * (width - len(cells)))
                 lines.append(line)
                 if len(buf) >= chunk_rows:
-                    yield _numbered(_text_table(buf, headers), lines)
+                    yield _chunk(_text_table(buf, headers), lines)
                     buf, lines = [], []
             if buf:
-                yield _numbered(_text_table(buf, headers), lines)
+                yield _chunk(_text_table(buf, headers), lines)
         finally:
             book.close()
 
@@ -321,7 +321,7 @@ def _geojson(path: Path, chunk_rows: int) -> Source:
     def chunks() -> Iterator[Chunk]:
         for start in range(0, len(features), chunk_rows):
             part = [cells(f) for f in features[start:start + chunk_rows]]
-            yield _chunk(_text_table(part, headers), start + 2)
+            yield _chunk(_text_table(part, headers), _lines(start + 2, len(part)))
 
     return Source(path, "geojson", "utf-8", headers, len(features), chunks(),
                   file_sha256(path))

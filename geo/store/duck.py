@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from geo.errors import StoreError
 from geo.store.bulk import CASE_COLUMNS, EVENT_COLUMNS, ordered
@@ -99,8 +100,6 @@ class DuckStore(SqlStore):
 
     # -- imports (see geo.store.imports) ----------------------------------------------
     def _import_existing(self, cur, external_ids) -> pd.DataFrame:
-        import pyarrow as pa
-
         cur.register("import_ids", pa.table({"external_id": external_ids}))
         cur.execute(self._sql("importing", "existing"))
         rows = cur.fetchall()

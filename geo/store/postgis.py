@@ -18,6 +18,8 @@ import psycopg2
 import psycopg2.errors
 import psycopg2.pool
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from geo.errors import StoreError
 from geo.store.bulk import CASE_COLUMNS, EVENT_COLUMNS, ordered
@@ -95,8 +97,6 @@ class PostgisStore(SqlStore):
 
     # -- imports (see geo.store.imports) ----------------------------------------------
     def _import_existing(self, cur, external_ids) -> pd.DataFrame:
-        import pyarrow.compute as pc
-
         columns = ["external_id", "id", "stored_hash", "version", "import_version"]
         if not len(external_ids):
             return pd.DataFrame(columns=columns)
@@ -146,8 +146,6 @@ def _arrow_csv(table) -> io.BytesIO:
     timestamps): nulls as empty unquoted fields, text quoted. Instants are written as UTC
     wall-clock times without a zone (20x faster to format than with one): the transaction
     must read them in UTC (``importing.utc``)."""
-    import pyarrow.csv as pacsv
-
     for i, field in enumerate(table.schema):
         if pa.types.is_timestamp(field.type) and field.type.tz is not None:
             utc = table.column(i).cast(pa.timestamp(field.type.unit, tz="UTC"))

@@ -166,23 +166,24 @@ class CaseService:
                 "reporter_phone": req.reporter_phone, "reported_at": now,
                 "idempotency_key": req.idempotency_key, "request_hash": fingerprint,
                 **self._location_columns(place, req),
-                "possible_duplicate_of": None,
+                "possible_duplicate_of": None, "assignee_id": None, "assignee_name": None,
+                "assign_reason_code": None, "assign_reason": None, "registered_at": None,
+                "due_at": None, "version": 1,
             }
             if place is not None:
                 row["possible_duplicate_of"] = self._duplicate(tx, category, place, now)
-            case_id = tx.insert_case(row)
+            events = [self._event("intake", actor, None, "reported", now, req.source)]
+            if req.auto_dispatch and place is not None:
+                self._auto_dispatch(tx, row, category, actor, now, events)
+            # The case is written as it ends up, with its trail: one statement on PostGIS.
+            case_id = tx.insert_case(row, events)
             if case_id is None:  # the key was used before: that request's case, or refused
                 earlier = tx.case_by_key(req.idempotency_key)
                 if earlier.request_hash != fingerprint:
                     raise IdempotencyConflictError(
                         "this Idempotency-Key was used for a different request")
                 return earlier, True
-            case = tx.inserted(case_id, row)  # the row as written, not re-read
-            events = [self._event("intake", actor, None, "reported", now, req.source)]
-            if req.auto_dispatch and not case.needs_location:
-                case = self._auto_dispatch(tx, case, category, actor, now, events)
-            tx.add_events(case.id, events)  # the trail in one statement
-            return case, False
+            return tx.inserted(case_id, row), False  # the row as written, not re-read
 
     @staticmethod
     def _event(action: str, actor: Actor, from_status: str | None, to_status: str | None,
@@ -245,26 +246,23 @@ class CaseService:
         return Preview(generation, located, wlon, wlat, tuple(candidates), assignment,
                        duplicate)
 
-    def _auto_dispatch(self, tx, case, category, actor, now, events: list[dict]) -> Case:
-        """Register and dispatch (or queue) a new case with one guarded write; the audit
-        events (register, then dispatch or queue) are appended to ``events``."""
-        register = self._register(case, category, now)
-        assignment = self._assignment(tx, case, category, assignee_id=None)
+    def _auto_dispatch(self, tx, row: dict, category, actor, now, events: list[dict]) -> None:
+        """Register and dispatch (or queue) the new case ``row`` before it is written: its
+        columns change in place, its audit events (register, then dispatch or queue) are
+        appended to ``events``, and it counts as one change after intake (version 2)."""
+        assignment = self._assignment(tx, row["grid_code"], row["community_code"], category,
+                                      assignee_id=None)
+        row.update(self._register(now, category), status="registered", version=2,
+                   assign_reason_code=assignment.reason_code,
+                   assign_reason=assignment.reason)
         events.append(self._event("register", actor, "reported", "registered", now, None))
         if assignment.worker_id is None:  # nobody free: it waits in the community's queue
-            changes = {**register, "status": "registered",
-                       "assign_reason_code": assignment.reason_code,
-                       "assign_reason": assignment.reason}
             events.append(self._event("queue", actor, "registered", "registered", now,
                                       assignment.reason))
         else:
-            changes = {**register, "status": "dispatched", **_assigned_to(assignment)}
+            row.update(status="dispatched", **_assigned_to(assignment))
             events.append(self._event("dispatch", actor, "registered", "dispatched", now,
                                       assignment.reason))
-        updated = tx.update_case(case, changes)
-        if updated is None:
-            raise StaleVersionError(f"case {case.id} changed meanwhile: reload it")
-        return updated
 
     # -- actions --------------------------------------------------------------------------
     def act(self, case_id: int, action: str, actor: Actor, *, version: int,
@@ -288,7 +286,7 @@ class CaseService:
                 return self._dispatch(tx, case, category, actor, now, assignee_id=assignee_id,
                                       note=note, action=action)
             changes = {
-                "register": lambda: self._register(case, category, now),
+                "register": lambda: self._register(now, category),
                 "reject": lambda: {},
                 "return": lambda: {"assignee_id": None, "assign_reason_code": None,
                                    "assign_reason": None},
@@ -306,7 +304,7 @@ class CaseService:
             }[action]()
             return self._transition(tx, case, action, actor, now, changes, note)
 
-    def _register(self, case: Case, category: Category, now: datetime) -> dict:
+    def _register(self, now: datetime, category: Category) -> dict:
         return {"registered_at": now, "due_at": self.calendar.add(now, category.time_limit)}
 
     def _resume(self, case: Case, now: datetime) -> dict:
@@ -326,12 +324,12 @@ class CaseService:
                      from_status=case.status, to_status=target, at=now, note=note)
         return updated
 
-    def _assignment(self, tx, case, category, *, assignee_id) -> Assignment:
-        """Who takes ``case``: the named worker (checked) or the policy's choice; holds the
-        community's lock until the transaction ends, so caps are not overrun."""
-        if case.community_code:
-            tx.lock_community(case.community_code)
-        candidates = tx.candidates(case.community_code) if case.community_code else []
+    def _assignment(self, tx, grid_code, community_code, category, *,
+                    assignee_id) -> Assignment:
+        """Who takes a case in ``grid_code`` of ``community_code``: the named worker (checked)
+        or the policy's choice; holds the community's lock until the transaction ends, so caps
+        are not overrun."""
+        candidates = tx.candidates(community_code, lock=True) if community_code else []
         if assignee_id is not None:
             chosen = next((c for c in candidates if c.id == assignee_id), None)
             if chosen is None:
@@ -339,7 +337,7 @@ class CaseService:
                 raise InputError(
                     f"no worker {assignee_id!r}" if worker is None else
                     f"{assignee_id} works in community {worker.community_code}, not "
-                    f"{case.community_code}", field="assignee_id")
+                    f"{community_code}", field="assignee_id")
             if not chosen.has_room:
                 raise WorkflowError(
                     f"{chosen.name} is off duty" if not chosen.on_duty else
@@ -347,12 +345,13 @@ class CaseService:
                     f"{chosen.open_case_cap})")
             return Assignment(chosen.id, chosen.name, "named",
                               f"调度员指定 {chosen.name} / named by the dispatcher")
-        return choose_assignee(grid_code=case.grid_code, community_code=case.community_code,
+        return choose_assignee(grid_code=grid_code, community_code=community_code,
                                class_code=category.class_code, candidates=candidates)
 
     def _dispatch(self, tx, case, category, actor, now, *, assignee_id, note=None,
                   action="dispatch") -> Case:
-        assignment = self._assignment(tx, case, category, assignee_id=assignee_id)
+        assignment = self._assignment(tx, case.grid_code, case.community_code, category,
+                                      assignee_id=assignee_id)
         if assignment.worker_id is None:
             raise WorkflowError(f"nobody can take the case now: {assignment.reason}")
         return self._transition(tx, case, action, actor, now, _assigned_to(assignment),

@@ -27,6 +27,20 @@ UPDATABLE = (
     "needs_location", "possible_duplicate_of", "handling_hours",
 )
 
+INSERT_COLUMNS = (
+    "status", "category", "description", "source", "generation", "grid_code",
+    "community_code", "lon", "lat", "input_lon", "input_lat", "input_crs", "address",
+    "reporter_name", "reporter_phone", "reported_at", "unassigned", "needs_location",
+    "possible_duplicate_of", "idempotency_key", "request_hash", "assignee_id",
+    "assign_reason_code", "assign_reason", "registered_at", "due_at", "version",
+)
+EVENT_FIELDS = ("action", "actor_id", "actor_role", "from_status", "to_status", "at", "note")
+
+
+def _event_arrays(events: Sequence[dict[str, Any]]) -> dict[str, list]:
+    """Events as one array per field (``actions``, ``ats``, ...) for an unnest on PostGIS."""
+    return {f"{k}s": [e[k] for e in events] for k in EVENT_FIELDS}
+
 
 class CaseTx:
     """Row-level case operations on ``cur`` (a cursor inside a transaction)."""
@@ -38,6 +52,18 @@ class CaseTx:
 
     def _q(self, name: str) -> str:
         return sql.statements(self.backend, "cases")[name]
+
+    def _run(self, names: Sequence[str], params: dict[str, Any]) -> None:
+        """Run the statements ``names`` in order, each a statement of its own (its own
+        snapshot), in one round trip where the cursor can (PostGIS); the last one's rows are
+        left to fetch."""
+        texts = [self._q(n) for n in names]
+        run = getattr(self.cur, "run", None)
+        if run is not None:
+            run(texts, params)
+            return
+        for text in texts:
+            self.cur.execute(text, params)
 
     def _case_query(self, where: str, *, lock: bool = False) -> str:
         parts = [self._q("case_columns"), self._q(where)]
@@ -57,29 +83,39 @@ class CaseTx:
         return [Category(*row) for row in self.cur.fetchall()]
 
     # cases
-    def insert_case(self, row: dict[str, Any]) -> int | None:
-        """Insert a new case; its id, or None when its idempotency key is already stored.
+    def insert_case(self, row: dict[str, Any], events: Sequence[dict[str, Any]]) -> int | None:
+        """Insert a new case (``row``: the INSERT_COLUMNS) with its first audit ``events``
+        (dicts of add_event's arguments but case_id, in order); its id, or None when its
+        idempotency key is already stored (then nothing is written).
 
-        PostGIS decides in the insert (ON CONFLICT DO NOTHING: one statement, and a
-        concurrent request with the same key waits for the first to commit). DuckDB looks
-        first; a concurrent insert that wins meanwhile raises DuplicateKeyError."""
-        key = row.get("idempotency_key")
-        if key and self.backend != "postgis" and self.case_by_key(key) is not None:
+        PostGIS does both in one statement that decides on the key itself (ON CONFLICT DO
+        NOTHING: a concurrent request with the same key waits for the first to commit).
+        DuckDB looks first; a concurrent insert that wins meanwhile raises DuplicateKeyError."""
+        key = row["idempotency_key"]
+        params = {k: row[k] for k in INSERT_COLUMNS}
+        if self.backend == "postgis":
+            params.update(_event_arrays(events))
+        elif key and self.case_by_key(key) is not None:
             return None
         try:
-            self.cur.execute(self._q("insert_case"), row)
+            self.cur.execute(self._q("insert_case"), params)
         except self._unique_violation as exc:
             raise DuplicateKeyError(f"idempotency key {key!r} was just used by another "
                                     "request") from exc
         found = self.cur.fetchone()
-        return None if found is None else int(found[0])
+        if found is None:
+            return None
+        case_id = int(found[0])
+        if self.backend != "postgis":
+            self.add_events(case_id, events)
+        return case_id
 
     @staticmethod
     def inserted(case_id: int, row: dict[str, Any]) -> Case:
         """The case ``insert_case`` wrote from ``row``, without reading it back."""
         values = dict.fromkeys(Case.COLUMNS)
         values.update({k: v for k, v in row.items() if k in values})
-        values.update(id=case_id, version=1)
+        values["id"] = case_id
         return Case(**values)
 
     def case(self, case_id: int, *, lock: bool = False) -> Case | None:
@@ -142,28 +178,28 @@ class CaseTx:
             "at": at, "note": note,
         })
 
-    def add_events(self, case_id: int, events: list[dict[str, Any]]) -> None:
+    def add_events(self, case_id: int, events: Sequence[dict[str, Any]]) -> None:
         """Append ``events`` (dicts of add_event's arguments but case_id) to one case's
         trail, in order; on PostGIS in one statement."""
         if self.backend != "postgis" or len(events) == 1:
             for e in events:
                 self.add_event(case_id=case_id, **e)
             return
-        self.cur.execute(self._q("insert_events"), {
-            "case_id": case_id, **{f"{k}s": [e[k] for e in events] for k in (
-                "action", "actor_id", "actor_role", "from_status", "to_status", "at", "note")}})
+        self.cur.execute(self._q("insert_events"), {"case_id": case_id,
+                                                    **_event_arrays(events)})
 
     def events(self, case_id: int) -> list[CaseEvent]:
         self.cur.execute(self._q("events"), {"case_id": case_id})
         return [CaseEvent(*row) for row in self.cur.fetchall()]
 
     # people
-    def lock_community(self, community_code: str) -> None:
-        self.cur.execute(self._q("lock_community"), {"community": community_code})
-        self.cur.fetchall()
-
-    def candidates(self, community_code: str) -> list[Candidate]:
-        self.cur.execute(self._q("candidates"), {"community": community_code})
+    def candidates(self, community_code: str, *, lock: bool = False) -> list[Candidate]:
+        """The community's workers with their open-case counts. ``lock``: first take the
+        community's lock (held to the end of the transaction, so two transactions never both
+        see a worker under their cap), then count: two statements, one round trip where the
+        cursor can send them together."""
+        names = ("lock_community", "candidates") if lock else ("candidates",)
+        self._run(names, {"community": community_code})
         return [
             Candidate(id=r[0], name=r[1], community_code=r[2], home_grid_code=r[3],
                       on_duty=bool(r[4]), open_case_cap=int(r[5]),

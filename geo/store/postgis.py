@@ -6,6 +6,7 @@ command) and close it at the end. Every method runs in its own transaction.
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 from collections.abc import Iterator
@@ -22,9 +23,19 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from geo.errors import StoreError
+from geo.store import sql
 from geo.store.bulk import CASE_COLUMNS, EVENT_COLUMNS, ordered
 from geo.store.imports import IMPORT_COLUMNS
+from geo.store.prepared import PreparingConnection, PreparingCursor
 from geo.store.sqlstore import SqlStore
+
+# Case statements run many times a second when cases come in or are acted on: prepared once
+# per connection (see geo.store.prepared). Not the case lists: their optional filters
+# (``x IS NULL OR column = x``) want a plan made for the values given.
+PREPARED_CASE_STATEMENTS = (
+    "categories", "insert_case", "insert_event", "insert_events", "events", "lock_community",
+    "candidates", "worker", "recent_open", "update_case",
+)
 
 
 def _redact(dsn: str) -> str:
@@ -47,8 +58,8 @@ class PostgisStore(SqlStore):
         try:
             # As many kept open as may be used: with fewer, psycopg2 closes connections handed
             # back while another is idle, and busy periods reconnect on every other request.
-            self._pool = psycopg2.pool.ThreadedConnectionPool(max_connections, max_connections,
-                                                              dsn)
+            self._pool = psycopg2.pool.ThreadedConnectionPool(
+                max_connections, max_connections, dsn, connection_factory=PreparingConnection)
             # The pool refuses rather than waits when all connections are out: wait here.
             self._slots = threading.BoundedSemaphore(max_connections)
         except psycopg2.OperationalError as exc:
@@ -68,6 +79,9 @@ class PostgisStore(SqlStore):
                 raise
             finally:
                 self._pool.putconn(conn)
+
+    def _case_cursor(self, cur: Any) -> PreparingCursor:
+        return PreparingCursor(cur, _hot_case_statements())
 
     def close(self) -> None:
         if not self._pool.closed:
@@ -131,6 +145,15 @@ class PostgisStore(SqlStore):
         cur.execute(self._sql("importing", "utc"))
         cur.copy_expert(self._sql("importing", "copy_changes"),
                         _arrow_csv(_arrow(changes[columns])))
+
+
+@functools.cache
+def _hot_case_statements() -> frozenset[str]:
+    """The texts of the case statements run prepared, with the case reads by id or key."""
+    q = sql.statements("postgis", "cases")
+    reads = [q["case_columns"] + "\n" + q[where] for where in ("where_id", "where_key")]
+    reads.append("\n".join((q["case_columns"], q["where_id"], q["for_update"])))
+    return frozenset([*(q[n] for n in PREPARED_CASE_STATEMENTS), *reads])
 
 
 def _arrow(frame: pd.DataFrame):

@@ -180,6 +180,24 @@ def test_two_hundred_concurrent_intakes_respect_every_cap(make_world):
     assert load[f"W{GRID}"] == 2  # the grid's own worker first
 
 
+@pytest.mark.parametrize("cap", [5, 0])
+def test_auto_dispatch_is_written_as_returned_with_its_trail(make_world, cap):
+    w = make_world(cap=cap)
+    case = file_case(w, auto_dispatch=True, idempotency_key="once")
+    assert case == w.service.get(case.id, w.admin)  # the row as written, whole
+    assert case.version == 2 and case.due_at is not None
+    last = ("dispatch", "registered", "dispatched") if cap else ("queue", "registered",
+                                                                  "registered")
+    assert events(w, case) == [("intake", None, "reported"),
+                               ("register", "reported", "registered"), last]
+    if cap:
+        assert (case.status, case.assignee_id) == ("dispatched", f"W{GRID}")
+    else:
+        assert (case.status, case.assignee_id) == ("registered", None)
+    again = file_case(w, auto_dispatch=True, idempotency_key="once")  # a retry: same case
+    assert again == case and len(events(w, case)) == 3
+
+
 def test_deadline_across_national_day_and_make_up_saturday(make_world):
     w = make_world(start=datetime(2026, 9, 30, 16, 0, tzinfo=CHINA_TIME))
     case = file_case(w)

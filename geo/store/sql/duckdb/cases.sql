@@ -16,11 +16,13 @@ FROM categories ORDER BY position;
 INSERT INTO cases (status, category, description, source, generation, grid_code, community_code,
                    lon, lat, input_lon, input_lat, input_crs, address, reporter_name,
                    reporter_phone, reported_at, unassigned, needs_location,
-                   possible_duplicate_of, idempotency_key, request_hash, geom)
+                   possible_duplicate_of, idempotency_key, request_hash, assignee_id,
+                   assign_reason_code, assign_reason, registered_at, due_at, version, geom)
 VALUES ($status, $category, $description, $source, $generation, $grid_code,
         $community_code, $lon, $lat, $input_lon, $input_lat, $input_crs,
         $address, $reporter_name, $reporter_phone, $reported_at, $unassigned,
         $needs_location, $possible_duplicate_of, $idempotency_key, $request_hash,
+        $assignee_id, $assign_reason_code, $assign_reason, $registered_at, $due_at, $version,
         CASE WHEN $lon IS NULL THEN NULL ELSE ST_Point($lon, $lat) END)
 RETURNING id;
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import Caller, State
@@ -64,11 +65,10 @@ def create_case(body: NewCase, state: State, actor: Caller, response: Response,
         auto_dispatch=body.auto_dispatch, idempotency_key=idempotency_key,
     )
     case, replayed = state.file_case(req, actor)
+    headers = {"ETag": etag(case), "Location": f"/cases/{case.id}"}
     if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["ETag"] = etag(case)
-    response.headers["Location"] = f"/cases/{case.id}"
-    return case_view(case, now=state.cases.now())
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(case_view(case, now=state.cases.now()), status_code=201, headers=headers)
 
 
 @router.get("/cases", summary="事件列表 List cases")

@@ -329,24 +329,26 @@ class CaseService:
         """Who takes a case in ``grid_code`` of ``community_code``: the named worker (checked)
         or the policy's choice; holds the community's lock until the transaction ends, so caps
         are not overrun."""
+        if assignee_id is None:
+            candidates = tx.assignment_candidates(
+                community_code, grid_code, category.class_code) if community_code else []
+            return choose_assignee(grid_code=grid_code, community_code=community_code,
+                                   class_code=category.class_code, candidates=candidates)
         candidates = tx.candidates(community_code, lock=True) if community_code else []
-        if assignee_id is not None:
-            chosen = next((c for c in candidates if c.id == assignee_id), None)
-            if chosen is None:
-                worker = tx.worker(assignee_id)
-                raise InputError(
-                    f"no worker {assignee_id!r}" if worker is None else
-                    f"{assignee_id} works in community {worker.community_code}, not "
-                    f"{community_code}", field="assignee_id")
-            if not chosen.has_room:
-                raise WorkflowError(
-                    f"{chosen.name} is off duty" if not chosen.on_duty else
-                    f"{chosen.name} already has {chosen.open_cases} open cases (cap "
-                    f"{chosen.open_case_cap})")
-            return Assignment(chosen.id, chosen.name, "named",
-                              f"调度员指定 {chosen.name} / named by the dispatcher")
-        return choose_assignee(grid_code=grid_code, community_code=community_code,
-                               class_code=category.class_code, candidates=candidates)
+        chosen = next((c for c in candidates if c.id == assignee_id), None)
+        if chosen is None:
+            worker = tx.worker(assignee_id)
+            raise InputError(
+                f"no worker {assignee_id!r}" if worker is None else
+                f"{assignee_id} works in community {worker.community_code}, not "
+                f"{community_code}", field="assignee_id")
+        if not chosen.has_room:
+            raise WorkflowError(
+                f"{chosen.name} is off duty" if not chosen.on_duty else
+                f"{chosen.name} already has {chosen.open_cases} open cases (cap "
+                f"{chosen.open_case_cap})")
+        return Assignment(chosen.id, chosen.name, "named",
+                          f"调度员指定 {chosen.name} / named by the dispatcher")
 
     def _dispatch(self, tx, case, category, actor, now, *, assignee_id, note=None,
                   action="dispatch") -> Case:

@@ -53,17 +53,17 @@ class CaseTx:
     def _q(self, name: str) -> str:
         return sql.statements(self.backend, "cases")[name]
 
-    def _run(self, names: Sequence[str], params: dict[str, Any]) -> None:
-        """Run the statements ``names`` in order, each a statement of its own (its own
-        snapshot), in one round trip where the cursor can (PostGIS); the last one's rows are
-        left to fetch."""
-        texts = [self._q(n) for n in names]
+    def _run(self, *statements: tuple[str, dict[str, Any]]) -> None:
+        """Run the named statements with their parameters in order, each a statement of its
+        own (its own snapshot), in one round trip where the cursor can (PostGIS); the last
+        one's rows are left to fetch."""
         run = getattr(self.cur, "run", None)
         if run is not None:
-            run(texts, params)
+            run([self._q(n) for n, _ in statements],
+                {k: v for _, params in statements for k, v in params.items()})
             return
-        for text in texts:
-            self.cur.execute(text, params)
+        for name, params in statements:
+            self.cur.execute(self._q(name), params)
 
     def _case_query(self, where: str, *, lock: bool = False) -> str:
         parts = [self._q("case_columns"), self._q(where)]
@@ -198,8 +198,22 @@ class CaseTx:
         community's lock (held to the end of the transaction, so two transactions never both
         see a worker under their cap), then count: two statements, one round trip where the
         cursor can send them together."""
-        names = ("lock_community", "candidates") if lock else ("candidates",)
-        self._run(names, {"community": community_code})
+        where = {"community": community_code}
+        self._run(*([("lock_community", where)] if lock else []), ("candidates", where))
+        return self._candidates()
+
+    def assignment_candidates(self, community_code: str, grid_code: str | None,
+                              class_code: str) -> list[Candidate]:
+        """Of the community's workers, only those the assignment policy can choose or name
+        for a case in ``grid_code`` of major class ``class_code`` (see choose_assignee): the
+        grid's own and the least-loaded fitting one with room. Takes the community's lock
+        first, like ``candidates(lock=True)``."""
+        self._run(("lock_community", {"community": community_code}),
+                  ("assignment_candidates", {"community": community_code, "grid": grid_code,
+                                             "class": class_code}))
+        return self._candidates()
+
+    def _candidates(self) -> list[Candidate]:
         return [
             Candidate(id=r[0], name=r[1], community_code=r[2], home_grid_code=r[3],
                       on_duty=bool(r[4]), open_case_cap=int(r[5]),

@@ -34,7 +34,7 @@ from geo.store.sqlstore import SqlStore
 # (``x IS NULL OR column = x``) want a plan made for the values given.
 PREPARED_CASE_STATEMENTS = (
     "categories", "insert_case", "insert_event", "insert_events", "events", "lock_community",
-    "candidates", "worker", "recent_open", "update_case",
+    "candidates", "assignment_candidates", "worker", "recent_open", "update_case",
 )
 
 

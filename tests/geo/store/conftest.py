@@ -111,7 +111,10 @@ class World:
 
 
 def build_world(store, bundled_set, *, cap: int | None = None,
-                start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=CHINA_TIME)) -> World:
+                start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=CHINA_TIME),
+                edit_roster=None) -> World:
+    """Two communities' grids, their synthetic roster (every cap ``cap``; then passed through
+    ``edit_roster`` if given), the bundled catalogue and a clock at ``start``."""
     comms = bundled_set.communities[bundled_set.communities["code"].isin(COMMUNITIES)]
     grids = bundled_set.grids[bundled_set.grids["community_code"].isin(COMMUNITIES)]
     subset = BoundarySet(comms.reset_index(drop=True), grids.reset_index(drop=True), None,
@@ -122,6 +125,8 @@ def build_world(store, bundled_set, *, cap: int | None = None,
                           list(COMMUNITIES))
     if cap is not None:
         roster = [replace(w, open_case_cap=cap) for w in roster]
+    if edit_roster is not None:
+        roster = edit_roster(roster)
     store.add_workers(roster)
     clock = Clock(start)
     service = CaseService(store, Locator(store), WorkCalendar.default(), now=clock)

@@ -1,11 +1,14 @@
 """The case workflow on every backend: states, roles, versions, audit, assignment."""
 
+import random
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 
 from geo import coords
+from geo.assign import choose_assignee
 from geo.cases.model import CHINA_TIME, case_view
 from geo.cases.service import Intake
 from geo.cases.workflow import Actor
@@ -196,6 +199,35 @@ def test_auto_dispatch_is_written_as_returned_with_its_trail(make_world, cap):
         assert (case.status, case.assignee_id) == ("registered", None)
     again = file_case(w, auto_dispatch=True, idempotency_key="once")  # a retry: same case
     assert again == case and len(events(w, case)) == 3
+
+
+def test_assignment_candidates_lead_to_the_same_choice_as_all_workers(make_world):
+    """Intake asks the store only for the workers the policy can name; over random duty,
+    caps and loads, choose_assignee picks the same from those as from the whole roster."""
+    rnd = random.Random(5)
+
+    def vary(roster):
+        return [replace(x, on_duty=rnd.random() > 0.3, open_case_cap=rnd.choice([0, 1, 2, 3]))
+                for x in roster]
+
+    w = make_world(edit_roster=vary)
+    grids = list(w.grids["code"])
+    for i in range(60):  # loads: auto-dispatched cases here and there
+        file_case(w, grid=rnd.choice(grids), auto_dispatch=True, description=f"#{i}")
+    classes = sorted({c.class_code for c in w.service.categories().values()})
+    picks = set()
+    with w.service.store.case_tx() as tx:
+        for grid in grids:
+            community = grid[:9]
+            everyone = tx.candidates(community)
+            for cls in classes:
+                few = tx.assignment_candidates(community, grid, cls)
+                assert len(few) <= len(everyone)
+                kw = {"grid_code": grid, "community_code": community, "class_code": cls}
+                chosen = choose_assignee(candidates=few, **kw)
+                assert chosen == choose_assignee(candidates=everyone, **kw), (grid, cls)
+                picks.add(chosen.reason_code)
+    assert picks == {"grid_worker", "community_least_loaded", "community_queue"}
 
 
 def test_deadline_across_national_day_and_make_up_saturday(make_world):

@@ -91,7 +91,8 @@ def test_case_work_on_postgis_prepares_the_intake_statements(postgis_schemas, bu
         with store.case_tx() as tx:
             names = session_statements(tx.cur)
         q = sql.statements("postgis", "cases")
-        for statement in ("insert_case", "candidates", "lock_community", "recent_open"):
+        for statement in ("insert_case", "assignment_candidates", "lock_community",
+                          "recent_open"):
             assert prepared(q[statement]).name in names, statement
     finally:
         store.close()

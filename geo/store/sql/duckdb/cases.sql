@@ -107,6 +107,28 @@ LEFT JOIN (
 WHERE w.community_code = $community
 ORDER BY w.id;
 
+-- name: assignment_candidates
+-- Only the workers the assignment policy (geo.assign) can name for a new case in grid $grid
+-- needing skill $class: the grid's own workers and the least-loaded fitting worker with room
+-- (ties: the smaller id; DuckDB compares text by code point, like Python). See the PostGIS
+-- statement for why; a contract test compares choose_assignee over these and over all.
+WITH people AS (
+    SELECT w.id, w.name, w.community_code, w.home_grid_code, w.on_duty, w.open_case_cap,
+           w.skills, COALESCE(o.n, 0) AS n
+    FROM workers w
+    LEFT JOIN (
+        SELECT assignee_id, count(*) AS n FROM cases
+        WHERE status = 'dispatched' AND community_code = $community
+        GROUP BY assignee_id
+    ) o ON o.assignee_id = w.id
+    WHERE w.community_code = $community
+)
+(SELECT * FROM people WHERE home_grid_code = $grid)
+UNION ALL
+(SELECT * FROM people
+ WHERE on_duty AND n < open_case_cap AND list_contains(string_split(skills, ','), $class)
+ ORDER BY n, id LIMIT 1);
+
 -- name: worker
 SELECT id, name, role, community_code, home_grid_code, phone, skills, on_duty, open_case_cap
 FROM workers WHERE id = $id;

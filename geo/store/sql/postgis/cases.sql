@@ -136,6 +136,30 @@ LEFT JOIN (
 WHERE w.community_code = %(community)s
 ORDER BY w.id;
 
+-- name: assignment_candidates
+-- Only the workers the assignment policy (geo.assign) can name for a new case in grid
+-- %(grid)s needing skill %(class)s: the grid's own workers (chosen first, or named in the
+-- reason they were passed over) and the least-loaded fitting worker with room (ties: the
+-- smaller id, in code-point order like Python's). Fetching all of a community's workers and
+-- building each in Python cost more than the rest of intake's Python; choose_assignee picks
+-- the same from these rows as from all of them (a contract test compares the two).
+WITH people AS (
+    SELECT w.id, w.name, w.community_code, w.home_grid_code, w.on_duty, w.open_case_cap,
+           w.skills, COALESCE(o.n, 0) AS n
+    FROM workers w
+    LEFT JOIN (
+        SELECT assignee_id, count(*) AS n FROM cases
+        WHERE status = 'dispatched' AND community_code = %(community)s
+        GROUP BY assignee_id
+    ) o ON o.assignee_id = w.id
+    WHERE w.community_code = %(community)s
+)
+(SELECT * FROM people WHERE home_grid_code = %(grid)s)
+UNION ALL
+(SELECT * FROM people
+ WHERE on_duty AND n < open_case_cap AND %(class)s = ANY (string_to_array(skills, ','))
+ ORDER BY n, id COLLATE "C" LIMIT 1);
+
 -- name: worker
 SELECT id, name, role, community_code, home_grid_code, phone, skills, on_duty, open_case_cap
 FROM workers WHERE id = %(id)s;

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 from datetime import datetime
 
 import openpyxl
@@ -31,6 +32,17 @@ def _case(store, external_id):
     assert case_id is not None, external_id
     with store.case_tx() as tx:
         return tx.case(case_id)
+
+
+def _open_counts(store, community) -> tuple[dict[str, int], dict[str, int]]:
+    """Open cases per worker of ``community`` as the store counts them for assignment, and
+    as counted here from its dispatched cases."""
+    with store.case_tx() as tx:
+        workers = tx.candidates(community)
+        cases = tx.cases(status="dispatched", community=community, limit=100_000)
+    ids = {w.id for w in workers}
+    return ({w.id: w.open_cases for w in workers if w.open_cases},
+            dict(Counter(c.assignee_id for c in cases if c.assignee_id in ids)))
 
 
 def _run(store, path, **kw):
@@ -145,6 +157,8 @@ def test_a_rerun_imports_nothing_and_a_changed_row_updates_its_case(store, tmp_p
         (0, 0, 2)
     assert any("nothing new" in line for line in again.lines())
     before = _case(store, a)
+    stored, counted = _open_counts(store, before.community_code)
+    assert stored == counted and stored[before.assignee_id] >= 1
 
     rows[0][8], rows[0][9] = "2024-05-07 11:00:00", "已结案"  # closed since
     path = write_csv(tmp_path / "x.csv", rows)
@@ -155,6 +169,9 @@ def test_a_rerun_imports_nothing_and_a_changed_row_updates_its_case(store, tmp_p
     assert after.id == before.id and after.version == before.version + 1
     assert after.status == "closed"
     assert after.closed_at == datetime(2024, 5, 7, 11, 0, tzinfo=CHINA_TIME)
+    stored_after, counted_after = _open_counts(store, after.community_code)
+    assert stored_after == counted_after  # the case closed by the import counts no more
+    assert stored_after.get(before.assignee_id, 0) == stored[before.assignee_id] - 1
     with store.case_tx() as tx:
         events = tx.events(after.id)
     assert [e.action for e in events] == ["import_update"]

@@ -1,5 +1,6 @@
 """Loading many cases at once (imports, the demo), on every backend."""
 
+from collections import Counter
 from datetime import datetime
 
 from geo.cases.categories import read_catalogue
@@ -21,6 +22,12 @@ def test_bulk_load_then_the_workflow_goes_on(make_world):
     closed = [c for c in listed if c.status == "closed"]
     assert closed and all(c.closed_at and c.handling_hours is not None for c in closed)
     assert all(c.lon is not None and c.grid_code for c in listed)
+    for community in ("520103400", "520103401"):  # open cases per worker, as assignment sees
+        with store.case_tx() as tx:
+            stored = {c.id: c.open_cases for c in tx.candidates(community) if c.open_cases}
+        assert stored == dict(Counter(c.assignee_id for c in listed if c.status == "dispatched"
+                                      and c.community_code == community))
+    assert any(c.status == "dispatched" for c in listed)
     one = closed[0]
     trail = [e.action for e in w.service.events(one.id, w.admin)]
     assert trail[0] == "intake" and trail[-1] == "verify" and one.version == len(trail)

@@ -1,6 +1,7 @@
 """The case workflow on every backend: states, roles, versions, audit, assignment."""
 
 import random
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -228,6 +229,47 @@ def test_assignment_candidates_lead_to_the_same_choice_as_all_workers(make_world
                 assert chosen == choose_assignee(candidates=everyone, **kw), (grid, cls)
                 picks.add(chosen.reason_code)
     assert picks == {"grid_worker", "community_least_loaded", "community_queue"}
+
+
+def open_counts(w, community="520103400") -> tuple[dict[str, int], dict[str, int]]:
+    """Open cases per worker as the store counts them for assignment, and as counted here
+    from the dispatched cases themselves."""
+    with w.service.store.case_tx() as tx:
+        stored = {c.id: c.open_cases for c in tx.candidates(community) if c.open_cases}
+    mine = Counter(c.assignee_id for c in w.service.list(
+        w.admin, community=community, status="dispatched", limit=10_000))
+    return stored, dict(mine)
+
+
+def test_open_case_counts_follow_every_workflow_step(make_world):
+    w = make_world(cap=3)
+    cases = [file_case(w, auto_dispatch=True, description=f"#{i}") for i in range(8)]
+    assert sum(open_counts(w)[0].values()) == sum(c.status == "dispatched" for c in cases) > 3
+    steps = [  # (case index, action, actor, note, named worker)
+        (0, "handle", w.worker(GRID), "已处置", None),
+        (0, "rework", w.dispatcher, "未清理干净", None),
+        (1, "return", w.worker(GRID), "非本人网格", None),
+        (2, "suspend", w.dispatcher, "挂账", None),
+        (2, "resume", w.dispatcher, None, None),
+        (2, "dispatch", w.dispatcher, None, None),
+        (3, "handle", cases[3].assignee_id, "已处置", None),
+        (3, "verify", w.dispatcher, None, None),
+    ]
+    for i, action, actor, note, named in steps:
+        if isinstance(actor, str):
+            actor = Actor(actor, "worker", "520103400")
+        case = w.service.get(cases[i].id, w.admin)
+        w.service.act(case.id, action, actor, version=case.version, note=note,
+                      assignee_id=named)
+        stored, counted = open_counts(w)
+        assert stored == counted, (i, action)
+    case = w.service.get(cases[4].id, w.admin)
+    others = [c for c in w.service.store.workers(community_code="520103400")
+              if c.id != case.assignee_id and "city_appearance" in c.skills]
+    w.service.act(case.id, "reassign", w.dispatcher, version=case.version,
+                  assignee_id=others[0].id)
+    stored, counted = open_counts(w)
+    assert stored == counted and stored[others[0].id] == 1
 
 
 def test_deadline_across_national_day_and_make_up_saturday(make_world):

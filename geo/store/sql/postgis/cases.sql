@@ -128,9 +128,9 @@ SELECT pg_advisory_xact_lock(520103002, hashtext(%(community)s));
 SELECT w.id, w.name, w.community_code, w.home_grid_code, w.on_duty, w.open_case_cap, w.skills,
        COALESCE(o.n, 0)
 FROM workers w
-LEFT JOIN (
-    SELECT assignee_id, count(*) AS n FROM cases
-    WHERE status = 'dispatched' AND community_code = %(community)s
+LEFT JOIN (  -- kept by triggers on cases (migration 008)
+    SELECT assignee_id, count(*) AS n FROM dispatched
+    WHERE community_code = %(community)s
     GROUP BY assignee_id
 ) o ON o.assignee_id = w.id
 WHERE w.community_code = %(community)s
@@ -147,9 +147,9 @@ WITH people AS (
     SELECT w.id, w.name, w.community_code, w.home_grid_code, w.on_duty, w.open_case_cap,
            w.skills, COALESCE(o.n, 0) AS n
     FROM workers w
-    LEFT JOIN (
-        SELECT assignee_id, count(*) AS n FROM cases
-        WHERE status = 'dispatched' AND community_code = %(community)s
+    LEFT JOIN (  -- kept by triggers on cases (migration 008)
+        SELECT assignee_id, count(*) AS n FROM dispatched
+        WHERE community_code = %(community)s
         GROUP BY assignee_id
     ) o ON o.assignee_id = w.id
     WHERE w.community_code = %(community)s

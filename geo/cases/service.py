@@ -12,7 +12,7 @@ import json
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 
 from geo.assign import Assignment, choose_assignee
@@ -61,7 +61,8 @@ class Intake:
 
     def fingerprint(self) -> str:
         """A hash of the content (not the key): the same key must come with the same one."""
-        body = {k: v for k, v in asdict(self).items() if k != "idempotency_key"}
+        body = {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name != "idempotency_key"}  # the fields are plain values: no deep copy
         return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False)
                               .encode()).hexdigest()
 

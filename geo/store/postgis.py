@@ -10,7 +10,7 @@ import functools
 import io
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import numpy as np
@@ -80,8 +80,29 @@ class PostgisStore(SqlStore):
             finally:
                 self._pool.putconn(conn)
 
-    def _case_cursor(self, cur: Any) -> PreparingCursor:
-        return PreparingCursor(cur, _hot_case_statements())
+    @contextmanager
+    def _case_transaction(self) -> Iterator[PreparingCursor]:
+        """A transaction for case work: its hot statements run prepared, and BEGIN goes with
+        the first statement (on an autocommit connection) rather than on its own."""
+        with self._slots:
+            conn = self._pool.getconn()
+            conn.autocommit = True
+            try:
+                with conn.cursor() as raw:
+                    cur = PreparingCursor(raw, _hot_case_statements(), begin=True)
+                    try:
+                        yield cur
+                    except BaseException:
+                        if cur.begun and not conn.closed:
+                            with suppress(psycopg2.Error):
+                                raw.execute("ROLLBACK")
+                        raise
+                    if cur.begun:
+                        raw.execute("COMMIT")
+            finally:
+                if not conn.closed:
+                    conn.autocommit = False
+                self._pool.putconn(conn)
 
     def close(self) -> None:
         if not self._pool.closed:

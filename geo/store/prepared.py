@@ -62,21 +62,39 @@ class PreparingConnection(psycopg2.extensions.connection):
 
 class PreparingCursor:
     """A psycopg2 cursor of a :class:`PreparingConnection` that runs the statements in ``hot``
-    (their texts) prepared, and any other as given; everything else is the cursor's own."""
+    (their texts) prepared, and any other as given; everything else is the cursor's own.
 
-    def __init__(self, cur: Any, hot: Collection[str]) -> None:
+    ``begin``: the connection is in autocommit mode and the transaction is opened by sending
+    BEGIN with the first statement (psycopg2 would send it on its own: one round trip more);
+    ``begun`` then says whether the caller must end it with COMMIT or ROLLBACK."""
+
+    def __init__(self, cur: Any, hot: Collection[str], *, begin: bool = False) -> None:
         self._cur = cur
         self._hot = hot
         self._done: set[str] = cur.connection.prepared
+        self._begin = begin
+        self.begun = False
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._cur, name)
+
+    def _opening(self, text: str) -> str:
+        """``text``, preceded by BEGIN if this is the transaction's first statement."""
+        if not self._begin or self.begun:
+            return text
+        self.begun = True  # from here on the caller ends the transaction, whatever happens
+        return "BEGIN; " + text
 
     def execute(self, text: str, params: Any = None) -> None:
         if text in self._hot:
             self.run((text,), params)
         else:
-            self._cur.execute(text, params)
+            self._cur.execute(self._opening(text), params)
+
+    def executemany(self, text: str, params: Any) -> None:
+        if self._begin and not self.begun:
+            self._cur.execute(self._opening("SELECT 1"))
+        self._cur.executemany(text, params)
 
     def run(self, texts: Sequence[str], params: dict[str, Any]) -> None:
         """Run ``texts`` in order in one round trip, each prepared (on first use on this
@@ -86,4 +104,4 @@ class PreparingCursor:
             if p.name not in self._done:
                 self._cur.execute(p.prepare)
                 self._done.add(p.name)
-        self._cur.execute("; ".join(p.execute for p in statements), params)
+        self._cur.execute(self._opening("; ".join(p.execute for p in statements)), params)

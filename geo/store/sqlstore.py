@@ -65,12 +65,13 @@ class SqlStore(ImportWrites, ABC):
     @contextmanager
     def case_tx(self) -> Iterator[CaseTx]:
         """One transaction for case work: everything done through it lands together."""
-        with self.writer(), self.transaction() as cur:
-            yield CaseTx(self._case_cursor(cur), self.backend, self.unique_violation)
+        with self.writer(), self._case_transaction() as cur:
+            yield CaseTx(cur, self.backend, self.unique_violation)
 
-    def _case_cursor(self, cur: Any) -> Any:
-        """The cursor case work runs on (a backend may wrap it, e.g. to prepare statements)."""
-        return cur
+    def _case_transaction(self) -> AbstractContextManager[Any]:
+        """The transaction case work runs in: :meth:`transaction` unless a backend has one
+        made for the many small statements of case work."""
+        return self.transaction()
 
     def _sql(self, family: str, name: str) -> str:
         return sql.statements(self.backend, family)[name]

@@ -96,3 +96,38 @@ def test_case_work_on_postgis_prepares_the_intake_statements(postgis_schemas, bu
             assert prepared(q[statement]).name in names, statement
     finally:
         store.close()
+
+
+@pytest.fixture
+def pg_store(postgis_schemas):
+    store = PostgisStore(postgis_schemas(), max_connections=1)
+    store.migrate()
+    yield store
+    store.close()
+
+
+@pytest.mark.postgis
+def test_case_transactions_are_one_transaction_each_and_end_cleanly(pg_store):
+    def txid(cur) -> int:
+        cur.execute("SELECT txid_current()")
+        return cur.fetchone()[0]
+
+    with pg_store.case_tx() as tx:  # BEGIN went with the first statement: one transaction
+        first = txid(tx.cur)
+        assert txid(tx.cur) == first
+    with pytest.raises(ZeroDivisionError), pg_store.case_tx() as tx:
+        tx.cur.execute("INSERT INTO categories VALUES "
+                       "('c', 'k', '类', 'K', '名', 'N', 4, 'hours', 0, 1)")
+        raise ZeroDivisionError  # anything going wrong mid-way
+    with pg_store.case_tx() as tx:
+        assert tx.categories() == []  # rolled back
+        assert txid(tx.cur) != first
+    with pg_store.transaction() as cur:  # the connection went back to the pool as it was
+        assert not cur.connection.autocommit
+        cur.execute("INSERT INTO categories VALUES "
+                    "('c', 'k', '类', 'K', '名', 'N', 4, 'hours', 0, 1)")
+    with pytest.raises(psycopg2.errors.UniqueViolation), pg_store.case_tx() as tx:
+        tx.cur.execute("INSERT INTO categories VALUES "
+                       "('c', 'k', '类', 'K', '名', 'N', 4, 'hours', 0, 1)")
+    with pg_store.case_tx() as tx:  # a statement that failed leaves nothing half-open
+        assert [c.code for c in tx.categories()] == ["c"]

@@ -7,10 +7,11 @@ unset means ``gridmgr.duckdb`` in the working directory (see :mod:`geo.store.tar
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo.errors import CalendarError
@@ -32,6 +33,15 @@ class Settings(BaseSettings):
     # shifted for display) or none (an intranet without a tile server).
     basemap: Literal["osm", "tianditu", "gaode", "none"] = "osm"
     tianditu_key: str | None = None
+    # PostGIS connections each server process keeps open. Unset: two per CPU core, shared
+    # among the server's processes, at least two. More connections than the cores can serve
+    # make transactions wait for a core, holding their locks meanwhile; requests then queue
+    # for a connection instead, which costs nothing. (Measured: at 400 POST /cases per second
+    # on 2 cores, p99 fell from over 100 ms with 8 connections per process to under 35 ms
+    # with 2.)
+    db_pool: int | None = Field(None, ge=1)
+    # How many server processes share this machine (set by ``gridmgr serve --workers``).
+    processes: int = Field(1, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -42,6 +52,12 @@ class Settings(BaseSettings):
     def database(self, *, cwd: Path | None = None) -> DatabaseTarget:
         """The store this configuration points at."""
         return parse_database_url(self.database_url, cwd=cwd)
+
+    def pool_size(self) -> int:
+        """Connections per server process (see ``db_pool``)."""
+        if self.db_pool is not None:
+            return self.db_pool
+        return max(2, 2 * (os.cpu_count() or 1) // self.processes)
 
     def calendar(self) -> WorkCalendar:
         """The working calendar for deadlines (Asia/Shanghai)."""

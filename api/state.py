@@ -40,7 +40,7 @@ class AppState:
 
     @classmethod
     def open(cls, settings: Settings) -> AppState:
-        store = open_store(settings.database())
+        store = open_store(settings.database(), connections=settings.pool_size())
         locator = Locator(store)
         state = cls(settings, store, locator,
                     CaseService(store, locator, settings.calendar()), BoundaryCache(store))

@@ -7,6 +7,7 @@ import uvicorn
 
 from api.app import create_app
 from api.cli.common import settings as configured_settings
+from api.cli.workers import serve_processes
 
 
 @click.command()
@@ -21,9 +22,13 @@ def serve(host: str, port: int, workers: int) -> None:
         raise click.UsageError("--workers > 1 needs PostGIS (GRIDMGR_DATABASE_URL=postgresql://…)")
     click.echo(f"gridmgr: serving on http://{host}:{port} ({settings.database().backend})",
                err=True)
-    if workers > 1:
-        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                    access_log=False)
+    if workers > 1:  # a socket per process (see api.cli.workers), not uvicorn's shared one
+        try:
+            status = serve_processes(host, port, workers)
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
+        if status:
+            raise click.ClickException("a server process ended by itself: stopped them all")
     else:
         # No access log: query strings can carry an Open311 api_key.
         uvicorn.run(create_app(settings), host=host, port=port, access_log=False)

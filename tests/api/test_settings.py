@@ -58,3 +58,16 @@ def test_calendar_settings(monkeypatch, tmp_path):
     monkeypatch.setenv("GRIDMGR_WORK_HOURS", "nine to five")
     with pytest.raises(CalendarError, match="GRIDMGR_WORK_HOURS"):
         Settings().calendar()
+
+
+def test_connection_pool_is_two_per_core_shared_among_processes(monkeypatch):
+    monkeypatch.setattr("api.settings.os.cpu_count", lambda: 8)
+    assert Settings().pool_size() == 16
+    assert Settings(processes=4).pool_size() == 4
+    assert Settings(processes=16).pool_size() == 2  # never fewer than two
+    assert Settings(processes=4, db_pool=7).pool_size() == 7
+    monkeypatch.setenv("GRIDMGR_PROCESSES", "2")
+    monkeypatch.setenv("GRIDMGR_DB_POOL", "3")
+    assert Settings().pool_size() == 3
+    with pytest.raises(ValidationError):
+        Settings(db_pool=0)

@@ -34,11 +34,9 @@ class Settings(BaseSettings):
     basemap: Literal["osm", "tianditu", "gaode", "none"] = "osm"
     tianditu_key: str | None = None
     # PostGIS connections each server process keeps open. Unset: two per CPU core, shared
-    # among the server's processes, at least two. More connections than the cores can serve
-    # make transactions wait for a core, holding their locks meanwhile; requests then queue
-    # for a connection instead, which costs nothing. (Measured: at 400 POST /cases per second
-    # on 2 cores, p99 fell from over 100 ms with 8 connections per process to under 35 ms
-    # with 2.)
+    # among the server's processes, at least two. With more connections than the cores can
+    # serve, transactions wait for a core while holding their locks and the tail latency
+    # grows; with fewer, requests queue for a connection instead, which costs nothing.
     db_pool: int | None = Field(None, ge=1)
     # How many server processes share this machine (set by ``gridmgr serve --workers``).
     processes: int = Field(1, ge=1)

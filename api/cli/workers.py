@@ -4,7 +4,7 @@ uvicorn's ``--workers`` shares one listening socket among its processes. The pro
 wakes first accepts every connection waiting. So a client that opens its connections at once
 (a proxy's pool, a load generator) can land nearly all of them on one process, while the other
 idles and one core does the work of two. Measured here: 64 connections at 400 POST /cases per
-second left one process at 56 % of a core and the other at 21 %, with p99 near 120 ms.
+second left one process at 56 % of a core and the other at 21 %.
 
 Here each process binds the same address with ``SO_REUSEPORT``, and the kernel spreads new
 connections over the processes' sockets by a hash of each connection. The parent only starts

@@ -31,8 +31,9 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def established(pid: int, port: int) -> int:
-    """How many TCP connections to ``port`` process ``pid`` holds open."""
+def sockets(pid: int, port: int, state: str) -> int:
+    """How many TCP sockets on ``port`` in ``state`` (/proc/net/tcp: 01 established, 0A
+    listening) process ``pid`` holds."""
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:
@@ -45,10 +46,16 @@ def established(pid: int, port: int) -> int:
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             cells = line.split()
-            if cells[3] == "01" and int(cells[1].rsplit(":", 1)[1], 16) == port \
+            if cells[3] == state and int(cells[1].rsplit(":", 1)[1], 16) == port \
                     and cells[9] in inodes:
                 count += 1
     return count
+
+
+def _listening(proc, port: int) -> bool:
+    """Both processes listen (each does once its start-up is over)."""
+    workers = children(proc.pid)
+    return len(workers) == 2 and all(sockets(pid, port, "0A") == 1 for pid in workers)
 
 
 @pytest.fixture
@@ -60,7 +67,7 @@ def serving(postgis_schemas, tmp_path):
     proc = subprocess.Popen([GRIDMGR, "serve", "--port", str(port), "--workers", "2"], env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 90
-    while len(children(proc.pid)) < 2 or not _up(port):
+    while not _listening(proc, port) or not _up(port):
         if proc.poll() is not None or time.monotonic() > deadline:
             os.killpg(proc.pid, signal.SIGKILL)
             pytest.fail("no server: " + (tmp_path / "server.log").read_text())
@@ -92,7 +99,7 @@ def test_both_processes_take_connections_and_stop_together(serving):
             c.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
         for c in conns:
             assert c.recv(4096).startswith(b"HTTP/1.1 200")
-        held = [established(pid, port) for pid in workers]
+        held = [sockets(pid, port, "01") for pid in workers]
         assert sum(held) == 16 and min(held) >= 1, held
     finally:
         for c in conns:

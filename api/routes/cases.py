@@ -55,7 +55,7 @@ class NewCase(BaseModel):
 
 
 @router.post("/cases", status_code=201, summary="上报 File a case")
-def create_case(body: NewCase, state: State, actor: Caller, response: Response,
+def create_case(body: NewCase, state: State, actor: Caller,
                 idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict:
     req = Intake(
         category=body.category, description=body.description, source=body.source,

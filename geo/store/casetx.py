@@ -107,7 +107,8 @@ class CaseTx:
             return None
         case_id = int(found[0])
         if self.backend != "postgis":
-            self.add_events(case_id, events)
+            for e in events:
+                self.add_event(case_id=case_id, **e)
         return case_id
 
     @staticmethod
@@ -177,16 +178,6 @@ class CaseTx:
             "actor_role": actor_role, "from_status": from_status, "to_status": to_status,
             "at": at, "note": note,
         })
-
-    def add_events(self, case_id: int, events: Sequence[dict[str, Any]]) -> None:
-        """Append ``events`` (dicts of add_event's arguments but case_id) to one case's
-        trail, in order; on PostGIS in one statement."""
-        if self.backend != "postgis" or len(events) == 1:
-            for e in events:
-                self.add_event(case_id=case_id, **e)
-            return
-        self.cur.execute(self._q("insert_events"), {"case_id": case_id,
-                                                    **_event_arrays(events)})
 
     def events(self, case_id: int) -> list[CaseEvent]:
         self.cur.execute(self._q("events"), {"case_id": case_id})

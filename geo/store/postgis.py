@@ -33,7 +33,7 @@ from geo.store.sqlstore import SqlStore
 # per connection (see geo.store.prepared). Not the case lists: their optional filters
 # (``x IS NULL OR column = x``) want a plan made for the values given.
 PREPARED_CASE_STATEMENTS = (
-    "categories", "insert_case", "insert_event", "insert_events", "events", "lock_community",
+    "categories", "insert_case", "insert_event", "events", "lock_community",
     "candidates", "assignment_candidates", "worker", "recent_open", "update_case",
 )
 

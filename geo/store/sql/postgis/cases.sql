@@ -102,18 +102,6 @@ SELECT %(case_id)s, COALESCE(max(seq), 0) + 1, %(action)s, %(actor_id)s, %(actor
        %(from_status)s, %(to_status)s, %(at)s, %(note)s
 FROM case_events WHERE case_id = %(case_id)s;
 
--- name: insert_events
--- Several events of one case in one statement, numbered after its last.
-INSERT INTO case_events (case_id, seq, action, actor_id, actor_role, from_status, to_status,
-                         occurred_at, note)
-SELECT %(case_id)s, last.n + e.ord, e.action, e.actor_id, e.actor_role, e.from_status,
-       e.to_status, e.at, e.note
-FROM (SELECT COALESCE(max(seq), 0) AS n FROM case_events WHERE case_id = %(case_id)s) AS last,
-     unnest(%(actions)s::text[], %(actor_ids)s::text[], %(actor_roles)s::text[],
-            %(from_statuss)s::text[], %(to_statuss)s::text[], %(ats)s::timestamptz[],
-            %(notes)s::text[]) WITH ORDINALITY AS e (action, actor_id, actor_role, from_status,
-                                                    to_status, at, note, ord);
-
 -- name: events
 SELECT case_id, seq, action, actor_id, actor_role, from_status, to_status, occurred_at, note
 FROM case_events WHERE case_id = %(case_id)s ORDER BY seq;

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     # among the server's processes, at least two. With more connections than the cores can
     # serve, transactions wait for a core while holding their locks and the tail latency
     # grows; with fewer, requests queue for a connection instead, which costs nothing.
+    # Route code runs in as many threads per process (see ``api.app``).
     db_pool: int | None = Field(None, ge=1)
     # How many server processes share this machine (set by ``gridmgr serve --workers``).
     processes: int = Field(1, ge=1)

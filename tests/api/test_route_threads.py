@@ -15,10 +15,15 @@ from api.cli import main
 from api.settings import Settings
 
 
-@pytest.mark.parametrize("connections", [1, 3])
-def test_sync_routes_run_in_as_many_threads_as_connections(tmp_path, monkeypatch, connections):
-    url = f"duckdb:///{tmp_path / 'g.duckdb'}"
+@pytest.fixture(scope="module")
+def url(tmp_path_factory):
+    url = f"duckdb:///{tmp_path_factory.mktemp('threads') / 'g.duckdb'}"
     assert CliRunner().invoke(main, ["init"], env={"GRIDMGR_DATABASE_URL": url}).exit_code == 0
+    return url
+
+
+@pytest.mark.parametrize("connections", [1, 3])
+def test_sync_routes_run_in_as_many_threads_as_connections(url, monkeypatch, connections):
     app = create_app(Settings(database_url=url, db_pool=connections))
     lock = threading.Lock()
     running = {"now": 0, "most": 0}

@@ -64,12 +64,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             gc.unfreeze()
             state.close()
 
-    app = FastAPI(title="gridmgr", version="0.1.0", description=DESCRIPTION,
-                  lifespan=lifespan)
+    app = FastAPI(title="gridmgr", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(BodyLimit)
     errors.install(app)
-    for module in (health, boundaries, locate, categories, cases, facilities, stats, analysis,
-                   ogc, open311, maps, geocode):
+    for module in (
+        health,
+        boundaries,
+        locate,
+        categories,
+        cases,
+        facilities,
+        stats,
+        analysis,
+        ogc,
+        open311,
+        maps,
+        geocode,
+    ):
         app.include_router(module.router)
     app.mount(ASSET_BASE, StaticFiles(directory=asset_dir()), name="map-assets")
     console.install(app)

@@ -37,15 +37,40 @@ class BoundaryCache:
         def feature(fid: str, geom, props: dict) -> dict:
             props["area_km2"] = round(coords.geodesic_area_m2(geom) / 1e6, 4)
             props["generation"] = generation
-            return {"type": "Feature", "id": fid, "properties": props,
-                    "geometry": shapely.geometry.mapping(geom)}
+            return {
+                "type": "Feature",
+                "id": fid,
+                "properties": props,
+                "geometry": shapely.geometry.mapping(geom),
+            }
 
-        cf = [feature(c.code, c.geom, {"code": c.code, "name": c.name,
-                                       "population": c.population, "households": c.households,
-                                       "grids": per_comm.get(c.code, 0)}) for c in comms]
-        gf = [feature(g.code, g.geom, {"code": g.code, "name": g.name,
-                                       "community_code": g.community_code,
-                                       "community_name": names.get(g.community_code),
-                                       "population": g.population,
-                                       "households": g.households}) for g in grids]
+        cf = [
+            feature(
+                c.code,
+                c.geom,
+                {
+                    "code": c.code,
+                    "name": c.name,
+                    "population": c.population,
+                    "households": c.households,
+                    "grids": per_comm.get(c.code, 0),
+                },
+            )
+            for c in comms
+        ]
+        gf = [
+            feature(
+                g.code,
+                g.geom,
+                {
+                    "code": g.code,
+                    "name": g.name,
+                    "community_code": g.community_code,
+                    "community_name": names.get(g.community_code),
+                    "population": g.population,
+                    "households": g.households,
+                },
+            )
+            for g in grids
+        ]
         return cf, gf

@@ -58,8 +58,9 @@ def roles(*allowed: str):
 
     async def check(actor: Caller) -> Actor:
         if actor.role not in allowed:
-            raise PermissionDeniedError(f"a {actor.role} may not do this; allowed: "
-                                        f"{', '.join(allowed)}")
+            raise PermissionDeniedError(
+                f"a {actor.role} may not do this; allowed: {', '.join(allowed)}"
+            )
         return actor
 
     return Depends(check)

@@ -50,8 +50,12 @@ TABLE: list[tuple[type[Exception], int, str, str]] = [
     (e.StaleVersionError, 412, "stale", "The resource changed; reload it"),
     (PreconditionFailed, 412, "stale", "The resource changed; reload it"),
     (PayloadTooLarge, 413, "too-large", "Request body too large"),
-    (e.IdempotencyConflictError, 422, "idempotency-conflict",
-     "Idempotency-Key reused with a different request"),
+    (
+        e.IdempotencyConflictError,
+        422,
+        "idempotency-conflict",
+        "Idempotency-Key reused with a different request",
+    ),
     (PreconditionRequired, 428, "if-match-required", "If-Match header required"),
     (e.InputError, 400, "invalid-input", "Invalid input"),
     (e.CoordinateError, 400, "invalid-coordinates", "Invalid coordinates"),
@@ -62,8 +66,13 @@ TABLE: list[tuple[type[Exception], int, str, str]] = [
 
 
 def problem(status: int, kind: str, title: str, detail: str, **extra) -> JSONResponse:
-    body = {"type": f"https://gridmgr.invalid/problems/{kind}", "title": title,
-            "status": status, "detail": detail, **extra}
+    body = {
+        "type": f"https://gridmgr.invalid/problems/{kind}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
@@ -94,8 +103,9 @@ def install(app: FastAPI) -> None:
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
         field = ".".join(loc) or None
         msg = first.get("msg", "invalid request")
-        return problem(400, "invalid-input", "Invalid input",
-                       f"{field}: {msg}" if field else msg, field=field)
+        return problem(
+            400, "invalid-input", "Invalid input", f"{field}: {msg}" if field else msg, field=field
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -41,14 +41,24 @@ class BodyLimit:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({
-            "type": "https://gridmgr.invalid/problems/too-large",
-            "title": "Request body too large", "status": 413,
-            "detail": f"the body is over {self.max_bytes} bytes",
-        }).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/problem+json"),
-                                (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {
+                "type": "https://gridmgr.invalid/problems/too-large",
+                "title": "Request body too large",
+                "status": 413,
+                "detail": f"the body is over {self.max_bytes} bytes",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

@@ -31,52 +31,91 @@ def _options(state: AppState, inline: bool) -> dict:
     return {"basemap": s.basemap, "tianditu_key": s.tianditu_key, "inline": inline}
 
 
-def workload_page(state: AppState, *, kpi: str, since: datetime, until: datetime,
-                  inline: bool = False):
+def workload_page(
+    state: AppState, *, kpi: str, since: datetime, until: datetime, inline: bool = False
+):
     comms, grids = state.boundaries.features(state.locator.generation())
-    rep = workload_report(state.store, state.locator, level="community", since=since,
-                          until=until, now=state.cases.now())
+    rep = workload_report(
+        state.store,
+        state.locator,
+        level="community",
+        since=since,
+        until=until,
+        now=state.cases.now(),
+    )
     return workload_map(comms, grids, rep, kpi=kpi, **_options(state, inline))
 
 
-def community_page(state: AppState, code: str, *, since: datetime, until: datetime,
-                   inline: bool = False):
+def community_page(
+    state: AppState, code: str, *, since: datetime, until: datetime, inline: bool = False
+):
     comms, grids = state.boundaries.features(state.locator.generation())
     community = next((c for c in comms if c["id"] == code), None)
     if community is None:
         raise NotFoundError(f"there is no community {code}")
     own = [g for g in grids if g["properties"]["community_code"] == code]
-    rep = workload_report(state.store, state.locator, level="grid", since=since, until=until,
-                          now=state.cases.now())
+    rep = workload_report(
+        state.store, state.locator, level="grid", since=since, until=until, now=state.cases.now()
+    )
     rows = [r for r in rep["rows"] if r["code"].startswith(code)]
     now = state.cases.now()
-    cases = state.cases.list(PLANNER, community=code, since=since, until=until,
-                             limit=MAX_CASES_ON_MAP)
+    cases = state.cases.list(
+        PLANNER, community=code, since=since, until=until, limit=MAX_CASES_ON_MAP
+    )
     views = [case_view(c, now=now) for c in cases]
     for v in views:
         v.pop("reporter", None)  # no personal data on maps
-    workers = {w.home_grid_code: w.name for w in state.store.workers(community_code=code)
-               if w.home_grid_code}
-    return community_map(community, own, rows, views, state.store.facilities(community=code),
-                         kinds=read_kinds(), workers=workers, case_link=CASE_PAGE,
-                         **_options(state, inline))
+    workers = {
+        w.home_grid_code: w.name
+        for w in state.store.workers(community_code=code)
+        if w.home_grid_code
+    }
+    return community_map(
+        community,
+        own,
+        rows,
+        views,
+        state.store.facilities(community=code),
+        kinds=read_kinds(),
+        workers=workers,
+        case_link=CASE_PAGE,
+        **_options(state, inline),
+    )
 
 
-def coverage_page(state: AppState, *, kind: str, radius_m: float | None, threshold: float,
-                  sites: int = 0, inline: bool = False):
+def coverage_page(
+    state: AppState,
+    *,
+    kind: str,
+    radius_m: float | None,
+    threshold: float,
+    sites: int = 0,
+    inline: bool = False,
+):
     _, grids = state.boundaries.features(state.locator.generation())
-    rep = coverage_report(state.store, state.locator, kind=kind, radius_m=radius_m,
-                          threshold=threshold)
-    suggested = (siting_report(state.store, state.locator, kind=kind, count=sites,
-                               radius_m=radius_m) if sites else None)
-    return coverage_map(grids, rep, state.store.facilities(kind=kind), sites=suggested,
-                        **_options(state, inline))
+    rep = coverage_report(
+        state.store, state.locator, kind=kind, radius_m=radius_m, threshold=threshold
+    )
+    suggested = (
+        siting_report(state.store, state.locator, kind=kind, count=sites, radius_m=radius_m)
+        if sites
+        else None
+    )
+    return coverage_map(
+        grids, rep, state.store.facilities(kind=kind), sites=suggested, **_options(state, inline)
+    )
 
 
 def index(state: AppState) -> str:
     comms, _ = state.boundaries.features(state.locator.generation())
     since, until = default_period(state.cases.now())
-    rep = workload_report(state.store, state.locator, level="community", since=since,
-                          until=until, now=state.cases.now())
+    rep = workload_report(
+        state.store,
+        state.locator,
+        level="community",
+        since=since,
+        until=until,
+        now=state.cases.now(),
+    )
     rows = {r["code"]: r for r in rep["rows"]}
     return index_page([{**c["properties"], **rows.get(c["id"], {})} for c in comms])

@@ -57,24 +57,41 @@ class Collection:
         return ITEMS_PARAMS | {self.paging, *self.filters}
 
 
-COLLECTIONS: dict[str, Collection] = {c.id: c for c in (
-    Collection("communities", "社区 Communities",
-               "Communities (社区) of the active boundary generation; feature id = 9-digit "
-               "community code. Polygons in CRS84 (WGS84 lon/lat).",
-               public=True, paging="offset", filters=("community_code",)),
-    Collection("grids", "网格 Grids",
-               "Responsibility grids (网格) of the active boundary generation; feature id = "
-               "15-digit grid code. Polygons in CRS84 (WGS84 lon/lat).",
-               public=True, paging="offset", filters=("community_code",)),
-    Collection("cases", "事件 Cases",
-               "Cases (incidents and requests) as points in CRS84 (WGS84 lon/lat), without the "
-               "reporter's personal data; feature id = case id. Needs Authorization: Bearer; a "
-               "worker sees only their community's cases. datetime filters reported_at.",
-               public=False, paging="cursor",
-               filters=("community_code", "grid_code", "status", "category")),
-    # Facilities (服务设施, state.store.facilities) join here: a Collection entry, its extent
-    # in api/routes/ogc.py:_extent and items routes like the cases' there.
-)}
+COLLECTIONS: dict[str, Collection] = {
+    c.id: c
+    for c in (
+        Collection(
+            "communities",
+            "社区 Communities",
+            "Communities (社区) of the active boundary generation; feature id = 9-digit "
+            "community code. Polygons in CRS84 (WGS84 lon/lat).",
+            public=True,
+            paging="offset",
+            filters=("community_code",),
+        ),
+        Collection(
+            "grids",
+            "网格 Grids",
+            "Responsibility grids (网格) of the active boundary generation; feature id = "
+            "15-digit grid code. Polygons in CRS84 (WGS84 lon/lat).",
+            public=True,
+            paging="offset",
+            filters=("community_code",),
+        ),
+        Collection(
+            "cases",
+            "事件 Cases",
+            "Cases (incidents and requests) as points in CRS84 (WGS84 lon/lat), without the "
+            "reporter's personal data; feature id = case id. Needs Authorization: Bearer; a "
+            "worker sees only their community's cases. datetime filters reported_at.",
+            public=False,
+            paging="cursor",
+            filters=("community_code", "grid_code", "status", "category"),
+        ),
+        # Facilities (服务设施, state.store.facilities) join here: a Collection entry, its extent
+        # in api/routes/ogc.py:_extent and items routes like the cases' there.
+    )
+}
 
 
 def collection(collection_id: str) -> Collection:
@@ -86,13 +103,17 @@ def collection(collection_id: str) -> Collection:
 
 # --- parameters ---------------------------------------------------------------------------
 
+
 def check_params(request: Request, allowed: Iterable[str]) -> None:
     """400 for a query parameter the API does not define (OGC /req/core/query-param-unknown)."""
     allowed = set(allowed)
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
-        raise InputError(f"unknown query parameter {unknown[0]!r}; this resource accepts: "
-                         f"{', '.join(sorted(allowed)) or 'none'}", field=unknown[0])
+        raise InputError(
+            f"unknown query parameter {unknown[0]!r}; this resource accepts: "
+            f"{', '.join(sorted(allowed)) or 'none'}",
+            field=unknown[0],
+        )
     fmt = request.query_params.get("f")
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"f={fmt!r}: only json is offered", field="f")
@@ -112,15 +133,20 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     except ValueError:
         nums = []
     if len(nums) not in (4, 6) or not all(math.isfinite(v) for v in nums):
-        raise InputError(f"bbox {text!r} is not 4 numbers west,south,east,north (CRS84)",
-                         field="bbox")
+        raise InputError(
+            f"bbox {text!r} is not 4 numbers west,south,east,north (CRS84)", field="bbox"
+        )
     west, south, east, north = nums if len(nums) == 4 else (nums[0], nums[1], nums[3], nums[4])
     if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
-        raise InputError(f"bbox {text!r} is outside lon -180..180, lat -90..90 or has "
-                         "south > north", field="bbox")
+        raise InputError(
+            f"bbox {text!r} is outside lon -180..180, lat -90..90 or has south > north",
+            field="bbox",
+        )
     if west > east:
-        raise InputError(f"bbox {text!r} crosses the antimeridian (west > east), which no "
-                         "feature here does", field="bbox")
+        raise InputError(
+            f"bbox {text!r} crosses the antimeridian (west > east), which no feature here does",
+            field="bbox",
+        )
     return west, south, east, north
 
 
@@ -132,11 +158,13 @@ def _instant(text: str) -> tuple[datetime, datetime]:
             return start, start + timedelta(days=1)
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise InputError(f"datetime {text!r} is not an RFC 3339 date-time or date",
-                         field="datetime") from None
+        raise InputError(
+            f"datetime {text!r} is not an RFC 3339 date-time or date", field="datetime"
+        ) from None
     if value.tzinfo is None:
-        raise InputError(f"datetime {text!r} needs Z or a UTC offset, e.g. +08:00",
-                         field="datetime")
+        raise InputError(
+            f"datetime {text!r} needs Z or a UTC offset, e.g. +08:00", field="datetime"
+        )
     return value, value + timedelta(microseconds=1)
 
 
@@ -153,8 +181,9 @@ def parse_datetime(text: str | None) -> tuple[datetime | None, datetime | None]:
     first, _, second = text.partition("/")
     open_ = ("", "..")
     if "/" in second or (first in open_ and second in open_):
-        raise InputError(f"datetime {text!r} is not an instant or an interval a/b, ../b, a/..",
-                         field="datetime")
+        raise InputError(
+            f"datetime {text!r} is not an instant or an interval a/b, ../b, a/..", field="datetime"
+        )
     start = None if first in open_ else _instant(first)[0]
     end = None if second in open_ else _instant(second)[1]
     if start is not None and end is not None and start >= end:
@@ -163,6 +192,7 @@ def parse_datetime(text: str | None) -> tuple[datetime | None, datetime | None]:
 
 
 # --- documents ----------------------------------------------------------------------------
+
 
 def link(href: str, rel: str, type_: str, title: str | None = None) -> dict[str, str]:
     out = {"href": href, "rel": rel, "type": type_}
@@ -186,14 +216,15 @@ def landing_page(request: Request) -> dict[str, Any]:
         link(f"{root}/collections", "data", JSON, "Collections"),
     ]
     if app.openapi_url:
-        links.append(link(f"{base}{app.openapi_url}", "service-desc", OPENAPI,
-                          "API definition (OpenAPI)"))
+        links.append(
+            link(f"{base}{app.openapi_url}", "service-desc", OPENAPI, "API definition (OpenAPI)")
+        )
     if app.docs_url:
         links.append(link(f"{base}{app.docs_url}", "service-doc", HTML, "API documentation"))
     return {
         "title": "网格化管理 gridmgr — OGC API – Features",
         "description": "Communities, grids and cases of Yunyan District, Guiyang, as GeoJSON "
-                       "features in CRS84 (WGS84 lon/lat). Read only.",
+        "features in CRS84 (WGS84 lon/lat). Read only.",
         "links": links,
     }
 
@@ -216,28 +247,45 @@ def collection_doc(request: Request, info: Collection, bbox: list[float]) -> dic
 
 
 def collections_doc(request: Request, docs: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"links": [link(f"{root_url(request)}/collections", "self", JSON, "Collections")],
-            "collections": docs}
+    return {
+        "links": [link(f"{root_url(request)}/collections", "self", JSON, "Collections")],
+        "collections": docs,
+    }
 
 
 def timestamp() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def feature_collection(request: Request, info: Collection, features: list[dict], *,
-                       matched: int | None, next_params: dict | None,
-                       prev_params: dict | None = None) -> dict[str, Any]:
+def feature_collection(
+    request: Request,
+    info: Collection,
+    features: list[dict],
+    *,
+    matched: int | None,
+    next_params: dict | None,
+    prev_params: dict | None = None,
+) -> dict[str, Any]:
     """A page of items; ``next_params``/``prev_params`` replace parameters of this request's
     URL (every other parameter is kept) to make the ``next``/``prev`` links."""
     collection_url = f"{root_url(request)}/collections/{info.id}"
-    links = [link(str(request.url), "self", GEOJSON, "This page"),
-             link(collection_url, "collection", JSON, info.title)]
+    links = [
+        link(str(request.url), "self", GEOJSON, "This page"),
+        link(collection_url, "collection", JSON, info.title),
+    ]
     if next_params is not None:
-        links.append(link(str(request.url.include_query_params(**next_params)), "next",
-                          GEOJSON, "Next page"))
+        links.append(
+            link(str(request.url.include_query_params(**next_params)), "next", GEOJSON, "Next page")
+        )
     if prev_params is not None:
-        links.append(link(str(request.url.include_query_params(**prev_params)), "prev",
-                          GEOJSON, "Previous page"))
+        links.append(
+            link(
+                str(request.url.include_query_params(**prev_params)),
+                "prev",
+                GEOJSON,
+                "Previous page",
+            )
+        )
     out: dict[str, Any] = {"type": "FeatureCollection", "features": features}
     if matched is not None:
         out["numberMatched"] = matched
@@ -247,11 +295,17 @@ def feature_collection(request: Request, info: Collection, features: list[dict],
 
 def feature_doc(request: Request, info: Collection, feature: dict) -> dict[str, Any]:
     url = f"{root_url(request)}/collections/{info.id}"
-    return {**feature, "links": [link(f"{url}/items/{feature['id']}", "self", GEOJSON),
-                                 link(url, "collection", JSON, info.title)]}
+    return {
+        **feature,
+        "links": [
+            link(f"{url}/items/{feature['id']}", "self", GEOJSON),
+            link(url, "collection", JSON, info.title),
+        ],
+    }
 
 
 # --- boundaries ---------------------------------------------------------------------------
+
 
 class Shapes:
     """Shapely geometries of one cached feature list, their spatial index and extent."""
@@ -284,8 +338,9 @@ def shapes(features: list[dict]) -> Shapes:
         return hit
 
 
-def boundary_items(features: list[dict], *, bbox, community_code: str | None,
-                   key: str) -> list[dict]:
+def boundary_items(
+    features: list[dict], *, bbox, community_code: str | None, key: str
+) -> list[dict]:
     """The features matching the filters, in code order; ``key`` is the property compared
     with ``community_code`` (``code`` for communities, ``community_code`` for grids)."""
     if bbox is not None:
@@ -299,10 +354,10 @@ def boundary_items(features: list[dict], *, bbox, community_code: str | None,
 
 # --- cases --------------------------------------------------------------------------------
 
+
 def case_feature(case: Case, now: datetime) -> dict[str, Any]:
     """A case as a GeoJSON feature: a CRS84 point (null without a location), no reporter."""
     props = case_view(case, now=now)
     props.pop("reporter", None)
-    geometry = None if case.lon is None else {"type": "Point",
-                                              "coordinates": [case.lon, case.lat]}
+    geometry = None if case.lon is None else {"type": "Point", "coordinates": [case.lon, case.lat]}
     return {"type": "Feature", "id": case.id, "geometry": geometry, "properties": props}

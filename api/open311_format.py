@@ -25,13 +25,18 @@ JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"
 
 # Plural element -> element of each member, for lists inside an item.
-_MEMBERS = {"attributes": "attribute", "values": "value", "endpoints": "endpoint",
-            "formats": "format"}
+_MEMBERS = {
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
 # Characters XML 1.0 cannot carry at all (a description may hold any of them).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 # -- documents ----------------------------------------------------------------------------
+
 
 def service_view(cat: Category) -> dict[str, Any]:
     """A service of services.json: one subclass of the category catalogue."""
@@ -39,7 +44,7 @@ def service_view(cat: Category) -> dict[str, Any]:
         "service_code": cat.code,
         "service_name": cat.name_zh,
         "description": f"{cat.name_en} ({cat.class_en}); time limit {_limit_en(cat)} "
-                       "from registration",
+        "from registration",
         "metadata": False,
         "type": "realtime",
         "keywords": ", ".join(k for k in (cat.name_en, cat.class_zh, cat.class_en) if k),
@@ -59,18 +64,22 @@ def notice(case: Case, cat: Category | None) -> str:
     if case.needs_location:
         where = "已受理，待调度员按地址定位 / received; a dispatcher will place the address"
     elif case.unassigned:
-        where = "已受理，位置不在任何网格内，由区级调度 / received; outside every grid, the " \
-                "district dispatches it"
+        where = (
+            "已受理，位置不在任何网格内，由区级调度 / received; outside every grid, the "
+            "district dispatches it"
+        )
     else:
         where = "已受理 / received"
     if cat is None:
         return where
-    return f"{where}; 立案后处理时限 {_limit_zh(cat)} / time limit {_limit_en(cat)} " \
-           "from registration"
+    return (
+        f"{where}; 立案后处理时限 {_limit_zh(cat)} / time limit {_limit_en(cat)} from registration"
+    )
 
 
-def request_view(case: Case, cat: Category | None, agency: str | None,
-                 updated: Any) -> dict[str, Any]:
+def request_view(
+    case: Case, cat: Category | None, agency: str | None, updated: Any
+) -> dict[str, Any]:
     """A service request as GET answers it: never the reporter's name, phone or e-mail."""
     return {
         "service_request_id": str(case.id),
@@ -95,8 +104,11 @@ def request_view(case: Case, cat: Category | None, agency: str | None,
 
 def created_view(case: Case, cat: Category | None) -> dict[str, Any]:
     """The answer to POST requests.json."""
-    return {"service_request_id": str(case.id), "service_notice": notice(case, cat),
-            "account_id": None}
+    return {
+        "service_request_id": str(case.id),
+        "service_notice": notice(case, cat),
+        "account_id": None,
+    }
 
 
 def discovery(base_url: str, changeset: str) -> dict[str, Any]:
@@ -104,14 +116,16 @@ def discovery(base_url: str, changeset: str) -> dict[str, Any]:
         "changeset": changeset,
         "contact": "云岩区 网格化管理 / Yunyan District grid management, Guiyang",
         "key_service": "POST needs api_key: an open311 token issued by the district "
-                       "(gridmgr token create --role open311)",
-        "endpoints": [{
-            "specification": SPECIFICATION,
-            "url": base_url,
-            "changeset": changeset,
-            "type": "production",
-            "formats": list(FORMATS.values()),
-        }],
+        "(gridmgr token create --role open311)",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base_url,
+                "changeset": changeset,
+                "type": "production",
+                "formats": list(FORMATS.values()),
+            }
+        ],
     }
 
 
@@ -132,8 +146,16 @@ def _limit_en(cat: Category) -> str:
 
 # -- rendering ----------------------------------------------------------------------------
 
-def render(fmt: str, body: Any, *, root: str, item: str | None = None, status: int = 200,
-           headers: dict[str, str] | None = None) -> Response:
+
+def render(
+    fmt: str,
+    body: Any,
+    *,
+    root: str,
+    item: str | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """``body`` as JSON, or as XML under ``root`` (a list: one ``item`` element per entry)."""
     if fmt == "xml":
         content = to_xml(body, root=root, item=item)
@@ -149,8 +171,9 @@ def to_xml(body: Any, *, root: str, item: str | None = None) -> bytes:
             _fill(ET.SubElement(top, item or "item"), entry)
     else:
         _fill(top, body)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(top, encoding="utf-8",
-                                                                      xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(
+        top, encoding="utf-8", xml_declaration=False
+    )
 
 
 def _fill(element: ET.Element, value: Any) -> None:

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
             if any(len(h) != 2 for h in hours):
                 raise ValueError
         except ValueError:
-            raise CalendarError(f"GRIDMGR_WORK_HOURS {self.work_hours!r}: expected periods "
-                                "like 08:30-12:00,14:00-17:30") from None
+            raise CalendarError(
+                f"GRIDMGR_WORK_HOURS {self.work_hours!r}: expected periods "
+                "like 08:30-12:00,14:00-17:30"
+            ) from None
         return WorkCalendar.from_settings(hours=hours, override_file=self.calendar_file)

@@ -42,8 +42,13 @@ class AppState:
     def open(cls, settings: Settings) -> AppState:
         store = open_store(settings.database(), connections=settings.pool_size())
         locator = Locator(store)
-        state = cls(settings, store, locator,
-                    CaseService(store, locator, settings.calendar()), BoundaryCache(store))
+        state = cls(
+            settings,
+            store,
+            locator,
+            CaseService(store, locator, settings.calendar()),
+            BoundaryCache(store),
+        )
         state.cases.gazetteer = state.gazetteer
         return state
 

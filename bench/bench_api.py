@@ -53,10 +53,12 @@ WEST, SOUTH, EAST, NORTH = 106.59, 26.55, 106.78, 26.68  # the district's boundi
 GOALS = {"GET /locate": 2000, "POST /cases": 400}  # requests/s, each with p99 <= P99_GOAL_MS
 P99_GOAL_MS = 50.0
 TICK = os.sysconf("SC_CLK_TCK")
-PG_LOCATE = ("PREPARE locate(float8, float8) AS SELECT g.code, g.community_code, c.name "
-             "FROM grids g JOIN communities c ON c.generation = g.generation AND c.code = "
-             "g.community_code WHERE g.generation = (SELECT max(id) FROM generations) AND "
-             "ST_Covers(g.geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)) ORDER BY g.code LIMIT 1")
+PG_LOCATE = (
+    "PREPARE locate(float8, float8) AS SELECT g.code, g.community_code, c.name "
+    "FROM grids g JOIN communities c ON c.generation = g.generation AND c.code = "
+    "g.community_code WHERE g.generation = (SELECT max(id) FROM generations) AND "
+    "ST_Covers(g.geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)) ORDER BY g.code LIMIT 1"
+)
 LUA = string.Template(r"""
 local ffi = require("ffi")  -- wrk runs LuaJIT: a monotonic clock in ms for pacing
 ffi.cdef[[
@@ -116,9 +118,14 @@ def http_call(port, method, path, body=None, token=None, timeout=30.0):
 
 
 def gridmgr(url: str, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, timeout=600,
-                          env={**os.environ, "GRIDMGR_DATABASE_URL": url},
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=ROOT,
+        timeout=600,
+        env={**os.environ, "GRIDMGR_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+    )
     if done.returncode:
         raise SystemExit(f"gridmgr {' '.join(args)} failed:\n{done.stderr}")
     return done.stdout
@@ -152,11 +159,27 @@ def server(url: str, workers: int):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    cmd = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--workers", str(workers)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "api.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, env={**os.environ, "GRIDMGR_DATABASE_URL": url}, cwd=ROOT,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            env={**os.environ, "GRIDMGR_DATABASE_URL": url},
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -206,21 +229,45 @@ def wrk_load(port, kind, conc, seconds, v, rate=None) -> dict:
     """``wrk`` for ``seconds`` over ``conc`` connections: closed loop, or paced at ``rate``
     requests/s."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(LUA.substitute(v, request={"health": "nil"}.get(kind, kind),
-                                    seed=random.randrange(1 << 20), run=os.urandom(6).hex(),
-                                    interval=1000.0 / rate if rate else "nil",
-                                    delay="paced" if rate else "nil"))
+        script.write(
+            LUA.substitute(
+                v,
+                request={"health": "nil"}.get(kind, kind),
+                seed=random.randrange(1 << 20),
+                run=os.urandom(6).hex(),
+                interval=1000.0 / rate if rate else "nil",
+                delay="paced" if rate else "nil",
+            )
+        )
         script.flush()
-        cmd = ["wrk", "-t", "1", "-c", str(conc), "-d", f"{seconds}s",
-               "--timeout", "5s", "--latency", "-s", script.name,
-               f"http://127.0.0.1:{port}" + ("/health" if kind == "health" else "/")]
+        cmd = [
+            "wrk",
+            "-t",
+            "1",
+            "-c",
+            str(conc),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "5s",
+            "--latency",
+            "-s",
+            script.name,
+            f"http://127.0.0.1:{port}" + ("/health" if kind == "health" else "/"),
+        ]
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
     line = next((x for x in out.stdout.splitlines() if x.startswith("WRK ")), None)
     if line is None:
         raise SystemExit(f"wrk failed:\n{out.stdout}\n{out.stderr}")
     requests, micros, errors, p50, p99 = map(int, line.split()[1:])
-    return {"requests": requests, "seconds": micros / 1e6, "errors": errors, "p50": p50 / 1e3,
-            "p99": p99 / 1e3, "rate": rate}
+    return {
+        "requests": requests,
+        "seconds": micros / 1e6,
+        "errors": errors,
+        "p50": p50 / 1e3,
+        "p99": p99 / 1e3,
+        "rate": rate,
+    }
 
 
 def postgis_load(url: str, conc: int, seconds: int) -> dict:
@@ -233,8 +280,10 @@ def postgis_load(url: str, conc: int, seconds: int) -> dict:
             cur.execute(PG_LOCATE)
             while time.monotonic() < stop_at:
                 start = time.perf_counter()
-                cur.execute("EXECUTE locate(%s, %s)", (WEST + rnd.random() * (EAST - WEST),
-                                                       SOUTH + rnd.random() * (NORTH - SOUTH)))
+                cur.execute(
+                    "EXECUTE locate(%s, %s)",
+                    (WEST + rnd.random() * (EAST - WEST), SOUTH + rnd.random() * (NORTH - SOUTH)),
+                )
                 cur.fetchall()
                 lat[tid].append(time.perf_counter() - start)
 
@@ -242,14 +291,21 @@ def postgis_load(url: str, conc: int, seconds: int) -> dict:
     with ThreadPoolExecutor(conc) as pool:
         list(pool.map(worker, range(conc)))
     ms = np.concatenate([np.asarray(x) for x in lat]) * 1e3
-    return {"requests": len(ms), "seconds": time.monotonic() - start, "errors": 0,
-            "p50": float(np.percentile(ms, 50)), "p99": float(np.percentile(ms, 99))}
+    return {
+        "requests": len(ms),
+        "seconds": time.monotonic() - start,
+        "errors": 0,
+        "p50": float(np.percentile(ms, 50)),
+        "p99": float(np.percentile(ms, 99)),
+    }
 
 
 def client_cpu() -> float:
     """CPU seconds of this process (the PostGIS client) and its finished children (wrk)."""
-    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (
-        resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+    return sum(
+        u.ru_utime + u.ru_stime
+        for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 
 
 def measure(app: int, db: int, run, *args) -> dict:
@@ -261,10 +317,16 @@ def measure(app: int, db: int, run, *args) -> dict:
     procs = sorted(((t - before[0].get(p, 0)) / TICK for p, t in after[0].items()), reverse=True)
     app_s, db_s, all_s = sum(procs), (after[1] - before[1]) / TICK, (after[2] - before[2]) / TICK
     split = "/".join(f"{100 * x / wall:.0f}" for x in procs if x / wall >= 0.02) or "-"
-    return {**r, "rps": r["requests"] / wall, "gen": gen_s / wall, "db": db_s / wall,
-            "split": split, "other": (all_s - gen_s - app_s - db_s) / wall,
-            "app": app_s / wall if app > 0 else float("nan"),
-            "app_ms": 1e3 * app_s / max(r["requests"], 1) if app > 0 else float("nan")}
+    return {
+        **r,
+        "rps": r["requests"] / wall,
+        "gen": gen_s / wall,
+        "db": db_s / wall,
+        "split": split,
+        "other": (all_s - gen_s - app_s - db_s) / wall,
+        "app": app_s / wall if app > 0 else float("nan"),
+        "app_ms": 1e3 * app_s / max(r["requests"], 1) if app > 0 else float("nan"),
+    }
 
 
 def verdict(endpoint: str, r: dict) -> str:
@@ -274,8 +336,9 @@ def verdict(endpoint: str, r: dict) -> str:
     if goal is None:
         return "-"
     if r["rate"] is None:
-        return (f"capacity {'>=' if r['rps'] >= goal else '<'} goal"
-                + (", errors" if r["errors"] else ""))
+        return f"capacity {'>=' if r['rps'] >= goal else '<'} goal" + (
+            ", errors" if r["errors"] else ""
+        )
     misses = [f"pace not kept ({r['rps']:,.0f}/s)"] if r["rps"] < 0.98 * r["rate"] else []
     if r["p99"] > P99_GOAL_MS:
         misses.append(f"p99 +{r['p99'] - P99_GOAL_MS:.0f} ms")
@@ -288,8 +351,10 @@ def row(endpoint: str, workers, conc: int, r: dict) -> str:
     cells = [f"{100 * r[k]:.0f}%" for k in ("gen", "app", "db", "other")] + [f"{r['app_ms']:.2f}"]
     cpu = "".join(f"{'-' if 'nan' in x else x:>6}" for x in cells) + f"{r['split']:>9}"
     name = endpoint if r.get("rate") is None else f"{endpoint} @ {r['rate']:,}/s"
-    return (f"{name:<27}{workers!s:>3}{conc:>5}{r['requests']:>9,}{r['rps']:>8,.0f}"
-            f"{r['p50']:>8.2f}{r['p99']:>8.2f}{r['errors']:>7}{cpu}  {verdict(endpoint, r)}")
+    return (
+        f"{name:<27}{workers!s:>3}{conc:>5}{r['requests']:>9,}{r['rps']:>8,.0f}"
+        f"{r['p50']:>8.2f}{r['p99']:>8.2f}{r['errors']:>7}{cpu}  {verdict(endpoint, r)}"
+    )
 
 
 def main() -> None:
@@ -297,11 +362,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured run")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per run")
-    parser.add_argument("--concurrency", type=ints, default=[8, 32],
-                        help="closed-loop connections: 8,32")
+    parser.add_argument(
+        "--concurrency", type=ints, default=[8, 32], help="closed-loop connections: 8,32"
+    )
     parser.add_argument("--workers", type=ints, default=[2], help="server processes: 1,2")
-    parser.add_argument("--paced-connections", type=int, default=64,
-                        help="connections of the runs paced at a goal's rate")
+    parser.add_argument(
+        "--paced-connections",
+        type=int,
+        default=64,
+        help="connections of the runs paced at a goal's rate",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each kind")
     args = parser.parse_args()
     url = os.environ.get("GRIDMGR_TEST_DATABASE_URL", "").strip()
@@ -309,15 +379,21 @@ def main() -> None:
         raise SystemExit("set GRIDMGR_TEST_DATABASE_URL (or run under scripts/with-postgis)")
     for apt in (["update", "-q"], ["install", "-y", "-q", "wrk"]):
         if not shutil.which("wrk") and os.geteuid() == 0 and shutil.which("apt-get"):
-            subprocess.run(["apt-get", *apt], capture_output=True, timeout=600,
-                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+            subprocess.run(
+                ["apt-get", *apt],
+                capture_output=True,
+                timeout=600,
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            )
     if not shutil.which("wrk"):
         raise SystemExit("this benchmark needs wrk: apt-get install wrk")
     name = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split(" [")[0]
     idle = cpu_ticks(-1, -1)[2]
     time.sleep(1)
-    print(f"load generator: {name}; {args.duration} s per run after {args.warmup} s of warm-up; "
-          f"machine busy before the start: {100 * (cpu_ticks(-1, -1)[2] - idle) / TICK:.0f}%")
+    print(
+        f"load generator: {name}; {args.duration} s per run after {args.warmup} s of warm-up; "
+        f"machine busy before the start: {100 * (cpu_ticks(-1, -1)[2] - idle) / TICK:.0f}%"
+    )
     rows, runs = [], {}
     with fresh_database(url) as db:
         gridmgr(db, "init")
@@ -327,41 +403,61 @@ def main() -> None:
             r = measure(-1, pg, postgis_load, db, conc, args.duration)
             runs[("pg", None, conc)] = [r]
             rows.append(row("PostGIS prepared, psycopg2", "-", conc, r))
-        v = {"token": token, "west": WEST, "south": SOUTH, "dlon": EAST - WEST,
-             "dlat": NORTH - SOUTH}
+        v = {
+            "token": token,
+            "west": WEST,
+            "south": SOUTH,
+            "dlon": EAST - WEST,
+            "dlat": NORTH - SOUTH,
+        }
         for workers in args.workers:
             with server(db, workers) as (pid, port):
                 if "points" not in v:  # random points that fall in a grid; the categories
                     rnd = random.Random(0)
-                    pts = [[round(WEST + rnd.random() * (EAST - WEST), 7),
-                            round(SOUTH + rnd.random() * (NORTH - SOUTH), 7)] for _ in range(6000)]
+                    pts = [
+                        [
+                            round(WEST + rnd.random() * (EAST - WEST), 7),
+                            round(SOUTH + rnd.random() * (NORTH - SOUTH), 7),
+                        ]
+                        for _ in range(6000)
+                    ]
                     found = http_call(port, "POST", "/locate", json.dumps({"points": pts}), token)
-                    v["point_list"] = [p for p, f in zip(pts, found[1]["results"], strict=True)
-                                       if f["status"] == "assigned"]
-                    v["cat_list"] = [c["code"] for c in
-                                     http_call(port, "GET", "/categories", token=token)[1]]
+                    v["point_list"] = [
+                        p
+                        for p, f in zip(pts, found[1]["results"], strict=True)
+                        if f["status"] == "assigned"
+                    ]
+                    v["cat_list"] = [
+                        c["code"] for c in http_call(port, "GET", "/categories", token=token)[1]
+                    ]
                     v["points"] = ", ".join(f"{{{x}, {y}}}" for x, y in v["point_list"])
                     v["cats"] = ", ".join(f'"{c}"' for c in v["cat_list"])
-                for kind, endpoint in (("health", "GET /health"), ("locate", "GET /locate"),
-                                       ("cases", "POST /cases")):
+                for kind, endpoint in (
+                    ("health", "GET /health"),
+                    ("locate", "GET /locate"),
+                    ("cases", "POST /cases"),
+                ):
                     goal = GOALS.get(endpoint)
                     plan = [(conc, None) for conc in args.concurrency]
                     plan += [(args.paced_connections, goal)] if goal else []
                     for conc, rate in plan:
                         wrk_load(port, kind, conc, args.warmup, v, rate)
                         for _ in range(args.repeat):
-                            r = measure(pid, pg, wrk_load, port, kind, conc, args.duration, v,
-                                        rate)
+                            r = measure(pid, pg, wrk_load, port, kind, conc, args.duration, v, rate)
                             rows.append(row(endpoint, workers, conc, r))
                             runs.setdefault((endpoint, rate, conc), []).append(r)
-    header = (f"{'endpoint':<27}{'wk':>3}{'conc':>5}{'requests':>9}{'req/s':>8}{'p50 ms':>8}"
-              f"{'p99 ms':>8}{'errors':>7}{'gen':>6}{'app':>6}{'db':>6}{'other':>6}{'ms/rq':>6}"
-              f"{'per proc':>9}  goal")
-    print(f"{len(v['point_list']):,} case points inside grids, {len(v['cat_list'])} categories. "
-          "CPU in % of one core (2 cores = 200%): gen = load generator (PostGIS row: the "
-          "psycopg2 client), app = gridmgr server, db = PostgreSQL, other = the rest of the "
-          "machine; ms/rq = server CPU milliseconds per request; per proc = app % by server "
-          "process (>= 2%)")
+    header = (
+        f"{'endpoint':<27}{'wk':>3}{'conc':>5}{'requests':>9}{'req/s':>8}{'p50 ms':>8}"
+        f"{'p99 ms':>8}{'errors':>7}{'gen':>6}{'app':>6}{'db':>6}{'other':>6}{'ms/rq':>6}"
+        f"{'per proc':>9}  goal"
+    )
+    print(
+        f"{len(v['point_list']):,} case points inside grids, {len(v['cat_list'])} categories. "
+        "CPU in % of one core (2 cores = 200%): gen = load generator (PostGIS row: the "
+        "psycopg2 client), app = gridmgr server, db = PostgreSQL, other = the rest of the "
+        "machine; ms/rq = server CPU milliseconds per request; per proc = app % by server "
+        "process (>= 2%)"
+    )
     print(f"\n{header}\n{'-' * len(header)}\n" + "\n".join(rows))
     median = lambda xs, k: float(np.median([x[k] for x in xs]))  # noqa: E731
     print()
@@ -369,17 +465,21 @@ def main() -> None:
         paced = [r for (e, rate, _), rs in runs.items() if e == endpoint and rate for r in rs]
         closed = {c: rs for (e, rate, c), rs in runs.items() if e == endpoint and not rate}
         met = sum(verdict(endpoint, r) == "met" for r in paced)
-        print(f"{endpoint}: paced at {goal:,}/s, p99 {median(paced, 'p99'):.1f} ms (median of "
-              f"{len(paced)} runs; goal <= {P99_GOAL_MS:.0f} ms), met in {met} of {len(paced)}; "
-              "closed-loop capacity " + ", ".join(
-                  f"{median(rs, 'rps'):,.0f}/s at {c}" for c, rs in closed.items())
-              + " (medians)")
+        print(
+            f"{endpoint}: paced at {goal:,}/s, p99 {median(paced, 'p99'):.1f} ms (median of "
+            f"{len(paced)} runs; goal <= {P99_GOAL_MS:.0f} ms), met in {met} of {len(paced)}; "
+            "closed-loop capacity "
+            + ", ".join(f"{median(rs, 'rps'):,.0f}/s at {c}" for c, rs in closed.items())
+            + " (medians)"
+        )
     for conc in args.concurrency:
         ours = max(runs[("GET /locate", None, conc)], key=lambda x: x["rps"])
         pg = runs[("pg", None, conc)][0]
-        print(f"\nGET /locate over HTTP (in-process index, best run), concurrency "
-              f"{conc}: {ours['rps']:,.0f} req/s = {ours['rps'] / pg['rps']:.2f}x the database "
-              f"round trip (prepared ST_Covers over psycopg2, no HTTP: {pg['rps']:,.0f}/s)")
+        print(
+            f"\nGET /locate over HTTP (in-process index, best run), concurrency "
+            f"{conc}: {ours['rps']:,.0f} req/s = {ours['rps'] / pg['rps']:.2f}x the database "
+            f"round trip (prepared ST_Covers over psycopg2, no HTTP: {pg['rps']:,.0f}/s)"
+        )
 
 
 if __name__ == "__main__":

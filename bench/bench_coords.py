@@ -21,14 +21,34 @@ BBOX = (106.59, 106.79, 26.54, 26.68)  # lon min, lon max, lat min, lat max
 
 # (conversion, geo.coords call, prcoords function on one (lat, lon) point, its name, input CRS)
 CASES = [
-    ("wgs84 -> gcj02", lambda lon, lat: from_wgs84(lon, lat, "gcj02"), prcoords.wgs_gcj,
-     "wgs_gcj", "wgs84"),
-    ("gcj02 -> wgs84", lambda lon, lat: to_wgs84(lon, lat, "gcj02"), prcoords.gcj_wgs_bored,
-     "gcj_wgs_bored", "gcj02"),
-    ("wgs84 -> bd09", lambda lon, lat: from_wgs84(lon, lat, "bd09"), prcoords.wgs_bd,
-     "wgs_bd", "wgs84"),
-    ("bd09 -> wgs84", lambda lon, lat: to_wgs84(lon, lat, "bd09"), prcoords.bd_wgs_bored,
-     "bd_wgs_bored", "bd09"),
+    (
+        "wgs84 -> gcj02",
+        lambda lon, lat: from_wgs84(lon, lat, "gcj02"),
+        prcoords.wgs_gcj,
+        "wgs_gcj",
+        "wgs84",
+    ),
+    (
+        "gcj02 -> wgs84",
+        lambda lon, lat: to_wgs84(lon, lat, "gcj02"),
+        prcoords.gcj_wgs_bored,
+        "gcj_wgs_bored",
+        "gcj02",
+    ),
+    (
+        "wgs84 -> bd09",
+        lambda lon, lat: from_wgs84(lon, lat, "bd09"),
+        prcoords.wgs_bd,
+        "wgs_bd",
+        "wgs84",
+    ),
+    (
+        "bd09 -> wgs84",
+        lambda lon, lat: to_wgs84(lon, lat, "bd09"),
+        prcoords.bd_wgs_bored,
+        "bd_wgs_bored",
+        "bd09",
+    ),
 ]
 
 
@@ -54,8 +74,10 @@ def main() -> None:
     inputs = {"wgs84": wgs, "gcj02": from_wgs84(*wgs, "gcj02"), "bd09": from_wgs84(*wgs, "bd09")}
     small = {crs: (lon[: args.prc_n], lat[: args.prc_n]) for crs, (lon, lat) in inputs.items()}
 
-    print(f"geo.coords: {args.n:,} points; prcoords: {args.prc_n:,} points, extrapolated; "
-          f"best of {args.repeats}")
+    print(
+        f"geo.coords: {args.n:,} points; prcoords: {args.prc_n:,} points, extrapolated; "
+        f"best of {args.repeats}"
+    )
     header = f"{'conversion':<16}{'method':<26}{'points/s':>14}{'ratio to prcoords':>20}"
     print(header)
     print("-" * len(header))

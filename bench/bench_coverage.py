@@ -76,47 +76,65 @@ def main() -> None:
     grids = bset.grids
     lonlat = random_facilities(grids, args.facilities, args.seed)
     facilities = np.column_stack([lonlat, np.full(len(lonlat), args.radius)])
-    print(f"{len(grids)} grids, {int(grids['population'].sum()):,} residents; "
-          f"{len(lonlat)} facilities, radius {args.radius:g} m; best of {args.repeats}; "
-          f"shapely {shapely.__version__}, GEOS {shapely.geos_version_string}")
+    print(
+        f"{len(grids)} grids, {int(grids['population'].sum()):,} residents; "
+        f"{len(lonlat)} facilities, radius {args.radius:g} m; best of {args.repeats}; "
+        f"shapely {shapely.__version__}, GEOS {shapely.geos_version_string}"
+    )
 
     t_prepare, metric = best_time(lambda: prepare_grids(grids), args.repeats)
-    metric_frame = gpd.GeoDataFrame({"code": metric.code}, geometry=metric.geometry,
-                                     crs=coords.METRIC_CRS)
+    metric_frame = gpd.GeoDataFrame(
+        {"code": metric.code}, geometry=metric.geometry, crs=coords.METRIC_CRS
+    )
     t_ours, ours = best_time(lambda: coverage(metric, facilities), args.repeats)
     t_raw, raw = best_time(lambda: coverage(grids, facilities), args.repeats)
     t_overlay, theirs = best_time(
-        lambda: overlay_shares(metric_frame, lonlat, args.radius), args.repeats)
+        lambda: overlay_shares(metric_frame, lonlat, args.radius), args.repeats
+    )
 
-    rows = [("coverage(), grids projected once", t_ours),
-            ("coverage(), EPSG:4326 frame", t_raw),
-            ("geopandas.overlay with the union", t_overlay),
-            ("(prepare_grids: projection + STRtree)", t_prepare)]
+    rows = [
+        ("coverage(), grids projected once", t_ours),
+        ("coverage(), EPSG:4326 frame", t_raw),
+        ("geopandas.overlay with the union", t_overlay),
+        ("(prepare_grids: projection + STRtree)", t_prepare),
+    ]
     print(f"\n{'method':<40} {'seconds':>9} {'ratio':>7}")
     for name, seconds in rows:
         print(f"{name:<40} {seconds:>9.4f} {seconds / t_ours:>7.2f}")
     shares = ours.grids["covered_area_share"].to_numpy()
     diff = np.abs(shares - theirs)
-    print(f"\nshares: max |coverage() - overlay| = {diff.max():.3g} (grid "
-          f"{ours.grids['code'].iloc[int(np.argmax(diff))]}); same frame both ways: "
-          f"{raw.grids.equals(ours.grids)}")
-    print(f"covered: {ours.covered_population:,.0f} of {ours.population:,.0f} residents "
-          f"({ours.covered_share:.2%}); grids partly covered: "
-          f"{int(((shares > 0) & (shares < 1)).sum())}, fully: {int((shares == 1).sum())}")
+    print(
+        f"\nshares: max |coverage() - overlay| = {diff.max():.3g} (grid "
+        f"{ours.grids['code'].iloc[int(np.argmax(diff))]}); same frame both ways: "
+        f"{raw.grids.equals(ours.grids)}"
+    )
+    print(
+        f"covered: {ours.covered_population:,.0f} of {ours.population:,.0f} residents "
+        f"({ours.covered_share:.2%}); grids partly covered: "
+        f"{int(((shares > 0) & (shares < 1)).sum())}, fully: {int((shares == 1).sum())}"
+    )
 
     candidates = grid_centroid_candidates(metric)
-    existing = facilities[:args.existing]
+    existing = facilities[: args.existing]
     t_greedy, siting = best_time(
-        lambda: greedy_sites(metric, existing, candidates, radius_m=args.radius,
-                             count=args.count), args.repeats)
-    print(f"\ngreedy_sites: {len(candidates)} candidates, {len(existing)} existing, "
-          f"count {args.count}, radius {args.radius:g} m: {t_greedy:.4f} s "
-          f"({siting.demand_point_count:,} demand points)")
-    print(f"covered before {siting.covered_before:,.0f}, after {siting.covered_after:,.0f} "
-          f"(exact); estimate {siting.objective_before:,.0f} -> {siting.objective_after:,.0f}")
+        lambda: greedy_sites(metric, existing, candidates, radius_m=args.radius, count=args.count),
+        args.repeats,
+    )
+    print(
+        f"\ngreedy_sites: {len(candidates)} candidates, {len(existing)} existing, "
+        f"count {args.count}, radius {args.radius:g} m: {t_greedy:.4f} s "
+        f"({siting.demand_point_count:,} demand points)"
+    )
+    print(
+        f"covered before {siting.covered_before:,.0f}, after {siting.covered_after:,.0f} "
+        f"(exact); estimate {siting.objective_before:,.0f} -> {siting.objective_after:,.0f}"
+    )
     with pd.option_context("display.width", 120, "display.float_format", "{:,.1f}".format):
-        print(siting.sites[["candidate", "grid_code", "community_code", "gain", "objective"]]
-              .to_string(index=False))
+        print(
+            siting.sites[
+                ["candidate", "grid_code", "community_code", "gain", "objective"]
+            ].to_string(index=False)
+        )
 
 
 if __name__ == "__main__":

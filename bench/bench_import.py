@@ -80,19 +80,24 @@ def write_file(path: Path, n: int, seed: int) -> None:
     closed_at = registered + pd.to_timedelta(rng.integers(3600, 10 * 86400, n), unit="s")
     state = rng.choice(list(STATES), n, p=list(STATES.values()))
     fmt = "%Y-%m-%d %H:%M:%S"
-    frame = pd.DataFrame({
-        "事件编号": [f"YY{i:010d}" for i in range(n)],
-        "事件类型": names,
-        "问题描述": rng.choice(["路面有垃圾堆放", "井盖缺失", "占道经营", "噪音扰民",
-                                "邻里纠纷需调解"], n),
-        "地址": rng.choice(["中华中路12号", "延安中路3号", "宝山北路88号", "北京路6号"], n),
-        "经度": np.round(glon, 6), "纬度": np.round(glat, 6),
-        "上报时间": reported.strftime(fmt),
-        "立案时间": np.where(np.isin(state, ["待受理", "不予立案"]), "",
-                             registered.strftime(fmt)),
-        "结案时间": np.where(state == "已结案", closed_at.strftime(fmt), ""),
-        "状态": state,
-    })
+    frame = pd.DataFrame(
+        {
+            "事件编号": [f"YY{i:010d}" for i in range(n)],
+            "事件类型": names,
+            "问题描述": rng.choice(
+                ["路面有垃圾堆放", "井盖缺失", "占道经营", "噪音扰民", "邻里纠纷需调解"], n
+            ),
+            "地址": rng.choice(["中华中路12号", "延安中路3号", "宝山北路88号", "北京路6号"], n),
+            "经度": np.round(glon, 6),
+            "纬度": np.round(glat, 6),
+            "上报时间": reported.strftime(fmt),
+            "立案时间": np.where(
+                np.isin(state, ["待受理", "不予立案"]), "", registered.strftime(fmt)
+            ),
+            "结案时间": np.where(state == "已结案", closed_at.strftime(fmt), ""),
+            "状态": state,
+        }
+    )
     pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), path)
 
 
@@ -103,14 +108,23 @@ def row_at_a_time(url: str, path: Path, sample: int) -> float:
         source = open_source(path, chunk_rows=sample)
         cols = Mapping().resolve(source.headers)
         locator = Locator(store)
-        places = Places(locator.index(locator.generation()), Gazetteer([]),
-                        grid_owners(store), 90.0)
+        places = Places(
+            locator.index(locator.generation()), Gazetteer([]), grid_owners(store), 90.0
+        )
         cal = WorkCalendar.default()
         catalogue = Catalogue.of(read_catalogue())
         chunk = next(source.chunks)
-        rows, _ = check_chunk(chunk, cols, Mapping(), catalogue, pa.array([], pa.string()),
-                              tz=cal.tz, now=pd.Timestamp.now(tz=cal.tz), seen=SeenIds(),
-                              default_crs="gcj02")
+        rows, _ = check_chunk(
+            chunk,
+            cols,
+            Mapping(),
+            catalogue,
+            pa.array([], pa.string()),
+            tz=cal.tz,
+            now=pd.Timestamp.now(tz=cal.tz),
+            seen=SeenIds(),
+            default_crs="gcj02",
+        )
         planned = plan_cases(rows, places, catalogue, cal).to_pandas()
     finally:
         store.close()
@@ -146,9 +160,11 @@ def timed_import(url: str, path: Path, label: str) -> float:
     finally:
         store.close()
     c = summary.counts
-    print(f"{label}: {took:.2f} s; imported {c['imported']:,}, unchanged {c['unchanged']:,}, "
-          f"rejected {c['rejected']:,}, located {c['located']:,}, unassigned "
-          f"{c['unassigned']:,}")
+    print(
+        f"{label}: {took:.2f} s; imported {c['imported']:,}, unchanged {c['unchanged']:,}, "
+        f"rejected {c['rejected']:,}, located {c['located']:,}, unassigned "
+        f"{c['unassigned']:,}"
+    )
     return took
 
 
@@ -166,8 +182,10 @@ def main() -> None:
         path = args.keep or Path(tmp) / "hotline.csv"
         t = time.perf_counter()
         write_file(path, args.rows, args.seed)
-        print(f"file: {args.rows:,} rows, {path.stat().st_size / 1e6:.0f} MB "
-              f"(written in {time.perf_counter() - t:.1f} s)")
+        print(
+            f"file: {args.rows:,} rows, {path.stat().st_size / 1e6:.0f} MB "
+            f"(written in {time.perf_counter() - t:.1f} s)"
+        )
         schema = f"bench_{uuid.uuid4().hex[:8]}"
         admin = psycopg2.connect(base)
         admin.autocommit = True
@@ -185,18 +203,24 @@ def main() -> None:
             assert result.exit_code == 0, result.output
             per_row = row_at_a_time(url_rows, path, args.sample)
             theirs = per_row * args.rows
-            print(f"row-at-a-time INSERT: {1 / per_row:,.0f} rows/s over {args.sample:,} rows "
-                  f"-> {theirs:.0f} s for {args.rows:,} rows; import is "
-                  f"{theirs / ours:.1f}x faster (and the row-at-a-time figure leaves out "
-                  "reading, checking and locating)")
-            print(f"goal: {args.rows:,} rows in < 15 s: "
-                  f"{'met' if ours < 15 else 'missed'} ({ours:.2f} s)")
+            print(
+                f"row-at-a-time INSERT: {1 / per_row:,.0f} rows/s over {args.sample:,} rows "
+                f"-> {theirs:.0f} s for {args.rows:,} rows; import is "
+                f"{theirs / ours:.1f}x faster (and the row-at-a-time figure leaves out "
+                "reading, checking and locating)"
+            )
+            print(
+                f"goal: {args.rows:,} rows in < 15 s: "
+                f"{'met' if ours < 15 else 'missed'} ({ours:.2f} s)"
+            )
         finally:
             for s in (schema, f"{schema}_rows"):
                 admin.cursor().execute(f"DROP SCHEMA IF EXISTS {s} CASCADE")
             admin.close()
         duck = Path(tmp) / "g.duckdb"
-        result = CliRunner().invoke(cli, ["init"], env={"GRIDMGR_DATABASE_URL": f"duckdb:///{duck}"})
+        result = CliRunner().invoke(
+            cli, ["init"], env={"GRIDMGR_DATABASE_URL": f"duckdb:///{duck}"}
+        )
         assert result.exit_code == 0, result.output
         timed_import(f"duckdb:///{duck}", path, "DuckDB import ")
 

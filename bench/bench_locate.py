@@ -32,10 +32,11 @@ from geo import bundled
 from geo.boundaries import read_boundary_set
 from geo.locate import LocateIndex
 
-PG_QUERY = ("SELECT code FROM bench_grids WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint($1, $2), "
-            "4326)) ORDER BY code LIMIT 1")
-DUCK_QUERY = ("SELECT code FROM grids WHERE ST_Covers(geom, ST_Point(?, ?)) "
-              "ORDER BY code LIMIT 1")
+PG_QUERY = (
+    "SELECT code FROM bench_grids WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint($1, $2), "
+    "4326)) ORDER BY code LIMIT 1"
+)
+DUCK_QUERY = "SELECT code FROM grids WHERE ST_Covers(geom, ST_Point(?, ?)) ORDER BY code LIMIT 1"
 
 
 def best_time(func, repeats: int) -> tuple[float, object]:
@@ -91,7 +92,7 @@ def boundary_points(geoms: np.ndarray, rng: np.random.Generator) -> dict[str, np
 def report_agreement(name: str, answers, expected, sets, codes) -> None:
     start = 0
     for label, xy in sets.items():
-        got, want = answers[start:start + len(xy)], expected[start:start + len(xy)]
+        got, want = answers[start : start + len(xy)], expected[start : start + len(xy)]
         bad = [i for i, (g, w) in enumerate(zip(got, want, strict=True)) if g != w]
         print(f"  {name} vs locate_one, {label:<22} {len(bad):>5} mismatches of {len(xy):,}")
         for i in bad[:5]:
@@ -104,10 +105,13 @@ def bench_postgis(url, codes, geoms, timed, sets, expected) -> None:
 
     conn = psycopg2.connect(url)
     cur = conn.cursor()
-    cur.execute("CREATE TEMP TABLE bench_grids (code text PRIMARY KEY, "
-                "geom geometry(Geometry, 4326))")
-    cur.executemany("INSERT INTO bench_grids VALUES (%s, ST_GeomFromWKB(%s, 4326))",
-                    [(c, g.wkb) for c, g in zip(codes, geoms, strict=True)])
+    cur.execute(
+        "CREATE TEMP TABLE bench_grids (code text PRIMARY KEY, geom geometry(Geometry, 4326))"
+    )
+    cur.executemany(
+        "INSERT INTO bench_grids VALUES (%s, ST_GeomFromWKB(%s, 4326))",
+        [(c, g.wkb) for c, g in zip(codes, geoms, strict=True)],
+    )
     cur.execute("CREATE INDEX ON bench_grids USING gist (geom)")
     cur.execute("ANALYZE bench_grids")
     cur.execute("SELECT postgis_lib_version(), postgis_geos_version()")
@@ -120,8 +124,10 @@ def bench_postgis(url, codes, geoms, timed, sets, expected) -> None:
         return row[0] if row else None
 
     answers, ns = sql_run(run, timed, sets)
-    print(f"PostGIS {versions[0]} (GEOS {versions[1]}), prepared, GiST: {percentiles(ns)}  "
-          f"({len(ns):,} executes, round trip included)")
+    print(
+        f"PostGIS {versions[0]} (GEOS {versions[1]}), prepared, GiST: {percentiles(ns)}  "
+        f"({len(ns):,} executes, round trip included)"
+    )
     report_agreement("PostGIS", answers, expected, sets, codes)
     conn.rollback()
     conn.close()
@@ -142,8 +148,10 @@ def bench_duckdb(codes, geoms, timed, sets, expected) -> None:
         return row[0] if row else None
 
     answers, ns = sql_run(run, timed, sets)
-    print(f"DuckDB {duckdb.__version__} spatial, prepared, R-tree: {percentiles(ns)}  "
-          f"({len(ns):,} executes)")
+    print(
+        f"DuckDB {duckdb.__version__} spatial, prepared, R-tree: {percentiles(ns)}  "
+        f"({len(ns):,} executes)"
+    )
     report_agreement("DuckDB", answers, expected, sets, codes)
     con.close()
 
@@ -178,8 +186,10 @@ def main() -> None:
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
     rng = np.random.default_rng(args.seed)
     lon, lat = rng.uniform(xmin, xmax, args.n), rng.uniform(ymin, ymax, args.n)
-    print(f"{len(codes):,} grids; {args.n:,} points uniform in lon {xmin:.4f}..{xmax:.4f}, "
-          f"lat {ymin:.4f}..{ymax:.4f}; bulk figures best of {args.repeats}")
+    print(
+        f"{len(codes):,} grids; {args.n:,} points uniform in lon {xmin:.4f}..{xmax:.4f}, "
+        f"lat {ymin:.4f}..{ymax:.4f}; bulk figures best of {args.repeats}"
+    )
 
     rss_before = rss_mb()
     tracemalloc.start()
@@ -189,17 +199,20 @@ def main() -> None:
     tracemalloc.stop()
     rss_after = rss_mb()
     build_s, index = best_time(lambda: LocateIndex.build(codes, geoms), args.repeats)
-    print(f"index build: {build_s:.3f} s; tables {index.nbytes / 1e6:.1f} MB; peak memory of "
-          f"build + one bulk run: tracemalloc {peak / 1e6:.1f} MB, RSS growth "
-          f"{rss_after - rss_before:.1f} MB")
+    print(
+        f"index build: {build_s:.3f} s; tables {index.nbytes / 1e6:.1f} MB; peak memory of "
+        f"build + one bulk run: tracemalloc {peak / 1e6:.1f} MB, RSS growth "
+        f"{rss_after - rss_before:.1f} MB"
+    )
 
     tree = shapely.STRtree(geoms)
 
     def sjoin():
         points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
         joined = gpd.sjoin(points, frame, how="inner", predicate="covered_by")
-        return smallest_code(joined.index.to_numpy(), joined["index_right"].to_numpy(),
-                             args.n, rank)
+        return smallest_code(
+            joined.index.to_numpy(), joined["index_right"].to_numpy(), args.n, rank
+        )
 
     def strtree():
         return tree.query(shapely.points(lon, lat), predicate="covered_by")
@@ -209,15 +222,19 @@ def main() -> None:
     t_tree, _ = best_time(strtree, args.repeats)
     header = f"{'method':<44}{'points/s':>14}{'ratio to geopandas.sjoin':>27}"
     print(f"\n{header}\n{'-' * len(header)}")
-    for name, seconds in [("LocateIndex.locate (bulk)", t_locate),
-                          ("geopandas.sjoin covered_by + smallest code", t_sjoin),
-                          ("shapely STRtree.query covered_by (plain)", t_tree)]:
+    for name, seconds in [
+        ("LocateIndex.locate (bulk)", t_locate),
+        ("geopandas.sjoin covered_by + smallest code", t_sjoin),
+        ("shapely STRtree.query covered_by (plain)", t_tree),
+    ]:
         print(f"{name:<44}{args.n / seconds:>14,.0f}{t_sjoin / seconds:>26.1f}x")
     mismatches = int((ours != theirs).sum())
-    print(f"\nLocateIndex.locate vs geopandas.sjoin: {mismatches} mismatches of {args.n:,} "
-          f"({(ours >= 0).sum():,} points in a grid)")
+    print(
+        f"\nLocateIndex.locate vs geopandas.sjoin: {mismatches} mismatches of {args.n:,} "
+        f"({(ours >= 0).sum():,} points in a grid)"
+    )
 
-    single = np.column_stack([lon[:args.single], lat[:args.single]])
+    single = np.column_stack([lon[: args.single], lat[: args.single]])
     locate_one = index.locate_one
     for x, y in single[:1000].tolist():
         locate_one(x, y)
@@ -226,15 +243,20 @@ def main() -> None:
         start = clock()
         locate_one(x, y)
         ns.append(clock() - start)
-    inside = ours[:args.single] >= 0
+    inside = ours[: args.single] >= 0
     print(f"\nsingle point, {args.single:,} calls timed one by one (timer overhead included):")
     print(f"LocateIndex.locate_one, all points:          {percentiles(ns)}")
-    print(f"LocateIndex.locate_one, points in a grid:    "
-          f"{percentiles([t for t, i in zip(ns, inside, strict=True) if i])}")
+    print(
+        f"LocateIndex.locate_one, points in a grid:    "
+        f"{percentiles([t for t, i in zip(ns, inside, strict=True) if i])}"
+    )
 
-    sets = {"random (timed)": single[:args.sql]} | boundary_points(geoms, rng)
-    expected = [None if (k := index.locate_one(x, y)) < 0 else str(codes[k])
-                for xy in sets.values() for x, y in xy.tolist()]
+    sets = {"random (timed)": single[: args.sql]} | boundary_points(geoms, rng)
+    expected = [
+        None if (k := index.locate_one(x, y)) < 0 else str(codes[k])
+        for xy in sets.values()
+        for x, y in xy.tolist()
+    ]
     url = os.environ.get("GRIDMGR_TEST_DATABASE_URL", "").strip()
     if url:
         bench_postgis(url, codes, geoms, sets["random (timed)"], sets, expected)

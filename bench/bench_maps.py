@@ -40,35 +40,66 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
     b = read_boundary_set(BOUNDARIES_DIR)
-    rows = [{"code": c, "name": n, "received": 100 + i, "open": 10 + i, "overdue": i % 3,
-             "on_time_rate": 0.9, "per_1000_residents": 3.0, "open_per_worker": 0.5 + i / 10}
-            for i, (c, n) in enumerate(zip(b.communities["code"], b.communities["name"],
-                                           strict=True))]
+    rows = [
+        {
+            "code": c,
+            "name": n,
+            "received": 100 + i,
+            "open": 10 + i,
+            "overdue": i % 3,
+            "on_time_rate": 0.9,
+            "per_1000_residents": 3.0,
+            "open_per_worker": 0.5 + i / 10,
+        }
+        for i, (c, n) in enumerate(zip(b.communities["code"], b.communities["name"], strict=True))
+    ]
     code = b.communities["code"].iloc[0]
     own = b.grids[b.grids["community_code"] == code]
     points = shapely.point_on_surface(own.geometry.values)
-    cases = [{"id": i, "status": "dispatched", "overdue": i % 5 == 0, "grid_code": g,
-              "location": {"lon": p.x, "lat": p.y}}
-             for i, (g, p) in enumerate(zip(own["code"], points, strict=True))]
-    facilities = [{"kind": "service_centre", "name": "中心", "lon": points[0].x,
-                   "lat": points[0].y, "radius_m": 1000.0}]
-    report = {"kind": "service_centre", "radius_m": 1000.0, "threshold": 0.5,
-              "grids": [{"code": g, "covered_area_share": 0.5} for g in b.grids["code"]],
-              "underserved": list(b.grids["code"][::7])}
-    builds = {
-        "district workload map, osm, assets linked":
-            lambda: workload_map(b.communities, b.grids, rows),
-        "district workload map, gaode (GCJ-02 shift)":
-            lambda: workload_map(b.communities, b.grids, rows, basemap="gaode"),
-        "district workload map, none, assets inlined":
-            lambda: workload_map(b.communities, b.grids, rows, basemap="none", inline=True),
-        f"community map {code} ({len(own)} grids, {len(cases)} cases)":
-            lambda: community_map(b.communities.iloc[[0]], b.grids, {}, cases, facilities),
-        "district coverage map (1,254 grids)":
-            lambda: coverage_map(b.grids, report, facilities),
+    cases = [
+        {
+            "id": i,
+            "status": "dispatched",
+            "overdue": i % 5 == 0,
+            "grid_code": g,
+            "location": {"lon": p.x, "lat": p.y},
+        }
+        for i, (g, p) in enumerate(zip(own["code"], points, strict=True))
+    ]
+    facilities = [
+        {
+            "kind": "service_centre",
+            "name": "中心",
+            "lon": points[0].x,
+            "lat": points[0].y,
+            "radius_m": 1000.0,
+        }
+    ]
+    report = {
+        "kind": "service_centre",
+        "radius_m": 1000.0,
+        "threshold": 0.5,
+        "grids": [{"code": g, "covered_area_share": 0.5} for g in b.grids["code"]],
+        "underserved": list(b.grids["code"][::7]),
     }
-    builds["competitor: plain folium.GeoJson of the grids (CDN assets)"] = \
-        lambda: _plain_folium(b.grids)
+    builds = {
+        "district workload map, osm, assets linked": lambda: workload_map(
+            b.communities, b.grids, rows
+        ),
+        "district workload map, gaode (GCJ-02 shift)": lambda: workload_map(
+            b.communities, b.grids, rows, basemap="gaode"
+        ),
+        "district workload map, none, assets inlined": lambda: workload_map(
+            b.communities, b.grids, rows, basemap="none", inline=True
+        ),
+        f"community map {code} ({len(own)} grids, {len(cases)} cases)": lambda: community_map(
+            b.communities.iloc[[0]], b.grids, {}, cases, facilities
+        ),
+        "district coverage map (1,254 grids)": lambda: coverage_map(b.grids, report, facilities),
+    }
+    builds["competitor: plain folium.GeoJson of the grids (CDN assets)"] = lambda: _plain_folium(
+        b.grids
+    )
     clear_cache()
     first, _ = _timed(builds["district workload map, osm, assets linked"])
     print(f"first district build (simplifies the coverage): {first * 1000:7.0f} ms")

@@ -13,8 +13,16 @@ import unicodedata
 
 PREFIXES = ("贵州省", "贵阳市", "云岩区")
 _COMMUNITY = re.compile(r"^[\u4e00-\u9fff]{1,6}社区(?=[\u4e00-\u9fff\d])")
-_REPLACE = (("號", "号"), ("幢", "栋"), ("座", "栋"), ("单元", "单元"), ("之", "-"),
-            ("－", "-"), ("—", "-"), ("~", "-"))
+_REPLACE = (
+    ("號", "号"),
+    ("幢", "栋"),
+    ("座", "栋"),
+    ("单元", "单元"),
+    ("之", "-"),
+    ("－", "-"),
+    ("—", "-"),
+    ("~", "-"),
+)
 _PLACE = re.compile(r"(路|街|巷|道|村|小区|花园|苑|号)")  # what remains must still be a place
 _DROP = re.compile(r"[\s,，.。、;；:：'\"“”‘’()（）\[\]【】<>《》#/\\]+")
 
@@ -30,7 +38,7 @@ def normalise(address: str) -> str:
         changed = False
         for prefix in PREFIXES:
             if text.startswith(prefix) and len(text) > len(prefix):
-                text = text[len(prefix):]
+                text = text[len(prefix) :]
                 changed = True
         stripped = _COMMUNITY.sub("", text)
         if stripped != text and _PLACE.search(stripped):

@@ -42,35 +42,56 @@ class Assignment:
 
 
 def choose_assignee(
-    *, grid_code: str | None, community_code: str | None, class_code: str,
+    *,
+    grid_code: str | None,
+    community_code: str | None,
+    class_code: str,
     candidates: Iterable[Candidate],
 ) -> Assignment:
     """Apply the policy above to ``candidates`` (any order; others' communities ignored)."""
     if community_code is None:
-        return Assignment(None, None, "district_queue",
-                          "位置不在任何网格内，进入区级待派队列"
-                          " / outside every grid: district queue")
-    local = sorted((c for c in candidates if c.community_code == community_code),
-                   key=lambda c: c.id)
+        return Assignment(
+            None,
+            None,
+            "district_queue",
+            "位置不在任何网格内，进入区级待派队列 / outside every grid: district queue",
+        )
+    local = sorted(
+        (c for c in candidates if c.community_code == community_code), key=lambda c: c.id
+    )
     own = [c for c in local if grid_code is not None and c.home_grid_code == grid_code]
     for c in own:
         if c.has_room:
-            return Assignment(c.id, c.name, "grid_worker",
-                              f"本网格网格员 {c.name}（在办 {c.open_cases}/{c.open_case_cap}）"
-                              f" / the grid's own worker")
+            return Assignment(
+                c.id,
+                c.name,
+                "grid_worker",
+                f"本网格网格员 {c.name}（在办 {c.open_cases}/{c.open_case_cap}）"
+                f" / the grid's own worker",
+            )
     why_not = ""
     if own:
         c = own[0]
-        why_not = ("本网格网格员不在岗" if not c.on_duty else
-                   f"本网格网格员已满额 {c.open_cases}/{c.open_case_cap}")
+        why_not = (
+            "本网格网格员不在岗"
+            if not c.on_duty
+            else f"本网格网格员已满额 {c.open_cases}/{c.open_case_cap}"
+        )
         why_not += "；"
     fit = [c for c in local if c.has_room and class_code in c.skills]
     if fit:
         best = min(fit, key=lambda c: (c.open_cases, c.id))
-        return Assignment(best.id, best.name, "community_least_loaded",
-                          f"{why_not}社区内在办最少且擅长此类的 {best.name}"
-                          f"（在办 {best.open_cases}/{best.open_case_cap}）"
-                          " / least-loaded fitting person in the community")
-    return Assignment(None, None, "community_queue",
-                      f"{why_not}社区内暂无可派人员，进入社区待派队列"
-                      " / nobody available: community queue")
+        return Assignment(
+            best.id,
+            best.name,
+            "community_least_loaded",
+            f"{why_not}社区内在办最少且擅长此类的 {best.name}"
+            f"（在办 {best.open_cases}/{best.open_case_cap}）"
+            " / least-loaded fitting person in the community",
+        )
+    return Assignment(
+        None,
+        None,
+        "community_queue",
+        f"{why_not}社区内暂无可派人员，进入社区待派队列 / nobody available: community queue",
+    )

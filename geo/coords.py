@@ -20,8 +20,14 @@ from geo.errors import CoordinateError
 # alternative, EPSG:4545 (CGCS2000 3-degree Gauss-Krueger CM 108E), is about +2e-4 here.
 METRIC_CRS = "EPSG:32648"
 
-_CRS_KEYS = {"wgs84": "wgs84", "epsg:4326": "wgs84", "cgcs2000": "cgcs2000",
-             "epsg:4490": "cgcs2000", "gcj02": "gcj02", "bd09": "bd09"}
+_CRS_KEYS = {
+    "wgs84": "wgs84",
+    "epsg:4326": "wgs84",
+    "cgcs2000": "cgcs2000",
+    "epsg:4490": "cgcs2000",
+    "gcj02": "gcj02",
+    "bd09": "bd09",
+}
 _ACCEPTED = "wgs84, cgcs2000, gcj02, bd09 (any case), EPSG:4326 (wgs84), EPSG:4490 (cgcs2000)"
 _A = 6378245.0  # Krasovsky 1940 semi-major axis (m), as in the public GCJ-02 formula
 _EE = 0.00669342162296594323  # Krasovsky 1940 first eccentricity squared
@@ -73,17 +79,33 @@ def _gcj_delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray
     y30, y12, y3, y1, _ = _harmonics(y)
     x2 = 2.0 * x1 * cos_x1  # sin(2 pi x); sin(6 pi x) = x2 (3 - 4 x2^2)
     sqrt_x, wave_x = np.sqrt(np.abs(x)), 20.0 * x2 * (4.0 - 4.0 * x2 * x2)
-    dlat_m = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt_x
-              + (wave_x + 20.0 * y1 + 40.0 * y3 + 160.0 * y12 + 320.0 * y30) * (2.0 / 3.0))
-    dlon_m = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sqrt_x
-              + (wave_x + 20.0 * x1 + 40.0 * x3 + 150.0 * x12 + 300.0 * x30) * (2.0 / 3.0))
+    dlat_m = (
+        -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * sqrt_x
+        + (wave_x + 20.0 * y1 + 40.0 * y3 + 160.0 * y12 + 320.0 * y30) * (2.0 / 3.0)
+    )
+    dlon_m = (
+        300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * sqrt_x
+        + (wave_x + 20.0 * x1 + 40.0 * x3 + 150.0 * x12 + 300.0 * x30) * (2.0 / 3.0)
+    )
     # Metres to degrees on the Krasovsky ellipsoid. cos(lat) = sqrt(1 - sin^2(lat)), floored
     # so that the poles (far outside the box, where the result is not used) give no 1 / 0.
     sin2 = np.sin(np.radians(lat)) ** 2
     magic = 1.0 - _EE * sin2
     sqrt_magic, cos_lat = np.sqrt(magic), np.sqrt(np.maximum(1.0 - sin2, 1e-12))
-    return (dlon_m * sqrt_magic / (_A * np.pi / 180.0 * cos_lat),
-            dlat_m * (magic * sqrt_magic) / (_A * (1.0 - _EE) * np.pi / 180.0))
+    return (
+        dlon_m * sqrt_magic / (_A * np.pi / 180.0 * cos_lat),
+        dlat_m * (magic * sqrt_magic) / (_A * (1.0 - _EE) * np.pi / 180.0),
+    )
 
 
 def _in_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -230,7 +252,8 @@ def _project(obj, inverse: bool):
             _check_range(coords[:, 0], coords[:, 1], where="coordinate")
         out = coords.copy()
         out[:, 0], out[:, 1] = metric_transformer().transform(
-            coords[:, 0], coords[:, 1], direction="INVERSE" if inverse else "FORWARD")
+            coords[:, 0], coords[:, 1], direction="INVERSE" if inverse else "FORWARD"
+        )
         _check_finite(out)
         return out
 

@@ -46,8 +46,10 @@ def read_kinds(path: Path | str = KINDS_FILE) -> dict[str, FacilityKind]:
     """The kinds catalogue (``code, name_zh, name_en, default_radius_m``), by code."""
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    return {r["code"]: FacilityKind(r["code"], r["name_zh"], r["name_en"],
-                                    float(r["default_radius_m"])) for r in rows}
+    return {
+        r["code"]: FacilityKind(r["code"], r["name_zh"], r["name_en"], float(r["default_radius_m"]))
+        for r in rows
+    }
 
 
 def _number(value, field: str, *, positive: bool = False) -> float | None:
@@ -58,13 +60,23 @@ def _number(value, field: str, *, positive: bool = False) -> float | None:
     except (TypeError, ValueError):
         raise InputError(f"{field} {value!r} is not a number", field=field) from None
     if not math.isfinite(f) or (positive and f <= 0):
-        raise InputError(f"{field} {value!r} must be a positive number" if positive else
-                         f"{field} {value!r} is not finite", field=field)
+        raise InputError(
+            f"{field} {value!r} must be a positive number"
+            if positive
+            else f"{field} {value!r} is not finite",
+            field=field,
+        )
     return f
 
 
-def place_facility(data: dict, locator: Locator, kinds: dict[str, FacilityKind], *,
-                   crs: str = "wgs84", facility_id: int | None = None) -> Facility:
+def place_facility(
+    data: dict,
+    locator: Locator,
+    kinds: dict[str, FacilityKind],
+    *,
+    crs: str = "wgs84",
+    facility_id: int | None = None,
+) -> Facility:
     """Check one facility record and place it in the active generation's grids.
 
     ``data`` has ``kind``, ``name``, ``lon``, ``lat`` (in ``crs``), optional ``radius_m``,
@@ -82,18 +94,24 @@ def place_facility(data: dict, locator: Locator, kinds: dict[str, FacilityKind],
     radius = _number(data.get("radius_m"), "radius_m", positive=True)
     capacity = _number(data.get("capacity"), "capacity")
     if capacity is not None and (capacity < 0 or capacity != int(capacity)):
-        raise InputError(f"capacity {data.get('capacity')!r} is not a whole number",
-                         field="capacity")
+        raise InputError(
+            f"capacity {data.get('capacity')!r} is not a whole number", field="capacity"
+        )
     generation = locator.generation()
     try:
         found, wlon, wlat = locator.locate_one(lon, lat, crs=crs, generation=generation)
     except CoordinateError as exc:
-        raise InputError(f"location: {exc}", field="lon" if exc.axis == "lon" else "lat") \
-            from exc
+        raise InputError(f"location: {exc}", field="lon" if exc.axis == "lon" else "lat") from exc
     return Facility(
-        id=facility_id, kind=kind, name=name, lon=wlon, lat=wlat,
+        id=facility_id,
+        kind=kind,
+        name=name,
+        lon=wlon,
+        lat=wlat,
         capacity=None if capacity is None else int(capacity),
         radius_m=radius if radius is not None else kinds[kind].default_radius_m,
-        opening=str(data.get("opening") or "").strip(), generation=generation,
-        community_code=found.community_code, grid_code=found.grid_code,
+        opening=str(data.get("opening") or "").strip(),
+        generation=generation,
+        community_code=found.community_code,
+        grid_code=found.grid_code,
     )

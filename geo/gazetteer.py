@@ -56,8 +56,11 @@ class Gazetteer:
         if exact is not None:
             return [Match(exact.address, exact.lon, exact.lat, 100.0)]
         found = process.extract(key, self._keys, scorer=fuzz.ratio, limit=limit)
-        return [Match(e.address, e.lon, e.lat, round(float(score), 1))
-                for k, score, _ in found for e in (self._by_key[k],)]
+        return [
+            Match(e.address, e.lon, e.lat, round(float(score), 1))
+            for k, score, _ in found
+            for e in (self._by_key[k],)
+        ]
 
     def place(self, address: str, *, threshold: float = DEFAULT_THRESHOLD) -> Match | None:
         """The best candidate if it scores at least ``threshold``, else None."""

@@ -44,8 +44,14 @@ class LocateIndex:
     codes: np.ndarray
 
     @classmethod
-    def build(cls, codes: Sequence[str], geoms: Sequence[BaseGeometry], *, fine_exp: int = 15,
-              sub_exp: int = 3) -> "LocateIndex":
+    def build(
+        cls,
+        codes: Sequence[str],
+        geoms: Sequence[BaseGeometry],
+        *,
+        fine_exp: int = 15,
+        sub_exp: int = 3,
+    ) -> "LocateIndex":
         """Index ``geoms`` (valid Polygons / MultiPolygons, EPSG:4326) labelled ``codes``.
 
         Fine cells are ``2**-fine_exp`` degrees, coarse cells ``2**sub_exp`` fine cells a side;
@@ -102,11 +108,16 @@ class LocateIndex:
         # fine cell of every plain coarse cell.
         local = np.arange(side * side, dtype=np.int32)
         by, bx = np.divmod(blocks.astype(np.int32), ncx)
-        probe = np.concatenate([
-            (((by[:, None] << sub_exp) + (local >> sub_exp)) * nfx
-             + (bx[:, None] << sub_exp) + (local & side - 1)).ravel(),
-            (plain // ncx * nfx + plain % ncx) << sub_exp,
-        ])
+        probe = np.concatenate(
+            [
+                (
+                    ((by[:, None] << sub_exp) + (local >> sub_exp)) * nfx
+                    + (bx[:, None] << sub_exp)
+                    + (local & side - 1)
+                ).ravel(),
+                (plain // ncx * nfx + plain % ncx) << sub_exp,
+            ]
+        )
         best, fill_pairs = _fill(probe, slot, *edges, edge_rank, len(order), nfx)
         n_block = len(blocks) << 2 * sub_exp
         # Table values: >= 0 a grid position, -1 no grid, -2 - k block k (coarse table) or
@@ -123,8 +134,9 @@ class LocateIndex:
         self._ptr = np.searchsorted(pair // n_rank, np.arange(len(mixed) + 1)).astype(np.int32)
         self._cand = position[pair % n_rank]
         # Plain-Python views for locate_one: indexing a memoryview gives an int, fast.
-        self._views = tuple(memoryview(a) for a in (self._coarse, self._fine, self._ptr,
-                                                   self._cand))
+        self._views = tuple(
+            memoryview(a) for a in (self._coarse, self._fine, self._ptr, self._cand)
+        )
         self._geom_list = list(geoms)
         return self
 
@@ -138,8 +150,9 @@ class LocateIndex:
 
         ``lon`` and ``lat`` are broadcast together; the result has their shape.
         """
-        lon, lat = np.broadcast_arrays(np.asarray(lon, dtype=np.float64),
-                                       np.asarray(lat, dtype=np.float64))
+        lon, lat = np.broadcast_arrays(
+            np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+        )
         flat_lon, flat_lat, out = lon.ravel(), lat.ravel(), np.empty(lon.size, dtype=np.int64)
         for start in range(0, lon.size, _CHUNK):
             part = slice(start, start + _CHUNK)
@@ -277,7 +290,7 @@ def _fill(probe, slot, ua, va, ub, vb, edge_rank, no_rank: int, nfx: int, chunk=
     cells = probe[by_cell]
     best, pairs = np.full(len(probe), no_rank, dtype=np.int32), []
     for lo in range(0, len(cells), chunk):  # in pieces, to bound the memory used
-        part = cells[lo:lo + chunk]
+        part = cells[lo : lo + chunk]
         first = np.searchsorted(part, start)
         count = np.maximum(np.searchsorted(part, stop, side="right") - first, 0)
         at, hit_rank = by_cell[lo + _ranges(first, count)], np.repeat(rank, count)
@@ -285,4 +298,3 @@ def _fill(probe, slot, ua, va, ub, vb, edge_rank, no_rank: int, nfx: int, chunk=
         keep = mixed_of[at] >= 0
         pairs.append((mixed_of[at[keep]], hit_rank[keep]))
     return best, tuple(np.concatenate(p) for p in zip(*pairs, strict=True))
-

@@ -87,7 +87,12 @@ class Locator:
             return built
 
     def locate_one(
-        self, lon: float, lat: float, *, crs: str = "wgs84", generation: int | None = None,
+        self,
+        lon: float,
+        lat: float,
+        *,
+        crs: str = "wgs84",
+        generation: int | None = None,
         at: datetime | None = None,
     ) -> tuple[Located, float, float]:
         """The grid covering one point, and the point in WGS84 (lon, lat degrees).
@@ -99,7 +104,11 @@ class Locator:
         return gi.located(gi.index.locate_one(wlon, wlat)), wlon, wlat
 
     def locate(
-        self, lon: np.ndarray, lat: np.ndarray, *, generation: int | None = None,
+        self,
+        lon: np.ndarray,
+        lat: np.ndarray,
+        *,
+        generation: int | None = None,
         at: datetime | None = None,
     ) -> tuple[GenerationIndex, np.ndarray]:
         """Index positions (-1 unassigned) for WGS84 (lon, lat) arrays, vectorised."""

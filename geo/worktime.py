@@ -94,8 +94,9 @@ def load_overrides(path: str | Path) -> dict[int, tuple[frozenset[date], frozens
         year = int(name)
         unknown = sorted(set(table) - {"holidays", "workdays"})
         if unknown:
-            raise CalendarError(f"{path}: [{year}] unknown key(s) {unknown}; "
-                                "expected 'holidays' and 'workdays'")
+            raise CalendarError(
+                f"{path}: [{year}] unknown key(s) {unknown}; expected 'holidays' and 'workdays'"
+            )
         lists = {}
         for key in ("holidays", "workdays"):
             values = table.get(key, [])
@@ -103,12 +104,14 @@ def load_overrides(path: str | Path) -> dict[int, tuple[frozenset[date], frozens
                 raise CalendarError(f"{path}: [{year}] {key} must be a list, not {values!r}")
             lists[key] = frozenset(_file_date(v, path, year, key) for v in values)
         if both := sorted(lists["holidays"] & lists["workdays"]):
-            raise CalendarError(f"{path}: [{year}] {both[0]} is listed in both holidays and "
-                                "workdays")
+            raise CalendarError(
+                f"{path}: [{year}] {both[0]} is listed in both holidays and workdays"
+            )
         for d in sorted(lists["workdays"]):
             if d.weekday() < 5:
-                raise CalendarError(f"{path}: [{year}] workdays: {d} is a weekday, "
-                                    "not a weekend make-up day")
+                raise CalendarError(
+                    f"{path}: [{year}] workdays: {d} is a weekday, not a weekend make-up day"
+                )
         years[year] = (lists["holidays"], lists["workdays"])
     return years
 
@@ -121,11 +124,20 @@ class TimeLimit:
     unit: Literal["hours", "days"]
 
     def __post_init__(self) -> None:
-        if self.unit not in ("hours", "days") or isinstance(self.value, bool) or not (
-                isinstance(self.value, numbers.Real) and math.isfinite(self.value)
-                and self.value > 0 and (self.unit == "hours" or self.value == int(self.value))):
-            raise CalendarError(f"bad time limit {self.value!r} {self.unit!r}: needs a value > 0 "
-                                "and unit 'hours' or 'days' (whole days)")
+        if (
+            self.unit not in ("hours", "days")
+            or isinstance(self.value, bool)
+            or not (
+                isinstance(self.value, numbers.Real)
+                and math.isfinite(self.value)
+                and self.value > 0
+                and (self.unit == "hours" or self.value == int(self.value))
+            )
+        ):
+            raise CalendarError(
+                f"bad time limit {self.value!r} {self.unit!r}: needs a value > 0 "
+                "and unit 'hours' or 'days' (whole days)"
+            )
 
     @staticmethod
     def parse(text: str) -> TimeLimit:
@@ -150,7 +162,8 @@ class WorkCalendar:
     tz: ZoneInfo
     overrides: dict[int, tuple[frozenset[date], frozenset[date]]] = field(default_factory=dict)
     _source: holidays.HolidayBase = field(
-        default_factory=lambda: holidays.country_holidays("CN"), init=False, repr=False)
+        default_factory=lambda: holidays.country_holidays("CN"), init=False, repr=False
+    )
     _years: dict[int, list[int]] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -160,17 +173,22 @@ class WorkCalendar:
         prev = -1
         for start, end in self.periods:
             if not prev <= _us_of(start) < _us_of(end):
-                raise CalendarError(f"bad working periods {self.periods}: each must start "
-                                    "before it ends and after the previous one ends")
+                raise CalendarError(
+                    f"bad working periods {self.periods}: each must start "
+                    "before it ends and after the previous one ends"
+                )
             prev = _us_of(end)
         spans = tuple((_us_of(s), _us_of(e)) for s, e in self.periods)
         object.__setattr__(self, "_spans", spans)
         object.__setattr__(self, "_day_us", sum(e - s for s, e in spans))
 
     @classmethod
-    def from_settings(cls, hours: Iterable[Sequence[time | str]] = DEFAULT_HOURS,
-                      tz: str = DEFAULT_TZ,
-                      override_file: str | Path | None = None) -> WorkCalendar:
+    def from_settings(
+        cls,
+        hours: Iterable[Sequence[time | str]] = DEFAULT_HOURS,
+        tz: str = DEFAULT_TZ,
+        override_file: str | Path | None = None,
+    ) -> WorkCalendar:
         """Build a calendar from settings: ``hours`` as ``("08:30", "12:00")`` pairs (or
         :class:`~datetime.time` pairs), ``tz`` an IANA zone name, ``override_file`` a TOML
         file read by :func:`load_overrides`."""
@@ -203,8 +221,9 @@ class WorkCalendar:
         dates = [first + timedelta(days=i) for i in range(count)]
         if year in self.overrides:
             off, extra = self.overrides[year]
-            days = [d.toordinal() for d in dates
-                    if d in extra or (d.weekday() < 5 and d not in off)]
+            days = [
+                d.toordinal() for d in dates if d in extra or (d.weekday() < 5 and d not in off)
+            ]
         else:
             with self._lock:  # the package fills in each year on first use
                 days = [d.toordinal() for d in dates if self._source.is_working_day(d)]
@@ -288,8 +307,9 @@ class WorkCalendar:
     def _instant(self, ordinal: int, us: int) -> datetime:
         hour, us = divmod(us, _US_PER_HOUR)
         minute, us = divmod(us, 60_000_000)
-        return datetime.combine(date.fromordinal(ordinal),
-                                time(hour, minute, *divmod(us, 1_000_000)), self.tz)
+        return datetime.combine(
+            date.fromordinal(ordinal), time(hour, minute, *divmod(us, 1_000_000)), self.tz
+        )
 
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
         """The instant when ``hours`` of working time have elapsed after ``start``.
@@ -298,8 +318,11 @@ class WorkCalendar:
         returned for ``hours == 0``). A result exactly on a period's end is that end, e.g.
         16:30 + 1 h is 17:30 on the same day, not 08:30 the next working day.
         """
-        if isinstance(hours, bool) or not isinstance(hours, numbers.Real) or not (
-                math.isfinite(hours) and hours >= 0):
+        if (
+            isinstance(hours, bool)
+            or not isinstance(hours, numbers.Real)
+            or not (math.isfinite(hours) and hours >= 0)
+        ):
             raise CalendarError(f"bad number of working hours {hours!r}")
         return self._add_us(start, round(hours * _US_PER_HOUR))
 
@@ -352,8 +375,12 @@ class WorkCalendar:
             return self.add_working_days(start, int(limit.value))
         return self.add_working_hours(start, limit.value)
 
-    def due_after(self, start: datetime, limit: TimeLimit | str,
-                  suspensions: Iterable[tuple[datetime, datetime]] = ()) -> datetime:
+    def due_after(
+        self,
+        start: datetime,
+        limit: TimeLimit | str,
+        suspensions: Iterable[tuple[datetime, datetime]] = (),
+    ) -> datetime:
         """Due time of a case filed at ``start`` with ``limit``, the clock stopped during
         ``suspensions`` (``(begin, end)`` pairs, e.g. 延期/挂起 periods).
 

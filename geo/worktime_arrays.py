@@ -92,8 +92,7 @@ class WorkClock:
         """``start`` plus ``hours`` (> 0) working hours, as ``WorkCalendar.add_working_hours``."""
         us, ok = self._local_us(start)
         amount = np.round(np.asarray(hours, dtype=float) * _US_PER_HOUR).astype(np.int64)
-        out = self._at(np.where(ok, self._elapsed(np.where(ok, us, self._first_us())) + amount,
-                                1))
+        out = self._at(np.where(ok, self._elapsed(np.where(ok, us, self._first_us())) + amount, 1))
         return self._instants(out, ok, start.index)
 
     def add_days(self, start: pd.Series, days: np.ndarray) -> pd.Series:
@@ -107,8 +106,11 @@ class WorkClock:
         works = self.days[np.minimum(k, len(self.days) - 1)] == day
         period = np.searchsorted(self.ends, clock, side="left")  # first period ending >= clock
         inside = works & (period < len(self.ends))
-        moved_clock = np.where(inside, np.maximum(clock, self.starts[np.minimum(
-            period, len(self.starts) - 1)]), self.starts[0])
+        moved_clock = np.where(
+            inside,
+            np.maximum(clock, self.starts[np.minimum(period, len(self.starts) - 1)]),
+            self.starts[0],
+        )
         base = np.where(inside, k, self._day_index(day, side="right"))
         target = base + np.asarray(days, dtype=np.int64)
         if (target >= len(self.days)).any():

@@ -13,5 +13,15 @@ from maps.index import index_page
 from maps.shift import display_shift
 from maps.workload import workload_map
 
-__all__ = ["ASSET_BASE", "BASEMAPS", "asset_dir", "asset_files", "community_map",
-           "coverage_map", "display_shift", "index_page", "localize", "workload_map"]
+__all__ = [
+    "ASSET_BASE",
+    "BASEMAPS",
+    "asset_dir",
+    "asset_files",
+    "community_map",
+    "coverage_map",
+    "display_shift",
+    "index_page",
+    "localize",
+    "workload_map",
+]

@@ -159,8 +159,10 @@ def localize(m: folium.Map, *, inline: bool = False, asset_base: str = ASSET_BAS
     """
     for element in _elements(m):
         if isinstance(element, folium.Popup | folium.Icon):
-            raise ValueError(f"{type(element).__name__} needs jQuery or awesome-markers, which "
-                             "the map pages do not load; use a Tooltip or a DivIcon")
+            raise ValueError(
+                f"{type(element).__name__} needs jQuery or awesome-markers, which "
+                "the map pages do not load; use a Tooltip or a DivIcon"
+            )
         if isinstance(element, folium.Map):
             names_js, names_css = MAP_JS, MAP_CSS
         elif isinstance(element, JSCSSMixin):

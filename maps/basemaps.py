@@ -33,24 +33,61 @@ class Basemap:
     tiles: tuple[TileSource, ...]
 
 
-_TIANDITU = ("https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-             "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-             "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={{tk}}")
+_TIANDITU = (
+    "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+    "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={{tk}}"
+)
 _TIANDITU_ATTR = "天地图 Tianditu © 国家地理信息公共服务平台"
 
 BASEMAPS = {
-    "osm": Basemap("osm", "OpenStreetMap", "wgs84", (
-        TileSource("OpenStreetMap", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-                   "© OpenStreetMap contributors", max_zoom=19),)),
-    "tianditu": Basemap("tianditu", "天地图 Tianditu", "wgs84", (
-        TileSource("天地图 矢量 Tianditu", _TIANDITU.format(layer="vec"), _TIANDITU_ATTR,
-                   subdomains="01234567"),
-        TileSource("天地图 注记 Labels", _TIANDITU.format(layer="cva"), _TIANDITU_ATTR,
-                   subdomains="01234567", overlay=True))),
-    "gaode": Basemap("gaode", "高德地图 Gaode", "gcj02", (
-        TileSource("高德地图 Gaode",
-                   "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
-                   "&style=8&x={x}&y={y}&z={z}", "© 高德地图 AutoNavi", subdomains="1234"),)),
+    "osm": Basemap(
+        "osm",
+        "OpenStreetMap",
+        "wgs84",
+        (
+            TileSource(
+                "OpenStreetMap",
+                "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                "© OpenStreetMap contributors",
+                max_zoom=19,
+            ),
+        ),
+    ),
+    "tianditu": Basemap(
+        "tianditu",
+        "天地图 Tianditu",
+        "wgs84",
+        (
+            TileSource(
+                "天地图 矢量 Tianditu",
+                _TIANDITU.format(layer="vec"),
+                _TIANDITU_ATTR,
+                subdomains="01234567",
+            ),
+            TileSource(
+                "天地图 注记 Labels",
+                _TIANDITU.format(layer="cva"),
+                _TIANDITU_ATTR,
+                subdomains="01234567",
+                overlay=True,
+            ),
+        ),
+    ),
+    "gaode": Basemap(
+        "gaode",
+        "高德地图 Gaode",
+        "gcj02",
+        (
+            TileSource(
+                "高德地图 Gaode",
+                "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
+                "&style=8&x={x}&y={y}&z={z}",
+                "© 高德地图 AutoNavi",
+                subdomains="1234",
+            ),
+        ),
+    ),
     "none": Basemap("none", "无底图 No basemap", "wgs84", ()),
 }
 
@@ -64,7 +101,7 @@ def get_basemap(key: str) -> Basemap:
 
 
 def display_crs(key: str) -> str:
-    """"gcj02" for a basemap whose tiles are GCJ-02 (gaode), else "wgs84"."""
+    """ "gcj02" for a basemap whose tiles are GCJ-02 (gaode), else "wgs84"."""
     return get_basemap(key).display_crs
 
 
@@ -78,11 +115,11 @@ def tile_templates(key: str, tianditu_key: str | None = None) -> list[str]:
 
 def tile_hosts(key: str) -> list[re.Pattern]:
     """Patterns of the hosts the basemap's tiles come from ({s} is any subdomain letter)."""
-    hosts = {re.match(r"https://([^/]+)/", t.template).group(1)
-             for t in get_basemap(key).tiles}
+    hosts = {re.match(r"https://([^/]+)/", t.template).group(1) for t in get_basemap(key).tiles}
     any_subdomain = r"(?:\{s\}|[0-9a-z])"  # as in the template, or as requested
-    return [re.compile(re.escape(h).replace(re.escape("{s}"), any_subdomain))
-            for h in sorted(hosts)]
+    return [
+        re.compile(re.escape(h).replace(re.escape("{s}"), any_subdomain)) for h in sorted(hosts)
+    ]
 
 
 def add_basemap(m: folium.Map, key: str, *, tianditu_key: str | None = None) -> None:
@@ -90,7 +127,12 @@ def add_basemap(m: folium.Map, key: str, *, tianditu_key: str | None = None) -> 
     basemap = get_basemap(key)
     for source, template in zip(basemap.tiles, tile_templates(key, tianditu_key), strict=True):
         folium.TileLayer(
-            tiles=template, attr=source.attribution, name=source.name, overlay=source.overlay,
-            control=True, max_zoom=source.max_zoom, max_native_zoom=source.max_zoom,
+            tiles=template,
+            attr=source.attribution,
+            name=source.name,
+            overlay=source.overlay,
+            control=True,
+            max_zoom=source.max_zoom,
+            max_native_zoom=source.max_zoom,
             **({"subdomains": source.subdomains} if source.subdomains else {}),
         ).add_to(m)

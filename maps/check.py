@@ -31,5 +31,8 @@ def page_urls(html: str) -> list[str]:
 def external_urls(html: str, basemap: str) -> list[str]:
     """URLs in the page whose host is not one of ``basemap``'s tile hosts (none for "none")."""
     hosts = tile_hosts(basemap)
-    return [url for url in page_urls(html)
-            if not any(h.fullmatch(urlsplit(url).hostname or "") for h in hosts)]
+    return [
+        url
+        for url in page_urls(html)
+        if not any(h.fullmatch(urlsplit(url).hostname or "") for h in hosts)
+    ]

@@ -41,9 +41,13 @@ from maps.style import (
 )
 from maps.workload import figure_texts
 
-GRID_TOOLTIP = [("code", "网格编码 Grid code"), ("name", "网格 Grid"),
-                ("worker", "网格员 Grid worker"), ("population", "常住人口 Residents"),
-                *FIGURES]
+GRID_TOOLTIP = [
+    ("code", "网格编码 Grid code"),
+    ("name", "网格 Grid"),
+    ("worker", "网格员 Grid worker"),
+    ("population", "常住人口 Residents"),
+    *FIGURES,
+]
 
 # One marker per case row [lat, lon, state, overdue (0/1), tooltip HTML, page URL or null]:
 # a dot in the state's colour, ringed in red when overdue; a click opens the case's page.
@@ -65,30 +69,49 @@ _FACILITY_DRAW = """function (row, group) {
 
 def case_css() -> str:
     """Styles of the case markers: one colour per workflow state, a red ring when overdue."""
-    rules = [".gridmgr-case span { display: block; width: 12px; height: 12px; margin: 1px;"
-             " border-radius: 50%; border: 1.5px solid #ffffff; box-shadow: 0 0 2px #000; }",
-             f".gridmgr-case.overdue span {{ border: 3px solid {OVERDUE_RING}; margin: -1px; }}"]
-    rules += [f".gridmgr-case.state-{state} span {{ background: {colour}; }}"
-              for state, colour in STATE_COLOURS.items()]
+    rules = [
+        ".gridmgr-case span { display: block; width: 12px; height: 12px; margin: 1px;"
+        " border-radius: 50%; border: 1.5px solid #ffffff; box-shadow: 0 0 2px #000; }",
+        f".gridmgr-case.overdue span {{ border: 3px solid {OVERDUE_RING}; margin: -1px; }}",
+    ]
+    rules += [
+        f".gridmgr-case.state-{state} span {{ background: {colour}; }}"
+        for state, colour in STATE_COLOURS.items()
+    ]
     return "<style>\n" + "\n".join(rules) + "\n</style>"
 
 
 def _one(community) -> Polygons:
     if hasattr(community, "index") and "geometry" in community.index:  # a GeoDataFrame row
         props = {k: inputs.plain(v) for k, v in community.items() if k != "geometry"}
-        community = {"type": "Feature", "properties": props,
-                     "geometry": shapely.geometry.mapping(community["geometry"])}
+        community = {
+            "type": "Feature",
+            "properties": props,
+            "geometry": shapely.geometry.mapping(community["geometry"]),
+        }
     comm = inputs.polygons(community)
     if len(comm) != 1:
         raise ValueError(f"expected one community, got {len(comm)}")
     return comm
 
 
-def community_map(community, grids, grid_rows, cases, facilities, *,
-                  kinds: Mapping | Iterable[str] | None = None, workers=None,
-                  kpi: str = "open", basemap: str = "osm", tianditu_key: str | None = None,
-                  inline: bool = False, asset_base: str = ASSET_BASE,
-                  tolerance: float = TOLERANCE, case_link: str | None = None) -> folium.Map:
+def community_map(
+    community,
+    grids,
+    grid_rows,
+    cases,
+    facilities,
+    *,
+    kinds: Mapping | Iterable[str] | None = None,
+    workers=None,
+    kpi: str = "open",
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+    inline: bool = False,
+    asset_base: str = ASSET_BASE,
+    tolerance: float = TOLERANCE,
+    case_link: str | None = None,
+) -> folium.Map:
     """A community's grids as a choropleth of ``kpi``, its cases and facilities.
 
     ``community``: one polygon (EPSG:4326) as a GeoJSON Feature, a one-row GeoDataFrame or a
@@ -127,47 +150,78 @@ def community_map(community, grids, grid_rows, cases, facilities, *,
     spec = KPIS[kpi]
     values = [rows.get(str(p.get("code")), {}).get(kpi) for p in cells.props]
     scale = colormap(spec, values)
-    grid_layer = _grid_layer(cells, cell_geoms, rows, values, scale, spec.label,
-                             inputs.worker_names(workers))
+    grid_layer = _grid_layer(
+        cells, cell_geoms, rows, values, scale, spec.label, inputs.worker_names(workers)
+    )
     grid_layer.add_to(m)
     outline = {"color": "#000000", "weight": 3, "fill": False, "opacity": 0.9}
-    polygon_layer(comm_geoms, [{"code": code, "name": text(name)}], [outline],
-                  name=f"社区边界 Community boundary · {text(name)}", layer_id="community",
-                  tooltip=[], highlight=False).add_to(m)
+    polygon_layer(
+        comm_geoms,
+        [{"code": code, "name": text(name)}],
+        [outline],
+        name=f"社区边界 Community boundary · {text(name)}",
+        layer_id="community",
+        tooltip=[],
+        highlight=False,
+    ).add_to(m)
     case_list = inputs.case_rows(cases)
     for layer in _case_layers(case_list, basemap, case_link):
         layer.add_to(m)
     kind_order = _facility_layers(m, inputs.point_rows(facilities), kinds, basemap)
-    Search(layer=grid_layer, search_label="code", geom_type="Polygon", position="topleft",
-           placeholder="网格编码 Grid code", collapsed=False, color="#000000",
-           weight=4).add_to(m)
+    Search(
+        layer=grid_layer,
+        search_label="code",
+        geom_type="Polygon",
+        position="topleft",
+        placeholder="网格编码 Grid code",
+        collapsed=False,
+        color="#000000",
+        weight=4,
+    ).add_to(m)
     scale.add_to(m)
     KeyLegend(_legend_html(kind_order, kinds)).add_to(m)
     return finish(m, options)
 
 
-def _grid_layer(cells: Polygons, geoms, rows: dict, values: list, scale, label: str,
-                workers: dict[str, str]):
+def _grid_layer(
+    cells: Polygons, geoms, rows: dict, values: list, scale, label: str, workers: dict[str, str]
+):
     props, styles = [], []
     for p, value in zip(cells.props, values, strict=True):
         code = str(p.get("code"))
-        props.append({"code": code, "name": text(p.get("name")), "worker": text(workers.get(code)),
-                      "population": number(p.get("population")),
-                      **figure_texts(rows.get(code))})
-        styles.append({"fillColor": NO_DATA if value is None else scale(value),
-                       "fillOpacity": 0.7, "color": OUTLINE, "weight": 1, "opacity": 1})
-    return polygon_layer(geoms, props, styles, name=f"网格 Grids · {label}", layer_id="grids",
-                         tooltip=GRID_TOOLTIP)
+        props.append(
+            {
+                "code": code,
+                "name": text(p.get("name")),
+                "worker": text(workers.get(code)),
+                "population": number(p.get("population")),
+                **figure_texts(rows.get(code)),
+            }
+        )
+        styles.append(
+            {
+                "fillColor": NO_DATA if value is None else scale(value),
+                "fillOpacity": 0.7,
+                "color": OUTLINE,
+                "weight": 1,
+                "opacity": 1,
+            }
+        )
+    return polygon_layer(
+        geoms, props, styles, name=f"网格 Grids · {label}", layer_id="grids", tooltip=GRID_TOOLTIP
+    )
 
 
 def _case_tooltip(case: dict, linked: bool = False) -> str:
     assignee = (case.get("assignee") or {}).get("name")
-    lines = [f"<b>案件 Case #{text(case.get('id'))}</b>",
-             f"状态 State: {text(state_label(str(case.get('status'))))}",
-             f"类别 Category: {text(case.get('category'))}",
-             f"网格 Grid: {text(case.get('grid_code'))}",
-             f"处置人 Assignee: {text(assignee)}",
-             f"期限 Due: {text(case.get('due_at'))}"]
+    lines = [
+        f"<b>案件 Case #{text(case.get('id'))}</b>",
+        f"状态 State: {text(state_label(str(case.get('status'))))}",
+        f"类别 Category: {text(case.get('category'))}",
+        f"网格 Grid: {text(case.get('grid_code'))}",
+        f"处置人 Assignee: {text(assignee)}",
+        f"期限 Due: {text(case.get('due_at'))}",
+    ]
     if case.get("overdue"):
         lines.append('<b style="color:#e31a1c">超期 Overdue</b>')
     if linked:
@@ -180,14 +234,33 @@ def _case_layers(cases: list[dict], basemap: str, case_link: str | None = None) 
         return []
     lon, lat = shift_points([c["lon"] for c in cases], [c["lat"] for c in cases], basemap)
     lat, lon = np.round(lat, 6).tolist(), np.round(lon, 6).tolist()
-    rows = [[y, x, str(c.get("status")), 1 if c.get("overdue") else 0,
-             _case_tooltip(c, case_link is not None),
-             None if case_link is None else case_link.format(id=int(c["id"]))]
-            for y, x, c in zip(lat, lon, cases, strict=True)]
-    clusters = ClusterRows(rows, _CASE_MARKER, name=f"案件 Cases ({len(rows)})",
-                           layer_id="cases", max_cluster_radius=40)
-    heat = HeatMap([[y, x] for y, x in zip(lat, lon, strict=True)], name="案件热力 Case heat",
-                   show=False, radius=22, blur=18, min_opacity=0.3, gridmgr_layer="heat")
+    rows = [
+        [
+            y,
+            x,
+            str(c.get("status")),
+            1 if c.get("overdue") else 0,
+            _case_tooltip(c, case_link is not None),
+            None if case_link is None else case_link.format(id=int(c["id"])),
+        ]
+        for y, x, c in zip(lat, lon, cases, strict=True)
+    ]
+    clusters = ClusterRows(
+        rows,
+        _CASE_MARKER,
+        name=f"案件 Cases ({len(rows)})",
+        layer_id="cases",
+        max_cluster_radius=40,
+    )
+    heat = HeatMap(
+        [[y, x] for y, x in zip(lat, lon, strict=True)],
+        name="案件热力 Case heat",
+        show=False,
+        radius=22,
+        blur=18,
+        min_opacity=0.3,
+        gridmgr_layer="heat",
+    )
     return [clusters, heat]
 
 
@@ -209,17 +282,22 @@ def _facility_layers(m: folium.Map, facilities: list[dict], kinds, basemap: str)
         lon, lat = shift_points([f["lon"] for f in group], [f["lat"] for f in group], basemap)
         rows = []
         for f, x, y in zip(group, lon.tolist(), lat.tolist(), strict=True):
-            tip = (f"<b>{text(f.get('name'))}</b><br>{text(labels.get(kind, kind))}<br>"
-                   f"服务半径 Radius: {number(f.get('radius_m'))} m")
+            tip = (
+                f"<b>{text(f.get('name'))}</b><br>{text(labels.get(kind, kind))}<br>"
+                f"服务半径 Radius: {number(f.get('radius_m'))} m"
+            )
             if f.get("capacity") is not None:
                 tip += f"<br>容量 Capacity: {number(f.get('capacity'))}"
             if f.get("opening"):
                 tip += f"<br>开放时间 Opening: {text(f.get('opening'))}"
             rows.append([round(y, 6), round(x, 6), float(f.get("radius_m") or 0), tip])
         colour = kind_colour(kind, order)
-        RowsLayer(rows, _FACILITY_DRAW % {"colour": f'"{colour}"'},
-                  name=f"设施 {text(labels.get(kind, kind))} ({len(rows)})",
-                  layer_id=f"facilities:{kind}").add_to(m)
+        RowsLayer(
+            rows,
+            _FACILITY_DRAW % {"colour": f'"{colour}"'},
+            name=f"设施 {text(labels.get(kind, kind))} ({len(rows)})",
+            layer_id=f"facilities:{kind}",
+        ).add_to(m)
     return order
 
 
@@ -230,6 +308,5 @@ def _legend_html(kind_order: list[str], kinds) -> str:
     parts.append(swatch("#ffffff", "超期 Overdue (red ring)", ring=OVERDUE_RING))
     if kind_order:
         parts.append("<b>服务设施 Facilities</b><br>")
-        parts += [swatch(kind_colour(k, kind_order), text(labels.get(k, k)))
-                  for k in kind_order]
+        parts += [swatch(kind_colour(k, kind_order), text(labels.get(k, k))) for k in kind_order]
     return "".join(parts)

@@ -33,10 +33,15 @@ from maps.style import (
     text,
 )
 
-GRID_TOOLTIP = [("code", "网格编码 Grid code"), ("name", "网格 Grid"),
-                ("community", "社区 Community"), ("population", "常住人口 Residents"),
-                ("share", "覆盖比例 Covered share"), ("covered", "覆盖人口 Covered residents"),
-                ("underserved", "服务不足 Underserved")]
+GRID_TOOLTIP = [
+    ("code", "网格编码 Grid code"),
+    ("name", "网格 Grid"),
+    ("community", "社区 Community"),
+    ("population", "常住人口 Residents"),
+    ("share", "覆盖比例 Covered share"),
+    ("covered", "覆盖人口 Covered residents"),
+    ("underserved", "服务不足 Underserved"),
+]
 
 _FACILITY_DRAW = """function (row, group) {
     L.circle([row[0], row[1]], {radius: row[2], color: %(colour)s, weight: 1, opacity: 0.9,
@@ -54,10 +59,18 @@ _SITE_DRAW = """function (row, group) {
 }"""
 
 
-def coverage_map(grids, coverage_report: Mapping, facilities, *,
-                 sites: Mapping | Iterable | None = None, basemap: str = "osm",
-                 tianditu_key: str | None = None, inline: bool = False,
-                 asset_base: str = ASSET_BASE, tolerance: float = TOLERANCE) -> folium.Map:
+def coverage_map(
+    grids,
+    coverage_report: Mapping,
+    facilities,
+    *,
+    sites: Mapping | Iterable | None = None,
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+    inline: bool = False,
+    asset_base: str = ASSET_BASE,
+    tolerance: float = TOLERANCE,
+) -> folium.Map:
     """Grids coloured by covered share, facilities' catchment circles, underserved grids in
     thick red, and suggested new sites if given.
 
@@ -87,22 +100,44 @@ def coverage_map(grids, coverage_report: Mapping, facilities, *,
     _grid_layer(cells, geoms, by_code, names, low, scale).add_to(m)
     keep = [str(p.get("code")) in low for p in cells.props]
     outline = {"color": UNDERSERVED, "weight": 3.5, "opacity": 1, "fill": False}
-    polygon_layer(geoms[keep], [{"code": str(p.get("code"))} for p in cells.subset(keep).props],
-                  [outline] * sum(keep), name=f"服务不足网格 Underserved grids ({sum(keep)})",
-                  layer_id="underserved", tooltip=[("code", "服务不足 Underserved")],
-                  highlight=False).add_to(m)
+    polygon_layer(
+        geoms[keep],
+        [{"code": str(p.get("code"))} for p in cells.subset(keep).props],
+        [outline] * sum(keep),
+        name=f"服务不足网格 Underserved grids ({sum(keep)})",
+        layer_id="underserved",
+        tooltip=[("code", "服务不足 Underserved")],
+        highlight=False,
+    ).add_to(m)
 
     radius = coverage_report.get("radius_m")
-    points = [f for f in inputs.point_rows(facilities)
-              if kind is None or f.get("kind") in (None, kind)]
+    points = [
+        f for f in inputs.point_rows(facilities) if kind is None or f.get("kind") in (None, kind)
+    ]
     colour = kind_colour(kind, [kind]) if kind else OUTLINE
-    _points_layer(points, radius, basemap, _FACILITY_DRAW, colour, "facilities",
-                  f"设施 {text(label)} ({len(points)})", _facility_tip).add_to(m)
+    _points_layer(
+        points,
+        radius,
+        basemap,
+        _FACILITY_DRAW,
+        colour,
+        "facilities",
+        f"设施 {text(label)} ({len(points)})",
+        _facility_tip,
+    ).add_to(m)
     site_rows = inputs.point_rows(sites.get("sites") if isinstance(sites, Mapping) else sites)
     site_radius = sites.get("radius_m", radius) if isinstance(sites, Mapping) else radius
     if site_rows:
-        _points_layer(site_rows, site_radius, basemap, _SITE_DRAW, SITE_COLOUR, "sites",
-                      f"建议新址 Suggested sites ({len(site_rows)})", _site_tip).add_to(m)
+        _points_layer(
+            site_rows,
+            site_radius,
+            basemap,
+            _SITE_DRAW,
+            SITE_COLOUR,
+            "sites",
+            f"建议新址 Suggested sites ({len(site_rows)})",
+            _site_tip,
+        ).add_to(m)
     scale.add_to(m)
     KeyLegend(_legend_html(coverage_report, label, colour, bool(site_rows))).add_to(m)
     return finish(m, options)
@@ -114,33 +149,52 @@ def _grid_layer(cells: Polygons, geoms, by_code: dict, names: dict, low: set, sc
         code = str(p.get("code"))
         row = by_code.get(code, {})
         share = row.get("covered_area_share")
-        props.append({
-            "code": code, "name": text(p.get("name")),
-            "community": text(names.get(str(row.get("community_code") or
-                                             p.get("community_code")))),
-            "population": number(row.get("population", p.get("population"))),
-            "share": number(share, percent=True),
-            "covered": number(None if row.get("covered_population") is None
-                              else round(float(row["covered_population"]))),
-            "underserved": "是 yes" if code in low else "否 no"})
-        styles.append({"fillColor": NO_DATA if share is None else scale(share),
-                       "fillOpacity": 0.75, "color": OUTLINE, "weight": 0.6, "opacity": 0.8})
-    return polygon_layer(geoms, props, styles, name="网格覆盖 Grid coverage", layer_id="grids",
-                         tooltip=GRID_TOOLTIP)
+        props.append(
+            {
+                "code": code,
+                "name": text(p.get("name")),
+                "community": text(
+                    names.get(str(row.get("community_code") or p.get("community_code")))
+                ),
+                "population": number(row.get("population", p.get("population"))),
+                "share": number(share, percent=True),
+                "covered": number(
+                    None
+                    if row.get("covered_population") is None
+                    else round(float(row["covered_population"]))
+                ),
+                "underserved": "是 yes" if code in low else "否 no",
+            }
+        )
+        styles.append(
+            {
+                "fillColor": NO_DATA if share is None else scale(share),
+                "fillOpacity": 0.75,
+                "color": OUTLINE,
+                "weight": 0.6,
+                "opacity": 0.8,
+            }
+        )
+    return polygon_layer(
+        geoms, props, styles, name="网格覆盖 Grid coverage", layer_id="grids", tooltip=GRID_TOOLTIP
+    )
 
 
 def _facility_tip(f: dict, radius: float) -> str:
-    return (f"<b>{text(f.get('name'))}</b><br>服务半径 Radius: {number(radius)} m")
+    return f"<b>{text(f.get('name'))}</b><br>服务半径 Radius: {number(radius)} m"
 
 
 def _site_tip(s: dict, radius: float) -> str:
-    return (f"<b>建议新址 Suggested site</b><br>网格 Grid: {text(s.get('grid_code'))}<br>"
-            f"新增覆盖 Residents gained: {number(s.get('gain'))}<br>"
-            f"服务半径 Radius: {number(radius)} m")
+    return (
+        f"<b>建议新址 Suggested site</b><br>网格 Grid: {text(s.get('grid_code'))}<br>"
+        f"新增覆盖 Residents gained: {number(s.get('gain'))}<br>"
+        f"服务半径 Radius: {number(radius)} m"
+    )
 
 
-def _points_layer(points: list[dict], radius, basemap: str, draw: str, colour: str,
-                  layer_id: str, name: str, tip) -> RowsLayer:
+def _points_layer(
+    points: list[dict], radius, basemap: str, draw: str, colour: str, layer_id: str, name: str, tip
+) -> RowsLayer:
     lon, lat = shift_points([p["lon"] for p in points], [p["lat"] for p in points], basemap)
     rows = []
     for p, x, y in zip(points, lon.tolist(), lat.tolist(), strict=True):
@@ -153,13 +207,14 @@ def _legend_html(report: Mapping, label: str, colour: str, with_sites: bool) -> 
     population, covered = report.get("population"), report.get("covered_population")
     share = covered / population if population and covered is not None else None
     threshold = number(report.get("threshold"), percent=True)
-    parts = [f"<b>{text(label)}</b><br>",
-             f"服务半径 Radius: {number(report.get('radius_m'))} m<br>",
-             f"覆盖人口 Covered residents: {number(None if covered is None else round(covered))}"
-             f" / {number(population)} ({number(share, percent=True)})<br>",
-             swatch(colour, "设施及服务范围 Facility and catchment"),
-             swatch("#ffffff", f"服务不足 Underserved (&lt; {threshold})", box=True,
-                    ring=UNDERSERVED)]
+    parts = [
+        f"<b>{text(label)}</b><br>",
+        f"服务半径 Radius: {number(report.get('radius_m'))} m<br>",
+        f"覆盖人口 Covered residents: {number(None if covered is None else round(covered))}"
+        f" / {number(population)} ({number(share, percent=True)})<br>",
+        swatch(colour, "设施及服务范围 Facility and catchment"),
+        swatch("#ffffff", f"服务不足 Underserved (&lt; {threshold})", box=True, ring=UNDERSERVED),
+    ]
     if with_sites:
         parts.append(swatch(SITE_COLOUR, "建议新址 Suggested site (★)"))
     return "".join(parts)

@@ -35,9 +35,12 @@ def _row(item: Any) -> dict:
     return as_dict(item)
 
 
-def index_page(communities_with_figures: Iterable[Any], *,
-               kinds: Mapping | Iterable[str] | None = None,
-               title: str = "云岩区网格化管理地图 Yunyan grid maps") -> str:
+def index_page(
+    communities_with_figures: Iterable[Any],
+    *,
+    kinds: Mapping | Iterable[str] | None = None,
+    title: str = "云岩区网格化管理地图 Yunyan grid maps",
+) -> str:
     """The index as an HTML document (UTF-8 text).
 
     ``communities_with_figures``: one item per community, a dict (or a GeoJSON Feature
@@ -56,13 +59,17 @@ def index_page(communities_with_figures: Iterable[Any], *,
     body = []
     for r in rows:
         code = text(r.get("code"))
-        cells = "".join(f'<td class="n">{number(r.get(key), percent=pct)}</td>'
-                        for key, _, pct in COLUMNS)
-        body.append(f'<tr><td><a href="maps/communities/{code}">{text(r.get("name"))}</a></td>'
-                    f"<td>{code}</td>{cells}</tr>")
+        cells = "".join(
+            f'<td class="n">{number(r.get(key), percent=pct)}</td>' for key, _, pct in COLUMNS
+        )
+        body.append(
+            f'<tr><td><a href="maps/communities/{code}">{text(r.get("name"))}</a></td>'
+            f"<td>{code}</td>{cells}</tr>"
+        )
     coverage = "".join(
         f'<li><a href="/maps/coverage?kind={text(k)}">{text(labels.get(k, k))}</a></li>'
-        for k in kind_codes)
+        for k in kind_codes
+    )
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>

@@ -48,8 +48,10 @@ def polygons(data: Any) -> Polygons:
         if data.crs is not None and data.crs != "EPSG:4326":
             data = data.to_crs("EPSG:4326")
         columns = [c for c in data.columns if c != data.geometry.name]
-        props = [{k: plain(v) for k, v in zip(columns, row, strict=True)}
-                 for row in data[columns].itertuples(index=False, name=None)]
+        props = [
+            {k: plain(v) for k, v in zip(columns, row, strict=True)}
+            for row in data[columns].itertuples(index=False, name=None)
+        ]
         return Polygons(np.asarray(data.geometry.values, dtype=object), props)
     if isinstance(data, Mapping):
         if data.get("type") == "FeatureCollection":

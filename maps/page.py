@@ -104,13 +104,18 @@ def new_map(bounds, title: str, options: PageOptions) -> folium.Map:
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     if not all(map(math.isfinite, (minx, miny, maxx, maxy))):  # nothing to draw
         minx, miny, maxx, maxy = DISTRICT_BOUNDS
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=13, tiles=None,
-                   control_scale=True)
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=13,
+        tiles=None,
+        control_scale=True,
+    )
     m.options["max_zoom"] = 19  # the map's own limit (clusters need one even without tiles)
     add_basemap(m, options.basemap, tianditu_key=options.tianditu_key)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    Fullscreen(position="topleft", title="全屏 Full screen",
-               title_cancel="退出全屏 Exit full screen").add_to(m)
+    Fullscreen(
+        position="topleft", title="全屏 Full screen", title_cancel="退出全屏 Exit full screen"
+    ).add_to(m)
     AttributionPrefix().add_to(m)
     figure = m.get_root()
     figure.title = html.escape(title)
@@ -166,7 +171,8 @@ class DataGeoJson(folium.GeoJson):
         super().render(**kwargs)
         self.get_root().script.add_child(
             RawHtml(f"{self.get_name()}_add({self._features_json});"),
-            name=self.get_name() + "_data")
+            name=self.get_name() + "_data",
+        )
 
 
 class RowsLayer(folium.FeatureGroup):
@@ -176,58 +182,87 @@ class RowsLayer(folium.FeatureGroup):
     and text already escaped for HTML where it is shown as HTML.
     """
 
-    def __init__(self, rows: list, draw_js: str, *, name: str, layer_id: str,
-                 show: bool = True) -> None:
+    def __init__(
+        self, rows: list, draw_js: str, *, name: str, layer_id: str, show: bool = True
+    ) -> None:
         super().__init__(name=name, show=show)
         self._rows, self._draw_js, self._layer_id = rows, draw_js, layer_id
 
     def render(self, **kwargs) -> None:
         super().render(**kwargs)
         # L.featureGroup(layers, options) takes no options first: set the id afterwards.
-        self.get_root().script.add_child(RawHtml(
-            f"(function (group) {{ group.options.gridmgrLayer = "
-            f"{script_json(self._layer_id)}; var draw = {self._draw_js}; var rows = "
-            f"{script_json(self._rows)}; for (var i = 0; i < rows.length; i++) "
-            f"{{ draw(rows[i], group); }} }})({self.get_name()});"),
-            name=self.get_name() + "_rows")
+        self.get_root().script.add_child(
+            RawHtml(
+                f"(function (group) {{ group.options.gridmgrLayer = "
+                f"{script_json(self._layer_id)}; var draw = {self._draw_js}; var rows = "
+                f"{script_json(self._rows)}; for (var i = 0; i < rows.length; i++) "
+                f"{{ draw(rows[i], group); }} }})({self.get_name()});"
+            ),
+            name=self.get_name() + "_rows",
+        )
 
 
 class ClusterRows(MarkerCluster):
     """A Leaflet.markercluster group filled in the browser: ``marker(row)`` (JavaScript)
     makes one marker per row; rows as in RowsLayer."""
 
-    def __init__(self, rows: list, marker_js: str, *, name: str, layer_id: str,
-                 show: bool = True, **options) -> None:
+    def __init__(
+        self, rows: list, marker_js: str, *, name: str, layer_id: str, show: bool = True, **options
+    ) -> None:
         super().__init__(name=name, show=show, gridmgr_layer=layer_id, **options)
         self._rows, self._marker_js = rows, marker_js
 
     def render(self, **kwargs) -> None:
         super().render(**kwargs)
-        self.get_root().script.add_child(RawHtml(
-            f"(function (cluster) {{ var marker = {self._marker_js}; var rows = "
-            f"{script_json(self._rows)}; cluster.addLayers(rows.map(marker)); }})"
-            f"({self.get_name()});"), name=self.get_name() + "_rows")
+        self.get_root().script.add_child(
+            RawHtml(
+                f"(function (cluster) {{ var marker = {self._marker_js}; var rows = "
+                f"{script_json(self._rows)}; cluster.addLayers(rows.map(marker)); }})"
+                f"({self.get_name()});"
+            ),
+            name=self.get_name() + "_rows",
+        )
 
 
-def polygon_layer(geoms: np.ndarray, props: list[dict], styles: list[dict], *, name: str,
-                  layer_id: str, tooltip: list[tuple[str, str]], show: bool = True,
-                  highlight: bool = True) -> folium.GeoJson:
+def polygon_layer(
+    geoms: np.ndarray,
+    props: list[dict],
+    styles: list[dict],
+    *,
+    name: str,
+    layer_id: str,
+    tooltip: list[tuple[str, str]],
+    show: bool = True,
+    highlight: bool = True,
+) -> folium.GeoJson:
     """A GeoJSON layer of display geometries, one style per feature (kept in its properties,
     so no per-feature style code is generated), with a tooltip of ``(property, label)``
     rows. ``props`` values shown in tooltips are ready, escaped text. Features get ``id`` =
     their ``code`` property; the layer's Leaflet options carry ``gridmgrLayer: layer_id``."""
     props = [{**p, "style": s} for p, s in zip(props, styles, strict=True)]
     texts = shapely.to_geojson(np.asarray(geoms, dtype=object)) if len(props) else []
-    features_json = "[" + ",".join(
-        f'{{"type":"Feature","id":{script_json(p.get("code"))},'
-        f'"properties":{script_json(p)},"geometry":{t}}}'
-        for p, t in zip(props, texts, strict=True)) + "]"
-    layer = DataGeoJson(features_json, list(props[0]) if props else [], name=name, show=show,
-                        on_each_feature=_HIGHLIGHT if highlight else None,
-                        style=_STYLE_FROM_PROPERTIES, gridmgr_layer=layer_id)
+    features_json = (
+        "["
+        + ",".join(
+            f'{{"type":"Feature","id":{script_json(p.get("code"))},'
+            f'"properties":{script_json(p)},"geometry":{t}}}'
+            for p, t in zip(props, texts, strict=True)
+        )
+        + "]"
+    )
+    layer = DataGeoJson(
+        features_json,
+        list(props[0]) if props else [],
+        name=name,
+        show=show,
+        on_each_feature=_HIGHLIGHT if highlight else None,
+        style=_STYLE_FROM_PROPERTIES,
+        gridmgr_layer=layer_id,
+    )
     if tooltip and props:
-        folium.GeoJsonTooltip(fields=[f for f, _ in tooltip], aliases=[a for _, a in tooltip],
-                              sticky=True).add_to(layer)
+        folium.GeoJsonTooltip(
+            fields=[f for f, _ in tooltip], aliases=[a for _, a in tooltip], sticky=True
+        ).add_to(layer)
     return layer
 
 

@@ -22,14 +22,17 @@ class Kpi:
     fixed_range: tuple[float, float] | None = None
 
 
-KPIS = {k.key: k for k in (
-    Kpi("open_per_worker", "人均在办案件 Open cases per worker", True),
-    Kpi("per_1000_residents", "每千人收案 Cases per 1,000 residents", True),
-    Kpi("on_time_rate", "按期结案率 On-time closure rate", False, True, (0.0, 1.0)),
-    Kpi("open", "在办案件 Open cases", True),
-    Kpi("received", "收案 Cases received", True),
-    Kpi("overdue", "超期案件 Overdue cases", True),
-)}
+KPIS = {
+    k.key: k
+    for k in (
+        Kpi("open_per_worker", "人均在办案件 Open cases per worker", True),
+        Kpi("per_1000_residents", "每千人收案 Cases per 1,000 residents", True),
+        Kpi("on_time_rate", "按期结案率 On-time closure rate", False, True, (0.0, 1.0)),
+        Kpi("open", "在办案件 Open cases", True),
+        Kpi("received", "收案 Cases received", True),
+        Kpi("overdue", "超期案件 Overdue cases", True),
+    )
+}
 
 # The figures a workload tooltip shows: (row field, label).
 FIGURES = (
@@ -55,8 +58,17 @@ UNDERSERVED = "#d7301f"  # thick red outline of an underserved grid
 NO_DATA = "#d9d9d9"
 OUTLINE = "#444444"
 SITE_COLOUR = "#e7298a"
-KIND_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
-                "#386cb0", "#f0027f")
+KIND_COLOURS = (
+    "#1b9e77",
+    "#d95f02",
+    "#7570b3",
+    "#e7298a",
+    "#66a61e",
+    "#e6ab02",
+    "#a6761d",
+    "#386cb0",
+    "#f0027f",
+)
 
 
 def state_label(state: str) -> str:

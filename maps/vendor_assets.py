@@ -35,46 +35,88 @@ class Source:
 
 
 SOURCES = (
-    Source("npm", "leaflet", "1.9.3", {
-        "package/dist/leaflet.js": "leaflet/leaflet.js",
-        "package/dist/leaflet.css": "leaflet/leaflet.css",
-        "package/dist/images/layers.png": "leaflet/images/layers.png",
-        "package/dist/images/layers-2x.png": "leaflet/images/layers-2x.png",
-        "package/dist/images/marker-icon.png": "leaflet/images/marker-icon.png",
-        "package/dist/images/marker-icon-2x.png": "leaflet/images/marker-icon-2x.png",
-        "package/dist/images/marker-shadow.png": "leaflet/images/marker-shadow.png",
-        "package/LICENSE": "leaflet/LICENSE",
-    }, "folium 0.20's Leaflet; the same bytes as PyPI xstatic-leaflet 1.9.3.0"),
-    Source("npm", "leaflet.markercluster", "1.5.3", {
-        "package/dist/leaflet.markercluster.js": "leaflet.markercluster/leaflet.markercluster.js",
-        "package/dist/MarkerCluster.css": "leaflet.markercluster/MarkerCluster.css",
-        "package/dist/MarkerCluster.Default.css": "leaflet.markercluster/MarkerCluster.Default.css",
-        "package/MIT-LICENCE.txt": "leaflet.markercluster/MIT-LICENCE.txt",
-    }, "folium.plugins.MarkerCluster / FastMarkerCluster"),
-    Source("npm", "leaflet.fullscreen", "3.0.0", {
-        "package/Control.FullScreen.js": "leaflet.fullscreen/Control.FullScreen.js",
-        "package/Control.FullScreen.css": "leaflet.fullscreen/Control.FullScreen.css",
-        "package/icon-fullscreen.svg": "leaflet.fullscreen/icon-fullscreen.svg",
-        "package/LICENSE": "leaflet.fullscreen/LICENSE",
-    }, "folium.plugins.Fullscreen (the version folium 0.20 names)"),
-    Source("npm", "leaflet-search", "2.9.7", {
-        "package/dist/leaflet-search.min.js": "leaflet-search/dist/leaflet-search.min.js",
-        "package/dist/leaflet-search.min.css": "leaflet-search/dist/leaflet-search.min.css",
-        "package/images/search-icon.png": "leaflet-search/images/search-icon.png",
-        "package/images/loader.gif": "leaflet-search/images/loader.gif",
-        "package/license.txt": "leaflet-search/license.txt",
-    }, "folium.plugins.Search (the version folium 0.20 names)"),
-    Source("npm", "d3", "3.5.17", {
-        "package/d3.min.js": "d3/d3.min.js",
-        "package/LICENSE": "d3/LICENSE",
-    }, "branca's colormap legend (d3 v3 API; branca names 3.5.5)"),
-    Source("pypi", "folium", "0.20.0", {
-        "folium/templates/leaflet_heat.min.js": "leaflet.heat/leaflet-heat.min.js",
-        "folium-0.20.0.dist-info/licenses/LICENSE.txt": "leaflet.heat/LICENSE.folium.txt",
-    }, "folium.plugins.HeatMap: Leaflet.heat 0.2.0 with folium's weights patch"),
-    Source("npm", "leaflet.heat", "0.2.0", {
-        "package/LICENSE": "leaflet.heat/LICENSE",
-    }, "licence of Leaflet.heat, whose code folium's copy is"),
+    Source(
+        "npm",
+        "leaflet",
+        "1.9.3",
+        {
+            "package/dist/leaflet.js": "leaflet/leaflet.js",
+            "package/dist/leaflet.css": "leaflet/leaflet.css",
+            "package/dist/images/layers.png": "leaflet/images/layers.png",
+            "package/dist/images/layers-2x.png": "leaflet/images/layers-2x.png",
+            "package/dist/images/marker-icon.png": "leaflet/images/marker-icon.png",
+            "package/dist/images/marker-icon-2x.png": "leaflet/images/marker-icon-2x.png",
+            "package/dist/images/marker-shadow.png": "leaflet/images/marker-shadow.png",
+            "package/LICENSE": "leaflet/LICENSE",
+        },
+        "folium 0.20's Leaflet; the same bytes as PyPI xstatic-leaflet 1.9.3.0",
+    ),
+    Source(
+        "npm",
+        "leaflet.markercluster",
+        "1.5.3",
+        {
+            "package/dist/leaflet.markercluster.js": "leaflet.markercluster/leaflet.markercluster.js",
+            "package/dist/MarkerCluster.css": "leaflet.markercluster/MarkerCluster.css",
+            "package/dist/MarkerCluster.Default.css": "leaflet.markercluster/MarkerCluster.Default.css",
+            "package/MIT-LICENCE.txt": "leaflet.markercluster/MIT-LICENCE.txt",
+        },
+        "folium.plugins.MarkerCluster / FastMarkerCluster",
+    ),
+    Source(
+        "npm",
+        "leaflet.fullscreen",
+        "3.0.0",
+        {
+            "package/Control.FullScreen.js": "leaflet.fullscreen/Control.FullScreen.js",
+            "package/Control.FullScreen.css": "leaflet.fullscreen/Control.FullScreen.css",
+            "package/icon-fullscreen.svg": "leaflet.fullscreen/icon-fullscreen.svg",
+            "package/LICENSE": "leaflet.fullscreen/LICENSE",
+        },
+        "folium.plugins.Fullscreen (the version folium 0.20 names)",
+    ),
+    Source(
+        "npm",
+        "leaflet-search",
+        "2.9.7",
+        {
+            "package/dist/leaflet-search.min.js": "leaflet-search/dist/leaflet-search.min.js",
+            "package/dist/leaflet-search.min.css": "leaflet-search/dist/leaflet-search.min.css",
+            "package/images/search-icon.png": "leaflet-search/images/search-icon.png",
+            "package/images/loader.gif": "leaflet-search/images/loader.gif",
+            "package/license.txt": "leaflet-search/license.txt",
+        },
+        "folium.plugins.Search (the version folium 0.20 names)",
+    ),
+    Source(
+        "npm",
+        "d3",
+        "3.5.17",
+        {
+            "package/d3.min.js": "d3/d3.min.js",
+            "package/LICENSE": "d3/LICENSE",
+        },
+        "branca's colormap legend (d3 v3 API; branca names 3.5.5)",
+    ),
+    Source(
+        "pypi",
+        "folium",
+        "0.20.0",
+        {
+            "folium/templates/leaflet_heat.min.js": "leaflet.heat/leaflet-heat.min.js",
+            "folium-0.20.0.dist-info/licenses/LICENSE.txt": "leaflet.heat/LICENSE.folium.txt",
+        },
+        "folium.plugins.HeatMap: Leaflet.heat 0.2.0 with folium's weights patch",
+    ),
+    Source(
+        "npm",
+        "leaflet.heat",
+        "0.2.0",
+        {
+            "package/LICENSE": "leaflet.heat/LICENSE",
+        },
+        "licence of Leaflet.heat, whose code folium's copy is",
+    ),
 )
 
 
@@ -92,8 +134,21 @@ def _fetch(source: Source, work: Path) -> dict[str, bytes]:
         name = source.package.replace("@", "").replace("/", "-")
         with tarfile.open(work / f"{name}-{source.version}.tgz") as tar:
             return {path: tar.extractfile(path).read() for path in source.files}
-    _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-          "--dest", str(work), f"{source.package}=={source.version}"], work)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--dest",
+            str(work),
+            f"{source.package}=={source.version}",
+        ],
+        work,
+    )
     wheel = next(work.glob(f"{source.package.replace('-', '_')}-{source.version}-*.whl"))
     with zipfile.ZipFile(wheel) as zf:
         return {path: zf.read(path) for path in source.files}
@@ -113,8 +168,10 @@ def _readme(entries: list[dict]) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for e in entries:
-        lines.append(f"| {e['package']} | {e['version']} | {e['registry']} | `{e['file']}` "
-                     f"| `{e['source']}` |")
+        lines.append(
+            f"| {e['package']} | {e['version']} | {e['registry']} | `{e['file']}` "
+            f"| `{e['source']}` |"
+        )
     lines += ["", "## Why each package", ""]
     for s in SOURCES:
         lines.append(f"- {s.package} {s.version} ({s.registry}): {s.note}.")
@@ -132,10 +189,17 @@ def vendor(dest: Path) -> list[dict]:
                 target = dest / source.files[inner]
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
-                entries.append({
-                    "file": source.files[inner], "package": source.package,
-                    "version": source.version, "registry": source.registry, "source": inner,
-                    "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)})
+                entries.append(
+                    {
+                        "file": source.files[inner],
+                        "package": source.package,
+                        "version": source.version,
+                        "registry": source.registry,
+                        "source": inner,
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                        "bytes": len(data),
+                    }
+                )
     entries.sort(key=lambda e: e["file"])
     (dest / MANIFEST).write_text(json.dumps(entries, indent=1) + "\n", encoding="utf-8")
     (dest / "README.md").write_text(_readme(entries), encoding="utf-8")
@@ -144,10 +208,14 @@ def vendor(dest: Path) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dest", type=Path, default=asset_dir(),
-                        help="target directory (default: data/assets)")
-    parser.add_argument("--clean", action="store_true",
-                        help="remove the target's files first (README.md is rewritten anyway)")
+    parser.add_argument(
+        "--dest", type=Path, default=asset_dir(), help="target directory (default: data/assets)"
+    )
+    parser.add_argument(
+        "--clean",
+        action="store_true",
+        help="remove the target's files first (README.md is rewritten anyway)",
+    )
     args = parser.parse_args(argv)
     if shutil.which("npm") is None:
         raise SystemExit("npm is needed (Debian: apt-get install npm)")

@@ -25,8 +25,11 @@ from geo.synth.yunyan import (
 
 @click.command("check-boundaries")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--crs", default=None, help="CRS of the files: wgs84, cgcs2000, gcj02, bd09 or "
-              "EPSG:NNNN (default: the files' own).")
+@click.option(
+    "--crs",
+    default=None,
+    help="CRS of the files: wgs84, cgcs2000, gcj02, bd09 or EPSG:NNNN (default: the files' own).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def check_boundaries(path: Path, crs: str | None, as_json: bool) -> None:
     """Validate a boundary set (communities and grids) at PATH.
@@ -53,8 +56,14 @@ def synth() -> None:
 
 @synth.command("boundaries")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the bundled one).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=bundled.BOUNDARIES_DIR,
-              show_default=True, help="Directory to write district/communities/grids.geojson.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=bundled.BOUNDARIES_DIR,
+    show_default=True,
+    help="Directory to write district/communities/grids.geojson.",
+)
 def synth_boundaries(seed: int | None, out_dir: Path) -> None:
     """Regenerate the illustrative Yunyan boundary set from the real district outline."""
     cfg = SynthConfig() if seed is None else SynthConfig(seed=seed)

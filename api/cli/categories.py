@@ -35,5 +35,7 @@ def list_() -> None:
     with configured_store() as store, store.case_tx() as tx:
         cats = tx.categories()
     for c in cats:
-        click.echo(f"{c.code:<32}{c.class_zh}/{c.name_zh} ({c.name_en})  "
-                   f"{c.time_limit}  {c.duplicate_radius_m:g} m")
+        click.echo(
+            f"{c.code:<32}{c.class_zh}/{c.name_zh} ({c.name_en})  "
+            f"{c.time_limit}  {c.duplicate_radius_m:g} m"
+        )

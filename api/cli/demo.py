@@ -54,15 +54,31 @@ def _summary() -> None:
     summary = report.summary
     click.echo("gridmgr demo · 云岩区 Yunyan District, Guiyang (illustrative boundaries)")
     status = "clean" if report.ok else f"{len(report.problems)} problem(s)"
-    click.echo(f"boundary set {bundled.BOUNDARIES_DIR}: {summary['communities']} communities, "
-               f"{summary['grids']} grids, {summary['area_km2']:.1f} km², {status}")
+    click.echo(
+        f"boundary set {bundled.BOUNDARIES_DIR}: {summary['communities']} communities, "
+        f"{summary['grids']} grids, {summary['area_km2']:.1f} km², {status}"
+    )
     click.echo("")
     click.echo(_row("代码 code", "社区 community", "网格 grids", "面积 km²", "人口 population"))
     for c in summary["per_community"]:
-        click.echo(_row(c["code"], c["name"], str(c["grids"]), f"{c['area_km2']:.2f}",
-                        f"{c['population']:,}"))
-    click.echo(_row("合计 total", "", str(summary["grids"]), f"{summary['area_km2']:.2f}",
-                    f"{summary['population']['grids']:,}"))
+        click.echo(
+            _row(
+                c["code"],
+                c["name"],
+                str(c["grids"]),
+                f"{c['area_km2']:.2f}",
+                f"{c['population']:,}",
+            )
+        )
+    click.echo(
+        _row(
+            "合计 total",
+            "",
+            str(summary["grids"]),
+            f"{summary['area_km2']:.2f}",
+            f"{summary['population']['grids']:,}",
+        )
+    )
     click.echo("")
 
 
@@ -72,17 +88,23 @@ def _populate(store, *, cases: int, seed: int) -> None:
     gen = locator.generation()
     grid_rows = store.grids(gen)
     grids = gpd.GeoDataFrame(
-        {"code": [g.code for g in grid_rows], "community_code": [g.community_code
-                                                                 for g in grid_rows],
-         "population": [g.population for g in grid_rows]},
-        geometry=[g.geom for g in grid_rows], crs="EPSG:4326")
+        {
+            "code": [g.code for g in grid_rows],
+            "community_code": [g.community_code for g in grid_rows],
+            "population": [g.population for g in grid_rows],
+        },
+        geometry=[g.geom for g in grid_rows],
+        crs="EPSG:4326",
+    )
     if store.facilities():
         click.echo("facilities: present; left as they are")
     else:
         kinds = read_kinds()
         names = {c.code: c.name for c in store.communities(gen)}
-        placed = [place_facility(r, locator, kinds)
-                  for r in synth_facilities(grids, names, kinds, seed=seed)]
+        placed = [
+            place_facility(r, locator, kinds)
+            for r in synth_facilities(grids, names, kinds, seed=seed)
+        ]
         store.add_facilities(placed)
         click.echo(f"facilities: {len(placed)} of {len(kinds)} kinds placed")
     if store.gazetteer():
@@ -97,25 +119,40 @@ def _populate(store, *, cases: int, seed: int) -> None:
         return
     started = time.monotonic()
     click.echo(f"cases: generating a year of {cases:,} synthetic cases ...")
-    frame, events = synth_cases(grids, read_catalogue(), count=cases, end=datetime.now(UTC),
-                                calendar=WorkCalendar.default(), seed=seed, generation=gen)
+    frame, events = synth_cases(
+        grids,
+        read_catalogue(),
+        count=cases,
+        end=datetime.now(UTC),
+        calendar=WorkCalendar.default(),
+        seed=seed,
+        generation=gen,
+    )
     store.bulk_load_cases(frame, events)
-    click.echo(f"cases: {len(frame):,} cases and {len(events):,} audit events loaded in "
-               f"{time.monotonic() - started:.0f} s")
+    click.echo(
+        f"cases: {len(frame):,} cases and {len(events):,} audit events loaded in "
+        f"{time.monotonic() - started:.0f} s"
+    )
 
 
 def _token(store, role: str) -> str:
     secret, token_id, digest = new_token()
-    store.add_token(TokenRecord(token_id, role, f"demo {role}", None, None,
-                                datetime.now(UTC)), digest)
+    store.add_token(
+        TokenRecord(token_id, role, f"demo {role}", None, None, datetime.now(UTC)), digest
+    )
     return secret
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--cases", default=150_000, show_default=True, type=int,
-              help="How many synthetic cases a new demo database gets.")
+@click.option(
+    "--cases",
+    default=150_000,
+    show_default=True,
+    type=int,
+    help="How many synthetic cases a new demo database gets.",
+)
 @click.option("--seed", default=520103, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Build the database, print tokens, and stop.")
 def demo(host: str, port: int, cases: int, seed: int, no_serve: bool) -> None:

@@ -30,8 +30,9 @@ def _records(path: Path) -> list[dict]:
     if crs is not None and not crs.equals("EPSG:4326"):
         frame = frame.to_crs("EPSG:4326")
     rows = []
-    for rec, geom in zip(frame.drop(columns="geometry").to_dict("records"), frame.geometry,
-                         strict=True):
+    for rec, geom in zip(
+        frame.drop(columns="geometry").to_dict("records"), frame.geometry, strict=True
+    ):
         point = geom is not None and shapely.get_type_id(geom) == 0 and not geom.is_empty
         rows.append({**rec, "lon": geom.x if point else None, "lat": geom.y if point else None})
     return rows
@@ -44,8 +45,12 @@ def facilities() -> None:
 
 @facilities.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--crs", type=CRS_CHOICE, default=None,
-              help="CRS of the coordinates (default wgs84; a vector file's own CRS otherwise).")
+@click.option(
+    "--crs",
+    type=CRS_CHOICE,
+    default=None,
+    help="CRS of the coordinates (default wgs84; a vector file's own CRS otherwise).",
+)
 @click.option("--strict", is_flag=True, help="Import nothing if any row is rejected.")
 def import_(path: Path, crs: str | None, strict: bool) -> None:
     """Import facilities from a CSV (kind, name, lon, lat [, radius_m, capacity, opening]) or
@@ -82,5 +87,6 @@ def list_(kind: str | None, community: str | None) -> None:
     with configured_store() as store:
         for f in store.facilities(kind=kind, community=community):
             label = kinds[f.kind].name_zh if f.kind in kinds else f.kind
-            click.echo(f"{f.id:>6}  {label:<10} {f.name:<20} {f.grid_code or '-':<16} "
-                       f"{f.radius_m:g} m")
+            click.echo(
+                f"{f.id:>6}  {label:<10} {f.name:<20} {f.grid_code or '-':<16} {f.radius_m:g} m"
+            )

@@ -33,18 +33,24 @@ def import_(path: Path, crs: str) -> None:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
     missing = [c for c in ("address", "lon", "lat") if c not in frame.columns]
     if missing:
-        fail(f"{path}: missing column(s) {', '.join(missing)}; the columns are "
-             f"{', '.join(frame.columns)}")
+        fail(
+            f"{path}: missing column(s) {', '.join(missing)}; the columns are "
+            f"{', '.join(frame.columns)}"
+        )
     parsed = parse_points(frame["lon"], frame["lat"], crs.lower())
-    bad = [f"line {i + 2}: {parsed.error[i] or 'address is empty'}"
-           for i in range(len(frame))
-           if not parsed.valid[i] or not frame["address"].iloc[i].strip()]
+    bad = [
+        f"line {i + 2}: {parsed.error[i] or 'address is empty'}"
+        for i in range(len(frame))
+        if not parsed.valid[i] or not frame["address"].iloc[i].strip()
+    ]
     if bad:
         for line in bad:
             click.echo(f"rejected {line}", err=True)
         fail(f"{len(bad)} row(s) rejected; the gazetteer was left as it was", code=1)
-    entries = [Entry(a.strip(), float(x), float(y))
-               for a, x, y in zip(frame["address"], parsed.lon, parsed.lat, strict=True)]
+    entries = [
+        Entry(a.strip(), float(x), float(y))
+        for a, x, y in zip(frame["address"], parsed.lon, parsed.lat, strict=True)
+    ]
     with configured_store() as store:
         n = store.replace_gazetteer(entries)
     click.echo(f"gazetteer: {n} addresses")

@@ -23,17 +23,28 @@ def import_group() -> None:
 
 @import_group.command("cases")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--crs", type=CRS_NAMES, default=None,
-              help="CRS of the coordinates where no column says (default: the mapping's, "
-                   "else wgs84). Phones and AMap give gcj02, Baidu bd09.")
-@click.option("--mapping", "mapping_path", type=click.Path(exists=True, dir_okay=False,
-                                                           path_type=Path),
-              help="TOML file mapping columns and values (see docs/import.md).")
+@click.option(
+    "--crs",
+    type=CRS_NAMES,
+    default=None,
+    help="CRS of the coordinates where no column says (default: the mapping's, "
+    "else wgs84). Phones and AMap give gcj02, Baidu bd09.",
+)
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML file mapping columns and values (see docs/import.md).",
+)
 @click.option("--dry-run", is_flag=True, help="Check, locate and count; write nothing.")
-@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where rejected rows go (default: FILE.rejects.csv).")
-def cases(path: Path, crs: str | None, mapping_path: Path | None, dry_run: bool,
-          rejects: Path | None) -> None:
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where rejected rows go (default: FILE.rejects.csv).",
+)
+def cases(
+    path: Path, crs: str | None, mapping_path: Path | None, dry_run: bool, rejects: Path | None
+) -> None:
     """Import cases from a CSV (UTF-8 or GB18030), Excel .xlsx or GeoJSON file.
 
     Each row is imported, or listed with its line, column, value and reason in the rejects
@@ -50,8 +61,11 @@ def cases(path: Path, crs: str | None, mapping_path: Path | None, dry_run: bool,
 
     def progress(done: int, estimate: int) -> None:
         if not bars:
-            bars.append(click.progressbar(length=max(estimate, done, 1),
-                                          label="导入 importing", file=sys.stderr))
+            bars.append(
+                click.progressbar(
+                    length=max(estimate, done, 1), label="导入 importing", file=sys.stderr
+                )
+            )
             bars[0].__enter__()
         bar = bars[0]
         bar.length = max(estimate, done, 1)
@@ -59,9 +73,17 @@ def cases(path: Path, crs: str | None, mapping_path: Path | None, dry_run: bool,
 
     try:
         with configured_store() as store:
-            summary = import_cases(store, path, mapping=mapping, crs=crs, calendar=calendar,
-                                   actor_id=f"import:{getpass.getuser()}", dry_run=dry_run,
-                                   rejects_path=rejects, progress=progress)
+            summary = import_cases(
+                store,
+                path,
+                mapping=mapping,
+                crs=crs,
+                calendar=calendar,
+                actor_id=f"import:{getpass.getuser()}",
+                dry_run=dry_run,
+                rejects_path=rejects,
+                progress=progress,
+            )
     finally:
         if bars:
             bars[0].__exit__(None, None, None)

@@ -27,38 +27,60 @@ CHUNK_ROWS = 200_000
 
 
 def _generation_options(f):
-    f = click.option("--date", "date", default=None,
-                     help="Use the generation that was active then (ISO 8601).")(f)
-    return click.option("--generation", type=int, default=None,
-                        help="Use this boundary generation (default: the active one).")(f)
+    f = click.option(
+        "--date", "date", default=None, help="Use the generation that was active then (ISO 8601)."
+    )(f)
+    return click.option(
+        "--generation",
+        type=int,
+        default=None,
+        help="Use this boundary generation (default: the active one).",
+    )(f)
 
 
 @click.command()
 @click.argument("lon", type=float)
 @click.argument("lat", type=float)
-@click.option("--crs", type=CRS_CHOICE, default="wgs84", show_default=True,
-              help="CRS of LON LAT; phones and AMap give gcj02, Baidu bd09.")
+@click.option(
+    "--crs",
+    type=CRS_CHOICE,
+    default="wgs84",
+    show_default=True,
+    help="CRS of LON LAT; phones and AMap give gcj02, Baidu bd09.",
+)
 @_generation_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def locate(lon: float, lat: float, crs: str, generation: int | None, date: str | None,
-           as_json: bool) -> None:
+def locate(
+    lon: float, lat: float, crs: str, generation: int | None, date: str | None, as_json: bool
+) -> None:
     """The grid and community covering the point LON LAT."""
     at = parse_time(date, "--date") if date else None
     with configured_store() as store:
         try:
             found, wlon, wlat = Locator(store).locate_one(
-                lon, lat, crs=crs.lower(), generation=generation, at=at)
+                lon, lat, crs=crs.lower(), generation=generation, at=at
+            )
         except GridmgrError as exc:
             fail(str(exc))
     if as_json:
-        click.echo(json.dumps({
-            "status": found.status, "grid_code": found.grid_code,
-            "community_code": found.community_code, "community_name": found.community_name,
-            "lon": wlon, "lat": wlat,
-        }, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "status": found.status,
+                    "grid_code": found.grid_code,
+                    "community_code": found.community_code,
+                    "community_name": found.community_name,
+                    "lon": wlon,
+                    "lat": wlat,
+                },
+                ensure_ascii=False,
+            )
+        )
     elif found.grid_code:
-        click.echo(f"{found.grid_code}  {found.community_name} ({found.community_code})  "
-                   f"[WGS84 {wlon:.7f}, {wlat:.7f}]")
+        click.echo(
+            f"{found.grid_code}  {found.community_name} ({found.community_code})  "
+            f"[WGS84 {wlon:.7f}, {wlat:.7f}]"
+        )
     else:
         click.echo(f"unassigned: no grid covers WGS84 {wlon:.7f}, {wlat:.7f}")
 
@@ -79,8 +101,9 @@ def _locate_frame(frame, lon, lat, crs, gi: GenerationIndex) -> pd.DataFrame:
     parsed = parse_points(lon, lat, crs)
     positions = np.full(len(frame), -1, dtype=np.int64)
     if parsed.valid.any():
-        positions[parsed.valid] = gi.index.locate(parsed.lon[parsed.valid],
-                                                  parsed.lat[parsed.valid])
+        positions[parsed.valid] = gi.index.locate(
+            parsed.lon[parsed.valid], parsed.lat[parsed.valid]
+        )
     out = frame.copy()
     for name, values in _results(gi, positions, parsed).items():
         out[name] = values
@@ -106,23 +129,27 @@ def _count_rows(path: Path) -> int:
 
 def _csv_in(path: Path, out: Path, lon_col, lat_col, crs, gi, counts) -> None:
     total = _count_rows(path)
-    reader = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                         chunksize=CHUNK_ROWS)
+    reader = pd.read_csv(
+        path, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=CHUNK_ROWS
+    )
     vector_out = out.suffix.lower() in VECTOR_SUFFIXES
     parts = []
     with _progress(total) as bar:
         for i, chunk in enumerate(reader):
             missing = [c for c in (lon_col, lat_col) if c not in chunk.columns]
             if missing:
-                fail(f"{path}: no column {', '.join(map(repr, missing))}; the columns are "
-                     f"{', '.join(map(repr, chunk.columns))} (use --lon-col/--lat-col)")
+                fail(
+                    f"{path}: no column {', '.join(map(repr, missing))}; the columns are "
+                    f"{', '.join(map(repr, chunk.columns))} (use --lon-col/--lat-col)"
+                )
             located = _locate_frame(chunk, chunk[lon_col], chunk[lat_col], crs, gi)
             counts.update(located["status"].value_counts().to_dict())
             if vector_out:
                 parts.append(located)
             else:
-                located.to_csv(out, mode="w" if i == 0 else "a", header=i == 0, index=False,
-                               encoding="utf-8")
+                located.to_csv(
+                    out, mode="w" if i == 0 else "a", header=i == 0, index=False, encoding="utf-8"
+                )
             if bar is not None:
                 bar.update(len(chunk))
     if vector_out:
@@ -170,15 +197,32 @@ def _vector_in(path: Path, out: Path, crs, gi, counts) -> None:
 
 @click.command("locate-file")
 @click.argument("input_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
-              help="Where to write: .csv, .geojson, .gpkg or .fgb.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Where to write: .csv, .geojson, .gpkg or .fgb.",
+)
 @click.option("--lon-col", default="lon", show_default=True, help="CSV column of longitudes.")
 @click.option("--lat-col", default="lat", show_default=True, help="CSV column of latitudes.")
-@click.option("--crs", type=CRS_CHOICE, default=None,
-              help="CRS of the coordinates (default: wgs84 for CSV, the file's own otherwise).")
+@click.option(
+    "--crs",
+    type=CRS_CHOICE,
+    default=None,
+    help="CRS of the coordinates (default: wgs84 for CSV, the file's own otherwise).",
+)
 @_generation_options
-def locate_file(input_path: Path, output: Path, lon_col: str, lat_col: str, crs: str | None,
-                generation: int | None, date: str | None) -> None:
+def locate_file(
+    input_path: Path,
+    output: Path,
+    lon_col: str,
+    lat_col: str,
+    crs: str | None,
+    generation: int | None,
+    date: str | None,
+) -> None:
     """Locate every row of INPUT_PATH (CSV, or GeoJSON/GeoPackage points).
 
     Every row comes out, with grid_code, community_code, status (assigned, unassigned,
@@ -203,6 +247,9 @@ def locate_file(input_path: Path, output: Path, lon_col: str, lat_col: str, crs:
         finally:
             tmp.unlink(missing_ok=True)
     total = sum(counts.values())
-    click.echo(f"{total} row(s): {counts.get('assigned', 0)} assigned, "
-               f"{counts.get('unassigned', 0)} unassigned, {counts.get('invalid', 0)} invalid "
-               f"(generation {gi.generation}) -> {output}", err=True)
+    click.echo(
+        f"{total} row(s): {counts.get('assigned', 0)} assigned, "
+        f"{counts.get('unassigned', 0)} unassigned, {counts.get('invalid', 0)} invalid "
+        f"(generation {gi.generation}) -> {output}",
+        err=True,
+    )

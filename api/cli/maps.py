@@ -11,16 +11,24 @@ from api import map_data
 from api.cli.common import configured_state, parse_time
 from api.state import AppState
 
-OUT = click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path),
-                   help="The HTML file to write.")
+OUT = click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The HTML file to write.",
+)
 FROM = click.option("--from", "since", default=None, help="Start (default: a year ago).")
 TO = click.option("--to", "until", default=None, help="End, exclusive (default: now).")
 
 
 def _period(state: AppState, since: str | None, until: str | None):
     dsince, duntil = map_data.default_period(state.cases.now())
-    return (parse_time(since, "--from") if since else dsince,
-            parse_time(until, "--to") if until else duntil)
+    return (
+        parse_time(since, "--from") if since else dsince,
+        parse_time(until, "--to") if until else duntil,
+    )
 
 
 def _save(m, out: Path) -> None:
@@ -34,9 +42,14 @@ def map_() -> None:
 
 
 @map_.command("workload")
-@click.option("--kpi", default="open_per_worker", show_default=True,
-              type=click.Choice(["open_per_worker", "per_1000_residents", "on_time_rate",
-                                 "open", "received", "overdue"]))
+@click.option(
+    "--kpi",
+    default="open_per_worker",
+    show_default=True,
+    type=click.Choice(
+        ["open_per_worker", "per_1000_residents", "on_time_rate", "open", "received", "overdue"]
+    ),
+)
 @FROM
 @TO
 @OUT
@@ -65,9 +78,12 @@ def community(code: str, since: str | None, until: str | None, out: Path) -> Non
 @click.option("--threshold", type=float, default=0.5, show_default=True)
 @click.option("--sites", type=int, default=0, help="Also suggest this many new sites.")
 @OUT
-def coverage(kind: str, radius_m: float | None, threshold: float, sites: int,
-             out: Path) -> None:
+def coverage(kind: str, radius_m: float | None, threshold: float, sites: int, out: Path) -> None:
     """Coverage of facilities of KIND, underserved grids, and suggested sites."""
     with configured_state() as state:
-        _save(map_data.coverage_page(state, kind=kind, radius_m=radius_m,
-                                     threshold=threshold, sites=sites, inline=True), out)
+        _save(
+            map_data.coverage_page(
+                state, kind=kind, radius_m=radius_m, threshold=threshold, sites=sites, inline=True
+            ),
+            out,
+        )

@@ -38,22 +38,37 @@ def report() -> None:
 
 
 @report.command("workload")
-@click.option("--level", type=click.Choice(["community", "grid", "worker"]),
-              default="community", show_default=True)
+@click.option(
+    "--level",
+    type=click.Choice(["community", "grid", "worker"]),
+    default="community",
+    show_default=True,
+)
 @click.option("--from", "since", required=True, help="Start (ISO 8601; +08:00 if no offset).")
 @click.option("--to", "until", required=True, help="End, exclusive.")
 @click.option("--category", default=None, help="Major class code, e.g. city_appearance.")
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=None,
-              help="FILE.csv or FILE.geojson; without it, JSON on standard output.")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="FILE.csv or FILE.geojson; without it, JSON on standard output.",
+)
 def workload(level: str, since: str, until: str, category: str | None, out: Path | None):
     """Workload KPIs per community, grid or worker for a period."""
     with configured_store() as store:
         locator = Locator(store)
         try:
-            rep = workload_report(store, locator, level=level,
-                                  since=parse_time(since, "--from"),
-                                  until=parse_time(until, "--to"), now=datetime.now(UTC),
-                                  category_class=category)
+            rep = workload_report(
+                store,
+                locator,
+                level=level,
+                since=parse_time(since, "--from"),
+                until=parse_time(until, "--to"),
+                now=datetime.now(UTC),
+                category_class=category,
+            )
         except GridmgrError as exc:
             fail(str(exc))
         if out is None:
@@ -62,28 +77,46 @@ def workload(level: str, since: str, until: str, category: str | None, out: Path
         if level == "worker" and out.suffix.lower() != ".csv":
             fail("worker reports have no polygons: write .csv")
         _write(rep["rows"], out, lambda: _geometries(store, locator, level))
-    click.echo(f"wrote {len(rep['rows'])} rows to {out} "
-               f"(imbalance cv {rep['imbalance']['cv']}, gini {rep['imbalance']['gini']})",
-               err=True)
+    click.echo(
+        f"wrote {len(rep['rows'])} rows to {out} "
+        f"(imbalance cv {rep['imbalance']['cv']}, gini {rep['imbalance']['gini']})",
+        err=True,
+    )
 
 
 @report.command("coverage")
 @click.argument("kind")
 @click.option("--radius-m", type=float, default=None, help="Catchment radius (default: kind's).")
-@click.option("--threshold", type=float, default=0.5, show_default=True,
-              help="Grids covered below this share are underserved.")
-@click.option("--level", type=click.Choice(["grid", "community"]), default="grid",
-              show_default=True, help="Rows of the export.")
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=None,
-              help="FILE.csv or FILE.geojson; without it, JSON on standard output.")
-def coverage_cmd(kind: str, radius_m: float | None, threshold: float, level: str,
-                 out: Path | None) -> None:
+@click.option(
+    "--threshold",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="Grids covered below this share are underserved.",
+)
+@click.option(
+    "--level",
+    type=click.Choice(["grid", "community"]),
+    default="grid",
+    show_default=True,
+    help="Rows of the export.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="FILE.csv or FILE.geojson; without it, JSON on standard output.",
+)
+def coverage_cmd(
+    kind: str, radius_m: float | None, threshold: float, level: str, out: Path | None
+) -> None:
     """Coverage of grids and communities by facilities of KIND."""
     with configured_store() as store:
         locator = Locator(store)
         try:
-            rep = coverage_report(store, locator, kind=kind, radius_m=radius_m,
-                                  threshold=threshold)
+            rep = coverage_report(store, locator, kind=kind, radius_m=radius_m, threshold=threshold)
         except GridmgrError as exc:
             fail(str(exc))
         if out is None:
@@ -94,24 +127,32 @@ def coverage_cmd(kind: str, radius_m: float | None, threshold: float, level: str
             low = set(rep["underserved"])
             rows = [{**r, "underserved": r["code"] in low} for r in rows]
         _write(rows, out, lambda: _geometries(store, locator, level))
-    click.echo(f"wrote {len(rows)} rows to {out}: {rep['covered_population']:,.0f} of "
-               f"{rep['population']:,.0f} residents covered; {len(rep['underserved'])} "
-               "grids underserved", err=True)
+    click.echo(
+        f"wrote {len(rows)} rows to {out}: {rep['covered_population']:,.0f} of "
+        f"{rep['population']:,.0f} residents covered; {len(rep['underserved'])} "
+        "grids underserved",
+        err=True,
+    )
 
 
 @report.command("siting")
 @click.argument("kind")
 @click.option("--count", type=int, default=3, show_default=True, help="New sites to choose.")
 @click.option("--radius-m", type=float, default=None, help="Catchment radius (default: kind's).")
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=None,
-              help="FILE.csv or FILE.geojson (sites as points); without it, JSON.")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="FILE.csv or FILE.geojson (sites as points); without it, JSON.",
+)
 def siting_cmd(kind: str, count: int, radius_m: float | None, out: Path | None) -> None:
     """Where COUNT new facilities of KIND would reach the most residents not yet covered
     (greedy maximal covering: within (1 - 1/e) ≈ 63 % of the best choice)."""
     with configured_store() as store:
         try:
-            rep = siting_report(store, Locator(store), kind=kind, count=count,
-                                radius_m=radius_m)
+            rep = siting_report(store, Locator(store), kind=kind, count=count, radius_m=radius_m)
         except GridmgrError as exc:
             fail(str(exc))
     if out is None:
@@ -125,6 +166,9 @@ def siting_cmd(kind: str, count: int, radius_m: float | None, out: Path | None) 
         write_geojson(rows, points, out, key="rank")
     else:
         fail(f"{out}: write .csv or .geojson")
-    click.echo(f"wrote {len(rows)} sites to {out}: covered "
-               f"{rep['before']['covered_population']:,.0f} -> "
-               f"{rep['after']['covered_population']:,.0f} residents", err=True)
+    click.echo(
+        f"wrote {len(rows)} sites to {out}: covered "
+        f"{rep['before']['covered_population']:,.0f} -> "
+        f"{rep['after']['covered_population']:,.0f} residents",
+        err=True,
+    )

@@ -13,15 +13,21 @@ from api.cli.workers import serve_processes
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=int,
-              help="Processes (PostGIS only; the embedded DuckDB file allows one).")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Processes (PostGIS only; the embedded DuckDB file allows one).",
+)
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the API (and, later, the maps) at http://HOST:PORT."""
     settings = configured_settings()
     if workers > 1 and settings.database().backend != "postgis":
         raise click.UsageError("--workers > 1 needs PostGIS (GRIDMGR_DATABASE_URL=postgresql://…)")
-    click.echo(f"gridmgr: serving on http://{host}:{port} ({settings.database().backend})",
-               err=True)
+    click.echo(
+        f"gridmgr: serving on http://{host}:{port} ({settings.database().backend})", err=True
+    )
     if workers > 1:  # a socket per process (see api.cli.workers), not uvicorn's shared one
         try:
             status = serve_processes(host, port, workers)

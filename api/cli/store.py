@@ -67,8 +67,11 @@ def boundaries() -> None:
 
 @boundaries.command("load")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--crs", default=None, help="CRS of the files (wgs84, cgcs2000, gcj02, bd09, "
-              "EPSG:NNNN); default: the files' own.")
+@click.option(
+    "--crs",
+    default=None,
+    help="CRS of the files (wgs84, cgcs2000, gcj02, bd09, EPSG:NNNN); default: the files' own.",
+)
 @click.option("--label", default="", help="A name for this generation.")
 @click.option("--activate", is_flag=True, help="Activate the new generation at once.")
 def load(path: Path, crs: str | None, label: str, activate: bool) -> None:
@@ -86,8 +89,9 @@ def load(path: Path, crs: str | None, label: str, activate: bool) -> None:
         fail(f"{path}: {len(report.problems)} problem(s); nothing was stored", code=1)
     with configured_store() as store:
         gen = store.stage_generation(bset, label=label)
-        click.echo(f"staged generation {gen}: {len(bset.communities)} communities, "
-                   f"{len(bset.grids)} grids")
+        click.echo(
+            f"staged generation {gen}: {len(bset.communities)} communities, {len(bset.grids)} grids"
+        )
         if activate:
             store.activate_generation(gen)
             click.echo(f"activated generation {gen}")
@@ -111,24 +115,39 @@ def list_(as_json: bool) -> None:
     with configured_store() as store:
         gens = store.list_generations()
     if as_json:
-        click.echo(json.dumps([
-            {"id": g.id, "label": g.label, "source": g.source,
-             "created_at": g.created_at.isoformat(), "communities": g.community_count,
-             "grids": g.grid_count, "active": g.active,
-             "activations": [a.isoformat() for a in g.activations]}
-            for g in gens
-        ], ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": g.id,
+                        "label": g.label,
+                        "source": g.source,
+                        "created_at": g.created_at.isoformat(),
+                        "communities": g.community_count,
+                        "grids": g.grid_count,
+                        "active": g.active,
+                        "activations": [a.isoformat() for a in g.activations],
+                    }
+                    for g in gens
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     if not gens:
         click.echo("no boundary generations; run `gridmgr init` or `gridmgr boundaries load`")
         return
-    click.echo(f"{'':2}{'id':>4}  {'created (+08:00)':<20}{'last activated':<20}"
-               f"{'communities':>12}{'grids':>7}  label")
+    click.echo(
+        f"{'':2}{'id':>4}  {'created (+08:00)':<20}{'last activated':<20}"
+        f"{'communities':>12}{'grids':>7}  label"
+    )
     for g in gens:
         last = _when(g.activations[-1]) if g.activations else "-"
-        click.echo(f"{'*' if g.active else ' ':2}{g.id:>4}  {_when(g.created_at):<20}{last:<20}"
-                   f"{g.community_count:>12}{g.grid_count:>7}  {g.label}")
-
+        click.echo(
+            f"{'*' if g.active else ' ':2}{g.id:>4}  {_when(g.created_at):<20}{last:<20}"
+            f"{g.community_count:>12}{g.grid_count:>7}  {g.label}"
+        )
 
 
 def _when(value: datetime) -> str:

@@ -41,10 +41,14 @@ def create(role: str, community: str | None, worker_id: str | None, name: str) -
             except CodeError as exc:
                 fail(str(exc))
         secret, token_id, digest = new_token()
-        store.add_token(TokenRecord(token_id, role, name, community, worker_id,
-                                    datetime.now(UTC)), digest)
-    click.echo(f"token {token_id}: role {role}" + (f", community {community}" if community
-                                                   else "") + (f", {name}" if name else ""))
+        store.add_token(
+            TokenRecord(token_id, role, name, community, worker_id, datetime.now(UTC)), digest
+        )
+    click.echo(
+        f"token {token_id}: role {role}"
+        + (f", community {community}" if community else "")
+        + (f", {name}" if name else "")
+    )
     click.echo(secret)
 
 
@@ -54,8 +58,10 @@ def list_() -> None:
     with configured_store() as store:
         for t in store.tokens():
             state = "revoked" if t.revoked_at else "active"
-            click.echo(f"{t.id}  {t.role:<10} {t.community_code or '-':<10} "
-                       f"{t.worker_id or '-':<17} {state:<8} {t.name}")
+            click.echo(
+                f"{t.id}  {t.role:<10} {t.community_code or '-':<10} "
+                f"{t.worker_id or '-':<17} {state:<8} {t.name}"
+            )
 
 
 @token.command("revoke")

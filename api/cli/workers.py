@@ -58,8 +58,9 @@ def serve_processes(host: str, port: int, count: int) -> int:
     listening_socket(host, port).close()  # a taken address fails here, before any start
     os.environ["GRIDMGR_PROCESSES"] = str(count)  # each sizes its connection pool by it
     ctx = multiprocessing.get_context("spawn")
-    processes = [ctx.Process(target=_serve_one, args=(host, port), name=f"gridmgr-{i}")
-                 for i in range(count)]
+    processes = [
+        ctx.Process(target=_serve_one, args=(host, port), name=f"gridmgr-{i}") for i in range(count)
+    ]
 
     def stop(signum, frame):
         raise _Stop

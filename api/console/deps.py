@@ -48,7 +48,8 @@ async def csrf_checked(request: Request, user: User) -> ConsoleUser:
     """The user, if the request carries their session's CSRF token (header or form field)."""
     given = request.headers.get(CSRF_HEADER)
     if given is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         given = (await request.form()).get(CSRF_FIELD)
     if not same(user.csrf, given if isinstance(given, str) else None):
         raise CsrfRejected("the request did not carry this session's CSRF token")
@@ -66,8 +67,9 @@ def signed_in_as(*allowed: str, write: bool = False):
         if write:
             user = await csrf_checked(request, user)
         if user.actor.role not in allowed:
-            raise PermissionDeniedError(f"a {user.actor.role} may not open this page; "
-                                        f"allowed: {', '.join(allowed)}")
+            raise PermissionDeniedError(
+                f"a {user.actor.role} may not open this page; allowed: {', '.join(allowed)}"
+            )
         return user
 
     return Annotated[ConsoleUser, Depends(check)]

@@ -67,8 +67,9 @@ def error_response(request: Request, exc: Exception) -> Response:
     """The response for ``exc`` raised by a console route (re-raised when not ours)."""
     if isinstance(exc, RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query",
-                                                                            "path", "form"))
+        where = ".".join(
+            str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "form")
+        )
         status, kind, detail = 400, "invalid-input", f"{where}: {first.get('msg', '')}"
     elif isinstance(exc, GridmgrError):
         status, kind, _ = classify(exc)
@@ -83,8 +84,12 @@ def error_response(request: Request, exc: Exception) -> Response:
     if wants_json(request):
         return problem(status, kind, title, detail or title)
     case_id = request.path_params.get("case_id")
-    return page(request, "error.html", {"title": title, "detail": detail, "kind": kind,
-                                        "case_id": case_id}, status_code=status)
+    return page(
+        request,
+        "error.html",
+        {"title": title, "detail": detail, "kind": kind, "case_id": case_id},
+        status_code=status,
+    )
 
 
 class ConsoleRoute(APIRoute):

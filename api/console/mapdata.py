@@ -31,10 +31,21 @@ def basemap_config(settings: Settings) -> dict:
         urls = tile_templates(settings.basemap, settings.tianditu_key)
     except ValueError:  # Tianditu without a key: draw no tiles rather than broken ones
         urls = []
-    tiles = [{"url": url, "attribution": t.attribution, "subdomains": t.subdomains or "abc",
-              "maxZoom": t.max_zoom} for t, url in zip(basemap.tiles, urls, strict=False)]
-    return {"displayCrs": basemap.display_crs, "tiles": tiles, "stateColours": STATE_COLOURS,
-            "overdueRing": OVERDUE_RING}
+    tiles = [
+        {
+            "url": url,
+            "attribution": t.attribution,
+            "subdomains": t.subdomains or "abc",
+            "maxZoom": t.max_zoom,
+        }
+        for t, url in zip(basemap.tiles, urls, strict=False)
+    ]
+    return {
+        "displayCrs": basemap.display_crs,
+        "tiles": tiles,
+        "stateColours": STATE_COLOURS,
+        "overdueRing": OVERDUE_RING,
+    }
 
 
 def community_outlines(state: AppState) -> dict:
@@ -45,12 +56,21 @@ def community_outlines(state: AppState) -> dict:
         if (generation, basemap) in _outlines:
             return _outlines[(generation, basemap)]
     comms, _ = state.boundaries.features(generation)
-    geoms = display_geometries([shapely.geometry.shape(c["geometry"]) for c in comms],
-                               OUTLINE_TOLERANCE, basemap=basemap)
-    built = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": c["id"],
-         "properties": {"code": c["id"], "name": c["properties"]["name"]},
-         "geometry": shapely.geometry.mapping(g)} for c, g in zip(comms, geoms, strict=True)]}
+    geoms = display_geometries(
+        [shapely.geometry.shape(c["geometry"]) for c in comms], OUTLINE_TOLERANCE, basemap=basemap
+    )
+    built = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": c["id"],
+                "properties": {"code": c["id"], "name": c["properties"]["name"]},
+                "geometry": shapely.geometry.mapping(g),
+            }
+            for c, g in zip(comms, geoms, strict=True)
+        ],
+    }
     with _lock:
         _outlines[(generation, basemap)] = built
     return built

@@ -15,10 +15,20 @@ from geo.cases.workflow import RULES, STATE_ZH
 
 HERE = Path(__file__).parent
 STATIC_URL = "/static/console"
-ROLE_ZH = {"admin": "管理员", "dispatcher": "调度员", "worker": "网格员", "planner": "规划人员",
-           "open311": "接口客户端"}
-ACTION_ZH = {**{name: rule.zh for name, rule in RULES.items()}, "intake": "受理上报",
-             "queue": "进入待派队列", "place": "定位", "reveal_reporter": "查看联系方式"}
+ROLE_ZH = {
+    "admin": "管理员",
+    "dispatcher": "调度员",
+    "worker": "网格员",
+    "planner": "规划人员",
+    "open311": "接口客户端",
+}
+ACTION_ZH = {
+    **{name: rule.zh for name, rule in RULES.items()},
+    "intake": "受理上报",
+    "queue": "进入待派队列",
+    "place": "定位",
+    "reveal_reporter": "查看联系方式",
+}
 
 
 def when(value: datetime | None) -> str:
@@ -28,14 +38,18 @@ def when(value: datetime | None) -> str:
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.trim_blocks = templates.env.lstrip_blocks = True
-templates.env.filters.update(when=when, state_zh=lambda s: STATE_ZH.get(s, s),
-                             role_zh=lambda r: ROLE_ZH.get(r, r),
-                             action_zh=lambda a: ACTION_ZH.get(a, a))
+templates.env.filters.update(
+    when=when,
+    state_zh=lambda s: STATE_ZH.get(s, s),
+    role_zh=lambda r: ROLE_ZH.get(r, r),
+    action_zh=lambda a: ACTION_ZH.get(a, a),
+)
 templates.env.globals.update(static=STATIC_URL)
 
 
-def page(request: Request, name: str, context: dict[str, Any] | None = None, *,
-         status_code: int = 200) -> Response:
+def page(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> Response:
     """Render template ``name`` with ``context`` and the signed-in user (if any)."""
     user = getattr(request.state, "console_user", None)
     ctx = {"user": user, "csrf": user.csrf if user else None, **(context or {})}

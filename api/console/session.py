@@ -29,17 +29,26 @@ CONSOLE_ROLES = ("admin", "dispatcher", "worker")
 
 def same(expected: str | None, given: str | None) -> bool:
     """Whether a CSRF token sent back equals the expected one (constant time)."""
-    return bool(expected) and bool(given) and hmac.compare_digest(
-        str(expected).encode(), str(given).encode())
+    return (
+        bool(expected)
+        and bool(given)
+        and hmac.compare_digest(str(expected).encode(), str(given).encode())
+    )
 
 
 def _cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, path=PATH, httponly=True,
-                        samesite="lax", secure=request.url.scheme == "https")
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=PATH,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
 
 
-def open_session(state: AppState, request: Request, response: Response,
-                 token: TokenRecord) -> None:
+def open_session(state: AppState, request: Request, response: Response, token: TokenRecord) -> None:
     """Start a session acting as ``token`` and set its cookie on ``response``."""
     now = datetime.now(UTC)
     earlier = request.cookies.get(COOKIE)
@@ -47,8 +56,9 @@ def open_session(state: AppState, request: Request, response: Response,
         state.store.delete_session(hash_session(earlier))
     state.store.delete_ended_sessions(now=now)  # housekeeping, on the rare sign-in
     session_id, digest, csrf = new_session()
-    state.store.add_session(digest, token_id=token.id, csrf=csrf, created_at=now,
-                            expires_at=now + LIFETIME)
+    state.store.add_session(
+        digest, token_id=token.id, csrf=csrf, created_at=now, expires_at=now + LIFETIME
+    )
     _cookie(response, request, COOKIE, session_id, int(LIFETIME.total_seconds()))
     response.delete_cookie(LOGIN_COOKIE, path=PATH)
 

@@ -15,19 +15,26 @@ READERS = roles("admin", "dispatcher", "planner")
 
 
 @router.get("/analysis/coverage", dependencies=[READERS], summary="服务覆盖 Coverage")
-def coverage(state: State, kind: str,
-             radius_m: Annotated[float | None, Query(gt=0, le=50_000)] = None,
-             threshold: Annotated[float, Query(ge=0, le=1)] = 0.5) -> dict:
+def coverage(
+    state: State,
+    kind: str,
+    radius_m: Annotated[float | None, Query(gt=0, le=50_000)] = None,
+    threshold: Annotated[float, Query(ge=0, le=1)] = 0.5,
+) -> dict:
     """Share of each grid's area (so population) within ``radius_m`` of a facility of
     ``kind``; per community, covered residents; grids below ``threshold`` are underserved."""
-    return coverage_report(state.store, state.locator, kind=kind, radius_m=radius_m,
-                           threshold=threshold)
+    return coverage_report(
+        state.store, state.locator, kind=kind, radius_m=radius_m, threshold=threshold
+    )
 
 
 @router.get("/analysis/siting", dependencies=[READERS], summary="选址建议 Where to build")
-def siting(state: State, kind: str, count: Annotated[int, Query(ge=1, le=100)] = 3,
-           radius_m: Annotated[float | None, Query(gt=0, le=50_000)] = None) -> dict:
+def siting(
+    state: State,
+    kind: str,
+    count: Annotated[int, Query(ge=1, le=100)] = 3,
+    radius_m: Annotated[float | None, Query(gt=0, le=50_000)] = None,
+) -> dict:
     """``count`` new sites among grid centre points, chosen greedily to cover the most
     residents not yet covered (within (1 - 1/e) ≈ 63 % of the optimum)."""
-    return siting_report(state.store, state.locator, kind=kind, count=count,
-                         radius_m=radius_m)
+    return siting_report(state.store, state.locator, kind=kind, count=count, radius_m=radius_m)

@@ -37,8 +37,9 @@ def community(code: str, state: State, _: Caller, generation: Generation = None)
 
 
 @router.get("/grids", summary="网格 Grids")
-def grids(state: State, _: Caller, community: str | None = None,
-          generation: Generation = None) -> dict:
+def grids(
+    state: State, _: Caller, community: str | None = None, generation: Generation = None
+) -> dict:
     _c, gs = state.boundaries.features(state.locator.generation(generation=generation))
     if community is not None:
         gs = [f for f in gs if f["properties"]["community_code"] == community]

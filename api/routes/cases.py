@@ -55,14 +55,24 @@ class NewCase(BaseModel):
 
 
 @router.post("/cases", status_code=201, summary="上报 File a case")
-def create_case(body: NewCase, state: State, actor: Caller,
-                idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict:
+def create_case(
+    body: NewCase,
+    state: State,
+    actor: Caller,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> dict:
     req = Intake(
-        category=body.category, description=body.description, source=body.source,
-        lon=body.lon, lat=body.lat, crs=body.crs, address=body.address,
+        category=body.category,
+        description=body.description,
+        source=body.source,
+        lon=body.lon,
+        lat=body.lat,
+        crs=body.crs,
+        address=body.address,
         reporter_name=body.reporter.name if body.reporter else None,
         reporter_phone=body.reporter.phone if body.reporter else None,
-        auto_dispatch=body.auto_dispatch, idempotency_key=idempotency_key,
+        auto_dispatch=body.auto_dispatch,
+        idempotency_key=idempotency_key,
     )
     case, replayed = state.file_case(req, actor)
     headers = {"ETag": etag(case), "Location": f"/cases/{case.id}"}
@@ -73,9 +83,13 @@ def create_case(body: NewCase, state: State, actor: Caller,
 
 @router.get("/cases", summary="事件列表 List cases")
 def list_cases(
-    state: State, actor: Caller,
-    community: str | None = None, grid: str | None = None,
-    status: str | None = None, category: str | None = None, assignee: str | None = None,
+    state: State,
+    actor: Caller,
+    community: str | None = None,
+    grid: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    assignee: str | None = None,
     overdue: bool | None = None,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
@@ -94,13 +108,26 @@ def list_cases(
     for name, value in (("from", from_), ("to", to)):
         if value is not None and value.tzinfo is None:
             raise InputError(f"{name} needs a UTC offset, e.g. +08:00", field=name)
-    cases = state.cases.list(actor, community=community, grid=grid, status=status,
-                             category=category, assignee=assignee, overdue=overdue,
-                             since=from_, until=to, bbox=box, after=cursor, limit=limit + 1)
+    cases = state.cases.list(
+        actor,
+        community=community,
+        grid=grid,
+        status=status,
+        category=category,
+        assignee=assignee,
+        overdue=overdue,
+        since=from_,
+        until=to,
+        bbox=box,
+        after=cursor,
+        limit=limit + 1,
+    )
     now = state.cases.now()
     page = cases[:limit]
-    return {"cases": [case_view(c, now=now) for c in page],
-            "next": page[-1].id if len(cases) > limit else None}
+    return {
+        "cases": [case_view(c, now=now) for c in page],
+        "next": page[-1].id if len(cases) > limit else None,
+    }
 
 
 @router.get("/cases/{case_id}", summary="事件详情 One case")
@@ -124,9 +151,15 @@ class ActionBody(BaseModel):
 
 
 @router.post("/cases/{case_id}/actions/{action}", summary="办理 Take a workflow action")
-def act(case_id: int, action: str, state: State, actor: Caller, response: Response,
-        body: ActionBody | None = None,
-        if_match: Annotated[str | None, Header()] = None) -> dict:
+def act(
+    case_id: int,
+    action: str,
+    state: State,
+    actor: Caller,
+    response: Response,
+    body: ActionBody | None = None,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict:
     """Actions: register, reject, dispatch (``assignee_id`` optional), reassign (``assignee_id``
     required), return, handle, verify, rework, suspend, resume, and place (put a case that
     has only an address on the map: ``lon``, ``lat``, ``crs``)."""
@@ -135,11 +168,13 @@ def act(case_id: int, action: str, state: State, actor: Caller, response: Respon
     if action == "place":
         if body.lon is None or body.lat is None:
             raise InputError("place needs lon and lat", field="lon")
-        case = state.cases.place(case_id, actor, version=version, lon=body.lon, lat=body.lat,
-                                 crs=body.crs)
+        case = state.cases.place(
+            case_id, actor, version=version, lon=body.lon, lat=body.lat, crs=body.crs
+        )
     else:
-        case = state.cases.act(case_id, action, actor, version=version, note=body.note,
-                               assignee_id=body.assignee_id)
+        case = state.cases.act(
+            case_id, action, actor, version=version, note=body.note, assignee_id=body.assignee_id
+        )
     response.headers["ETag"] = etag(case)
     return case_view(case, now=state.cases.now())
 

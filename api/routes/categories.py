@@ -11,5 +11,6 @@ router = APIRouter(tags=["cases"])
 
 @router.get("/categories", summary="事件分类 Case categories")
 def categories(state: State, _: Caller) -> list[dict]:
-    return [{**asdict(c), "time_limit": str(c.time_limit)}
-            for c in state.cases.categories().values()]
+    return [
+        {**asdict(c), "time_limit": str(c.time_limit)} for c in state.cases.categories().values()
+    ]

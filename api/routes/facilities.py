@@ -19,8 +19,12 @@ def feature(f: Facility, kinds) -> dict:
     props = {k: v for k, v in asdict(f).items() if k not in ("lon", "lat")}
     kind = kinds.get(f.kind)
     props["kind_name"] = kind.name_zh if kind else None
-    return {"type": "Feature", "id": f.id, "properties": props,
-            "geometry": {"type": "Point", "coordinates": [f.lon, f.lat]}}
+    return {
+        "type": "Feature",
+        "id": f.id,
+        "properties": props,
+        "geometry": {"type": "Point", "coordinates": [f.lon, f.lat]},
+    }
 
 
 class FacilityIn(BaseModel):
@@ -40,12 +44,16 @@ def facility_kinds(_: Caller) -> list[dict]:
 
 
 @router.get("/facilities", summary="服务设施 Facilities")
-def list_facilities(state: State, _: Caller, kind: str | None = None,
-                    community: str | None = None) -> dict:
+def list_facilities(
+    state: State, _: Caller, kind: str | None = None, community: str | None = None
+) -> dict:
     kinds = read_kinds()
-    return {"type": "FeatureCollection",
-            "features": [feature(f, kinds)
-                         for f in state.store.facilities(kind=kind, community=community)]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            feature(f, kinds) for f in state.store.facilities(kind=kind, community=community)
+        ],
+    }
 
 
 @router.get("/facilities/{facility_id}", summary="服务设施 One facility")
@@ -56,8 +64,9 @@ def get_facility(facility_id: int, state: State, _: Caller) -> dict:
     return feature(found[0], read_kinds())
 
 
-@router.post("/facilities", status_code=201, dependencies=[ADMIN],
-             summary="新增设施 Add a facility")
+@router.post(
+    "/facilities", status_code=201, dependencies=[ADMIN], summary="新增设施 Add a facility"
+)
 def create_facility(body: FacilityIn, state: State, response: Response) -> dict:
     kinds = read_kinds()
     f = place_facility(body.model_dump(), state.locator, kinds, crs=body.crs)
@@ -69,15 +78,17 @@ def create_facility(body: FacilityIn, state: State, response: Response) -> dict:
 @router.put("/facilities/{facility_id}", dependencies=[ADMIN], summary="修改设施 Change")
 def update_facility(facility_id: int, body: FacilityIn, state: State) -> dict:
     kinds = read_kinds()
-    f = place_facility(body.model_dump(), state.locator, kinds, crs=body.crs,
-                       facility_id=facility_id)
+    f = place_facility(
+        body.model_dump(), state.locator, kinds, crs=body.crs, facility_id=facility_id
+    )
     if not state.store.update_facility(f):
         raise NotFoundError(f"there is no facility {facility_id}")
     return feature(state.store.facilities(facility_id=facility_id)[0], kinds)
 
 
-@router.delete("/facilities/{facility_id}", status_code=204, dependencies=[ADMIN],
-               summary="删除设施 Delete")
+@router.delete(
+    "/facilities/{facility_id}", status_code=204, dependencies=[ADMIN], summary="删除设施 Delete"
+)
 def delete_facility(facility_id: int, state: State) -> Response:
     if not state.store.delete_facility(facility_id):
         raise NotFoundError(f"there is no facility {facility_id}")

@@ -9,5 +9,8 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health")
 def health(state: State) -> dict:
-    return {"status": "ok", "store": state.store.backend,
-            "active_generation": state.store.active_generation()}
+    return {
+        "status": "ok",
+        "store": state.store.backend,
+        "active_generation": state.store.active_generation(),
+    }

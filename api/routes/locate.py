@@ -18,24 +18,36 @@ MAX_BATCH = 10_000
 
 
 @router.get("/locate", summary="定位 The grid covering a point")
-async def locate_one(lon: float, lat: float, state: State, _: Caller, crs: CRS = "wgs84",
-               generation: int | None = None, date: datetime | None = None) -> dict:
+async def locate_one(
+    lon: float,
+    lat: float,
+    state: State,
+    _: Caller,
+    crs: CRS = "wgs84",
+    generation: int | None = None,
+    date: datetime | None = None,
+) -> dict:
     """Point in ``crs`` (lon, lat); answer in WGS84. Edge points go to the smallest code.
 
     Async on purpose: the answer comes from the in-process index in microseconds, so a
     thread hand-off would cost more than the work (the store is asked at most once a second,
     for the active generation).
     """
-    found, wlon, wlat = state.locator.locate_one(lon, lat, crs=crs, generation=generation,
-                                                 at=date)
-    return {"status": found.status, "grid_code": found.grid_code,
-            "community_code": found.community_code, "community_name": found.community_name,
-            "lon": wlon, "lat": wlat}
+    found, wlon, wlat = state.locator.locate_one(lon, lat, crs=crs, generation=generation, at=date)
+    return {
+        "status": found.status,
+        "grid_code": found.grid_code,
+        "community_code": found.community_code,
+        "community_name": found.community_name,
+        "lon": wlon,
+        "lat": wlat,
+    }
 
 
 class Batch(BaseModel):
     points: list[tuple[float | str | None, float | str | None]] = Field(
-        ..., max_length=MAX_BATCH, description="[[lon, lat], ...] in `crs`")
+        ..., max_length=MAX_BATCH, description="[[lon, lat], ...] in `crs`"
+    )
     crs: CRS = "wgs84"
     generation: int | None = None
 
@@ -49,16 +61,23 @@ def locate_many(batch: Batch, state: State, _: Caller) -> dict:
     positions = np.full(len(lon), -1)
     gi = state.locator.index(state.locator.generation(generation=batch.generation))
     if parsed.valid.any():
-        positions[parsed.valid] = gi.index.locate(parsed.lon[parsed.valid],
-                                                  parsed.lat[parsed.valid])
+        positions[parsed.valid] = gi.index.locate(
+            parsed.lon[parsed.valid], parsed.lat[parsed.valid]
+        )
     results = []
     for i, pos in enumerate(positions):
         if not parsed.valid[i]:
             results.append({"status": "invalid", "error": parsed.error[i]})
             continue
         found = gi.located(int(pos))
-        results.append({"status": found.status, "grid_code": found.grid_code,
-                        "community_code": found.community_code,
-                        "community_name": found.community_name,
-                        "lon": float(parsed.lon[i]), "lat": float(parsed.lat[i])})
+        results.append(
+            {
+                "status": found.status,
+                "grid_code": found.grid_code,
+                "community_code": found.community_code,
+                "community_name": found.community_name,
+                "lon": float(parsed.lon[i]),
+                "lat": float(parsed.lat[i]),
+            }
+        )
     return {"generation": gi.generation, "results": results}

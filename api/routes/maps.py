@@ -16,8 +16,9 @@ from api import map_data
 from api.deps import State
 
 router = APIRouter(tags=["maps"])
-KPI = Literal["open_per_worker", "per_1000_residents", "on_time_rate", "open", "received",
-              "overdue"]
+KPI = Literal[
+    "open_per_worker", "per_1000_residents", "on_time_rate", "open", "received", "overdue"
+]
 
 
 def _period(state, since: datetime | None, until: datetime | None):
@@ -35,26 +36,39 @@ def index(state: State) -> HTMLResponse:
 
 
 @router.get("/maps/workload", response_class=HTMLResponse, summary="工作量地图 Workload map")
-def workload(state: State, kpi: KPI = "open_per_worker",
-             from_: Annotated[datetime | None, Query(alias="from")] = None,
-             to: datetime | None = None) -> HTMLResponse:
+def workload(
+    state: State,
+    kpi: KPI = "open_per_worker",
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+) -> HTMLResponse:
     since, until = _period(state, from_, to)
     return _html(map_data.workload_page(state, kpi=kpi, since=since, until=until))
 
 
-@router.get("/maps/communities/{code}", response_class=HTMLResponse,
-            summary="社区地图 Community map")
-def community(code: str, state: State,
-              from_: Annotated[datetime | None, Query(alias="from")] = None,
-              to: datetime | None = None) -> HTMLResponse:
+@router.get(
+    "/maps/communities/{code}", response_class=HTMLResponse, summary="社区地图 Community map"
+)
+def community(
+    code: str,
+    state: State,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+) -> HTMLResponse:
     since, until = _period(state, from_, to)
     return _html(map_data.community_page(state, code, since=since, until=until))
 
 
 @router.get("/maps/coverage", response_class=HTMLResponse, summary="覆盖地图 Coverage map")
-def coverage(state: State, kind: str = "elderly_care",
-             radius_m: Annotated[float | None, Query(gt=0, le=50_000)] = None,
-             threshold: Annotated[float, Query(ge=0, le=1)] = 0.5,
-             sites: Annotated[int, Query(ge=0, le=20)] = 0) -> HTMLResponse:
-    return _html(map_data.coverage_page(state, kind=kind, radius_m=radius_m,
-                                        threshold=threshold, sites=sites))
+def coverage(
+    state: State,
+    kind: str = "elderly_care",
+    radius_m: Annotated[float | None, Query(gt=0, le=50_000)] = None,
+    threshold: Annotated[float, Query(ge=0, le=1)] = 0.5,
+    sites: Annotated[int, Query(ge=0, le=20)] = 0,
+) -> HTMLResponse:
+    return _html(
+        map_data.coverage_page(
+            state, kind=kind, radius_m=radius_m, threshold=threshold, sites=sites
+        )
+    )

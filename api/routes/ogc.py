@@ -23,18 +23,32 @@ from geo.errors import NotFoundError
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 
-Limit = Annotated[int, Query(
-    ge=1, json_schema_extra={"maximum": ogc.MAX_LIMIT},
-    description=f"Features per page (default {ogc.DEFAULT_LIMIT}); a value over "
-                f"{ogc.MAX_LIMIT} is treated as {ogc.MAX_LIMIT}")]
+Limit = Annotated[
+    int,
+    Query(
+        ge=1,
+        json_schema_extra={"maximum": ogc.MAX_LIMIT},
+        description=f"Features per page (default {ogc.DEFAULT_LIMIT}); a value over "
+        f"{ogc.MAX_LIMIT} is treated as {ogc.MAX_LIMIT}",
+    ),
+]
 Offset = Annotated[int, Query(ge=0, description="Features to skip (the `next` link sets it)")]
-Cursor = Annotated[int, Query(ge=0, description="Id of the last case of the previous page "
-                                                 "(the `next` link sets it)")]
-Bbox = Annotated[str | None, Query(
-    description="west,south,east,north in CRS84 (WGS84 lon/lat): features intersecting it")]
-When = Annotated[str | None, Query(
-    alias="datetime", description="RFC 3339 instant or interval (a/b, ../b, a/..); cases: "
-                                  "reported_at; boundaries: accepted and not filtered on")]
+Cursor = Annotated[
+    int,
+    Query(ge=0, description="Id of the last case of the previous page (the `next` link sets it)"),
+]
+Bbox = Annotated[
+    str | None,
+    Query(description="west,south,east,north in CRS84 (WGS84 lon/lat): features intersecting it"),
+]
+When = Annotated[
+    str | None,
+    Query(
+        alias="datetime",
+        description="RFC 3339 instant or interval (a/b, ../b, a/..); cases: "
+        "reported_at; boundaries: accepted and not filtered on",
+    ),
+]
 Format = Annotated[str | None, Query(description="json (the only format)")]
 CommunityCode = Annotated[str | None, Query(description="9-digit community code")]
 
@@ -65,25 +79,36 @@ def conformance(request: Request, f: Format = None) -> JSONResponse:
 @router.get("/collections", summary="Feature collections (CRS84)")
 def collections(request: Request, state: State, f: Format = None) -> JSONResponse:
     ogc.check_params(request, {"f"})
-    docs = [ogc.collection_doc(request, info, _extent(state, cid))
-            for cid, info in ogc.COLLECTIONS.items()]
+    docs = [
+        ogc.collection_doc(request, info, _extent(state, cid))
+        for cid, info in ogc.COLLECTIONS.items()
+    ]
     return JSONResponse(ogc.collections_doc(request, docs))
 
 
 @router.get("/collections/{collection_id}", summary="One feature collection (CRS84)")
-def collection(collection_id: str, request: Request, state: State,
-               f: Format = None) -> JSONResponse:
+def collection(
+    collection_id: str, request: Request, state: State, f: Format = None
+) -> JSONResponse:
     info = ogc.collection(collection_id)
     ogc.check_params(request, {"f"})
     return JSONResponse(ogc.collection_doc(request, info, _extent(state, collection_id)))
 
 
 # Cases first: their paths are more specific than the boundary collections' below.
-@router.get("/collections/cases/items", response_class=GeoJSONResponse,
-            summary="事件 Cases as CRS84 points (bearer token; no reporter data)")
+@router.get(
+    "/collections/cases/items",
+    response_class=GeoJSONResponse,
+    summary="事件 Cases as CRS84 points (bearer token; no reporter data)",
+)
 def case_items(
-    request: Request, state: State, actor: Caller,
-    limit: Limit = ogc.DEFAULT_LIMIT, cursor: Cursor = 0, bbox: Bbox = None, when: When = None,
+    request: Request,
+    state: State,
+    actor: Caller,
+    limit: Limit = ogc.DEFAULT_LIMIT,
+    cursor: Cursor = 0,
+    bbox: Bbox = None,
+    when: When = None,
     community_code: CommunityCode = None,
     grid_code: Annotated[str | None, Query(description="15-digit grid code")] = None,
     status: Annotated[str | None, Query(description="Workflow status, e.g. dispatched")] = None,
@@ -94,27 +119,42 @@ def case_items(
     ogc.check_params(request, info.params)
     box, limit = ogc.parse_bbox(bbox), ogc.clamp_limit(limit)
     since, until = ogc.parse_datetime(when)
-    found = state.cases.list(actor, community=community_code, grid=grid_code, status=status,
-                             category=category, since=since, until=until, bbox=box,
-                             after=cursor, limit=limit + 1)
+    found = state.cases.list(
+        actor,
+        community=community_code,
+        grid=grid_code,
+        status=status,
+        category=category,
+        since=since,
+        until=until,
+        bbox=box,
+        after=cursor,
+        limit=limit + 1,
+    )
     now, page = state.cases.now(), found[:limit]
     more = {"cursor": page[-1].id, "limit": limit} if len(found) > limit else None
     features = [ogc.case_feature(c, now) for c in page]
-    return GeoJSONResponse(ogc.feature_collection(request, info, features, matched=None,
-                                                  next_params=more))
+    return GeoJSONResponse(
+        ogc.feature_collection(request, info, features, matched=None, next_params=more)
+    )
 
 
-@router.get("/collections/cases/items/{fid}", response_class=GeoJSONResponse,
-            summary="事件 One case as a CRS84 point (bearer token; no reporter data)")
-def case_item(fid: str, request: Request, state: State, actor: Caller,
-              f: Format = None) -> GeoJSONResponse:
+@router.get(
+    "/collections/cases/items/{fid}",
+    response_class=GeoJSONResponse,
+    summary="事件 One case as a CRS84 point (bearer token; no reporter data)",
+)
+def case_item(
+    fid: str, request: Request, state: State, actor: Caller, f: Format = None
+) -> GeoJSONResponse:
     info = ogc.COLLECTIONS["cases"]
     ogc.check_params(request, {"f"})
     if not fid.isdigit() or len(fid) > 18:
         raise NotFoundError(f"there is no case {fid}")
     case = state.cases.get(int(fid), actor)
-    return GeoJSONResponse(ogc.feature_doc(request, info,
-                                           ogc.case_feature(case, state.cases.now())))
+    return GeoJSONResponse(
+        ogc.feature_doc(request, info, ogc.case_feature(case, state.cases.now()))
+    )
 
 
 # Boundary collections (public). Facilities get routes like the cases' above, declared
@@ -126,12 +166,21 @@ def _boundary_collection(collection_id: str) -> ogc.Collection:
     return info
 
 
-@router.get("/collections/{collection_id}/items", response_class=GeoJSONResponse,
-            summary="社区/网格 Communities or grids as CRS84 polygons")
+@router.get(
+    "/collections/{collection_id}/items",
+    response_class=GeoJSONResponse,
+    summary="社区/网格 Communities or grids as CRS84 polygons",
+)
 def boundary_items(
-    collection_id: str, request: Request, state: State,
-    limit: Limit = ogc.DEFAULT_LIMIT, offset: Offset = 0, bbox: Bbox = None,
-    when: When = None, community_code: CommunityCode = None, f: Format = None,
+    collection_id: str,
+    request: Request,
+    state: State,
+    limit: Limit = ogc.DEFAULT_LIMIT,
+    offset: Offset = 0,
+    bbox: Bbox = None,
+    when: When = None,
+    community_code: CommunityCode = None,
+    f: Format = None,
 ) -> GeoJSONResponse:
     """Polygons intersecting ``bbox``; ``community_code`` is the community itself for
     communities and the owning community for grids; ``datetime`` is checked, not applied."""
@@ -141,20 +190,29 @@ def boundary_items(
     ogc.parse_datetime(when)
     comms, grids = _boundaries(state)
     matched = ogc.boundary_items(
-        comms if collection_id == "communities" else grids, bbox=box,
+        comms if collection_id == "communities" else grids,
+        bbox=box,
         community_code=community_code,
-        key="code" if collection_id == "communities" else "community_code")
-    page = matched[offset:offset + limit]
+        key="code" if collection_id == "communities" else "community_code",
+    )
+    page = matched[offset : offset + limit]
     more = {"offset": offset + limit, "limit": limit} if offset + limit < len(matched) else None
     back = {"offset": max(0, offset - limit), "limit": limit} if offset > 0 else None
-    return GeoJSONResponse(ogc.feature_collection(request, info, page, matched=len(matched),
-                                                  next_params=more, prev_params=back))
+    return GeoJSONResponse(
+        ogc.feature_collection(
+            request, info, page, matched=len(matched), next_params=more, prev_params=back
+        )
+    )
 
 
-@router.get("/collections/{collection_id}/items/{fid}", response_class=GeoJSONResponse,
-            summary="社区/网格 One community or grid (CRS84)")
-def boundary_item(collection_id: str, fid: str, request: Request, state: State,
-                  f: Format = None) -> GeoJSONResponse:
+@router.get(
+    "/collections/{collection_id}/items/{fid}",
+    response_class=GeoJSONResponse,
+    summary="社区/网格 One community or grid (CRS84)",
+)
+def boundary_item(
+    collection_id: str, fid: str, request: Request, state: State, f: Format = None
+) -> GeoJSONResponse:
     info = _boundary_collection(collection_id)
     ogc.check_params(request, {"f"})
     comms, grids = _boundaries(state)
@@ -162,4 +220,3 @@ def boundary_item(collection_id: str, fid: str, request: Request, state: State,
         if feature["id"] == fid:
             return GeoJSONResponse(ogc.feature_doc(request, info, feature))
     raise NotFoundError(f"there is no feature {fid} in {collection_id}")
-

@@ -90,8 +90,11 @@ class Open311Route(APIRoute):
                 return _error(request, status, str(exc))
             except RequestValidationError as exc:
                 first = exc.errors()[0] if exc.errors() else {}
-                where = ".".join(str(p) for p in first.get("loc", ())
-                                 if p not in ("body", "query", "path", "header"))
+                where = ".".join(
+                    str(p)
+                    for p in first.get("loc", ())
+                    if p not in ("body", "query", "path", "header")
+                )
                 msg = first.get("msg", "invalid request")
                 return _error(request, 400, f"{where}: {msg}" if where else msg)
             except StarletteHTTPException as exc:
@@ -102,14 +105,16 @@ class Open311Route(APIRoute):
 
 def _error(request: Request, status: int, description: str) -> Response:
     fmt = "xml" if request.url.path.endswith(".xml") else "json"
-    return fmt311.render(fmt, fmt311.errors(status, description), root="errors", item="error",
-                         status=status)
+    return fmt311.render(
+        fmt, fmt311.errors(status, description), root="errors", item="error", status=status
+    )
 
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
 
 
 # -- dependencies -------------------------------------------------------------------------
+
 
 def format_of(fmt: str) -> str:
     if fmt not in fmt311.FORMATS:
@@ -138,8 +143,10 @@ async def form_fields(request: Request) -> dict[str, str]:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in FORM_TYPES:
         if await request.body():
-            raise InputError("send the fields form-encoded "
-                             "(application/x-www-form-urlencoded)", field="content-type")
+            raise InputError(
+                "send the fields form-encoded (application/x-www-form-urlencoded)",
+                field="content-type",
+            )
         return {}
     async with request.form() as form:
         return {k: v for k, v in form.multi_items() if isinstance(v, str)}
@@ -149,6 +156,7 @@ Form = Annotated[dict[str, str], Depends(form_fields)]
 
 
 # -- endpoints ----------------------------------------------------------------------------
+
 
 @router.get("/discovery.{fmt}", name="open311_discovery", summary="Open311 discovery")
 def discovery(fmt: Fmt, request: Request) -> Response:
@@ -172,9 +180,15 @@ def service_definition(service_code: str, fmt: Fmt, state: State) -> Response:
 
 @router.get("/requests.{fmt}", summary="服务请求列表 Service requests")
 def list_requests(
-    fmt: Fmt, state: State, actor: Reader, request: Request,
-    service_request_id: str | None = None, service_code: str | None = None,
-    start_date: str | None = None, end_date: str | None = None, status: str | None = None,
+    fmt: Fmt,
+    state: State,
+    actor: Reader,
+    request: Request,
+    service_request_id: str | None = None,
+    service_code: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    status: str | None = None,
     page_size: int = MAX_PAGE,
     after: Annotated[int, Query(ge=0, description="the last id of the previous page")] = 0,
 ) -> Response:
@@ -184,11 +198,21 @@ def list_requests(
         cases, more = _by_ids(state, actor, service_request_id), False
     else:
         since, until = _window(start_date, end_date, state.cases.now())
-        cases, more = _matching(state, actor, cats, status=status, codes=service_code,
-                                since=since, until=until, after=after, size=size)
+        cases, more = _matching(
+            state,
+            actor,
+            cats,
+            status=status,
+            codes=service_code,
+            since=since,
+            until=until,
+            after=after,
+            size=size,
+        )
     agencies = _agencies(state, cases)
-    body = [fmt311.request_view(c, cats.get(c.category), agencies.get(c.id), _touched(c))
-            for c in cases]
+    body = [
+        fmt311.request_view(c, cats.get(c.category), agencies.get(c.id), _touched(c)) for c in cases
+    ]
     headers = None
     if more:
         nxt = request.url.include_query_params(after=cases[-1].id)
@@ -196,48 +220,61 @@ def list_requests(
     return fmt311.render(fmt, body, root="service_requests", item="request", headers=headers)
 
 
-@router.get("/requests/{request_id}.{fmt}", name="open311_request",
-            summary="服务请求 One service request")
+@router.get(
+    "/requests/{request_id}.{fmt}", name="open311_request", summary="服务请求 One service request"
+)
 def one_request(request_id: str, fmt: Fmt, state: State, actor: Reader) -> Response:
     case_id = _case_id(request_id)
     events = state.cases.events(case_id, actor)
     case = state.cases.get(case_id, actor)
     updated = max((e.at for e in events), default=case.reported_at)
-    view = fmt311.request_view(case, state.cases.categories().get(case.category),
-                               _agencies(state, [case]).get(case.id), updated)
+    view = fmt311.request_view(
+        case,
+        state.cases.categories().get(case.category),
+        _agencies(state, [case]).get(case.id),
+        updated,
+    )
     return fmt311.render(fmt, [view], root="service_requests", item="request")
 
 
 @router.post("/requests.{fmt}", summary="提交服务请求 Create a service request")
 def create_request(
-    fmt: Fmt, state: State, form: Form, request: Request,
+    fmt: Fmt,
+    state: State,
+    form: Form,
+    request: Request,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     actor = _poster(state, form.get("api_key"))
     cats = state.cases.categories()
     case, replayed = state.file_case(_intake(form, cats, idempotency_key), actor)
-    headers = {"Location": str(request.url_for("open311_request", request_id=str(case.id),
-                                               fmt=fmt))}
+    headers = {
+        "Location": str(request.url_for("open311_request", request_id=str(case.id), fmt=fmt))
+    }
     if replayed:
         headers["Idempotent-Replayed"] = "true"
-    return fmt311.render(fmt, [fmt311.created_view(case, cats.get(case.category))],
-                         root="service_requests", item="request", status=201,
-                         headers=headers)
+    return fmt311.render(
+        fmt,
+        [fmt311.created_view(case, cats.get(case.category))],
+        root="service_requests",
+        item="request",
+        status=201,
+        headers=headers,
+    )
 
 
 @router.get("/tokens/{token}.{fmt}", summary="Token (not used)")
 def token(token: str, fmt: Fmt) -> Response:
-    raise NotFoundError("tokens are not used: POST requests answers the service_request_id "
-                        "at once")
+    raise NotFoundError("tokens are not used: POST requests answers the service_request_id at once")
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
 def unknown(rest: str, request: Request) -> Response:
-    raise NotFoundError(f"there is no Open311 endpoint {request.method} {rest}; see "
-                        "discovery.json")
+    raise NotFoundError(f"there is no Open311 endpoint {request.method} {rest}; see discovery.json")
 
 
 # -- helpers ------------------------------------------------------------------------------
+
 
 def _poster(state: AppState, api_key: str | None) -> Actor:
     if not api_key:
@@ -246,8 +283,10 @@ def _poster(state: AppState, api_key: str | None) -> Actor:
     if record is None:
         raise PermissionDeniedError("api_key is unknown or revoked")
     if record.role not in POSTERS:
-        raise PermissionDeniedError(f"a {record.role} key may not create service requests; "
-                                    f"allowed: {', '.join(sorted(POSTERS))}")
+        raise PermissionDeniedError(
+            f"a {record.role} key may not create service requests; "
+            f"allowed: {', '.join(sorted(POSTERS))}"
+        )
     return actor_of(record)
 
 
@@ -267,8 +306,10 @@ def _coordinate(form: dict[str, str], name: str, bound: float) -> float | None:
     except ValueError:
         value = float("nan")
     if not -bound <= value <= bound:
-        raise InputError(f"{name} {text!r} is not a number from {-bound:g} to {bound:g} "
-                         "(WGS84 degrees)", field=name)
+        raise InputError(
+            f"{name} {text!r} is not a number from {-bound:g} to {bound:g} (WGS84 degrees)",
+            field=name,
+        )
     return value
 
 
@@ -278,31 +319,42 @@ def _intake(form: dict[str, str], cats: dict[str, Category], key: str | None) ->
     if not code:
         raise InputError("service_code is required; see services.json", field="service_code")
     if code not in cats:
-        raise InputError(f"unknown service_code {code!r}; see services.json",
-                         field="service_code")
+        raise InputError(f"unknown service_code {code!r}; see services.json", field="service_code")
     lat, lon = _coordinate(form, "lat", 90), _coordinate(form, "long", 180)
     if (lat is None) != (lon is None):
         raise InputError("give both lat and long, or neither", field="lat")
     address = _text(form, "address_string", 500)
     address_id = _text(form, "address_id", 100)
     if address_id:
-        address = f"{address} (address_id {address_id})" if address else \
-            f"address_id {address_id}"
+        address = f"{address} (address_id {address_id})" if address else f"address_id {address_id}"
     if lat is None and not address:
-        raise InputError("a request needs a location: lat and long, address_string or "
-                         "address_id", field="location")
+        raise InputError(
+            "a request needs a location: lat and long, address_string or address_id",
+            field="location",
+        )
     description = form.get("description") or ""
     if len(description) > MAX_DESCRIPTION:
-        raise InputError(f"description has {len(description)} characters; at most "
-                         f"{MAX_DESCRIPTION}", field="description")
+        raise InputError(
+            f"description has {len(description)} characters; at most {MAX_DESCRIPTION}",
+            field="description",
+        )
     first, last = _text(form, "first_name", 50), _text(form, "last_name", 50)
     if first and last:
         name = f"{last}{first}" if _CJK.search(first + last) else f"{first} {last}"
     else:
         name = first or last
-    return Intake(category=code, description=description, source="open311", lon=lon, lat=lat,
-                  crs="wgs84", address=address, reporter_name=name,
-                  reporter_phone=_text(form, "phone", 40), idempotency_key=key or None)
+    return Intake(
+        category=code,
+        description=description,
+        source="open311",
+        lon=lon,
+        lat=lat,
+        crs="wgs84",
+        address=address,
+        reporter_name=name,
+        reporter_phone=_text(form, "phone", 40),
+        idempotency_key=key or None,
+    )
 
 
 def _case_id(text: str) -> int:
@@ -314,8 +366,9 @@ def _case_id(text: str) -> int:
 def _by_ids(state: AppState, actor: Actor, ids: str) -> list[Case]:
     wanted = list(dict.fromkeys(p.strip() for p in ids.split(",") if p.strip()))
     if len(wanted) > MAX_IDS:
-        raise InputError(f"at most {MAX_IDS} service_request_id values at once",
-                         field="service_request_id")
+        raise InputError(
+            f"at most {MAX_IDS} service_request_id values at once", field="service_request_id"
+        )
     out = []
     for text in wanted:
         try:
@@ -334,8 +387,9 @@ def _when(text: str, name: str, *, end: bool) -> datetime:
             return day + timedelta(days=1) if end else day
         value = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise InputError(f"{name} {text!r} is not a W3C datetime such as "
-                         "2026-06-01T08:00:00+08:00", field=name) from exc
+        raise InputError(
+            f"{name} {text!r} is not a W3C datetime such as 2026-06-01T08:00:00+08:00", field=name
+        ) from exc
     if value.tzinfo is None:
         value = value.replace(tzinfo=CHINA_TIME)
     return value + timedelta(microseconds=1) if end else value
@@ -353,8 +407,7 @@ def _window(start: str | None, end: str | None, now: datetime) -> tuple[datetime
     if until <= since:
         raise InputError("end_date is before start_date", field="end_date")
     if until - since > WINDOW + timedelta(microseconds=1):
-        raise InputError("start_date to end_date may not span more than 90 days",
-                         field="end_date")
+        raise InputError("start_date to end_date may not span more than 90 days", field="end_date")
     return since, until
 
 
@@ -363,16 +416,26 @@ def _statuses(text: str | None) -> list[str | None]:
     words = {w.strip().lower() for w in (text or "").split(",") if w.strip()}
     unknown = words - {"open", "closed"}
     if unknown:
-        raise InputError(f"status {', '.join(sorted(unknown))!r} is not open or closed",
-                         field="status")
+        raise InputError(
+            f"status {', '.join(sorted(unknown))!r} is not open or closed", field="status"
+        )
     if not words or words == {"open", "closed"}:
         return [None]
     return list(OPEN_STATES if "open" in words else CLOSED_STATES)
 
 
-def _matching(state: AppState, actor: Actor, cats: dict[str, Category], *, status: str | None,
-              codes: str | None, since: datetime, until: datetime, after: int,
-              size: int) -> tuple[list[Case], bool]:
+def _matching(
+    state: AppState,
+    actor: Actor,
+    cats: dict[str, Category],
+    *,
+    status: str | None,
+    codes: str | None,
+    since: datetime,
+    until: datetime,
+    after: int,
+    size: int,
+) -> tuple[list[Case], bool]:
     """One page of cases by id, and whether more match; one store query per combination."""
     statuses = _statuses(status)
     wanted: list[str | None] = [None]
@@ -381,13 +444,22 @@ def _matching(state: AppState, actor: Actor, cats: dict[str, Category], *, statu
         if not wanted:
             return [], False
     if len(statuses) * len(wanted) > MAX_QUERIES:
-        raise InputError("too many service_code values with this status at once; ask for "
-                         "fewer", field="service_code")
+        raise InputError(
+            "too many service_code values with this status at once; ask for fewer",
+            field="service_code",
+        )
     found: dict[int, Case] = {}
     for stored in statuses:
         for code in wanted:
-            for case in state.cases.list(actor, status=stored, category=code, since=since,
-                                         until=until, after=after, limit=size + 1):
+            for case in state.cases.list(
+                actor,
+                status=stored,
+                category=code,
+                since=since,
+                until=until,
+                after=after,
+                limit=size + 1,
+            ):
                 found[case.id] = case
     ordered = sorted(found.values(), key=lambda c: c.id)
     return ordered[:size], len(ordered) > size

@@ -22,5 +22,12 @@ def workload(
     level: Literal["community", "grid", "worker"] = "community",
     category: Annotated[str | None, Query(description="major class code")] = None,
 ) -> dict:
-    return workload_report(state.store, state.locator, level=level, since=from_, until=to,
-                           now=state.cases.now(), category_class=category)
+    return workload_report(
+        state.store,
+        state.locator,
+        level=level,
+        since=from_,
+        until=to,
+        now=state.cases.now(),
+        category_class=category,
+    )

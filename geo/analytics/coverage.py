@@ -59,17 +59,24 @@ def prepare_grids(grids: gpd.GeoDataFrame | MetricGrids) -> MetricGrids:
     bad = ~(population >= 0)  # NaN counts as bad
     if bad.any():
         i = int(np.argmax(bad))
-        raise ValueError(f"grid {grids['code'].iloc[i]!r} has population "
-                         f"{grids['population'].iloc[i]!r}; a number >= 0 is needed")
+        raise ValueError(
+            f"grid {grids['code'].iloc[i]!r} has population "
+            f"{grids['population'].iloc[i]!r}; a number >= 0 is needed"
+        )
     geometry = np.asarray(coords.to_metric(grids.geometry).values)
-    return MetricGrids(code=grids["code"].to_numpy(object),
-                       community_code=grids["community_code"].to_numpy(object),
-                       population=population, geometry=geometry, area=shapely.area(geometry),
-                       tree=shapely.STRtree(geometry))
+    return MetricGrids(
+        code=grids["code"].to_numpy(object),
+        community_code=grids["community_code"].to_numpy(object),
+        population=population,
+        geometry=geometry,
+        area=shapely.area(geometry),
+        tree=shapely.STRtree(geometry),
+    )
 
 
-def facility_array(facilities, radius_m: float | None = None, *,
-                   default_radius_m: float | None = None) -> np.ndarray:
+def facility_array(
+    facilities, radius_m: float | None = None, *, default_radius_m: float | None = None
+) -> np.ndarray:
     """Facilities as an (n, 3) float array of lon, lat (EPSG:4326 degrees) and radius (metres).
 
     ``facilities``: rows (lon, lat, radius_m), or (lon, lat) when a radius is given below, or
@@ -166,8 +173,9 @@ class CoverageResult:
         return self.covered_population / self.population if self.population else float("nan")
 
 
-def coverage(grids, facilities, *, radius_m: float | None = None,
-             communities: pd.DataFrame | None = None) -> CoverageResult:
+def coverage(
+    grids, facilities, *, radius_m: float | None = None, communities: pd.DataFrame | None = None
+) -> CoverageResult:
     """Share of each grid's area, and of its residents, inside some facility's disc.
 
     ``grids``: a GeoDataFrame (EPSG:4326, or any CRS it declares) with code, community_code,
@@ -183,20 +191,34 @@ def coverage(grids, facilities, *, radius_m: float | None = None,
         share = np.where(mg.area > 0, np.clip(area / mg.area, 0.0, 1.0), 0.0)
     share[share > 1.0 - _FULL] = 1.0
     share[share < _FULL] = 0.0
-    table = pd.DataFrame({"code": mg.code, "community_code": mg.community_code,
-                          "population": mg.population, "covered_area_share": share,
-                          "covered_population": mg.population * share})
+    table = pd.DataFrame(
+        {
+            "code": mg.code,
+            "community_code": mg.community_code,
+            "population": mg.population,
+            "covered_area_share": share,
+            "covered_population": mg.population * share,
+        }
+    )
     if np.all(mg.population == np.round(mg.population)):
         table["population"] = table["population"].astype(np.int64)
-    return CoverageResult(grids=table, communities=_by_community(table, communities),
-                          population=float(mg.population.sum()),
-                          covered_population=float(table["covered_population"].sum()))
+    return CoverageResult(
+        grids=table,
+        communities=_by_community(table, communities),
+        population=float(mg.population.sum()),
+        covered_population=float(table["covered_population"].sum()),
+    )
 
 
 def _by_community(table: pd.DataFrame, communities: pd.DataFrame | None) -> pd.DataFrame:
-    sums = (table.groupby("community_code", sort=True, dropna=False)
-            [["population", "covered_population"]].sum().reset_index()
-            .rename(columns={"community_code": "code"}))
+    sums = (
+        table.groupby("community_code", sort=True, dropna=False)[
+            ["population", "covered_population"]
+        ]
+        .sum()
+        .reset_index()
+        .rename(columns={"community_code": "code"})
+    )
     pop = sums["population"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         sums["covered_share"] = np.where(pop > 0, sums["covered_population"] / pop, np.nan)

@@ -21,11 +21,21 @@ def write_csv(rows: Sequence[Mapping], path: Path | str) -> None:
         writer.writerows(rows)
 
 
-def write_geojson(rows: Sequence[Mapping], geometries: Mapping[str, dict],
-                  path: Path | str, *, key: str = "code") -> None:
+def write_geojson(
+    rows: Sequence[Mapping], geometries: Mapping[str, dict], path: Path | str, *, key: str = "code"
+) -> None:
     """A FeatureCollection: each row's figures as properties of ``geometries[row[key]]``
     (GeoJSON geometry dicts; rows without one get a null geometry)."""
-    features = [{"type": "Feature", "id": row[key], "properties": dict(row),
-                 "geometry": geometries.get(row[key])} for row in rows]
-    Path(path).write_text(json.dumps({"type": "FeatureCollection", "features": features},
-                                     ensure_ascii=False), encoding="utf-8")
+    features = [
+        {
+            "type": "Feature",
+            "id": row[key],
+            "properties": dict(row),
+            "geometry": geometries.get(row[key]),
+        }
+        for row in rows
+    ]
+    Path(path).write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+        encoding="utf-8",
+    )

@@ -18,8 +18,16 @@ from geo.locator import Locator
 from geo.store.base import Store
 
 
-def workload_report(store: Store, locator: Locator, *, level: str, since: datetime,
-                    until: datetime, now: datetime, category_class: str | None = None) -> dict:
+def workload_report(
+    store: Store,
+    locator: Locator,
+    *,
+    level: str,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+    category_class: str | None = None,
+) -> dict:
     """``{"level", "from", "to", "rows": [...], "imbalance": {"cv", "gini"}}``.
 
     Periods are half-open, [since, until); open and overdue are as of ``now``. Community and
@@ -31,8 +39,9 @@ def workload_report(store: Store, locator: Locator, *, level: str, since: dateti
         raise InputError("from and to need a UTC offset, e.g. +08:00", field="from")
     if until <= since:
         raise InputError("to must be after from", field="to")
-    counts = store.workload_rows(level=level, since=since, until=until, now=now,
-                                 category_class=category_class)
+    counts = store.workload_rows(
+        level=level, since=since, until=until, now=now, category_class=category_class
+    )
     roster = store.workers()
     generation = locator.generation()
     if level == "community":
@@ -53,19 +62,28 @@ def workload_report(store: Store, locator: Locator, *, level: str, since: dateti
         workers = {w.id: 1 for w in roster}
         keys = list(names)
     rows = build_rows(counts, names=names, population=population, workers=workers, keys=keys)
-    return {"level": level, "from": iso(since), "to": iso(until),
-            "category_class": category_class, "rows": [r.as_dict() for r in rows],
-            "imbalance": imbalance(rows)}
+    return {
+        "level": level,
+        "from": iso(since),
+        "to": iso(until),
+        "category_class": category_class,
+        "rows": [r.as_dict() for r in rows],
+        "imbalance": imbalance(rows),
+    }
 
 
 def _grid_frame(store: Store, generation: int) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     grids = store.grids(generation)
     frame = gpd.GeoDataFrame(
-        {"code": [g.code for g in grids], "community_code": [g.community_code for g in grids],
-         "population": [g.population or 0 for g in grids]},
-        geometry=[g.geom for g in grids], crs="EPSG:4326")
-    comms = pd.DataFrame([{"code": c.code, "name": c.name}
-                          for c in store.communities(generation)])
+        {
+            "code": [g.code for g in grids],
+            "community_code": [g.community_code for g in grids],
+            "population": [g.population or 0 for g in grids],
+        },
+        geometry=[g.geom for g in grids],
+        crs="EPSG:4326",
+    )
+    comms = pd.DataFrame([{"code": c.code, "name": c.name} for c in store.communities(generation)])
     return frame, comms
 
 
@@ -75,18 +93,27 @@ def _kind_and_radius(kind: str, radius_m: float | None) -> float:
         raise InputError(f"kind {kind!r} is not one of {', '.join(kinds)}", field="kind")
     radius = kinds[kind].default_radius_m if radius_m is None else float(radius_m)
     if not 0 < radius <= 50_000:
-        raise InputError(f"radius_m {radius_m!r} must be between 0 and 50,000 metres",
-                         field="radius_m")
+        raise InputError(
+            f"radius_m {radius_m!r} must be between 0 and 50,000 metres", field="radius_m"
+        )
     return radius
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
-            for row in frame.to_dict("records")]
+    return [
+        {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
 
 
-def coverage_report(store: Store, locator: Locator, *, kind: str,
-                    radius_m: float | None = None, threshold: float = 0.5) -> dict:
+def coverage_report(
+    store: Store,
+    locator: Locator,
+    *,
+    kind: str,
+    radius_m: float | None = None,
+    threshold: float = 0.5,
+) -> dict:
     """Coverage of every grid and community by facilities of ``kind`` within ``radius_m``
     metres (default: the kind's radius), computed in the metric CRS; grids covered below
     ``threshold`` (share of area, so of population) are underserved."""
@@ -97,16 +124,27 @@ def coverage_report(store: Store, locator: Locator, *, kind: str,
     facilities = [(f.lon, f.lat) for f in store.facilities(kind=kind)]
     result = coverage(grids, facilities, radius_m=radius, communities=comms)
     return {
-        "kind": kind, "radius_m": radius, "threshold": threshold,
+        "kind": kind,
+        "radius_m": radius,
+        "threshold": threshold,
         "facilities": len(facilities),
-        "population": result.population, "covered_population": result.covered_population,
-        "grids": _records(result.grids), "communities": _records(result.communities),
+        "population": result.population,
+        "covered_population": result.covered_population,
+        "grids": _records(result.grids),
+        "communities": _records(result.communities),
         "underserved": underserved(result, threshold),
     }
 
 
-def siting_report(store: Store, locator: Locator, *, kind: str, count: int,
-                  radius_m: float | None = None, candidates=None) -> dict:
+def siting_report(
+    store: Store,
+    locator: Locator,
+    *,
+    kind: str,
+    count: int,
+    radius_m: float | None = None,
+    candidates=None,
+) -> dict:
     """Where ``count`` new facilities of ``kind`` would cover the most residents, chosen
     greedily among ``candidates`` ((lon, lat) WGS84; default: a point inside every grid).
     Greedy maximal covering is within (1 - 1/e), about 63 %, of the best possible choice."""
@@ -114,18 +152,25 @@ def siting_report(store: Store, locator: Locator, *, kind: str, count: int,
     if not 1 <= count <= 100:
         raise InputError(f"count {count!r} must be between 1 and 100", field="count")
     grids, comms = _grid_frame(store, locator.generation())
-    existing = [(f.lon, f.lat, f.radius_m if radius_m is None else radius)
-                for f in store.facilities(kind=kind)]
+    existing = [
+        (f.lon, f.lat, f.radius_m if radius_m is None else radius)
+        for f in store.facilities(kind=kind)
+    ]
     cands = grid_centroid_candidates(grids) if candidates is None else candidates
-    result = greedy_sites(grids, existing, cands, radius_m=radius, count=count,
-                          communities=comms)
+    result = greedy_sites(grids, existing, cands, radius_m=radius, count=count, communities=comms)
     sites = result.sites[["lon", "lat", "grid_code", "community_code", "gain"]]
     return {
-        "kind": kind, "radius_m": radius, "count": count,
+        "kind": kind,
+        "radius_m": radius,
+        "count": count,
         "sites": [{**r, "gain": round(float(r["gain"]), 1)} for r in _records(sites)],
-        "before": {"covered_population": result.before.covered_population,
-                   "covered_share": result.before.covered_share},
-        "after": {"covered_population": result.after.covered_population,
-                  "covered_share": result.after.covered_share},
+        "before": {
+            "covered_population": result.before.covered_population,
+            "covered_share": result.before.covered_share,
+        },
+        "after": {
+            "covered_population": result.after.covered_population,
+            "covered_share": result.after.covered_share,
+        },
         "method": "greedy maximal covering; within (1 - 1/e) ≈ 63% of the optimum",
     }

@@ -42,8 +42,7 @@ class DemandPoints:
     weight: np.ndarray
 
 
-def demand_points(grids, *, target: int = DEMAND_TARGET, minimum: int = DEMAND_MIN
-                  ) -> DemandPoints:
+def demand_points(grids, *, target: int = DEMAND_TARGET, minimum: int = DEMAND_MIN) -> DemandPoints:
     """Sample each grid with lattice points; their weights sum to the grid's population.
 
     A grid that no lattice reaches (far thinner than its cells) gets one point on its surface.
@@ -96,8 +95,14 @@ def grid_centroid_candidates(grids) -> pd.DataFrame:
     outside = ~shapely.contains(mg.geometry, points)
     points[outside] = shapely.point_on_surface(mg.geometry[outside])
     lonlat = coords.from_metric(points)
-    return pd.DataFrame({"lon": shapely.get_x(lonlat), "lat": shapely.get_y(lonlat),
-                         "grid_code": mg.code, "community_code": mg.community_code})
+    return pd.DataFrame(
+        {
+            "lon": shapely.get_x(lonlat),
+            "lat": shapely.get_y(lonlat),
+            "grid_code": mg.code,
+            "community_code": mg.community_code,
+        }
+    )
 
 
 @dataclass
@@ -133,8 +138,15 @@ class SitingResult:
         return float(s.iloc[-1]) if len(s) else self.objective_before
 
 
-def greedy_sites(grids, existing, candidates, *, radius_m: float, count: int,
-                 communities: pd.DataFrame | None = None) -> SitingResult:
+def greedy_sites(
+    grids,
+    existing,
+    candidates,
+    *,
+    radius_m: float,
+    count: int,
+    communities: pd.DataFrame | None = None,
+) -> SitingResult:
     """Choose up to ``count`` new sites among ``candidates`` that most increase covered residents.
 
     ``grids``: a grids GeoDataFrame (EPSG:4326) or a MetricGrids. ``existing``: facilities as
@@ -159,8 +171,11 @@ def greedy_sites(grids, existing, candidates, *, radius_m: float, count: int,
     tree = shapely.STRtree(shapely.points(demand.x, demand.y))
     covered = np.zeros(len(demand.x), bool)
     if len(old):
-        covered[tree.query(metric_points(old[:, 0], old[:, 1]), predicate="dwithin",
-                           distance=old[:, 2])[1]] = True
+        covered[
+            tree.query(
+                metric_points(old[:, 0], old[:, 1]), predicate="dwithin", distance=old[:, 2]
+            )[1]
+        ] = True
     cand_points = metric_points(cand[:, 0], cand[:, 1])
     c, p = tree.query(cand_points, predicate="dwithin", distance=radius_m)
     order = np.argsort(c, kind="stable")
@@ -176,19 +191,27 @@ def greedy_sites(grids, existing, candidates, *, radius_m: float, count: int,
         best = int(np.flatnonzero(gain >= gain.max() - tie)[0])
         chosen.append(best)
         gains.append(float(gain[best]))
-        weight[p[starts[best]:starts[best + 1]]] = 0.0
+        weight[p[starts[best] : starts[best + 1]]] = 0.0
     objective_before = float(demand.weight[covered].sum())
-    sites = pd.DataFrame({"candidate": np.array(chosen, dtype=np.int64),
-                          "lon": cand[chosen, 0], "lat": cand[chosen, 1]})
+    sites = pd.DataFrame(
+        {
+            "candidate": np.array(chosen, dtype=np.int64),
+            "lon": cand[chosen, 0],
+            "lat": cand[chosen, 1],
+        }
+    )
     sites["grid_code"], sites["community_code"] = _locate(mg, cand_points[chosen])
     sites["gain"] = np.array(gains, dtype=float)
     sites["objective"] = objective_before + np.cumsum(sites["gain"].to_numpy())
     new = np.column_stack([cand[chosen], np.full(len(chosen), float(radius_m))])
     return SitingResult(
-        sites=sites, radius_m=float(radius_m), objective_before=objective_before,
+        sites=sites,
+        radius_m=float(radius_m),
+        objective_before=objective_before,
         before=coverage(mg, old, communities=communities),
         after=coverage(mg, np.vstack([old, new]), communities=communities),
-        demand_point_count=len(demand.x))
+        demand_point_count=len(demand.x),
+    )
 
 
 def _locate(mg: MetricGrids, points: np.ndarray) -> tuple[list, list]:

@@ -60,8 +60,12 @@ def _round(value: float | None, digits: int = 4) -> float | None:
 
 
 def build_rows(
-    counts: Iterable[tuple], *, names: Mapping[str, str], population: Mapping[str, int],
-    workers: Mapping[str, int], keys: Iterable[str] = (),
+    counts: Iterable[tuple],
+    *,
+    names: Mapping[str, str],
+    population: Mapping[str, int],
+    workers: Mapping[str, int],
+    keys: Iterable[str] = (),
 ) -> list[WorkloadRow]:
     """Report rows from the store's counts.
 
@@ -77,15 +81,24 @@ def build_rows(
         denominator = closed + overdue
         pop = population.get(code)
         staff = workers.get(code)
-        out.append(WorkloadRow(
-            code=code, name=names.get(code), received=received, open=open_, closed=closed,
-            closed_on_time=on_time,
-            on_time_rate=_round(on_time / denominator) if denominator else None,
-            overdue=overdue, returned=returned, reworked=reworked,
-            handling_hours_p50=_round(c[8], 2), handling_hours_p90=_round(c[9], 2),
-            per_1000_residents=_round(received * 1000 / pop) if pop else None,
-            open_per_worker=_round(open_ / staff) if staff else None,
-        ))
+        out.append(
+            WorkloadRow(
+                code=code,
+                name=names.get(code),
+                received=received,
+                open=open_,
+                closed=closed,
+                closed_on_time=on_time,
+                on_time_rate=_round(on_time / denominator) if denominator else None,
+                overdue=overdue,
+                returned=returned,
+                reworked=reworked,
+                handling_hours_p50=_round(c[8], 2),
+                handling_hours_p90=_round(c[9], 2),
+                per_1000_residents=_round(received * 1000 / pop) if pop else None,
+                open_per_worker=_round(open_ / staff) if staff else None,
+            )
+        )
     return out
 
 

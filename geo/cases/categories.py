@@ -18,8 +18,16 @@ from geo.errors import CalendarError, InputError
 from geo.worktime import TimeLimit
 
 BUNDLED_CATALOGUE = PROJECT_ROOT / "data" / "categories" / "categories.csv"
-COLUMNS = ("class_code", "class_zh", "class_en", "code", "name_zh", "name_en", "time_limit",
-           "duplicate_radius_m")
+COLUMNS = (
+    "class_code",
+    "class_zh",
+    "class_en",
+    "code",
+    "name_zh",
+    "name_en",
+    "time_limit",
+    "duplicate_radius_m",
+)
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
@@ -51,8 +59,11 @@ def read_catalogue(path: Path | str = BUNDLED_CATALOGUE) -> list[Category]:
             reader = csv.DictReader(fh)
             missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
             if missing:
-                raise InputError(f"{path}: missing column(s) {', '.join(missing)}; "
-                                 f"expected {', '.join(COLUMNS)}", field="file")
+                raise InputError(
+                    f"{path}: missing column(s) {', '.join(missing)}; "
+                    f"expected {', '.join(COLUMNS)}",
+                    field="file",
+                )
             rows = list(reader)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{path}: cannot read the catalogue ({exc})", field="file") from exc
@@ -65,8 +76,9 @@ def read_catalogue(path: Path | str = BUNDLED_CATALOGUE) -> list[Category]:
         where = f"line {line}"
         for key in ("class_code", "code"):
             if not _CODE.match(row[key]):
-                problems.append(f"{where}: {key} {row[key]!r} must be lower-case letters, "
-                                "digits and _")
+                problems.append(
+                    f"{where}: {key} {row[key]!r} must be lower-case letters, digits and _"
+                )
         for key in ("class_zh", "name_zh"):
             if not row[key]:
                 problems.append(f"{where}: {key} is empty")
@@ -87,11 +99,24 @@ def read_catalogue(path: Path | str = BUNDLED_CATALOGUE) -> list[Category]:
             if not radius >= 0:
                 raise ValueError
         except ValueError:
-            problems.append(f"{where}: duplicate_radius_m {row['duplicate_radius_m']!r} is not "
-                            "a distance in metres")
+            problems.append(
+                f"{where}: duplicate_radius_m {row['duplicate_radius_m']!r} is not "
+                "a distance in metres"
+            )
             radius = 0.0
-        out.append(Category(row["code"], row["class_code"], row["class_zh"], row["class_en"],
-                            row["name_zh"], row["name_en"], value, unit, radius))
+        out.append(
+            Category(
+                row["code"],
+                row["class_code"],
+                row["class_zh"],
+                row["class_en"],
+                row["name_zh"],
+                row["name_en"],
+                value,
+                unit,
+                radius,
+            )
+        )
     if not out and not problems:
         problems.append("the catalogue has no categories")
     if problems:

@@ -95,13 +95,22 @@ def case_view(case: Case, *, now: datetime, reveal: bool = False) -> dict[str, A
         "external_id": case.external_id,
         "grid_code": case.grid_code,
         "community_code": case.community_code,
-        "location": None if case.lon is None else {
-            "lon": case.lon, "lat": case.lat, "crs": case.input_crs,
-            "input_lon": case.input_lon, "input_lat": case.input_lat,
+        "location": None
+        if case.lon is None
+        else {
+            "lon": case.lon,
+            "lat": case.lat,
+            "crs": case.input_crs,
+            "input_lon": case.input_lon,
+            "input_lat": case.input_lat,
         },
         "address": case.address,
-        "assignee": None if case.assignee_id is None else {
-            "id": case.assignee_id, "name": case.assignee_name, "reason": case.assign_reason,
+        "assignee": None
+        if case.assignee_id is None
+        else {
+            "id": case.assignee_id,
+            "name": case.assignee_name,
+            "reason": case.assign_reason,
             "reason_code": case.assign_reason_code,
         },
         "reported_at": iso(case.reported_at),
@@ -124,7 +133,12 @@ def case_view(case: Case, *, now: datetime, reveal: bool = False) -> dict[str, A
 
 def event_view(event: CaseEvent) -> dict[str, Any]:
     return {
-        "seq": event.seq, "action": event.action, "actor": event.actor_id,
-        "role": event.actor_role, "from": event.from_status, "to": event.to_status,
-        "at": iso(event.at), "note": event.note,
+        "seq": event.seq,
+        "action": event.action,
+        "actor": event.actor_id,
+        "role": event.actor_role,
+        "from": event.from_status,
+        "to": event.to_status,
+        "at": iso(event.at),
+        "note": event.note,
     }

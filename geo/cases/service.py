@@ -61,10 +61,12 @@ class Intake:
 
     def fingerprint(self) -> str:
         """A hash of the content (not the key): the same key must come with the same one."""
-        body = {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name != "idempotency_key"}  # the fields are plain values: no deep copy
-        return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False)
-                              .encode()).hexdigest()
+        body = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name != "idempotency_key"
+        }  # the fields are plain values: no deep copy
+        return hashlib.sha256(
+            json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
 
 
 def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -77,8 +79,12 @@ def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 def _assigned_to(assignment: Assignment) -> dict:
     """The case columns that record ``assignment`` (someone was chosen)."""
-    return {"assignee_id": assignment.worker_id, "assignee_name": assignment.worker_name,
-            "assign_reason_code": assignment.reason_code, "assign_reason": assignment.reason}
+    return {
+        "assignee_id": assignment.worker_id,
+        "assignee_name": assignment.worker_name,
+        "assign_reason_code": assignment.reason_code,
+        "assign_reason": assignment.reason,
+    }
 
 
 @dataclass
@@ -91,8 +97,9 @@ class CaseService:
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Where address-only reports are looked up; None: they all wait for a dispatcher.
     gazetteer: Callable[[], Gazetteer] | None = None
-    _catalogue: tuple[float, dict[str, Category]] | None = field(default=None, init=False,
-                                                                 repr=False)
+    _catalogue: tuple[float, dict[str, Category]] | None = field(
+        default=None, init=False, repr=False
+    )
 
     # -- catalogue ------------------------------------------------------------------------
     def load_categories(self, categories: list[Category]) -> None:
@@ -118,16 +125,18 @@ class CaseService:
     # -- intake ---------------------------------------------------------------------------
     def _check_intake(self, req: Intake) -> None:
         if req.source not in SOURCES:
-            raise InputError(f"source {req.source!r} is not one of {', '.join(SOURCES)}",
-                             field="source")
+            raise InputError(
+                f"source {req.source!r} is not one of {', '.join(SOURCES)}", field="source"
+            )
         if len(req.description or "") > MAX_DESCRIPTION:
-            raise InputError(f"description has {len(req.description)} characters; at most "
-                             f"{MAX_DESCRIPTION}", field="description")
+            raise InputError(
+                f"description has {len(req.description)} characters; at most {MAX_DESCRIPTION}",
+                field="description",
+            )
         if (req.lon is None) != (req.lat is None):
             raise InputError("give both lon and lat, or neither", field="location")
         if req.lon is None and not (req.address or "").strip():
-            raise InputError("a case needs a location (lon, lat) or an address",
-                             field="location")
+            raise InputError("a case needs a location (lon, lat) or an address", field="location")
 
     def intake(self, req: Intake, actor: Actor) -> Case:
         """File a report as a case in ``reported`` (or further, with ``auto_dispatch``).
@@ -161,15 +170,25 @@ class CaseService:
         with self.store.case_tx() as tx:
             category = self._category(tx, req.category)
             row = {
-                "status": "reported", "category": category.code,
-                "description": req.description or "", "source": req.source,
-                "address": req.address, "reporter_name": req.reporter_name,
-                "reporter_phone": req.reporter_phone, "reported_at": now,
-                "idempotency_key": req.idempotency_key, "request_hash": fingerprint,
+                "status": "reported",
+                "category": category.code,
+                "description": req.description or "",
+                "source": req.source,
+                "address": req.address,
+                "reporter_name": req.reporter_name,
+                "reporter_phone": req.reporter_phone,
+                "reported_at": now,
+                "idempotency_key": req.idempotency_key,
+                "request_hash": fingerprint,
                 **self._location_columns(place, req),
-                "possible_duplicate_of": None, "assignee_id": None, "assignee_name": None,
-                "assign_reason_code": None, "assign_reason": None, "registered_at": None,
-                "due_at": None, "version": 1,
+                "possible_duplicate_of": None,
+                "assignee_id": None,
+                "assignee_name": None,
+                "assign_reason_code": None,
+                "assign_reason": None,
+                "registered_at": None,
+                "due_at": None,
+                "version": 1,
             }
             if place is not None:
                 row["possible_duplicate_of"] = self._duplicate(tx, category, place, now)
@@ -182,36 +201,68 @@ class CaseService:
                 earlier = tx.case_by_key(req.idempotency_key)
                 if earlier.request_hash != fingerprint:
                     raise IdempotencyConflictError(
-                        "this Idempotency-Key was used for a different request")
+                        "this Idempotency-Key was used for a different request"
+                    )
                 return earlier, True
             return tx.inserted(case_id, row), False  # the row as written, not re-read
 
     @staticmethod
-    def _event(action: str, actor: Actor, from_status: str | None, to_status: str | None,
-               at: datetime, note: str | None) -> dict:
-        return {"action": action, "actor_id": actor.id, "actor_role": actor.role,
-                "from_status": from_status, "to_status": to_status, "at": at, "note": note}
+    def _event(
+        action: str,
+        actor: Actor,
+        from_status: str | None,
+        to_status: str | None,
+        at: datetime,
+        note: str | None,
+    ) -> dict:
+        return {
+            "action": action,
+            "actor_id": actor.id,
+            "actor_role": actor.role,
+            "from_status": from_status,
+            "to_status": to_status,
+            "at": at,
+            "note": note,
+        }
 
     def _place(self, lon, lat, crs):
         """Where a point falls: (generation, Located, WGS84 lon, lat, input lon, lat, crs)."""
         generation = self.locator.generation()
         try:
-            located, wlon, wlat = self.locator.locate_one(float(lon), float(lat), crs=crs,
-                                                          generation=generation)
+            located, wlon, wlat = self.locator.locate_one(
+                float(lon), float(lat), crs=crs, generation=generation
+            )
         except (CoordinateError, TypeError, ValueError) as exc:
             raise InputError(f"location: {exc}", field="location") from exc
         return generation, located, wlon, wlat, float(lon), float(lat), crs
 
     def _location_columns(self, place, req: Intake) -> dict:
         if place is None:
-            return {"generation": None, "grid_code": None, "community_code": None, "lon": None,
-                    "lat": None, "input_lon": None, "input_lat": None, "input_crs": None,
-                    "unassigned": False, "needs_location": True}
+            return {
+                "generation": None,
+                "grid_code": None,
+                "community_code": None,
+                "lon": None,
+                "lat": None,
+                "input_lon": None,
+                "input_lat": None,
+                "input_crs": None,
+                "unassigned": False,
+                "needs_location": True,
+            }
         generation, located, wlon, wlat, ilon, ilat, crs = place
-        return {"generation": generation, "grid_code": located.grid_code,
-                "community_code": located.community_code, "lon": wlon, "lat": wlat,
-                "input_lon": ilon, "input_lat": ilat, "input_crs": crs,
-                "unassigned": located.grid_code is None, "needs_location": False}
+        return {
+            "generation": generation,
+            "grid_code": located.grid_code,
+            "community_code": located.community_code,
+            "lon": wlon,
+            "lat": wlat,
+            "input_lon": ilon,
+            "input_lat": ilat,
+            "input_crs": crs,
+            "unassigned": located.grid_code is None,
+            "needs_location": False,
+        }
 
     def _duplicate(self, tx: CaseTx, category: Category, place, now: datetime) -> int | None:
         """The nearest open case of the same subclass within its radius, last 72 hours."""
@@ -221,14 +272,26 @@ class CaseService:
         _, _, lon, lat, *_ = place
         dlat = radius / 111_000.0
         dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
-        near = tx.recent_open(category=category.code, since=now - DUPLICATE_WINDOW,
-                              west=lon - dlon, east=lon + dlon, south=lat - dlat,
-                              north=lat + dlat)
+        near = tx.recent_open(
+            category=category.code,
+            since=now - DUPLICATE_WINDOW,
+            west=lon - dlon,
+            east=lon + dlon,
+            south=lat - dlat,
+            north=lat + dlat,
+        )
         best = min(((_distance_m(lon, lat, x, y), i) for i, x, y in near), default=None)
         return best[1] if best is not None and best[0] <= radius else None
 
-    def preview(self, actor: Actor, *, lon: float, lat: float, crs: str = "wgs84",
-                category: str | None = None) -> Preview:
+    def preview(
+        self,
+        actor: Actor,
+        *,
+        lon: float,
+        lat: float,
+        crs: str = "wgs84",
+        category: str | None = None,
+    ) -> Preview:
         """What intake would decide for a report at (lon, lat) in ``crs``, writing nothing:
         the grid, the assignee auto-dispatch would choose now and the possible duplicate
         (these two only with a ``category``), by the same steps as :meth:`file`."""
@@ -240,67 +303,113 @@ class CaseService:
         with self.store.case_tx() as tx:
             cat = self._category(tx, category) if category else None
             candidates = tx.candidates(located.community_code) if located.community_code else []
-            assignment = None if cat is None else choose_assignee(
-                grid_code=located.grid_code, community_code=located.community_code,
-                class_code=cat.class_code, candidates=candidates)
+            assignment = (
+                None
+                if cat is None
+                else choose_assignee(
+                    grid_code=located.grid_code,
+                    community_code=located.community_code,
+                    class_code=cat.class_code,
+                    candidates=candidates,
+                )
+            )
             duplicate = None if cat is None else self._duplicate(tx, cat, place, now)
-        return Preview(generation, located, wlon, wlat, tuple(candidates), assignment,
-                       duplicate)
+        return Preview(generation, located, wlon, wlat, tuple(candidates), assignment, duplicate)
 
     def _auto_dispatch(self, tx, row: dict, category, actor, now, events: list[dict]) -> None:
         """Register and dispatch (or queue) the new case ``row`` before it is written: its
         columns change in place, its audit events (register, then dispatch or queue) are
         appended to ``events``, and it counts as one change after intake (version 2)."""
-        assignment = self._assignment(tx, row["grid_code"], row["community_code"], category,
-                                      assignee_id=None)
-        row.update(self._register(now, category), status="registered", version=2,
-                   assign_reason_code=assignment.reason_code,
-                   assign_reason=assignment.reason)
+        assignment = self._assignment(
+            tx, row["grid_code"], row["community_code"], category, assignee_id=None
+        )
+        row.update(
+            self._register(now, category),
+            status="registered",
+            version=2,
+            assign_reason_code=assignment.reason_code,
+            assign_reason=assignment.reason,
+        )
         events.append(self._event("register", actor, "reported", "registered", now, None))
         if assignment.worker_id is None:  # nobody free: it waits in the community's queue
-            events.append(self._event("queue", actor, "registered", "registered", now,
-                                      assignment.reason))
+            events.append(
+                self._event("queue", actor, "registered", "registered", now, assignment.reason)
+            )
         else:
             row.update(status="dispatched", **_assigned_to(assignment))
-            events.append(self._event("dispatch", actor, "registered", "dispatched", now,
-                                      assignment.reason))
+            events.append(
+                self._event("dispatch", actor, "registered", "dispatched", now, assignment.reason)
+            )
 
     # -- actions --------------------------------------------------------------------------
-    def act(self, case_id: int, action: str, actor: Actor, *, version: int,
-            note: str | None = None, assignee_id: str | None = None) -> Case:
+    def act(
+        self,
+        case_id: int,
+        action: str,
+        actor: Actor,
+        *,
+        version: int,
+        note: str | None = None,
+        assignee_id: str | None = None,
+    ) -> Case:
         """Take ``action`` on a case read at ``version``; a stale version is refused."""
         now = self.now()
         with self.store.case_tx() as tx:
             case = self._load(tx, case_id, actor, lock=True)
             if case.version != version:
                 raise StaleVersionError(
-                    f"case {case_id} is at version {case.version}, not {version}: reload it")
-            check(action, status=case.status, actor=actor, assignee_id=case.assignee_id,
-                  community_code=case.community_code, note=note)
+                    f"case {case_id} is at version {case.version}, not {version}: reload it"
+                )
+            check(
+                action,
+                status=case.status,
+                actor=actor,
+                assignee_id=case.assignee_id,
+                community_code=case.community_code,
+                note=note,
+            )
             category = self._category(tx, case.category)
             if action == "register" and case.needs_location:
                 raise WorkflowError("place the case on the map before registering it")
             if action in ("dispatch", "reassign"):
                 if action == "reassign" and assignee_id in (None, case.assignee_id):
-                    raise InputError("name the worker to reassign the case to (not its "
-                                     "current assignee)", field="assignee_id")
-                return self._dispatch(tx, case, category, actor, now, assignee_id=assignee_id,
-                                      note=note, action=action)
+                    raise InputError(
+                        "name the worker to reassign the case to (not its current assignee)",
+                        field="assignee_id",
+                    )
+                return self._dispatch(
+                    tx,
+                    case,
+                    category,
+                    actor,
+                    now,
+                    assignee_id=assignee_id,
+                    note=note,
+                    action=action,
+                )
             changes = {
                 "register": lambda: self._register(now, category),
                 "reject": lambda: {},
-                "return": lambda: {"assignee_id": None, "assign_reason_code": None,
-                                   "assign_reason": None},
+                "return": lambda: {
+                    "assignee_id": None,
+                    "assign_reason_code": None,
+                    "assign_reason": None,
+                },
                 "handle": lambda: {},
                 "verify": lambda: {
                     "closed_at": now,
                     "closed_on_time": case.due_at is None or now <= case.due_at,
                     "handling_hours": self.calendar.working_hours_between(
-                        case.registered_at or case.reported_at, now),
+                        case.registered_at or case.reported_at, now
+                    ),
                 },
                 "rework": lambda: {},
-                "suspend": lambda: {"suspended_at": now, "assignee_id": None,
-                                    "assign_reason_code": None, "assign_reason": None},
+                "suspend": lambda: {
+                    "suspended_at": now,
+                    "assignee_id": None,
+                    "assign_reason_code": None,
+                    "assign_reason": None,
+                },
                 "resume": lambda: self._resume(case, now),
             }[action]()
             return self._transition(tx, case, action, actor, now, changes, note)
@@ -313,7 +422,8 @@ class CaseService:
         due = case.due_at
         if due is not None and case.suspended_at is not None and case.suspended_at < due:
             due = self.calendar.add_working_hours(
-                due, self.calendar.working_hours_between(case.suspended_at, now))
+                due, self.calendar.working_hours_between(case.suspended_at, now)
+            )
         return {"suspended_at": None, "due_at": due}
 
     def _transition(self, tx, case, action, actor, now, changes, note) -> Case:
@@ -321,47 +431,78 @@ class CaseService:
         updated = tx.update_case(case, {**changes, "status": target})
         if updated is None:
             raise StaleVersionError(f"case {case.id} changed meanwhile: reload it")
-        tx.add_event(case_id=case.id, action=action, actor_id=actor.id, actor_role=actor.role,
-                     from_status=case.status, to_status=target, at=now, note=note)
+        tx.add_event(
+            case_id=case.id,
+            action=action,
+            actor_id=actor.id,
+            actor_role=actor.role,
+            from_status=case.status,
+            to_status=target,
+            at=now,
+            note=note,
+        )
         return updated
 
-    def _assignment(self, tx, grid_code, community_code, category, *,
-                    assignee_id) -> Assignment:
+    def _assignment(self, tx, grid_code, community_code, category, *, assignee_id) -> Assignment:
         """Who takes a case in ``grid_code`` of ``community_code``: the named worker (checked)
         or the policy's choice; holds the community's lock until the transaction ends, so caps
         are not overrun."""
         if assignee_id is None:
-            candidates = tx.assignment_candidates(
-                community_code, grid_code, category.class_code) if community_code else []
-            return choose_assignee(grid_code=grid_code, community_code=community_code,
-                                   class_code=category.class_code, candidates=candidates)
+            candidates = (
+                tx.assignment_candidates(community_code, grid_code, category.class_code)
+                if community_code
+                else []
+            )
+            return choose_assignee(
+                grid_code=grid_code,
+                community_code=community_code,
+                class_code=category.class_code,
+                candidates=candidates,
+            )
         candidates = tx.candidates(community_code, lock=True) if community_code else []
         chosen = next((c for c in candidates if c.id == assignee_id), None)
         if chosen is None:
             worker = tx.worker(assignee_id)
             raise InputError(
-                f"no worker {assignee_id!r}" if worker is None else
-                f"{assignee_id} works in community {worker.community_code}, not "
-                f"{community_code}", field="assignee_id")
+                f"no worker {assignee_id!r}"
+                if worker is None
+                else f"{assignee_id} works in community {worker.community_code}, not "
+                f"{community_code}",
+                field="assignee_id",
+            )
         if not chosen.has_room:
             raise WorkflowError(
-                f"{chosen.name} is off duty" if not chosen.on_duty else
-                f"{chosen.name} already has {chosen.open_cases} open cases (cap "
-                f"{chosen.open_case_cap})")
-        return Assignment(chosen.id, chosen.name, "named",
-                          f"调度员指定 {chosen.name} / named by the dispatcher")
+                f"{chosen.name} is off duty"
+                if not chosen.on_duty
+                else f"{chosen.name} already has {chosen.open_cases} open cases (cap "
+                f"{chosen.open_case_cap})"
+            )
+        return Assignment(
+            chosen.id, chosen.name, "named", f"调度员指定 {chosen.name} / named by the dispatcher"
+        )
 
-    def _dispatch(self, tx, case, category, actor, now, *, assignee_id, note=None,
-                  action="dispatch") -> Case:
-        assignment = self._assignment(tx, case.grid_code, case.community_code, category,
-                                      assignee_id=assignee_id)
+    def _dispatch(
+        self, tx, case, category, actor, now, *, assignee_id, note=None, action="dispatch"
+    ) -> Case:
+        assignment = self._assignment(
+            tx, case.grid_code, case.community_code, category, assignee_id=assignee_id
+        )
         if assignment.worker_id is None:
             raise WorkflowError(f"nobody can take the case now: {assignment.reason}")
-        return self._transition(tx, case, action, actor, now, _assigned_to(assignment),
-                                note or assignment.reason)
+        return self._transition(
+            tx, case, action, actor, now, _assigned_to(assignment), note or assignment.reason
+        )
 
-    def place(self, case_id: int, actor: Actor, *, version: int, lon: float, lat: float,
-              crs: str = "wgs84") -> Case:
+    def place(
+        self,
+        case_id: int,
+        actor: Actor,
+        *,
+        version: int,
+        lon: float,
+        lat: float,
+        crs: str = "wgs84",
+    ) -> Case:
         """Put a case that came with only an address on the map (it stays ``reported``)."""
         if actor.role not in PLACE_ROLES:
             raise PermissionDeniedError(f"a {actor.role} may not place cases")
@@ -371,20 +512,29 @@ class CaseService:
             case = self._load(tx, case_id, actor, lock=True)
             if case.version != version:
                 raise StaleVersionError(
-                    f"case {case_id} is at version {case.version}, not {version}: reload it")
+                    f"case {case_id} is at version {case.version}, not {version}: reload it"
+                )
             if case.status != "reported":
-                raise WorkflowError(f"only a reported case can be placed; this one is "
-                                    f"{case.status}")
+                raise WorkflowError(
+                    f"only a reported case can be placed; this one is {case.status}"
+                )
             changes = self._location_columns(place, Intake(category=case.category))
             changes["possible_duplicate_of"] = self._duplicate(
-                tx, self._category(tx, case.category), place, now)
+                tx, self._category(tx, case.category), place, now
+            )
             updated = tx.update_case(case, changes)
             if updated is None:
                 raise StaleVersionError(f"case {case.id} changed meanwhile: reload it")
-            tx.add_event(case_id=case.id, action="place", actor_id=actor.id,
-                         actor_role=actor.role, from_status=case.status,
-                         to_status=case.status, at=now,
-                         note=f"{lon}, {lat} ({crs})")
+            tx.add_event(
+                case_id=case.id,
+                action="place",
+                actor_id=actor.id,
+                actor_role=actor.role,
+                from_status=case.status,
+                to_status=case.status,
+                at=now,
+                note=f"{lon}, {lat} ({crs})",
+            )
             return updated
 
     # -- reading --------------------------------------------------------------------------
@@ -421,8 +571,16 @@ class CaseService:
             case = self._load(tx, case_id, actor)
             if not may_reveal(actor, assignee_id=case.assignee_id):
                 raise PermissionDeniedError(
-                    "only admins, dispatchers and the assigned worker may see the reporter")
-            tx.add_event(case_id=case.id, action="reveal_reporter", actor_id=actor.id,
-                         actor_role=actor.role, from_status=case.status,
-                         to_status=case.status, at=now, note=None)
+                    "only admins, dispatchers and the assigned worker may see the reporter"
+                )
+            tx.add_event(
+                case_id=case.id,
+                action="reveal_reporter",
+                actor_id=actor.id,
+                actor_role=actor.role,
+                from_status=case.status,
+                to_status=case.status,
+                at=now,
+                note=None,
+            )
             return case.reporter_name, case.reporter_phone

@@ -18,8 +18,13 @@ FINAL_STATES = frozenset({"rejected", "closed"})
 ROLES = ("admin", "dispatcher", "worker", "planner", "open311")  # open311: 311-style clients
 
 STATE_ZH = {
-    "reported": "已上报", "registered": "已立案", "rejected": "不予立案", "dispatched": "已派遣",
-    "handled": "已处置", "closed": "已结案", "suspended": "已挂账",
+    "reported": "已上报",
+    "registered": "已立案",
+    "rejected": "不予立案",
+    "dispatched": "已派遣",
+    "handled": "已处置",
+    "closed": "已结案",
+    "suspended": "已挂账",
 }
 
 
@@ -33,8 +38,7 @@ class Actor:
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
-            raise PermissionDeniedError(f"unknown role {self.role!r}; roles are "
-                                        f"{', '.join(ROLES)}")
+            raise PermissionDeniedError(f"unknown role {self.role!r}; roles are {', '.join(ROLES)}")
 
 
 @dataclass(frozen=True)
@@ -53,21 +57,44 @@ def _rule(action, zh, sources, target, roles, **kw) -> Rule:
 
 
 SUPERVISORS = ("admin", "dispatcher")
-RULES: dict[str, Rule] = {r.action: r for r in (
-    _rule("register", "立案", ["reported"], "registered", SUPERVISORS),
-    _rule("reject", "不予立案", ["reported"], "rejected", SUPERVISORS, needs_note=True),
-    _rule("dispatch", "派遣", ["registered"], "dispatched", SUPERVISORS),
-    _rule("reassign", "改派", ["dispatched"], "dispatched", SUPERVISORS),
-    _rule("return", "退回", ["dispatched"], "registered", ("admin", "worker"),
-          assignee_only=True, needs_note=True),
-    _rule("handle", "处置反馈", ["dispatched"], "handled", ("admin", "worker"),
-          assignee_only=True, needs_note=True),
-    _rule("verify", "核查结案", ["handled"], "closed", SUPERVISORS),
-    _rule("rework", "返工", ["handled"], "dispatched", SUPERVISORS, needs_note=True),
-    _rule("suspend", "挂账", ["registered", "dispatched"], "suspended", SUPERVISORS,
-          needs_note=True),
-    _rule("resume", "恢复", ["suspended"], "registered", SUPERVISORS),
-)}
+RULES: dict[str, Rule] = {
+    r.action: r
+    for r in (
+        _rule("register", "立案", ["reported"], "registered", SUPERVISORS),
+        _rule("reject", "不予立案", ["reported"], "rejected", SUPERVISORS, needs_note=True),
+        _rule("dispatch", "派遣", ["registered"], "dispatched", SUPERVISORS),
+        _rule("reassign", "改派", ["dispatched"], "dispatched", SUPERVISORS),
+        _rule(
+            "return",
+            "退回",
+            ["dispatched"],
+            "registered",
+            ("admin", "worker"),
+            assignee_only=True,
+            needs_note=True,
+        ),
+        _rule(
+            "handle",
+            "处置反馈",
+            ["dispatched"],
+            "handled",
+            ("admin", "worker"),
+            assignee_only=True,
+            needs_note=True,
+        ),
+        _rule("verify", "核查结案", ["handled"], "closed", SUPERVISORS),
+        _rule("rework", "返工", ["handled"], "dispatched", SUPERVISORS, needs_note=True),
+        _rule(
+            "suspend",
+            "挂账",
+            ["registered", "dispatched"],
+            "suspended",
+            SUPERVISORS,
+            needs_note=True,
+        ),
+        _rule("resume", "恢复", ["suspended"], "registered", SUPERVISORS),
+    )
+}
 INTAKE_ROLES = frozenset({"admin", "dispatcher", "worker", "open311"})
 PLACE_ROLES = frozenset(SUPERVISORS)  # setting the location of a case that has none
 
@@ -79,8 +106,15 @@ def may_read(actor: Actor, community_code: str | None) -> bool:
     )
 
 
-def check(action: str, *, status: str, actor: Actor, assignee_id: str | None,
-          community_code: str | None, note: str | None) -> Rule:
+def check(
+    action: str,
+    *,
+    status: str,
+    actor: Actor,
+    assignee_id: str | None,
+    community_code: str | None,
+    note: str | None,
+) -> Rule:
     """The rule for ``action`` if ``actor`` may take it on a case in ``status``.
 
     Raises PermissionDeniedError (role, community, assignment) or WorkflowError (state,
@@ -91,8 +125,8 @@ def check(action: str, *, status: str, actor: Actor, assignee_id: str | None,
         raise WorkflowError(f"unknown action {action!r}; actions are {', '.join(RULES)}")
     if actor.role not in rule.roles:
         raise PermissionDeniedError(
-            f"a {actor.role} may not {action} ({rule.zh}); "
-            f"allowed: {', '.join(sorted(rule.roles))}")
+            f"a {actor.role} may not {action} ({rule.zh}); allowed: {', '.join(sorted(rule.roles))}"
+        )
     if not may_read(actor, community_code):
         raise PermissionDeniedError("a worker may act only on cases of their own community")
     if rule.assignee_only and actor.role == "worker" and assignee_id != actor.id:
@@ -100,7 +134,8 @@ def check(action: str, *, status: str, actor: Actor, assignee_id: str | None,
     if status not in rule.sources:
         raise WorkflowError(
             f"cannot {action} ({rule.zh}) a case that is {status} ({STATE_ZH.get(status)}); "
-            f"it must be {' or '.join(sorted(rule.sources))}")
+            f"it must be {' or '.join(sorted(rule.sources))}"
+        )
     if rule.needs_note and not (note or "").strip():
         raise WorkflowError(f"{action} needs a note saying why")
     return rule

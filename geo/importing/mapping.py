@@ -65,19 +65,27 @@ class Mapping:
         def header(name: str) -> str | None:
             key = header_key(name)
             if key in clashes:
-                raise InputError(f"columns {' and '.join(map(repr, clashes[key]))} differ only "
-                                 "in case, width or spaces; rename one", field="mapping")
+                raise InputError(
+                    f"columns {' and '.join(map(repr, clashes[key]))} differ only "
+                    "in case, width or spaces; rename one",
+                    field="mapping",
+                )
             return by_key.get(key)
 
         out: dict[str, str] = {}
         for column, fld in self.columns.items():
             found = header(column)
             if found is None:
-                raise InputError(f"mapping: column {column!r} is not in the file; its columns "
-                                 f"are {', '.join(headers)}", field="mapping")
+                raise InputError(
+                    f"mapping: column {column!r} is not in the file; its columns "
+                    f"are {', '.join(headers)}",
+                    field="mapping",
+                )
             if fld in out:
-                raise InputError(f"mapping: field {fld!r} is mapped from both {out[fld]!r} and "
-                                 f"{found!r}", field="mapping")
+                raise InputError(
+                    f"mapping: field {fld!r} is mapped from both {out[fld]!r} and {found!r}",
+                    field="mapping",
+                )
             out[fld] = found
         if self.defaults:
             taken = set(out.values())
@@ -94,13 +102,18 @@ class Mapping:
         if missing:
             raise InputError(
                 f"no column for {', '.join(missing)}: the file's columns are "
-                f"{', '.join(headers)}; map them in a mapping file ([columns] \"列名\" = "
-                f"\"{missing[0]}\")", field="mapping")
+                f'{", ".join(headers)}; map them in a mapping file ([columns] "列名" = '
+                f'"{missing[0]}")',
+                field="mapping",
+            )
         if ("lon" in out) != ("lat" in out):
             given, lacking = ("lon", "lat") if "lon" in out else ("lat", "lon")
-            raise InputError(f"column {out[given]!r} gives the {given} but no column gives the "
-                             f"{lacking}: a longitude column needs a latitude column and the "
-                             "other way round", field="mapping")
+            raise InputError(
+                f"column {out[given]!r} gives the {given} but no column gives the "
+                f"{lacking}: a longitude column needs a latitude column and the "
+                "other way round",
+                field="mapping",
+            )
         return out
 
     def status_of(self, value: str) -> str | None:
@@ -115,8 +128,11 @@ class Mapping:
         text = value.strip()
         if not text:
             return self.source
-        return self.sources.get(text) or SOURCE_ALIASES.get(header_key(text)) or (
-            header_key(text) if header_key(text) in _SOURCE_CODES else None)
+        return (
+            self.sources.get(text)
+            or SOURCE_ALIASES.get(header_key(text))
+            or (header_key(text) if header_key(text) in _SOURCE_CODES else None)
+        )
 
 
 _SOURCE_CODES = frozenset(SOURCES)
@@ -139,8 +155,9 @@ def load_mapping(path: str | Path | None) -> Mapping:
         raise InputError(f"{path}: cannot read mapping file: {exc}", field="mapping") from None
     unknown = sorted(set(data) - _KEYS)
     if unknown:
-        raise InputError(f"{path}: unknown key(s) {unknown}; expected {sorted(_KEYS)}",
-                         field="mapping")
+        raise InputError(
+            f"{path}: unknown key(s) {unknown}; expected {sorted(_KEYS)}", field="mapping"
+        )
     tables = {}
     for name in ("columns", "categories", "statuses", "sources"):
         table = data.get(name, {})
@@ -149,26 +166,45 @@ def load_mapping(path: str | Path | None) -> Mapping:
         tables[name] = {str(k): v for k, v in table.items()}
     for column, fld in tables["columns"].items():
         if fld not in FIELDS:
-            raise InputError(f"{path}: [columns] {column!r} = {fld!r}: unknown field; fields "
-                             f"are {', '.join(FIELDS)}", field="mapping")
+            raise InputError(
+                f"{path}: [columns] {column!r} = {fld!r}: unknown field; fields "
+                f"are {', '.join(FIELDS)}",
+                field="mapping",
+            )
     for value, state in tables["statuses"].items():
         if state not in STATES:
-            raise InputError(f"{path}: [statuses] {value!r} = {state!r}: unknown state; states "
-                             f"are {', '.join(STATES)}", field="mapping")
+            raise InputError(
+                f"{path}: [statuses] {value!r} = {state!r}: unknown state; states "
+                f"are {', '.join(STATES)}",
+                field="mapping",
+            )
     for value, src in tables["sources"].items():
         if src not in _SOURCE_CODES:
-            raise InputError(f"{path}: [sources] {value!r} = {src!r}: unknown source; sources "
-                             f"are {', '.join(sorted(_SOURCE_CODES))}", field="mapping")
+            raise InputError(
+                f"{path}: [sources] {value!r} = {src!r}: unknown source; sources "
+                f"are {', '.join(sorted(_SOURCE_CODES))}",
+                field="mapping",
+            )
     crs = data.get("crs", "wgs84")
     if not isinstance(crs, str) or crs_of(crs) is None:
-        raise InputError(f"{path}: crs {crs!r} is not one of wgs84, cgcs2000, gcj02, bd09",
-                         field="mapping")
+        raise InputError(
+            f"{path}: crs {crs!r} is not one of wgs84, cgcs2000, gcj02, bd09", field="mapping"
+        )
     source = data.get("source", "import")
     if source not in _SOURCE_CODES:
-        raise InputError(f"{path}: source {source!r} is not one of "
-                         f"{', '.join(sorted(_SOURCE_CODES))}", field="mapping")
+        raise InputError(
+            f"{path}: source {source!r} is not one of {', '.join(sorted(_SOURCE_CODES))}",
+            field="mapping",
+        )
     defaults = data.get("defaults", True)
     if not isinstance(defaults, bool):
         raise InputError(f"{path}: defaults must be true or false", field="mapping")
-    return Mapping(tables["columns"], tables["categories"], tables["statuses"],
-                   tables["sources"], crs_of(crs), source, defaults)
+    return Mapping(
+        tables["columns"],
+        tables["categories"],
+        tables["statuses"],
+        tables["sources"],
+        crs_of(crs),
+        source,
+        defaults,
+    )

@@ -27,7 +27,7 @@ from geo.worktime_arrays import WorkClock
 
 REASON = {
     "import_recorded": "导入：原系统记录的处置人 / imported: the handler the source system "
-                       "recorded",
+    "recorded",
     "import_grid_worker": "导入：网格责任人 / imported: the grid's responsible worker",
 }
 _NULL = pa.scalar(None, pa.string())
@@ -45,9 +45,11 @@ class Places:
     def by_position(self) -> tuple[pa.Array, pa.Array, pa.Array]:
         """Grid code, community code and owner per index position, as Arrow arrays."""
         grids = [str(g) for g in self.index.grid_codes]
-        return (pa.array(grids, pa.string()),
-                pa.array([str(c) for c in self.index.community_codes], pa.string()),
-                pa.array([self.owners.get(g) for g in grids], pa.string()))
+        return (
+            pa.array(grids, pa.string()),
+            pa.array([str(c) for c in self.index.community_codes], pa.string()),
+            pa.array([self.owners.get(g) for g in grids], pa.string()),
+        )
 
 
 def _instants(series: pd.Series) -> pa.Array:
@@ -55,8 +57,9 @@ def _instants(series: pd.Series) -> pa.Array:
     return pa.array(series.dt.tz_convert("UTC"), pa.timestamp("us", tz="UTC"))
 
 
-def plan_cases(rows: Checked, places: Places, catalogue: Catalogue,
-               calendar: WorkCalendar) -> pa.Table:
+def plan_cases(
+    rows: Checked, places: Places, catalogue: Catalogue, calendar: WorkCalendar
+) -> pa.Table:
     """The case columns (``IMPORT_COLUMNS`` plus ``line``) for checked ``rows``."""
     n = len(rows)
     text = rows.text
@@ -87,11 +90,16 @@ def plan_cases(rows: Checked, places: Places, catalogue: Catalogue,
     handled = pc.is_in(status, value_set=pa.array(ASSIGNED_STATES))
     given = text["assignee_given"].combine_chunks()
     assignee = pc.if_else(handled, pc.coalesce(given, pc.take(owner_at, where)), _NULL)
-    code = pc.if_else(pc.is_valid(assignee),
-                      pc.if_else(pc.is_valid(given), "import_recorded", "import_grid_worker"),
-                      _NULL)
-    reason = pc.if_else(pc.equal(code, "import_recorded"), REASON["import_recorded"],
-                        pc.if_else(pc.is_valid(code), REASON["import_grid_worker"], _NULL))
+    code = pc.if_else(
+        pc.is_valid(assignee),
+        pc.if_else(pc.is_valid(given), "import_recorded", "import_grid_worker"),
+        _NULL,
+    )
+    reason = pc.if_else(
+        pc.equal(code, "import_recorded"),
+        REASON["import_recorded"],
+        pc.if_else(pc.is_valid(code), REASON["import_grid_worker"], _NULL),
+    )
 
     t = rows.times
     start = t["registered_at"].fillna(t["reported_at"])
@@ -100,11 +108,13 @@ def plan_cases(rows: Checked, places: Places, catalogue: Catalogue,
     cats = [catalogue.by_code[c] for c in enc.dictionary.to_pylist()]
     which = enc.indices.to_numpy()
     value = np.array([c.limit_value for c in cats], float)[which] if cats else np.zeros(n)
-    in_days = np.array([c.limit_unit == "days" for c in cats], bool)[which] if cats else \
-        np.zeros(n, bool)
+    in_days = (
+        np.array([c.limit_unit == "days" for c in cats], bool)[which] if cats else np.zeros(n, bool)
+    )
     todo = due.isna().to_numpy()
-    clock = WorkClock.covering(calendar, start, t["closed_at"],
-                               days_ahead=int(value[in_days & todo].max(initial=0)))
+    clock = WorkClock.covering(
+        calendar, start, t["closed_at"], days_ahead=int(value[in_days & todo].max(initial=0))
+    )
     if (todo & ~in_days).any():
         sel = todo & ~in_days
         due[sel] = clock.add_hours(start[sel], value[sel])
@@ -115,27 +125,40 @@ def plan_cases(rows: Checked, places: Places, catalogue: Catalogue,
     on_time = (t["closed_at"] <= due).to_numpy()
     hours = clock.hours_between(start, t["closed_at"])
 
-    fingerprint_of = pa.table({
-        **{name: text[name] for name in text.column_names},
-        "input_lon": pa.array(rows.input_lon, from_pandas=True),
-        "input_lat": pa.array(rows.input_lat, from_pandas=True),
-        **{name: _instants(t[name]) for name in t}})
+    fingerprint_of = pa.table(
+        {
+            **{name: text[name] for name in text.column_names},
+            "input_lon": pa.array(rows.input_lon, from_pandas=True),
+            "input_lat": pa.array(rows.input_lat, from_pandas=True),
+            **{name: _instants(t[name]) for name in t},
+        }
+    )
     columns = {
-        "status": status, "category": text["category"], "description": text["description"],
+        "status": status,
+        "category": text["category"],
+        "description": text["description"],
         "source": text["source"],
         "generation": pa.array(np.full(n, places.index.generation), mask=~placed),
-        "grid_code": grid, "community_code": pc.take(community_at, where),
-        "lon": pa.array(lon, from_pandas=True), "lat": pa.array(lat, from_pandas=True),
+        "grid_code": grid,
+        "community_code": pc.take(community_at, where),
+        "lon": pa.array(lon, from_pandas=True),
+        "lat": pa.array(lat, from_pandas=True),
         "input_lon": pa.array(rows.input_lon, from_pandas=True),
         "input_lat": pa.array(rows.input_lat, from_pandas=True),
-        "input_crs": text["input_crs"], "address": text["address"],
-        "assignee_id": assignee, "assign_reason_code": code, "assign_reason": reason,
-        "reporter_name": text["reporter_name"], "reporter_phone": text["reporter_phone"],
+        "input_crs": text["input_crs"],
+        "address": text["address"],
+        "assignee_id": assignee,
+        "assign_reason_code": code,
+        "assign_reason": reason,
+        "reporter_name": text["reporter_name"],
+        "reporter_phone": text["reporter_phone"],
         "reported_at": _instants(t["reported_at"]),
         "registered_at": _instants(t["registered_at"]),
-        "due_at": _instants(due), "closed_at": _instants(t["closed_at"]),
+        "due_at": _instants(due),
+        "closed_at": _instants(t["closed_at"]),
         "closed_on_time": pa.array(on_time, mask=~closed),
-        "unassigned": pa.array(placed & ~inside), "needs_location": pa.array(~placed),
+        "unassigned": pa.array(placed & ~inside),
+        "needs_location": pa.array(~placed),
         "handling_hours": pa.array(hours, mask=~closed),
         "external_id": text["external_id"],
         "import_hash": pa.array(row_hash(fingerprint_of)),

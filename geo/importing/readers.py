@@ -66,8 +66,9 @@ def open_source(path: str | Path, *, chunk_rows: int = CHUNK_ROWS) -> Source:
         return _xlsx(path, chunk_rows)
     if ext in (".geojson", ".json"):
         return _geojson(path, chunk_rows)
-    raise InputError(f"{path}: unknown file type {ext!r}; use .csv, .xlsx or .geojson",
-                     field="file")
+    raise InputError(
+        f"{path}: unknown file type {ext!r}; use .csv, .xlsx or .geojson", field="file"
+    )
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,9 @@ def scan(path: Path) -> Scan:
                 gb.decode(block)
             gb.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise InputError(f"{path}: neither UTF-8 nor GB18030 ({bad[0]} at byte {bad[1]})",
-                         field="file") from None
+        raise InputError(
+            f"{path}: neither UTF-8 nor GB18030 ({bad[0]} at byte {bad[1]})", field="file"
+        ) from None
     return Scan("gb18030", newlines, digest.hexdigest())
 
 
@@ -155,12 +157,17 @@ def _csv(path: Path, chunk_rows: int) -> Source:
             path,
             read_options=pacsv.ReadOptions(
                 encoding="utf8" if encoding == "utf-8-sig" else encoding,
-                column_names=headers, skip_rows_after_names=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True,
-                                             invalid_row_handler=ragged),
+                column_names=headers,
+                skip_rows_after_names=1,
+                block_size=1 << 24,
+            ),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=ragged),
             convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in headers}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False))
+                column_types={h: pa.string() for h in headers},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
     except pa.ArrowInvalid as exc:  # the first block is parsed when the reader opens
         raise InputError(f"{path}: not a well-formed CSV file: {exc}", field="file") from None
 
@@ -176,11 +183,18 @@ def _csv(path: Path, chunk_rows: int) -> Source:
                 rest = whole.slice(chunk_rows)
                 pending, size = rest.to_batches(), rest.num_rows
         if size:
-            yield _chunk(pa.Table.from_batches(pending, schema=reader.schema),
-                         _lines(line, size))
+            yield _chunk(pa.Table.from_batches(pending, schema=reader.schema), _lines(line, size))
 
-    return Source(path, "csv", encoding, headers, max(found.newlines - 1, 0), chunks(),
-                  found.sha256, malformed)
+    return Source(
+        path,
+        "csv",
+        encoding,
+        headers,
+        max(found.newlines - 1, 0),
+        chunks(),
+        found.sha256,
+        malformed,
+    )
 
 
 def _batches(path: Path, reader):
@@ -201,15 +215,17 @@ def _lines(first: int, n: int) -> np.ndarray:
 def _chunk(table: pa.Table, lines) -> Chunk:
     """The rows with every cell trimmed (in Arrow, fast) and their line numbers."""
     table = table.combine_chunks()
-    trimmed = pa.table({name: pc.utf8_trim_whitespace(table[name]).combine_chunks()
-                        for name in table.column_names})
+    trimmed = pa.table(
+        {name: pc.utf8_trim_whitespace(table[name]).combine_chunks() for name in table.column_names}
+    )
     return Chunk(trimmed, np.asarray(lines, dtype=np.int64))
 
 
 def _text_table(rows: list[list[str]], headers: list[str]) -> pa.Table:
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(headers)
-    return pa.table({h: pa.array(list(c), pa.string()) for h, c in zip(headers, columns,
-                                                                       strict=True)})
+    return pa.table(
+        {h: pa.array(list(c), pa.string()) for h, c in zip(headers, columns, strict=True)}
+    )
 
 
 def _check_headers(path: Path, headers: list[str]) -> None:
@@ -247,8 +263,7 @@ def _xlsx(path: Path, chunk_rows: int) -> Source:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InputError(f"{path}: cannot read as an Excel workbook: {exc}",
-                         field="file") from None
+        raise InputError(f"{path}: cannot read as an Excel workbook: {exc}", field="file") from None
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     try:
@@ -279,8 +294,9 @@ def _xlsx(path: Path, chunk_rows: int) -> Source:
         finally:
             book.close()
 
-    return Source(path, "xlsx", None, headers, max((sheet.max_row or 1) - 1, 0), chunks(),
-                  file_sha256(path))
+    return Source(
+        path, "xlsx", None, headers, max((sheet.max_row or 1) - 1, 0), chunks(), file_sha256(path)
+    )
 
 
 def _geojson(path: Path, chunk_rows: int) -> Source:
@@ -293,15 +309,19 @@ def _geojson(path: Path, chunk_rows: int) -> Source:
         raise InputError(f"{path}: expected a GeoJSON FeatureCollection", field="file")
     features = data.get("features") or []
     if not isinstance(features, list):
-        raise InputError(f"{path}: \"features\" is not a list", field="file")
+        raise InputError(f'{path}: "features" is not a list', field="file")
     for number, feat in enumerate(features, start=1):
-        if not (isinstance(feat, dict) and isinstance(feat.get("properties") or {}, dict)
-                and isinstance(feat.get("geometry") or {}, dict)):
-            raise InputError(f"{path}: feature {number} is not a GeoJSON Feature object",
-                             field="file")
+        if not (
+            isinstance(feat, dict)
+            and isinstance(feat.get("properties") or {}, dict)
+            and isinstance(feat.get("geometry") or {}, dict)
+        ):
+            raise InputError(
+                f"{path}: feature {number} is not a GeoJSON Feature object", field="file"
+            )
     headers: list[str] = []
     for feat in features:
-        for key in (feat.get("properties") or {}):
+        for key in feat.get("properties") or {}:
             if key not in headers:
                 headers.append(key)
     headers = [h for h in headers if h not in (GEOJSON_LON, GEOJSON_LAT)]
@@ -311,8 +331,11 @@ def _geojson(path: Path, chunk_rows: int) -> Source:
         props = feat.get("properties") or {}
         geom = feat.get("geometry") or {}
         lon = lat = ""
-        if geom.get("type") == "Point" and isinstance(geom.get("coordinates"), list) \
-                and len(geom["coordinates"]) >= 2:
+        if (
+            geom.get("type") == "Point"
+            and isinstance(geom.get("coordinates"), list)
+            and len(geom["coordinates"]) >= 2
+        ):
             lon, lat = (_cell_text(v) for v in geom["coordinates"][:2])
         elif geom:
             lon = f"<{geom.get('type')} geometry>"  # rejected as a coordinate, with its type
@@ -320,8 +343,7 @@ def _geojson(path: Path, chunk_rows: int) -> Source:
 
     def chunks() -> Iterator[Chunk]:
         for start in range(0, len(features), chunk_rows):
-            part = [cells(f) for f in features[start:start + chunk_rows]]
+            part = [cells(f) for f in features[start : start + chunk_rows]]
             yield _chunk(_text_table(part, headers), _lines(start + 2, len(part)))
 
-    return Source(path, "geojson", "utf-8", headers, len(features), chunks(),
-                  file_sha256(path))
+    return Source(path, "geojson", "utf-8", headers, len(features), chunks(), file_sha256(path))

@@ -27,8 +27,18 @@ MAX_EXTERNAL_ID = 100
 REJECT_COLUMNS = ("line", "column", "value", "reason")
 # States after registration: the case was in someone's hands.
 ASSIGNED_STATES = ("dispatched", "handled", "closed", "suspended")
-TEXT_FIELDS = ("external_id", "category", "status", "description", "address", "input_crs",
-               "source", "reporter_name", "reporter_phone", "assignee_given")
+TEXT_FIELDS = (
+    "external_id",
+    "category",
+    "status",
+    "description",
+    "address",
+    "input_crs",
+    "source",
+    "reporter_name",
+    "reporter_phone",
+    "assignee_given",
+)
 TIME_FIELDS = ("reported_at", "registered_at", "due_at", "closed_at")
 
 
@@ -64,8 +74,12 @@ class Catalogue:
     def of(cls, categories: list[Category]) -> Catalogue:
         names = {}
         for c in categories:
-            for key in (c.name_zh, c.name_en.lower(), f"{c.class_zh}/{c.name_zh}",
-                        f"{c.class_zh}-{c.name_zh}"):
+            for key in (
+                c.name_zh,
+                c.name_en.lower(),
+                f"{c.class_zh}/{c.name_zh}",
+                f"{c.class_zh}-{c.name_zh}",
+            ):
                 names.setdefault(key, c.code)
         return cls({c.code: c for c in categories}, names)
 
@@ -106,18 +120,36 @@ class Problems:
         if not mask.any():
             return
         idx = np.flatnonzero(mask)
-        values = (pc.take(self.chunk.table[column], pa.array(idx)).to_pylist()
-                  if column in self.chunk.table.column_names else [""] * len(idx))
-        reasons = (np.asarray(reason, dtype=object)[idx] if not isinstance(reason, str)
-                   else [reason] * len(idx))
-        self.parts.append(pd.DataFrame({
-            "pos": idx, "line": self.chunk.lines[idx], "column": column or "",
-            "value": values, "reason": reasons}))
+        values = (
+            pc.take(self.chunk.table[column], pa.array(idx)).to_pylist()
+            if column in self.chunk.table.column_names
+            else [""] * len(idx)
+        )
+        reasons = (
+            np.asarray(reason, dtype=object)[idx]
+            if not isinstance(reason, str)
+            else [reason] * len(idx)
+        )
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "pos": idx,
+                    "line": self.chunk.lines[idx],
+                    "column": column or "",
+                    "value": values,
+                    "reason": reasons,
+                }
+            )
+        )
 
     def frame(self) -> pd.DataFrame:
         if not self.parts:
-            return pd.DataFrame({"pos": pd.Series(dtype="int64"),
-                                 **{c: pd.Series(dtype=object) for c in REJECT_COLUMNS}})
+            return pd.DataFrame(
+                {
+                    "pos": pd.Series(dtype="int64"),
+                    **{c: pd.Series(dtype=object) for c in REJECT_COLUMNS},
+                }
+            )
         return pd.concat(self.parts, ignore_index=True)
 
 
@@ -144,9 +176,18 @@ def _np(mask) -> np.ndarray:
     return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), bool)
 
 
-def check_chunk(chunk: Chunk, cols: dict[str, str], mapping: Mapping, catalogue: Catalogue,
-                workers: pa.Array, *, tz, now: pd.Timestamp, seen: SeenIds,
-                default_crs: str) -> tuple[Checked, pd.DataFrame]:
+def check_chunk(
+    chunk: Chunk,
+    cols: dict[str, str],
+    mapping: Mapping,
+    catalogue: Catalogue,
+    workers: pa.Array,
+    *,
+    tz,
+    now: pd.Timestamp,
+    seen: SeenIds,
+    default_crs: str,
+) -> tuple[Checked, pd.DataFrame]:
     """(rows that passed, typed; rejects with line, column, value, reason)."""
     p = Problems(chunk)
     h = cols.get  # the file's header of a field, for messages
@@ -155,30 +196,48 @@ def check_chunk(chunk: Chunk, cols: dict[str, str], mapping: Mapping, catalogue:
     ext = _col(chunk, cols, "external_id")
     has_ext = present(ext)
     p.add(~has_ext, h("external_id"), "the external id is empty")
-    p.add(_np(pc.greater(pc.utf8_length(ext), MAX_EXTERNAL_ID)), h("external_id"),
-          f"the external id is longer than {MAX_EXTERNAL_ID} characters")
+    p.add(
+        _np(pc.greater(pc.utf8_length(ext), MAX_EXTERNAL_ID)),
+        h("external_id"),
+        f"the external id is longer than {MAX_EXTERNAL_ID} characters",
+    )
     enc = pc.dictionary_encode(ext)
     codes = enc.indices.to_numpy()
     _, first_pos = np.unique(codes, return_index=True)
     first_in_chunk = first_pos[codes]
     ext_hashes = row_hash(pa.table({"id": ext}))
     earlier = seen.first_lines(ext_hashes)
-    again = np.where(earlier >= 0, earlier,
-                     np.where(first_in_chunk != np.arange(n), chunk.lines[first_in_chunk], -1))
+    again = np.where(
+        earlier >= 0,
+        earlier,
+        np.where(first_in_chunk != np.arange(n), chunk.lines[first_in_chunk], -1),
+    )
     again = np.where(has_ext, again, -1)
-    p.add(again >= 0, h("external_id"),
-          np.array([f"this external id appears earlier in the file, on line {k}"
-                    if k >= 0 else "" for k in again], dtype=object)
-          if (again >= 0).any() else "")
+    p.add(
+        again >= 0,
+        h("external_id"),
+        np.array(
+            [
+                f"this external id appears earlier in the file, on line {k}" if k >= 0 else ""
+                for k in again
+            ],
+            dtype=object,
+        )
+        if (again >= 0).any()
+        else "",
+    )
     fresh = (again < 0) & has_ext
     seen.add(ext_hashes[fresh], chunk.lines[fresh])
 
     cat_text = _col(chunk, cols, "category")
     category = _map(cat_text, lambda v: catalogue.code_of(v, mapping) if v else None)
     has_cat = present(cat_text)
-    p.add(_np(pc.is_null(category)) & has_cat, h("category"),
-          "unknown category; map it in the mapping file's [categories] (codes: gridmgr "
-          "categories list)")
+    p.add(
+        _np(pc.is_null(category)) & has_cat,
+        h("category"),
+        "unknown category; map it in the mapping file's [categories] (codes: gridmgr "
+        "categories list)",
+    )
     p.add(~has_cat, h("category"), "the category is empty")
 
     times = {}
@@ -186,29 +245,42 @@ def check_chunk(chunk: Chunk, cols: dict[str, str], mapping: Mapping, catalogue:
         times[name], bad = parse_times(_col(chunk, cols, name), tz)
         p.add(bad, h(name), "not a date and time (e.g. 2024-05-01 08:30:00)")
     reported = times["reported_at"]
-    p.add(~present(_col(chunk, cols, "reported_at")), h("reported_at"),
-          "the report time is empty")
+    p.add(~present(_col(chunk, cols, "reported_at")), h("reported_at"), "the report time is empty")
     p.add((reported > now).to_numpy(), h("reported_at"), "the report time is in the future")
     for name in ("registered_at", "closed_at"):
-        p.add((times[name] < reported).to_numpy(), h(name),
-              f"{name.removesuffix('_at')} before the report time")
+        p.add(
+            (times[name] < reported).to_numpy(),
+            h(name),
+            f"{name.removesuffix('_at')} before the report time",
+        )
 
     status_text = _col(chunk, cols, "status")
     status = _map(status_text, lambda v: mapping.status_of(v) if v else None)
     has_status = present(status_text)
-    p.add(_np(pc.is_null(status)) & has_status, h("status"),
-          "unknown state; map it in the mapping file's [statuses]")
+    p.add(
+        _np(pc.is_null(status)) & has_status,
+        h("status"),
+        "unknown state; map it in the mapping file's [statuses]",
+    )
     # No state given: closed if it has a closing time, registered if it was registered.
     closed_given = times["closed_at"].notna().to_numpy()
-    implied = np.where(closed_given, "closed",
-                       np.where(times["registered_at"].notna().to_numpy(), "registered",
-                                "reported"))
+    implied = np.where(
+        closed_given,
+        "closed",
+        np.where(times["registered_at"].notna().to_numpy(), "registered", "reported"),
+    )
     status = pc.if_else(pa.array(has_status), status, pa.array(implied, pa.string()))
     is_closed = _np(pc.equal(status, "closed"))
-    p.add(is_closed & ~closed_given, h("closed_at") or h("status"),
-          "a closed case needs its closing time")
-    p.add(closed_given & ~is_closed & _np(pc.is_valid(status)), h("status"),
-          "a closing time is given but the state is not closed")
+    p.add(
+        is_closed & ~closed_given,
+        h("closed_at") or h("status"),
+        "a closed case needs its closing time",
+    )
+    p.add(
+        closed_given & ~is_closed & _np(pc.is_valid(status)),
+        h("status"),
+        "a closing time is given but the state is not closed",
+    )
 
     lon, bad_lon = parse_floats(_col(chunk, cols, "lon"))
     lat, bad_lat = parse_floats(_col(chunk, cols, "lat"))
@@ -220,39 +292,62 @@ def check_chunk(chunk: Chunk, cols: dict[str, str], mapping: Mapping, catalogue:
     both = has_lon & has_lat
     swapped = both & (np.abs(lon) <= 90) & (np.abs(lat) > 90)
     p.add(swapped, h("lon"), "longitude and latitude look swapped")
-    p.add(both & ~swapped & ((np.abs(lon) > 180) | (np.abs(lat) > 90)), h("lon"),
-          "outside the range of longitudes (±180) and latitudes (±90)")
+    p.add(
+        both & ~swapped & ((np.abs(lon) > 180) | (np.abs(lat) > 90)),
+        h("lon"),
+        "outside the range of longitudes (±180) and latitudes (±90)",
+    )
 
     crs_text = _col(chunk, cols, "crs")
-    crs = pc.if_else(pa.array(present(crs_text)), _map(crs_text, crs_of),
-                     pa.scalar(default_crs, pa.string()))
+    crs = pc.if_else(
+        pa.array(present(crs_text)), _map(crs_text, crs_of), pa.scalar(default_crs, pa.string())
+    )
     p.add(_np(pc.is_null(crs)), h("crs"), "unknown CRS; use wgs84, cgcs2000, gcj02 or bd09")
 
     source = _map(_col(chunk, cols, "source"), mapping.source_of)
-    p.add(_np(pc.is_null(source)), h("source"),
-          "unknown source; map it in the mapping file's [sources]")
+    p.add(
+        _np(pc.is_null(source)),
+        h("source"),
+        "unknown source; map it in the mapping file's [sources]",
+    )
 
     description = _col(chunk, cols, "description")
-    p.add(_np(pc.greater(pc.utf8_length(description), MAX_DESCRIPTION)), h("description"),
-          f"the description is longer than {MAX_DESCRIPTION} characters")
+    p.add(
+        _np(pc.greater(pc.utf8_length(description), MAX_DESCRIPTION)),
+        h("description"),
+        f"the description is longer than {MAX_DESCRIPTION} characters",
+    )
 
     assignee = _col(chunk, cols, "assignee_id")
-    p.add(present(assignee) & ~_np(pc.is_in(assignee, value_set=workers)), h("assignee_id"),
-          "not a worker on the roster")
+    p.add(
+        present(assignee) & ~_np(pc.is_in(assignee, value_set=workers)),
+        h("assignee_id"),
+        "not a worker on the roster",
+    )
 
     rejects = p.frame()
     ok = np.ones(n, bool)
     ok[rejects["pos"].to_numpy()] = False
     keep = pa.array(ok)
-    text = pa.table({
-        "external_id": ext, "category": category, "status": status,
-        "description": description, "address": _null_if_empty(_col(chunk, cols, "address")),
-        "input_crs": pc.if_else(pa.array(has_lon & has_lat), crs,
-                                pa.scalar(None, pa.string())),
-        "source": source,
-        "reporter_name": _null_if_empty(_col(chunk, cols, "reporter_name")),
-        "reporter_phone": _null_if_empty(_col(chunk, cols, "reporter_phone")),
-        "assignee_given": _null_if_empty(assignee)}).filter(keep)
-    checked = Checked(chunk.lines[ok], text, lon[ok], lat[ok],
-                      {k: v[ok].reset_index(drop=True) for k, v in times.items()})
+    text = pa.table(
+        {
+            "external_id": ext,
+            "category": category,
+            "status": status,
+            "description": description,
+            "address": _null_if_empty(_col(chunk, cols, "address")),
+            "input_crs": pc.if_else(pa.array(has_lon & has_lat), crs, pa.scalar(None, pa.string())),
+            "source": source,
+            "reporter_name": _null_if_empty(_col(chunk, cols, "reporter_name")),
+            "reporter_phone": _null_if_empty(_col(chunk, cols, "reporter_phone")),
+            "assignee_given": _null_if_empty(assignee),
+        }
+    ).filter(keep)
+    checked = Checked(
+        chunk.lines[ok],
+        text,
+        lon[ok],
+        lat[ok],
+        {k: v[ok].reset_index(drop=True) for k, v in times.items()},
+    )
     return checked, rejects.drop(columns="pos").sort_values("line", kind="stable")

@@ -34,8 +34,16 @@ from geo.store import Store
 from geo.worktime import WorkCalendar
 
 WRITERS = 2  # chunks written at once (PostGIS: two connections; DuckDB: one after another)
-COUNTS = ("rows_read", "imported", "updated", "unchanged", "rejected", "located",
-          "unassigned", "needs_location")
+COUNTS = (
+    "rows_read",
+    "imported",
+    "updated",
+    "unchanged",
+    "rejected",
+    "located",
+    "unassigned",
+    "needs_location",
+)
 
 
 @dataclass
@@ -52,17 +60,22 @@ class ImportSummary:
 
     def lines(self) -> list[str]:
         c = self.counts
-        head = "试运行（未写入）dry run, nothing written" if self.dry_run else \
-            f"导入批次 import #{self.import_id}"
-        out = [f"{head}: {self.file}",
-               f"  读取 rows read       {c['rows_read']:>9,}",
-               f"  新增 imported        {c['imported']:>9,}",
-               f"  更新 updated         {c['updated']:>9,}",
-               f"  未变 unchanged       {c['unchanged']:>9,}",
-               f"  拒绝 rejected        {c['rejected']:>9,}",
-               f"  已定位 located       {c['located']:>9,}",
-               f"  网格外 unassigned    {c['unassigned']:>9,}",
-               f"  待定位 needs location{c['needs_location']:>9,}"]
+        head = (
+            "试运行（未写入）dry run, nothing written"
+            if self.dry_run
+            else f"导入批次 import #{self.import_id}"
+        )
+        out = [
+            f"{head}: {self.file}",
+            f"  读取 rows read       {c['rows_read']:>9,}",
+            f"  新增 imported        {c['imported']:>9,}",
+            f"  更新 updated         {c['updated']:>9,}",
+            f"  未变 unchanged       {c['unchanged']:>9,}",
+            f"  拒绝 rejected        {c['rejected']:>9,}",
+            f"  已定位 located       {c['located']:>9,}",
+            f"  网格外 unassigned    {c['unassigned']:>9,}",
+            f"  待定位 needs location{c['needs_location']:>9,}",
+        ]
         if c["rows_read"] and not c["imported"] and not c["updated"] and not c["rejected"]:
             out.append("nothing new: every row is already imported, unchanged")
         if self.rejects_path is not None:
@@ -79,12 +92,20 @@ def grid_owners(store: Store) -> dict[str, str]:
     return owners
 
 
-def import_cases(store: Store, path: str | Path, *, mapping: Mapping | None = None,
-                 crs: str | None = None, calendar: WorkCalendar | None = None,
-                 actor_id: str = "import", dry_run: bool = False,
-                 rejects_path: str | Path | None = None, chunk_rows: int = CHUNK_ROWS,
-                 now: datetime | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> ImportSummary:
+def import_cases(
+    store: Store,
+    path: str | Path,
+    *,
+    mapping: Mapping | None = None,
+    crs: str | None = None,
+    calendar: WorkCalendar | None = None,
+    actor_id: str = "import",
+    dry_run: bool = False,
+    rejects_path: str | Path | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
     """Import the cases in ``path`` (CSV, .xlsx or GeoJSON) into ``store``.
 
     ``crs`` (wgs84, cgcs2000, gcj02, bd09) is the coordinates' CRS where no column says;
@@ -98,13 +119,16 @@ def import_cases(store: Store, path: str | Path, *, mapping: Mapping | None = No
     calendar = calendar or WorkCalendar.default()
     default_crs = mapping.crs if crs is None else crs_of(crs)
     if default_crs is None:
-        raise InputError(f"unknown CRS {crs!r}; use wgs84, cgcs2000, gcj02 or bd09",
-                         field="crs")
+        raise InputError(f"unknown CRS {crs!r}; use wgs84, cgcs2000, gcj02 or bd09", field="crs")
     source = open_source(path, chunk_rows=chunk_rows)
     cols = mapping.resolve(source.headers)
     locator = Locator(store)
-    places = Places(locator.index(locator.generation()), Gazetteer(store.gazetteer()),
-                    grid_owners(store), DEFAULT_THRESHOLD)
+    places = Places(
+        locator.index(locator.generation()),
+        Gazetteer(store.gazetteer()),
+        grid_owners(store),
+        DEFAULT_THRESHOLD,
+    )
     with store.case_tx() as tx:
         catalogue = Catalogue.of(tx.categories())
     if not catalogue.by_code:
@@ -115,21 +139,30 @@ def import_cases(store: Store, path: str | Path, *, mapping: Mapping | None = No
     summary = ImportSummary(str(path), dry_run, encoding=source.encoding)
     if not dry_run:
         summary.import_id = store.begin_import(
-            file_name=path.name, file_sha256=source.sha256, actor_id=actor_id, at=now)
-    rejects_path = Path(rejects_path) if rejects_path else path.with_name(
-        path.name + ".rejects.csv")
+            file_name=path.name, file_sha256=source.sha256, actor_id=actor_id, at=now
+        )
+    rejects_path = (
+        Path(rejects_path) if rejects_path else path.with_name(path.name + ".rejects.csv")
+    )
     seen = SeenIds()
     counts = summary.counts
 
     def write(planned: pa.Table):
-        return store.import_chunk(planned, import_id=summary.import_id or 0,
-                                  actor_id=actor_id, actor_role="admin", at=now,
-                                  source_name=path.name, dry_run=dry_run)
+        return store.import_chunk(
+            planned,
+            import_id=summary.import_id or 0,
+            actor_id=actor_id,
+            actor_role="admin",
+            at=now,
+            source_name=path.name,
+            dry_run=dry_run,
+        )
 
     def account(rows_read: int, rejected: pd.DataFrame, planned: pa.Table, result) -> None:
         if len(result.conflicts):
             conflicts = result.conflicts.assign(column=cols["external_id"]).rename(
-                columns={"external_id": "value"})
+                columns={"external_id": "value"}
+            )
             rejected = pd.concat([rejected, conflicts[list(REJECT_COLUMNS)]])
         rejects.write(rejected)
         written = planned.filter(pa.array(result.written))
@@ -149,13 +182,20 @@ def import_cases(store: Store, path: str | Path, *, mapping: Mapping | None = No
     # Stages: while the database writes chunks (two at a time, each in its own transaction
     # and connection), the next is read, checked and planned here. Results are taken in
     # file order.
-    with _RejectFile(rejects_path) as rejects, \
-            ThreadPoolExecutor(max_workers=WRITERS) as writer:
+    with _RejectFile(rejects_path) as rejects, ThreadPoolExecutor(max_workers=WRITERS) as writer:
         pending: deque = deque()
         for chunk in source.chunks:
-            rows, rejected = check_chunk(chunk, cols, mapping, catalogue, workers,
-                                         tz=calendar.tz, now=stamp, seen=seen,
-                                         default_crs=default_crs)
+            rows, rejected = check_chunk(
+                chunk,
+                cols,
+                mapping,
+                catalogue,
+                workers,
+                tz=calendar.tz,
+                now=stamp,
+                seen=seen,
+                default_crs=default_crs,
+            )
             planned = plan_cases(rows, places, catalogue, calendar)
             while len(pending) >= WRITERS:
                 done = pending.popleft()
@@ -166,12 +206,20 @@ def import_cases(store: Store, path: str | Path, *, mapping: Mapping | None = No
             account(*done[:3], done[3].result())
         if source.malformed:  # rows the reader could not split: reported, never written
             width = len(source.headers)
-            rejects.write(pd.DataFrame({
-                "line": "", "column": "",
-                "value": [text[:200] for text, _ in source.malformed],
-                "reason": [f"{n} cells where the header has {width}; this row was skipped and "
-                           "the line numbers of the rows after it are one lower"
-                           for _, n in source.malformed]}))
+            rejects.write(
+                pd.DataFrame(
+                    {
+                        "line": "",
+                        "column": "",
+                        "value": [text[:200] for text, _ in source.malformed],
+                        "reason": [
+                            f"{n} cells where the header has {width}; this row was skipped and "
+                            "the line numbers of the rows after it are one lower"
+                            for _, n in source.malformed
+                        ],
+                    }
+                )
+            )
             counts["rows_read"] += len(source.malformed)
             counts["rejected"] += len(source.malformed)
         summary.rejects_path = rejects.finish()
@@ -189,8 +237,7 @@ class _RejectFile:
         self.count = 0
 
     def __enter__(self) -> _RejectFile:
-        fd, self.tmp = tempfile.mkstemp(prefix=".rejects-", suffix=".csv",
-                                        dir=self.path.parent)
+        fd, self.tmp = tempfile.mkstemp(prefix=".rejects-", suffix=".csv", dir=self.path.parent)
         self.f = os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
         self.out = csv.writer(self.f)
         self.out.writerow(["行号 line", "列 column", "值 value", "原因 reason"])

@@ -42,8 +42,9 @@ def parse_times(column: pa.Array, tz) -> tuple[pd.Series, np.ndarray]:
 
 def _slow_times(text: pd.Series, tz) -> pd.Series:
     out = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[ns, {tz}]")
-    cleaned = text.str.translate(_CJK_DATE).str.strip().str.rstrip(":").str.replace(
-        "/", "-", regex=False)
+    cleaned = (
+        text.str.translate(_CJK_DATE).str.strip().str.rstrip(":").str.replace("/", "-", regex=False)
+    )
     aware = cleaned.str.contains(_AWARE).to_numpy(bool)
     if (~aware).any():
         part = cleaned[~aware]
@@ -54,8 +55,9 @@ def _slow_times(text: pd.Series, tz) -> pd.Series:
         out[~aware] = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
     if aware.any():
         part = cleaned[aware]
-        out[aware] = pd.to_datetime(part, errors="coerce", format="ISO8601",
-                                    utc=True).dt.tz_convert(tz)
+        out[aware] = pd.to_datetime(
+            part, errors="coerce", format="ISO8601", utc=True
+        ).dt.tz_convert(tz)
     return out
 
 

@@ -12,8 +12,11 @@ def open_store(target: DatabaseTarget, *, connections: int | None = None) -> Sto
     if target.backend == "postgis":
         from geo.store.postgis import PostgisStore
 
-        store: Store = (PostgisStore(target.dsn or "") if connections is None else
-                        PostgisStore(target.dsn or "", max_connections=connections))
+        store: Store = (
+            PostgisStore(target.dsn or "")
+            if connections is None
+            else PostgisStore(target.dsn or "", max_connections=connections)
+        )
     else:
         from geo.store.duck import DuckStore
 

@@ -128,24 +128,45 @@ class Store(Protocol):
     def bulk_load_cases(self, cases: pd.DataFrame, events: pd.DataFrame) -> int: ...
 
     # imports of cases from other systems (see geo.store.imports)
-    def begin_import(self, *, file_name: str, file_sha256: str, actor_id: str,
-                     at: datetime) -> int: ...
+    def begin_import(
+        self, *, file_name: str, file_sha256: str, actor_id: str, at: datetime
+    ) -> int: ...
     def finish_import(self, import_id: int, *, at: datetime, counts: dict[str, int]) -> None: ...
     def case_id_by_external(self, external_id: str) -> int | None: ...
-    def import_chunk(self, cases: pd.DataFrame, *, import_id: int, actor_id: str,
-                     actor_role: str, at: datetime, source_name: str,
-                     dry_run: bool = False) -> ChunkResult: ...
+    def import_chunk(
+        self,
+        cases: pd.DataFrame,
+        *,
+        import_id: int,
+        actor_id: str,
+        actor_role: str,
+        at: datetime,
+        source_name: str,
+        dry_run: bool = False,
+    ) -> ChunkResult: ...
 
     # service facilities
     def add_facilities(self, facilities: Sequence[Facility]) -> list[int]: ...
-    def facilities(self, *, kind: str | None = None, community: str | None = None,
-                   facility_id: int | None = None) -> list[Facility]: ...
+    def facilities(
+        self,
+        *,
+        kind: str | None = None,
+        community: str | None = None,
+        facility_id: int | None = None,
+    ) -> list[Facility]: ...
     def update_facility(self, facility: Facility) -> bool: ...
     def delete_facility(self, facility_id: int) -> bool: ...
 
     # analytics: counts per community, grid or worker (see geo.analytics.workload)
-    def workload_rows(self, *, level: str, since: datetime, until: datetime, now: datetime,
-                      category_class: str | None = None) -> list[tuple]: ...
+    def workload_rows(
+        self,
+        *,
+        level: str,
+        since: datetime,
+        until: datetime,
+        now: datetime,
+        category_class: str | None = None,
+    ) -> list[tuple]: ...
 
     # the gazetteer of standard addresses (WGS84 points)
     def replace_gazetteer(self, entries: Sequence[Entry]) -> int: ...
@@ -158,9 +179,17 @@ class Store(Protocol):
     def revoke_token(self, token_id: str, *, at: datetime | None = None) -> bool: ...
 
     # console sign-in sessions (geo.sessions; kept hashed, ended with their token)
-    def add_session(self, session_hash: str, *, token_id: str, csrf: str,
-                    created_at: datetime, expires_at: datetime) -> None: ...
-    def session_by_hash(self, session_hash: str, *,
-                        now: datetime | None = None) -> SessionRecord | None: ...
+    def add_session(
+        self,
+        session_hash: str,
+        *,
+        token_id: str,
+        csrf: str,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> None: ...
+    def session_by_hash(
+        self, session_hash: str, *, now: datetime | None = None
+    ) -> SessionRecord | None: ...
     def delete_session(self, session_hash: str) -> bool: ...
     def delete_ended_sessions(self, *, now: datetime | None = None) -> int: ...

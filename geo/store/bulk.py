@@ -6,14 +6,45 @@ from __future__ import annotations
 import pandas as pd
 
 CASE_COLUMNS = (
-    "id", "status", "category", "description", "source", "generation", "grid_code",
-    "community_code", "lon", "lat", "input_lon", "input_lat", "input_crs", "address",
-    "assignee_id", "assign_reason_code", "assign_reason", "reported_at", "registered_at",
-    "due_at", "closed_at", "closed_on_time", "suspended_at", "unassigned", "needs_location",
-    "version", "handling_hours",
+    "id",
+    "status",
+    "category",
+    "description",
+    "source",
+    "generation",
+    "grid_code",
+    "community_code",
+    "lon",
+    "lat",
+    "input_lon",
+    "input_lat",
+    "input_crs",
+    "address",
+    "assignee_id",
+    "assign_reason_code",
+    "assign_reason",
+    "reported_at",
+    "registered_at",
+    "due_at",
+    "closed_at",
+    "closed_on_time",
+    "suspended_at",
+    "unassigned",
+    "needs_location",
+    "version",
+    "handling_hours",
 )
-EVENT_COLUMNS = ("case_id", "seq", "action", "actor_id", "actor_role", "from_status",
-                 "to_status", "occurred_at", "note")
+EVENT_COLUMNS = (
+    "case_id",
+    "seq",
+    "action",
+    "actor_id",
+    "actor_role",
+    "from_status",
+    "to_status",
+    "occurred_at",
+    "note",
+)
 
 
 def ordered(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> pd.DataFrame:

@@ -21,18 +21,57 @@ from geo.store.base import Worker
 
 # What a workflow step may change; everything else is fixed at intake.
 UPDATABLE = (
-    "status", "generation", "grid_code", "community_code", "lon", "lat", "input_lon",
-    "input_lat", "input_crs", "assignee_id", "assign_reason_code", "assign_reason",
-    "registered_at", "due_at", "closed_at", "closed_on_time", "suspended_at", "unassigned",
-    "needs_location", "possible_duplicate_of", "handling_hours",
+    "status",
+    "generation",
+    "grid_code",
+    "community_code",
+    "lon",
+    "lat",
+    "input_lon",
+    "input_lat",
+    "input_crs",
+    "assignee_id",
+    "assign_reason_code",
+    "assign_reason",
+    "registered_at",
+    "due_at",
+    "closed_at",
+    "closed_on_time",
+    "suspended_at",
+    "unassigned",
+    "needs_location",
+    "possible_duplicate_of",
+    "handling_hours",
 )
 
 INSERT_COLUMNS = (
-    "status", "category", "description", "source", "generation", "grid_code",
-    "community_code", "lon", "lat", "input_lon", "input_lat", "input_crs", "address",
-    "reporter_name", "reporter_phone", "reported_at", "unassigned", "needs_location",
-    "possible_duplicate_of", "idempotency_key", "request_hash", "assignee_id",
-    "assign_reason_code", "assign_reason", "registered_at", "due_at", "version",
+    "status",
+    "category",
+    "description",
+    "source",
+    "generation",
+    "grid_code",
+    "community_code",
+    "lon",
+    "lat",
+    "input_lon",
+    "input_lat",
+    "input_crs",
+    "address",
+    "reporter_name",
+    "reporter_phone",
+    "reported_at",
+    "unassigned",
+    "needs_location",
+    "possible_duplicate_of",
+    "idempotency_key",
+    "request_hash",
+    "assignee_id",
+    "assign_reason_code",
+    "assign_reason",
+    "registered_at",
+    "due_at",
+    "version",
 )
 EVENT_FIELDS = ("action", "actor_id", "actor_role", "from_status", "to_status", "at", "note")
 
@@ -59,8 +98,10 @@ class CaseTx:
         one's rows are left to fetch."""
         run = getattr(self.cur, "run", None)
         if run is not None:
-            run([self._q(n) for n, _ in statements],
-                {k: v for _, params in statements for k, v in params.items()})
+            run(
+                [self._q(n) for n, _ in statements],
+                {k: v for _, params in statements for k, v in params.items()},
+            )
             return
         for name, params in statements:
             self.cur.execute(self._q(name), params)
@@ -74,9 +115,10 @@ class CaseTx:
     # catalogue
     def replace_categories(self, categories: Sequence[Category]) -> None:
         self.cur.execute(self._q("delete_categories"))
-        self.cur.executemany(self._q("insert_category"), [
-            {**asdict(c), "position": i} for i, c in enumerate(categories)
-        ])
+        self.cur.executemany(
+            self._q("insert_category"),
+            [{**asdict(c), "position": i} for i, c in enumerate(categories)],
+        )
 
     def categories(self) -> list[Category]:
         self.cur.execute(self._q("categories"))
@@ -100,8 +142,9 @@ class CaseTx:
         try:
             self.cur.execute(self._q("insert_case"), params)
         except self._unique_violation as exc:
-            raise DuplicateKeyError(f"idempotency key {key!r} was just used by another "
-                                    "request") from exc
+            raise DuplicateKeyError(
+                f"idempotency key {key!r} was just used by another request"
+            ) from exc
         found = self.cur.fetchone()
         if found is None:
             return None
@@ -129,25 +172,48 @@ class CaseTx:
         row = self.cur.fetchone()
         return None if row is None else Case(*row)
 
-    def cases(self, *, status: str | None = None, community: str | None = None,
-              grid: str | None = None, assignee: str | None = None,
-              category: str | None = None, since: datetime | None = None,
-              until: datetime | None = None,
-              bbox: tuple[float, float, float, float] | None = None,
-              overdue: bool | None = None, now: datetime | None = None, after: int = 0,
-              limit: int = 100) -> list[Case]:
+    def cases(
+        self,
+        *,
+        status: str | None = None,
+        community: str | None = None,
+        grid: str | None = None,
+        assignee: str | None = None,
+        category: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        overdue: bool | None = None,
+        now: datetime | None = None,
+        after: int = 0,
+        limit: int = 100,
+    ) -> list[Case]:
         """Cases matching every filter given, by id, the first ``limit`` after id ``after``.
 
         ``bbox`` is (west, south, east, north) in WGS84 degrees; ``overdue`` compares due
         times with ``now`` (a suspended case's clock stopped when it was suspended).
         """
         west, south, east, north = bbox if bbox else (None, None, None, None)
-        self.cur.execute(self._case_query("where_filters"), {
-            "status": status, "community": community, "grid": grid, "assignee": assignee,
-            "category": category, "since": since, "until": until, "west": west,
-            "south": south, "east": east, "north": north, "overdue": overdue,
-            "now": now or datetime.now(UTC), "after": after, "limit": limit,
-        })
+        self.cur.execute(
+            self._case_query("where_filters"),
+            {
+                "status": status,
+                "community": community,
+                "grid": grid,
+                "assignee": assignee,
+                "category": category,
+                "since": since,
+                "until": until,
+                "west": west,
+                "south": south,
+                "east": east,
+                "north": north,
+                "overdue": overdue,
+                "now": now or datetime.now(UTC),
+                "after": after,
+                "limit": limit,
+            },
+        )
         return [Case(*row) for row in self.cur.fetchall()]
 
     def update_case(self, case: Case, changes: dict[str, Any]) -> Case | None:
@@ -165,19 +231,38 @@ class CaseTx:
         if not done:
             return None
         if "assignee_id" in changes and "assignee_name" not in changes:
-            changes = {**changes, "assignee_name": None if changes["assignee_id"] is None
-                       else case.assignee_name}
+            changes = {
+                **changes,
+                "assignee_name": None if changes["assignee_id"] is None else case.assignee_name,
+            }
         # The row is what was written: no need to read it back.
         return replace(case, **changes, version=case.version + 1)
 
-    def add_event(self, *, case_id: int, action: str, actor_id: str, actor_role: str,
-                  from_status: str | None, to_status: str | None, at: datetime,
-                  note: str | None = None) -> None:
-        self.cur.execute(self._q("insert_event"), {
-            "case_id": case_id, "action": action, "actor_id": actor_id,
-            "actor_role": actor_role, "from_status": from_status, "to_status": to_status,
-            "at": at, "note": note,
-        })
+    def add_event(
+        self,
+        *,
+        case_id: int,
+        action: str,
+        actor_id: str,
+        actor_role: str,
+        from_status: str | None,
+        to_status: str | None,
+        at: datetime,
+        note: str | None = None,
+    ) -> None:
+        self.cur.execute(
+            self._q("insert_event"),
+            {
+                "case_id": case_id,
+                "action": action,
+                "actor_id": actor_id,
+                "actor_role": actor_role,
+                "from_status": from_status,
+                "to_status": to_status,
+                "at": at,
+                "note": note,
+            },
+        )
 
     def events(self, case_id: int) -> list[CaseEvent]:
         self.cur.execute(self._q("events"), {"case_id": case_id})
@@ -193,23 +278,34 @@ class CaseTx:
         self._run(*([("lock_community", where)] if lock else []), ("candidates", where))
         return self._candidates()
 
-    def assignment_candidates(self, community_code: str, grid_code: str | None,
-                              class_code: str) -> list[Candidate]:
+    def assignment_candidates(
+        self, community_code: str, grid_code: str | None, class_code: str
+    ) -> list[Candidate]:
         """Of the community's workers, only those the assignment policy can choose or name
         for a case in ``grid_code`` of major class ``class_code`` (see choose_assignee): the
         grid's own and the least-loaded fitting one with room. Takes the community's lock
         first, like ``candidates(lock=True)``."""
-        self._run(("lock_community", {"community": community_code}),
-                  ("assignment_candidates", {"community": community_code, "grid": grid_code,
-                                             "class": class_code}))
+        self._run(
+            ("lock_community", {"community": community_code}),
+            (
+                "assignment_candidates",
+                {"community": community_code, "grid": grid_code, "class": class_code},
+            ),
+        )
         return self._candidates()
 
     def _candidates(self) -> list[Candidate]:
         return [
-            Candidate(id=r[0], name=r[1], community_code=r[2], home_grid_code=r[3],
-                      on_duty=bool(r[4]), open_case_cap=int(r[5]),
-                      skills=tuple(s for s in (r[6] or "").split(",") if s),
-                      open_cases=int(r[7]))
+            Candidate(
+                id=r[0],
+                name=r[1],
+                community_code=r[2],
+                home_grid_code=r[3],
+                on_duty=bool(r[4]),
+                open_case_cap=int(r[5]),
+                skills=tuple(s for s in (r[6] or "").split(",") if s),
+                open_cases=int(r[7]),
+            )
             for r in self.cur.fetchall()
         ]
 
@@ -218,14 +314,37 @@ class CaseTx:
         r = self.cur.fetchone()
         if r is None:
             return None
-        return Worker(id=r[0], name=r[1], role=r[2], community_code=r[3], home_grid_code=r[4],
-                      phone=r[5], skills=tuple(s for s in (r[6] or "").split(",") if s),
-                      on_duty=bool(r[7]), open_case_cap=int(r[8]))
+        return Worker(
+            id=r[0],
+            name=r[1],
+            role=r[2],
+            community_code=r[3],
+            home_grid_code=r[4],
+            phone=r[5],
+            skills=tuple(s for s in (r[6] or "").split(",") if s),
+            on_duty=bool(r[7]),
+            open_case_cap=int(r[8]),
+        )
 
-    def recent_open(self, *, category: str, since: datetime, west: float, east: float,
-                    south: float, north: float) -> list[tuple[int, float, float]]:
-        self.cur.execute(self._q("recent_open"), {
-            "category": category, "since": since, "west": west, "east": east,
-            "south": south, "north": north,
-        })
+    def recent_open(
+        self,
+        *,
+        category: str,
+        since: datetime,
+        west: float,
+        east: float,
+        south: float,
+        north: float,
+    ) -> list[tuple[int, float, float]]:
+        self.cur.execute(
+            self._q("recent_open"),
+            {
+                "category": category,
+                "since": since,
+                "west": west,
+                "east": east,
+                "south": south,
+                "north": north,
+            },
+        )
         return [(int(r[0]), float(r[1]), float(r[2])) for r in self.cur.fetchall()]

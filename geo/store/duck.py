@@ -104,8 +104,9 @@ class DuckStore(SqlStore):
         cur.execute(self._sql("importing", "existing"))
         rows = cur.fetchall()
         cur.unregister("import_ids")
-        return pd.DataFrame(rows, columns=["external_id", "id", "stored_hash", "version",
-                                           "import_version"])
+        return pd.DataFrame(
+            rows, columns=["external_id", "id", "stored_hash", "version", "import_version"]
+        )
 
     def _import_insert(self, cur, table, import_id: int) -> None:
         cur.register("import_new", table)  # Arrow, scanned in place
@@ -113,8 +114,9 @@ class DuckStore(SqlStore):
         cur.unregister("import_new")
 
     def _import_stage_changes(self, cur, changes: pd.DataFrame) -> None:
-        cur.register("import_changes",
-                     changes[["id", "version", *IMPORT_COLUMNS, "old_status", "note"]])
+        cur.register(
+            "import_changes", changes[["id", "version", *IMPORT_COLUMNS, "old_status", "note"]]
+        )
 
     def _rowcount(self, cur) -> int:
         return int(cur.fetchone()[0])

@@ -21,15 +21,49 @@ from geo.errors import StoreError
 
 # Columns an import writes to a case (new or changed), in this order.
 IMPORT_COLUMNS = (
-    "status", "category", "description", "source", "generation", "grid_code",
-    "community_code", "lon", "lat", "input_lon", "input_lat", "input_crs", "address",
-    "assignee_id", "assign_reason_code", "assign_reason", "reporter_name", "reporter_phone",
-    "reported_at", "registered_at", "due_at", "closed_at", "closed_on_time", "unassigned",
-    "needs_location", "handling_hours", "external_id", "import_hash",
+    "status",
+    "category",
+    "description",
+    "source",
+    "generation",
+    "grid_code",
+    "community_code",
+    "lon",
+    "lat",
+    "input_lon",
+    "input_lat",
+    "input_crs",
+    "address",
+    "assignee_id",
+    "assign_reason_code",
+    "assign_reason",
+    "reporter_name",
+    "reporter_phone",
+    "reported_at",
+    "registered_at",
+    "due_at",
+    "closed_at",
+    "closed_on_time",
+    "unassigned",
+    "needs_location",
+    "handling_hours",
+    "external_id",
+    "import_hash",
 )
 # Compared to say what a changed row changed, in the audit event's note.
-COMPARED = ("status", "category", "description", "address", "lon", "lat", "assignee_id",
-            "reported_at", "registered_at", "due_at", "closed_at")
+COMPARED = (
+    "status",
+    "category",
+    "description",
+    "address",
+    "lon",
+    "lat",
+    "assignee_id",
+    "reported_at",
+    "registered_at",
+    "due_at",
+    "closed_at",
+)
 
 
 @dataclass
@@ -49,31 +83,44 @@ class _DryRun(Exception):  # noqa: N818 - control flow: roll the chunk back, kee
 class ImportWrites:
     """Mixed into SqlStore; backends implement the three ``_import_*`` hooks."""
 
-    def begin_import(self, *, file_name: str, file_sha256: str, actor_id: str,
-                     at: datetime) -> int:
+    def begin_import(self, *, file_name: str, file_sha256: str, actor_id: str, at: datetime) -> int:
         """Log a new import; returns its id."""
         with self.transaction() as cur:
-            cur.execute(self._sql("importing", "begin_import"),
-                        {"file_name": file_name, "file_sha256": file_sha256,
-                         "actor_id": actor_id, "at": at})
+            cur.execute(
+                self._sql("importing", "begin_import"),
+                {
+                    "file_name": file_name,
+                    "file_sha256": file_sha256,
+                    "actor_id": actor_id,
+                    "at": at,
+                },
+            )
             return int(cur.fetchone()[0])
 
     def finish_import(self, import_id: int, *, at: datetime, counts: dict[str, int]) -> None:
         with self.transaction() as cur:
-            cur.execute(self._sql("importing", "finish_import"),
-                        {"id": import_id, "at": at, **counts})
+            cur.execute(
+                self._sql("importing", "finish_import"), {"id": import_id, "at": at, **counts}
+            )
 
     def case_id_by_external(self, external_id: str) -> int | None:
         """The id of the case imported with ``external_id``, if any."""
         with self.transaction() as cur:
-            cur.execute(self._sql("importing", "case_id_by_external"),
-                        {"external_id": external_id})
+            cur.execute(self._sql("importing", "case_id_by_external"), {"external_id": external_id})
             row = cur.fetchone()
             return None if row is None else int(row[0])
 
-    def import_chunk(self, cases: pa.Table, *, import_id: int, actor_id: str,
-                     actor_role: str, at: datetime, source_name: str,
-                     dry_run: bool = False) -> ChunkResult:
+    def import_chunk(
+        self,
+        cases: pa.Table,
+        *,
+        import_id: int,
+        actor_id: str,
+        actor_role: str,
+        at: datetime,
+        source_name: str,
+        dry_run: bool = False,
+    ) -> ChunkResult:
         """Write one chunk of planned cases (Arrow: ``IMPORT_COLUMNS`` plus ``line``) in one
         transaction. A row whose external id is stored with the same fingerprint is left
         alone; with another, its case is updated (version + 1, an ``import_update`` event),
@@ -82,25 +129,33 @@ class ImportWrites:
         nothing."""
         try:
             with self.writer(), self.transaction() as cur:
-                result = self._import_chunk(cur, cases, import_id=import_id,
-                                            actor_id=actor_id, actor_role=actor_role, at=at,
-                                            source_name=source_name)
+                result = self._import_chunk(
+                    cur,
+                    cases,
+                    import_id=import_id,
+                    actor_id=actor_id,
+                    actor_role=actor_role,
+                    at=at,
+                    source_name=source_name,
+                )
                 if dry_run:
                     raise _DryRun(result)
                 return result
         except _DryRun as done:
             return done.result
         except self.unique_violation as exc:
-            raise StoreError("another import wrote some of the same external ids meanwhile; "
-                             "run this import again (rows already in are skipped)") from exc
+            raise StoreError(
+                "another import wrote some of the same external ids meanwhile; "
+                "run this import again (rows already in are skipped)"
+            ) from exc
 
-    def _import_chunk(self, cur, cases: pa.Table, *, import_id, actor_id, actor_role,
-                      at, source_name) -> ChunkResult:
+    def _import_chunk(
+        self, cur, cases: pa.Table, *, import_id, actor_id, actor_role, at, source_name
+    ) -> ChunkResult:
         cur.execute(self._sql("importing", "lock_imports"))
         ext = cases["external_id"].combine_chunks()
         existing = self._import_existing(cur, ext)
-        where = pc.index_in(ext, value_set=pa.array(existing["external_id"].tolist(),
-                                                    pa.string()))
+        where = pc.index_in(ext, value_set=pa.array(existing["external_id"].tolist(), pa.string()))
         known = np.asarray(pc.is_valid(where), bool)
         at_row = pc.fill_null(where, 0).to_numpy()
         stored = existing.iloc[at_row] if len(existing) else existing.reindex(range(len(ext)))
@@ -109,17 +164,29 @@ class ImportWrites:
         changed = known & ~same
         touched = changed & (stored["version"].to_numpy() != stored["import_version"].to_numpy())
         lines = cases["line"].to_numpy()
-        conflicts = pd.DataFrame({
-            "line": lines[touched], "external_id": ext.filter(pa.array(touched)).to_pylist(),
-            "reason": [f"case {int(i)} was acted on in gridmgr since it was imported; the "
-                       "changed row was not applied" for i in stored["id"].to_numpy()[touched]]})
+        conflicts = pd.DataFrame(
+            {
+                "line": lines[touched],
+                "external_id": ext.filter(pa.array(touched)).to_pylist(),
+                "reason": [
+                    f"case {int(i)} was acted on in gridmgr since it was imported; the "
+                    "changed row was not applied"
+                    for i in stored["id"].to_numpy()[touched]
+                ],
+            }
+        )
         update = changed & ~touched
-        result = ChunkResult(imported=int((~known).sum()), updated=int(update.sum()),
-                             unchanged=int(same.sum()), conflicts=conflicts,
-                             written=~known | update)
+        result = ChunkResult(
+            imported=int((~known).sum()),
+            updated=int(update.sum()),
+            unchanged=int(same.sum()),
+            conflicts=conflicts,
+            written=~known | update,
+        )
         if result.imported:
-            self._import_insert(cur, cases.filter(pa.array(~known)).select(
-                list(IMPORT_COLUMNS)), import_id)
+            self._import_insert(
+                cur, cases.filter(pa.array(~known)).select(list(IMPORT_COLUMNS)), import_id
+            )
         if result.updated:
             changes = cases.filter(pa.array(update)).to_pandas()
             changes["id"] = stored["id"].to_numpy()[update].astype("int64")
@@ -128,16 +195,21 @@ class ImportWrites:
             changes["old_status"] = changes["id"].map(old["status"]).astype(object)
             changes["note"] = [
                 f"{source_name} line {line}: " + ", ".join(_changed_fields(row, old.loc[cid]))
-                for line, cid, row in zip(changes["line"], changes["id"],
-                                          changes.to_dict("records"), strict=True)]
+                for line, cid, row in zip(
+                    changes["line"], changes["id"], changes.to_dict("records"), strict=True
+                )
+            ]
             self._import_stage_changes(cur, changes)
             cur.execute(self._sql("importing", "apply_changes"), {"import_id": import_id})
             applied = self._rowcount(cur)
             if applied != result.updated:
-                raise StoreError("cases changed while the import was updating them; run the "
-                                 "import again")
-            cur.execute(self._sql("importing", "change_events"),
-                        {"actor_id": actor_id, "actor_role": actor_role, "at": at})
+                raise StoreError(
+                    "cases changed while the import was updating them; run the import again"
+                )
+            cur.execute(
+                self._sql("importing", "change_events"),
+                {"actor_id": actor_id, "actor_role": actor_role, "at": at},
+            )
         return result
 
     def _import_old_values(self, cur, ids: list[int]) -> pd.DataFrame:

@@ -33,8 +33,16 @@ from geo.store.sqlstore import SqlStore
 # per connection (see geo.store.prepared). Not the case lists: their optional filters
 # (``x IS NULL OR column = x``) want a plan made for the values given.
 PREPARED_CASE_STATEMENTS = (
-    "categories", "insert_case", "insert_event", "events", "lock_community",
-    "candidates", "assignment_candidates", "worker", "recent_open", "update_case",
+    "categories",
+    "insert_case",
+    "insert_event",
+    "events",
+    "lock_community",
+    "candidates",
+    "assignment_candidates",
+    "worker",
+    "recent_open",
+    "update_case",
 )
 
 
@@ -59,7 +67,8 @@ class PostgisStore(SqlStore):
             # As many kept open as may be used: with fewer, psycopg2 closes connections handed
             # back while another is idle, and busy periods reconnect on every other request.
             self._pool = psycopg2.pool.ThreadedConnectionPool(
-                max_connections, max_connections, dsn, connection_factory=PreparingConnection)
+                max_connections, max_connections, dsn, connection_factory=PreparingConnection
+            )
             # The pool refuses rather than waits when all connections are out: wait here.
             self._slots = threading.BoundedSemaphore(max_connections)
         except psycopg2.OperationalError as exc:
@@ -129,7 +138,6 @@ class PostgisStore(SqlStore):
             cur.execute(self._sql("bulk", "advance_case_ids"))
         return len(cases)
 
-
     # -- imports (see geo.store.imports) ----------------------------------------------
     def _import_existing(self, cur, external_ids) -> pd.DataFrame:
         columns = ["external_id", "id", "stored_hash", "version", "import_version"]
@@ -139,14 +147,20 @@ class PostgisStore(SqlStore):
         # range holds many more stored ids than the chunk, ask for each id instead.
         bounds = pc.min_max(external_ids.cast(pa.binary()))
         limit = 2 * len(external_ids) + self.import_range_slack
-        cur.execute(self._sql("importing", "existing_in_range"),
-                    {"lo": bounds["min"].as_py().decode(), "hi": bounds["max"].as_py().decode(),
-                     "limit": limit})
+        cur.execute(
+            self._sql("importing", "existing_in_range"),
+            {
+                "lo": bounds["min"].as_py().decode(),
+                "hi": bounds["max"].as_py().decode(),
+                "limit": limit,
+            },
+        )
         rows = cur.fetchall()
         if len(rows) < limit:
             found = pd.DataFrame(rows, columns=columns)
-            wanted = pc.is_in(pa.array(found["external_id"].tolist(), pa.string()),
-                              value_set=external_ids)
+            wanted = pc.is_in(
+                pa.array(found["external_id"].tolist(), pa.string()), value_set=external_ids
+            )
             return found[np.asarray(wanted, bool)].reset_index(drop=True)
         joined = pc.binary_join(pa.array([external_ids], pa.list_(pa.string())), "\x1f")
         cur.execute(self._sql("importing", "existing"), {"ids": joined[0].as_py()})
@@ -164,8 +178,9 @@ class PostgisStore(SqlStore):
         cur.execute(self._sql("importing", "stage_changes"))
         columns = ["id", "version", *IMPORT_COLUMNS, "old_status", "note"]
         cur.execute(self._sql("importing", "utc"))
-        cur.copy_expert(self._sql("importing", "copy_changes"),
-                        _arrow_csv(_arrow(changes[columns])))
+        cur.copy_expert(
+            self._sql("importing", "copy_changes"), _arrow_csv(_arrow(changes[columns]))
+        )
 
 
 @functools.cache

@@ -47,8 +47,11 @@ def prepared(text: str) -> Prepared:
     body = _PARAM.sub(number, text).replace("%%", "%")
     name = "gridmgr_" + hashlib.sha256(text.encode()).hexdigest()[:16]
     args = ", ".join(f"%({p})s" for p in order)
-    return Prepared(name, f"PREPARE {name} AS {body}",
-                    f"EXECUTE {name} ({args})" if order else f"EXECUTE {name}")
+    return Prepared(
+        name,
+        f"PREPARE {name} AS {body}",
+        f"EXECUTE {name} ({args})" if order else f"EXECUTE {name}",
+    )
 
 
 class PreparingConnection(psycopg2.extensions.connection):

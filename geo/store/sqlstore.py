@@ -133,8 +133,12 @@ class SqlStore(ImportWrites, ABC):
         with self.transaction() as cur:
             cur.execute(
                 self._sql("generations", "insert_generation"),
-                {"label": label, "source": str(bset.source),
-                 "community_count": len(communities), "grid_count": len(grids)},
+                {
+                    "label": label,
+                    "source": str(bset.source),
+                    "community_count": len(communities),
+                    "grid_count": len(grids),
+                },
             )
             generation = int(cur.fetchone()[0])
             for rows, name in ((communities, "insert_community"), (grids, "insert_grid")):
@@ -179,9 +183,14 @@ class SqlStore(ImportWrites, ABC):
             by_gen.setdefault(int(gen), []).append(when)
         return [
             Generation(
-                id=int(g[0]), label=g[1], source=g[2], created_at=g[3],
-                community_count=int(g[4]), grid_count=int(g[5]),
-                activations=tuple(by_gen.get(int(g[0]), ())), active=int(g[0]) == active,
+                id=int(g[0]),
+                label=g[1],
+                source=g[2],
+                created_at=g[3],
+                community_count=int(g[4]),
+                grid_count=int(g[5]),
+                activations=tuple(by_gen.get(int(g[0]), ())),
+                active=int(g[0]) == active,
             )
             for g in gens
         ]
@@ -235,11 +244,18 @@ class SqlStore(ImportWrites, ABC):
                 ids.append(int(cur.fetchone()[0]))
         return ids
 
-    def facilities(self, *, kind: str | None = None, community: str | None = None,
-                   facility_id: int | None = None) -> list[Facility]:
+    def facilities(
+        self,
+        *,
+        kind: str | None = None,
+        community: str | None = None,
+        facility_id: int | None = None,
+    ) -> list[Facility]:
         with self.transaction() as cur:
-            cur.execute(self._sql("facilities", "select"),
-                        {"id": facility_id, "kind": kind, "community": community})
+            cur.execute(
+                self._sql("facilities", "select"),
+                {"id": facility_id, "kind": kind, "community": community},
+            )
             return [Facility(*row) for row in cur.fetchall()]
 
     def _count_change(self, cur: Any) -> int:
@@ -256,25 +272,40 @@ class SqlStore(ImportWrites, ABC):
             return self._count_change(cur) == 1
 
     # -- analytics ---------------------------------------------------------------------------
-    def workload_rows(self, *, level: str, since: datetime, until: datetime, now: datetime,
-                      category_class: str | None = None) -> list[tuple]:
+    def workload_rows(
+        self,
+        *,
+        level: str,
+        since: datetime,
+        until: datetime,
+        now: datetime,
+        category_class: str | None = None,
+    ) -> list[tuple]:
         """Per key of ``level`` (community, grid, worker): received, open, closed,
         closed_on_time, overdue, returned, reworked, handling_hours p50, p90 — for cases
         reported/closed/acted on in [since, until); open and overdue as of ``now``."""
         if level not in ("community", "grid", "worker"):
             raise ValueError(f"level {level!r}")
         with self.transaction() as cur:
-            cur.execute(self._sql("workload", "workload"), {
-                "level": level, "since": since, "until": until, "now": now,
-                "class": category_class,
-            })
+            cur.execute(
+                self._sql("workload", "workload"),
+                {
+                    "level": level,
+                    "since": since,
+                    "until": until,
+                    "now": now,
+                    "class": category_class,
+                },
+            )
             return [tuple(r) for r in cur.fetchall()]
 
     # -- gazetteer ---------------------------------------------------------------------------
     def replace_gazetteer(self, entries: Sequence[Entry]) -> int:
         """Replace the gazetteer with ``entries`` in one transaction; returns their number."""
-        rows = [{"address": e.address, "normalised": normalise(e.address), "lon": e.lon,
-                 "lat": e.lat} for e in entries]
+        rows = [
+            {"address": e.address, "normalised": normalise(e.address), "lon": e.lon, "lat": e.lat}
+            for e in entries
+        ]
         with self.writer(), self.transaction() as cur:
             cur.execute(self._sql("gazetteer", "delete"))
             if rows:
@@ -289,11 +320,18 @@ class SqlStore(ImportWrites, ABC):
     # -- API tokens ----------------------------------------------------------------------
     def add_token(self, record: TokenRecord, token_hash: str) -> None:
         with self.transaction() as cur:
-            cur.execute(self._sql("tokens", "insert_token"), {
-                "id": record.id, "token_hash": token_hash, "role": record.role,
-                "name": record.name, "community_code": record.community_code,
-                "worker_id": record.worker_id, "created_at": record.created_at,
-            })
+            cur.execute(
+                self._sql("tokens", "insert_token"),
+                {
+                    "id": record.id,
+                    "token_hash": token_hash,
+                    "role": record.role,
+                    "name": record.name,
+                    "community_code": record.community_code,
+                    "worker_id": record.worker_id,
+                    "created_at": record.created_at,
+                },
+            )
 
     def token_by_hash(self, token_hash: str) -> TokenRecord | None:
         with self.transaction() as cur:
@@ -309,16 +347,15 @@ class SqlStore(ImportWrites, ABC):
     def revoke_token(self, token_id: str, *, at: datetime | None = None) -> bool:
         """Revoke the token ``token_id``; False if there is none or it was revoked already."""
         with self.writer(), self.transaction() as cur:
-            cur.execute(self._sql("tokens", "revoke"),
-                        {"id": token_id, "at": at or datetime.now(UTC)})
+            cur.execute(
+                self._sql("tokens", "revoke"), {"id": token_id, "at": at or datetime.now(UTC)}
+            )
             return self._count_change(cur) == 1
 
     # -- roster --------------------------------------------------------------------------
     def add_workers(self, workers: Sequence[Worker]) -> int:
         """Insert workers whose id is new; return how many were inserted."""
-        rows = [
-            {**w.__dict__, "skills": ",".join(w.skills)} for w in workers
-        ]
+        rows = [{**w.__dict__, "skills": ",".join(w.skills)} for w in workers]
         with self.transaction() as cur:
             cur.execute(self._sql("roster", "count_workers"))
             before = int(cur.fetchone()[0])
@@ -333,31 +370,52 @@ class SqlStore(ImportWrites, ABC):
             rows = cur.fetchall()
         return [
             Worker(
-                id=r[0], name=r[1], role=r[2], community_code=r[3], home_grid_code=r[4],
-                phone=r[5], skills=tuple(s for s in (r[6] or "").split(",") if s),
-                on_duty=bool(r[7]), open_case_cap=int(r[8]),
+                id=r[0],
+                name=r[1],
+                role=r[2],
+                community_code=r[3],
+                home_grid_code=r[4],
+                phone=r[5],
+                skills=tuple(s for s in (r[6] or "").split(",") if s),
+                on_duty=bool(r[7]),
+                open_case_cap=int(r[8]),
             )
             for r in rows
         ]
 
-
     # -- console sessions ------------------------------------------------------------------
     # Sign-in sessions of the browser console (geo.sessions): keyed by the hash of a random
     # id; a session reads as live only while unexpired and while its token is not revoked.
-    def add_session(self, session_hash: str, *, token_id: str, csrf: str,
-                    created_at: datetime, expires_at: datetime) -> None:
+    def add_session(
+        self,
+        session_hash: str,
+        *,
+        token_id: str,
+        csrf: str,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> None:
         with self.writer(), self.transaction() as cur:
-            cur.execute(self._sql("sessions", "insert"), {
-                "session_hash": session_hash, "token_id": token_id, "csrf": csrf,
-                "created_at": created_at, "expires_at": expires_at,
-            })
+            cur.execute(
+                self._sql("sessions", "insert"),
+                {
+                    "session_hash": session_hash,
+                    "token_id": token_id,
+                    "csrf": csrf,
+                    "created_at": created_at,
+                    "expires_at": expires_at,
+                },
+            )
 
-    def session_by_hash(self, session_hash: str, *,
-                        now: datetime | None = None) -> SessionRecord | None:
+    def session_by_hash(
+        self, session_hash: str, *, now: datetime | None = None
+    ) -> SessionRecord | None:
         """The live session with this hash, or None (unknown, expired, or token revoked)."""
         with self.transaction() as cur:
-            cur.execute(self._sql("sessions", "by_hash"),
-                        {"session_hash": session_hash, "now": now or datetime.now(UTC)})
+            cur.execute(
+                self._sql("sessions", "by_hash"),
+                {"session_hash": session_hash, "now": now or datetime.now(UTC)},
+            )
             row = cur.fetchone()
         if row is None:
             return None

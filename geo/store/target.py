@@ -42,10 +42,10 @@ def parse_database_url(url: str | None, *, cwd: Path | None = None) -> DatabaseT
     url = url.strip()
     scheme = urlsplit(url).scheme.lower()
     if scheme in ("postgresql", "postgres", "postgis"):
-        dsn = "postgresql" + url[len(scheme):]
+        dsn = "postgresql" + url[len(scheme) :]
         return DatabaseTarget("postgis", dsn=dsn)
     if scheme == "duckdb":
-        rest = url[len("duckdb:"):]
+        rest = url[len("duckdb:") :]
         if not rest.startswith("///") or len(rest) == 3:
             raise StoreConfigError(
                 f"GRIDMGR_DATABASE_URL {url!r}: a DuckDB URL is duckdb:///relative/path.duckdb "

@@ -19,9 +19,19 @@ from geo.cases.model import CHINA_TIME
 from geo.worktime import WorkCalendar
 
 # Major classes' share of cases (community-governance classes beside urban management).
-CLASS_WEIGHT = {"city_appearance": 30, "street_order": 16, "facilities": 12, "dispute": 10,
-                "residents_services": 10, "construction": 6, "advertising": 5,
-                "public_security": 4, "emergency": 3, "assistance": 3, "other": 1}
+CLASS_WEIGHT = {
+    "city_appearance": 30,
+    "street_order": 16,
+    "facilities": 12,
+    "dispute": 10,
+    "residents_services": 10,
+    "construction": 6,
+    "advertising": 5,
+    "public_security": 4,
+    "emergency": 3,
+    "assistance": 3,
+    "other": 1,
+}
 MONTH_WEIGHT = (0.8, 0.7, 0.9, 1.0, 1.1, 1.3, 1.4, 1.3, 1.1, 1.0, 0.9, 0.8)  # rainy summer
 WEEKDAY_WEIGHT = (1.1, 1.1, 1.0, 1.0, 1.0, 0.7, 0.6)
 SOURCES = (("patrol", 0.45), ("hotline", 0.35), ("app", 0.15), ("video", 0.05))
@@ -46,17 +56,28 @@ def _report_times(n: int, end: datetime, rng: np.random.Generator) -> list[datet
     days = pd.date_range(end=end.date() - timedelta(days=1), periods=365, freq="D")
     w = np.array([MONTH_WEIGHT[d.month - 1] * WEEKDAY_WEIGHT[d.weekday()] for d in days])
     day = rng.choice(len(days), n, p=w / w.sum())
-    hour_w = np.array([0.2] * 7 + [1, 2, 2.5, 2.5, 2, 1.5, 1.5, 2, 2, 2, 1.8, 1.2, 0.8, 0.6,
-                                   0.4, 0.3, 0.2])
+    hour_w = np.array(
+        [0.2] * 7 + [1, 2, 2.5, 2.5, 2, 1.5, 1.5, 2, 2, 2, 1.8, 1.2, 0.8, 0.6, 0.4, 0.3, 0.2]
+    )
     hour = rng.choice(24, n, p=hour_w / hour_w.sum())
     minute = rng.integers(0, 60, n)
-    return [datetime(d.year, d.month, d.day, int(h), int(m), tzinfo=CHINA_TIME)
-            for d, h, m in zip(days[day], hour, minute, strict=True)]
+    return [
+        datetime(d.year, d.month, d.day, int(h), int(m), tzinfo=CHINA_TIME)
+        for d, h, m in zip(days[day], hour, minute, strict=True)
+    ]
 
 
-def synth_cases(grids, categories: list[Category], *, count: int, end: datetime,
-                calendar: WorkCalendar, first_id: int = 1, seed: int = 520103,
-                generation: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+def synth_cases(
+    grids,
+    categories: list[Category],
+    *,
+    count: int,
+    end: datetime,
+    calendar: WorkCalendar,
+    first_id: int = 1,
+    seed: int = 520103,
+    generation: int = 1,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``count`` cases reported in the year before ``end`` and their audit events.
 
     ``grids``: GeoDataFrame (EPSG:4326) with ``code``, ``community_code``, ``population``.
@@ -81,8 +102,13 @@ def synth_cases(grids, categories: list[Category], *, count: int, end: datetime,
         limit_h = calendar.working_hours_between(reg, due)
         worker = f"W{codes[i]}"
         trail = [("intake", None, "reported", rep, "dispatcher")]
-        row = {"id": first_id + i, "category": c.code, "reported_at": rep,
-               "grid_code": codes[i], "community_code": codes[i][:9]}
+        row = {
+            "id": first_id + i,
+            "category": c.code,
+            "reported_at": rep,
+            "grid_code": codes[i],
+            "community_code": codes[i][:9],
+        }
         fate = rng.random()
         if fate < 0.02:
             status = "rejected"
@@ -93,8 +119,9 @@ def synth_cases(grids, categories: list[Category], *, count: int, end: datetime,
             t = reg + timedelta(minutes=float(rng.uniform(1, 30)))
             trail.append(("dispatch", "registered", "dispatched", t, "dispatcher"))
             if rng.random() < 0.04:  # returned, then dispatched again
-                trail.append(("return", "dispatched", "registered", t + timedelta(minutes=20),
-                              "worker"))
+                trail.append(
+                    ("return", "dispatched", "registered", t + timedelta(minutes=20), "worker")
+                )
                 t = t + timedelta(minutes=40)
                 trail.append(("dispatch", "registered", "dispatched", t, "dispatcher"))
             on_time = rng.random() < 0.9
@@ -106,25 +133,58 @@ def synth_cases(grids, categories: list[Category], *, count: int, end: datetime,
                 if rng.random() < 0.03:  # reworked once
                     mid = reg + (done - reg) * 0.6
                     trail.append(("handle", "dispatched", "handled", mid, "worker"))
-                    trail.append(("rework", "handled", "dispatched",
-                                  mid + timedelta(minutes=30), "dispatcher"))
-                trail.append(("handle", "dispatched", "handled",
-                              done - timedelta(minutes=30), "worker"))
+                    trail.append(
+                        (
+                            "rework",
+                            "handled",
+                            "dispatched",
+                            mid + timedelta(minutes=30),
+                            "dispatcher",
+                        )
+                    )
+                trail.append(
+                    ("handle", "dispatched", "handled", done - timedelta(minutes=30), "worker")
+                )
                 trail.append(("verify", "handled", "closed", done, "dispatcher"))
-                row.update(closed_at=done, closed_on_time=done <= due, handling_hours=round(
-                    calendar.working_hours_between(reg, done), 2))
-            row.update(assignee_id=worker, assign_reason_code="grid_worker",
-                       assign_reason="本网格网格员 / the grid's own worker")
-        row.update(status=status, registered_at=reg, due_at=due, version=len(trail),
-                   source=str(rng.choice([s for s, _ in SOURCES],
-                                         p=[p for _, p in SOURCES])),
-                   description=f"{c.name_zh}（示例）", generation=generation,
-                   lon=lon[i], lat=lat[i], input_lon=lon[i], input_lat=lat[i],
-                   input_crs="wgs84", unassigned=False, needs_location=False)
+                row.update(
+                    closed_at=done,
+                    closed_on_time=done <= due,
+                    handling_hours=round(calendar.working_hours_between(reg, done), 2),
+                )
+            row.update(
+                assignee_id=worker,
+                assign_reason_code="grid_worker",
+                assign_reason="本网格网格员 / the grid's own worker",
+            )
+        row.update(
+            status=status,
+            registered_at=reg,
+            due_at=due,
+            version=len(trail),
+            source=str(rng.choice([s for s, _ in SOURCES], p=[p for _, p in SOURCES])),
+            description=f"{c.name_zh}（示例）",
+            generation=generation,
+            lon=lon[i],
+            lat=lat[i],
+            input_lon=lon[i],
+            input_lat=lat[i],
+            input_crs="wgs84",
+            unassigned=False,
+            needs_location=False,
+        )
         rows.append(row)
         for seq, (action, frm, to, at, role) in enumerate(trail, start=1):
-            events.append({"case_id": row["id"], "seq": seq, "action": action,
-                           "actor_id": worker if role == "worker" else "demo-dispatcher",
-                           "actor_role": role, "from_status": frm, "to_status": to,
-                           "occurred_at": at, "note": None})
+            events.append(
+                {
+                    "case_id": row["id"],
+                    "seq": seq,
+                    "action": action,
+                    "actor_id": worker if role == "worker" else "demo-dispatcher",
+                    "actor_role": role,
+                    "from_status": frm,
+                    "to_status": to,
+                    "occurred_at": at,
+                    "note": None,
+                }
+            )
     return pd.DataFrame(rows), pd.DataFrame(events)

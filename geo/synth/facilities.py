@@ -9,13 +9,22 @@ import shapely
 from geo.facilities import FacilityKind
 
 # How many of each kind per community (the service centre: exactly one).
-PER_COMMUNITY = {"service_centre": 1, "love_supermarket": 1, "volunteer_hut": 3,
-                 "elderly_care": 2, "party_home": 1, "party_station": 2, "health_station": 1,
-                 "urgent_reception": 1, "nonpublic_party_home": 1}
+PER_COMMUNITY = {
+    "service_centre": 1,
+    "love_supermarket": 1,
+    "volunteer_hut": 3,
+    "elderly_care": 2,
+    "party_home": 1,
+    "party_station": 2,
+    "health_station": 1,
+    "urgent_reception": 1,
+    "nonpublic_party_home": 1,
+}
 
 
-def synth_facilities(grids, communities: dict[str, str], kinds: dict[str, FacilityKind], *,
-                     seed: int = 520103) -> list[dict]:
+def synth_facilities(
+    grids, communities: dict[str, str], kinds: dict[str, FacilityKind], *, seed: int = 520103
+) -> list[dict]:
     """Facility records (kind, name, lon, lat, capacity) for ``place_facility``.
 
     ``grids``: GeoDataFrame (EPSG:4326) with ``code``, ``community_code``, ``population``;
@@ -32,12 +41,20 @@ def synth_facilities(grids, communities: dict[str, str], kinds: dict[str, Facili
         for kind, n in PER_COMMUNITY.items():
             if kind not in kinds:
                 continue
-            picks = ([int(np.argmax(pop))] if kind == "service_centre" else
-                     rng.choice(len(own), size=min(n, len(own)), replace=False,
-                                p=pop / pop.sum()))
+            picks = (
+                [int(np.argmax(pop))]
+                if kind == "service_centre"
+                else rng.choice(len(own), size=min(n, len(own)), replace=False, p=pop / pop.sum())
+            )
             for k, i in enumerate(picks, start=1):
                 label = kinds[kind].name_zh + (f"{k}" if n > 1 else "")
-                out.append({"kind": kind, "name": f"{name.removesuffix('社区')}{label}",
-                            "lon": points[i].x, "lat": points[i].y,
-                            "capacity": int(rng.integers(10, 80))})
+                out.append(
+                    {
+                        "kind": kind,
+                        "name": f"{name.removesuffix('社区')}{label}",
+                        "lon": points[i].x,
+                        "lat": points[i].y,
+                        "capacity": int(rng.integers(10, 80)),
+                    }
+                )
     return out

@@ -29,9 +29,7 @@ def reading_order(lonlat: np.ndarray) -> np.ndarray:
     return np.lexsort((x, row))
 
 
-def committees_and_sequences(
-    lonlat: np.ndarray, rng: np.random.Generator
-) -> list[tuple[int, int]]:
+def committees_and_sequences(lonlat: np.ndarray, rng: np.random.Generator) -> list[tuple[int, int]]:
     """(committee, sequence) for each point, both numbered from 1 in reading order."""
     n = len(lonlat)
     m = max(1, round(n / GRIDS_PER_COMMITTEE))

@@ -24,9 +24,22 @@ GIVEN = (
 PATROL_SKILLS = ("city_appearance", "street_order", "facilities", "dispute", "residents_services")
 # Community staff posts (title, category classes they take); one of each per community.
 STAFF = (
-    ("网格长", ("city_appearance", "street_order", "facilities", "dispute",
-                "residents_services", "public_security", "assistance", "construction",
-                "advertising", "emergency", "other")),
+    (
+        "网格长",
+        (
+            "city_appearance",
+            "street_order",
+            "facilities",
+            "dispute",
+            "residents_services",
+            "public_security",
+            "assistance",
+            "construction",
+            "advertising",
+            "emergency",
+            "other",
+        ),
+    ),
     ("调解员", ("dispute", "public_security")),
     ("民生专干", ("residents_services", "assistance")),
 )
@@ -51,17 +64,29 @@ def synth_roster(
     serial = 0
     for grid_code, community_code in sorted(grids):
         serial += 1
-        out.append(Worker(
-            id=f"W{grid_code}", name=_name(rng), role="grid_worker",
-            community_code=community_code, home_grid_code=grid_code,
-            phone=f"1990000{serial:04d}", skills=PATROL_SKILLS,
-        ))
+        out.append(
+            Worker(
+                id=f"W{grid_code}",
+                name=_name(rng),
+                role="grid_worker",
+                community_code=community_code,
+                home_grid_code=grid_code,
+                phone=f"1990000{serial:04d}",
+                skills=PATROL_SKILLS,
+            )
+        )
     for community_code in sorted(communities):
         for k, (_title, skills) in enumerate(STAFF, start=1):
             serial += 1
-            out.append(Worker(
-                id=f"S{community_code}{k:02d}", name=_name(rng),
-                role="community_staff", community_code=community_code,
-                phone=f"1990000{serial:04d}", skills=skills, open_case_cap=30,
-            ))
+            out.append(
+                Worker(
+                    id=f"S{community_code}{k:02d}",
+                    name=_name(rng),
+                    role="community_staff",
+                    community_code=community_code,
+                    phone=f"1990000{serial:04d}",
+                    skills=skills,
+                    open_case_cap=30,
+                )
+            )
     return out

@@ -72,7 +72,9 @@ def make_warp(
     bound = field.lipschitz_bound
     if bound > max_lipschitz:
         field = WarpField(
-            field.wavevectors, field.phases, field.amplitudes * (max_lipschitz / bound),
+            field.wavevectors,
+            field.phases,
+            field.amplitudes * (max_lipschitz / bound),
             field.directions,
         )
     return field

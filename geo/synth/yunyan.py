@@ -133,7 +133,7 @@ def _metric_area(metric: _Metric):
 
 def _communities(outline, outline_m, samples, weights, rows, cfg, metric, rng):
     """The community polygons (WGS84), one per row, in row order."""
-    w = weights ** cfg.community_weight_power
+    w = weights**cfg.community_weight_power
     # Known communities start at their anchor; any other (a different boundary set's codes)
     # starts where k-means++ puts it.
     start = plus_plus_init(samples, w, len(rows), rng)
@@ -177,22 +177,42 @@ def synthesize(outline, rows: list[dict[str, str]], cfg: SynthConfig = SynthConf
     seeds_by_comm: list[np.ndarray] = []
     lines_by_comm: list[np.ndarray] = []
     for ci in range(len(rows)):
-        seeds, lines = _grid_lines(ci, k[ci], samples, residents, sample_comm, comm_m, grid_warp,
-                                   cfg, np.random.default_rng([cfg.seed, ci, 0]), metric)
+        seeds, lines = _grid_lines(
+            ci,
+            k[ci],
+            samples,
+            residents,
+            sample_comm,
+            comm_m,
+            grid_warp,
+            cfg,
+            np.random.default_rng([cfg.seed, ci, 0]),
+            metric,
+        )
         seeds_by_comm.append(seeds)
         lines_by_comm.append(lines)
 
     for attempt in range(1, 8):
-        grids_geom, grid_comm = _grids(comm_polys, lines_by_comm, seeds_by_comm, grid_warp, metric,
-                                       cfg)
+        grids_geom, grid_comm = _grids(
+            comm_polys, lines_by_comm, seeds_by_comm, grid_warp, metric, cfg
+        )
         counts = np.bincount(grid_comm, minlength=len(rows))
         wrong = np.flatnonzero(counts != k)
         if len(wrong) == 0:
             break
         for ci in wrong:
             seeds_by_comm[ci], lines_by_comm[ci] = _grid_lines(
-                ci, k[ci], samples, residents, sample_comm, comm_m, grid_warp, cfg,
-                np.random.default_rng([cfg.seed, int(ci), attempt]), metric)
+                ci,
+                k[ci],
+                samples,
+                residents,
+                sample_comm,
+                comm_m,
+                grid_warp,
+                cfg,
+                np.random.default_rng([cfg.seed, int(ci), attempt]),
+                metric,
+            )
 
     return _assemble(rows, grids_geom, grid_comm, samples, residents, metric, cfg, rng)
 
@@ -255,25 +275,29 @@ def _assemble(rows, grids_geom, grid_comm, samples, residents, metric, cfg, rng)
         numbering = committees_and_sequences(pts, np.random.default_rng([cfg.seed, ci, 99]))
         for local, gi in enumerate(members):
             committee, seq = numbering[local]
-            records.append({
-                "code": format_grid_code(row["code"], committee, seq),
-                "community_code": row["code"],
-                "name": f"{row['name']}{committee:03d}居委会{seq:03d}号网格",
-                "population": int(population[gi]),
-                "households": int(households[gi]),
+            records.append(
+                {
+                    "code": format_grid_code(row["code"], committee, seq),
+                    "community_code": row["code"],
+                    "name": f"{row['name']}{committee:03d}居委会{seq:03d}号网格",
+                    "population": int(population[gi]),
+                    "households": int(households[gi]),
+                    "illustrative": True,
+                    "geometry": grids_geom[gi],
+                }
+            )
+        comm_records.append(
+            {
+                "code": row["code"],
+                "name": row["name"],
+                "full_name": row.get("full_name", ""),
+                "pinyin": row.get("pinyin", ""),
+                "population": int(population[members].sum()),
+                "households": int(households[members].sum()),
                 "illustrative": True,
-                "geometry": grids_geom[gi],
-            })
-        comm_records.append({
-            "code": row["code"],
-            "name": row["name"],
-            "full_name": row.get("full_name", ""),
-            "pinyin": row.get("pinyin", ""),
-            "population": int(population[members].sum()),
-            "households": int(households[members].sum()),
-            "illustrative": True,
-            "geometry": shapely.union_all(grids_geom[members]),
-        })
+                "geometry": shapely.union_all(grids_geom[members]),
+            }
+        )
     grids = gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
     grids = grids.sort_values("code", kind="stable").reset_index(drop=True)
     communities = gpd.GeoDataFrame(comm_records, geometry="geometry", crs="EPSG:4326")
@@ -288,8 +312,10 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
     for row in gdf.itertuples(index=False):
         props = {k: v for k, v in row._asdict().items() if k != "geometry"}
         geom = shapely.transform(row.geometry, lambda xy: np.round(xy, 8))
-        features.append({"type": "Feature", "properties": props,
-                         "geometry": geom.__geo_interface__})
+        features.append(
+            {"type": "Feature", "properties": props, "geometry": geom.__geo_interface__}
+        )
     data = {"type": "FeatureCollection", "features": features}
-    Path(path).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n",
-                          encoding="utf-8")
+    Path(path).write_text(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )

@@ -14,8 +14,10 @@ from api.settings import Settings
 from geo.store import open_store, parse_database_url
 from geo.tokens import TokenRecord, new_token
 
-BACKENDS = [pytest.param("duckdb", id="duckdb"),
-            pytest.param("postgis", id="postgis", marks=pytest.mark.postgis)]
+BACKENDS = [
+    pytest.param("duckdb", id="duckdb"),
+    pytest.param("postgis", id="postgis", marks=pytest.mark.postgis),
+]
 WORKER = "W520103400001001"  # the worker of the first grid of 中华社区
 OTHER_WORKER = "W520103401001001"  # a worker of 中环社区
 
@@ -37,15 +39,18 @@ def make_tokens(url: str) -> dict[str, str]:
     out = {}
     try:
         specs = {
-            "admin": ("admin", None, None), "dispatcher": ("dispatcher", None, None),
-            "planner": ("planner", None, None), "open311": ("open311", None, None),
+            "admin": ("admin", None, None),
+            "dispatcher": ("dispatcher", None, None),
+            "planner": ("planner", None, None),
+            "open311": ("open311", None, None),
             "worker": ("worker", "520103400", WORKER),
             "other_worker": ("worker", "520103401", OTHER_WORKER),
         }
         for who, (role, community, worker) in specs.items():
             secret, tid, digest = new_token()
-            store.add_token(TokenRecord(tid, role, who, community, worker,
-                                        datetime.now(UTC)), digest)
+            store.add_token(
+                TokenRecord(tid, role, who, community, worker, datetime.now(UTC)), digest
+            )
             out[who] = secret
     finally:
         store.close()

@@ -18,8 +18,9 @@ def test_health_needs_no_token(api):
     assert r.status_code == 200 and r.json()["active_generation"] == 1
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"},
-                                     {"Authorization": "Basic abc"}])
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}]
+)
 def test_no_or_bad_token_is_401_problem(api, headers):
     r = api.client.get("/communities", headers=headers)
     assert r.status_code == 401
@@ -37,8 +38,9 @@ def test_communities_and_grids(api):
     assert props["name"].endswith("社区") and props["area_km2"] > 0 and props["grids"] > 0
     one = api.client.get("/communities/520103417", headers=api.auth("planner")).json()
     assert one["properties"]["name"] == "金龙社区"
-    grids = api.client.get("/grids", params={"community": "520103417"},
-                           headers=api.auth("planner")).json()["features"]
+    grids = api.client.get(
+        "/grids", params={"community": "520103417"}, headers=api.auth("planner")
+    ).json()["features"]
     assert len(grids) == one["properties"]["grids"]
     assert all(g["properties"]["community_code"] == "520103417" for g in grids)
     missing = api.client.get("/grids/520103417999999", headers=api.auth("planner"))
@@ -57,12 +59,18 @@ def test_locate_get_and_batch(api, sample):
     assert [x["status"] for x in res] == ["assigned", "unassigned", "invalid", "invalid"]
     assert res[0]["grid_code"] == code and "not a number" in res[2]["error"]
     too_many = {"points": [[lon, lat]] * 10_001}
-    assert api.client.post("/locate", json=too_many, headers=api.auth("planner")).status_code \
-        == 400
+    assert api.client.post("/locate", json=too_many, headers=api.auth("planner")).status_code == 400
 
 
-@pytest.mark.parametrize("params", [{"lon": "nan", "lat": 26.6}, {"lon": 106.7, "lat": 91},
-                                    {"lon": 106.7}, {"lon": "x", "lat": 1}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"lon": "nan", "lat": 26.6},
+        {"lon": 106.7, "lat": 91},
+        {"lon": 106.7},
+        {"lon": "x", "lat": 1},
+    ],
+)
 def test_bad_coordinates_are_400_never_500(api, params):
     r = api.client.get("/locate", params=params, headers=api.auth("planner"))
     assert r.status_code == 400, r.text
@@ -77,8 +85,9 @@ def test_categories(api):
 
 def test_body_limit_is_413(api):
     big = b'{"points": [' + b"[106.7, 26.6]," * 80_000 + b"[106.7, 26.6]]}"
-    r = api.client.post("/locate", content=big, headers={**api.auth("planner"),
-                                                          "content-type": "application/json"})
+    r = api.client.post(
+        "/locate", content=big, headers={**api.auth("planner"), "content-type": "application/json"}
+    )
     assert r.status_code == 413
 
 

@@ -18,17 +18,25 @@ def point():
 
 
 def new_case(api, point, who="dispatcher", **extra):
-    body = {"category": "exposed_refuse", "lon": point[0], "lat": point[1],
-            "description": "垃圾", "reporter": {"name": "张三", "phone": "13812345678"},
-            **extra}
+    body = {
+        "category": "exposed_refuse",
+        "lon": point[0],
+        "lat": point[1],
+        "description": "垃圾",
+        "reporter": {"name": "张三", "phone": "13812345678"},
+        **extra,
+    }
     r = api.client.post("/cases", json=body, headers=api.auth(who))
     assert r.status_code == 201, r.text
     return r
 
 
 def act(api, case_id, action, who, etag, **body):
-    return api.client.post(f"/cases/{case_id}/actions/{action}", json=body or None,
-                           headers={**api.auth(who), "If-Match": etag})
+    return api.client.post(
+        f"/cases/{case_id}/actions/{action}",
+        json=body or None,
+        headers={**api.auth(who), "If-Match": etag},
+    )
 
 
 def test_create_read_and_walk_the_workflow(api, point):
@@ -48,8 +56,7 @@ def test_create_read_and_walk_the_workflow(api, point):
     r = act(api, case["id"], "verify", "dispatcher", r.headers["etag"])
     assert r.json()["status"] == "closed"
     events = api.client.get(f"/cases/{case['id']}/events", headers=api.auth("planner")).json()
-    assert [e["action"] for e in events] == ["intake", "register", "dispatch", "handle",
-                                             "verify"]
+    assert [e["action"] for e in events] == ["intake", "register", "dispatch", "handle", "verify"]
     assert all(e["at"].endswith("+08:00") for e in events)
 
 
@@ -89,8 +96,9 @@ def test_worker_sees_only_their_community(api, point):
     assert api.client.get(f"/cases/{cid}", headers=api.auth("other_worker")).status_code == 404
     mine = api.client.get("/cases", headers=api.auth("worker"), params={"limit": 500}).json()
     assert mine["cases"] and all(c["community_code"] == "520103400" for c in mine["cases"])
-    theirs = api.client.get("/cases", headers=api.auth("other_worker"),
-                            params={"community": "520103400"}).json()
+    theirs = api.client.get(
+        "/cases", headers=api.auth("other_worker"), params={"community": "520103400"}
+    ).json()
     assert theirs["cases"] == []
 
 
@@ -121,8 +129,9 @@ def test_idempotency_key(api, point):
     assert first.status_code == again.status_code == 201
     assert again.json()["id"] == first.json()["id"]
     assert again.headers.get("idempotent-replayed") == "true"
-    other = api.client.post("/cases", json={**body, "description": "另一件"},
-                            headers={**api.auth("dispatcher"), **key})
+    other = api.client.post(
+        "/cases", json={**body, "description": "另一件"}, headers={**api.auth("dispatcher"), **key}
+    )
     assert other.status_code == 422
 
 
@@ -142,14 +151,19 @@ def test_masking_in_every_roles_responses_and_audited_reveal(api, point):
     assert "12345678" not in str(events) and "138****5678" not in str(events)
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"category": "nope", "lon": 106.7, "lat": 26.6}, "category"),
-    ({"category": "exposed_refuse"}, "location"),
-    ({"category": "exposed_refuse", "lon": 106.7, "lat": 95}, "location"),
-    ({"category": "exposed_refuse", "lon": 106.7, "lat": 26.6, "crs": "mars"}, "crs"),
-    ({"category": "exposed_refuse", "lon": 106.7, "lat": 26.6, "description": "x" * 4001},
-     "description"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"category": "nope", "lon": 106.7, "lat": 26.6}, "category"),
+        ({"category": "exposed_refuse"}, "location"),
+        ({"category": "exposed_refuse", "lon": 106.7, "lat": 95}, "location"),
+        ({"category": "exposed_refuse", "lon": 106.7, "lat": 26.6, "crs": "mars"}, "crs"),
+        (
+            {"category": "exposed_refuse", "lon": 106.7, "lat": 26.6, "description": "x" * 4001},
+            "description",
+        ),
+    ],
+)
 def test_validation_problems_name_the_field(api, body, field):
     r = api.client.post("/cases", json=body, headers=api.auth("dispatcher"))
     assert r.status_code == 400, r.text
@@ -162,22 +176,28 @@ def test_list_filters_and_cursor_paging(api, point):
         new_case(api, point, category="illegal_parking")
     seen, cursor = [], 0
     while True:
-        page = api.client.get("/cases", headers=api.auth("planner"),
-                              params={"category": "illegal_parking", "limit": 2,
-                                      "cursor": cursor}).json()
+        page = api.client.get(
+            "/cases",
+            headers=api.auth("planner"),
+            params={"category": "illegal_parking", "limit": 2, "cursor": cursor},
+        ).json()
         seen += [c["id"] for c in page["cases"]]
         if page["next"] is None:
             break
         cursor = page["next"]
     assert len(seen) == len(set(seen)) >= 5 and seen == sorted(seen)
     box = f"{point[0] - 0.001},{point[1] - 0.001},{point[0] + 0.001},{point[1] + 0.001}"
-    inside = api.client.get("/cases", headers=api.auth("planner"),
-                            params={"bbox": box, "limit": 500}).json()["cases"]
+    inside = api.client.get(
+        "/cases", headers=api.auth("planner"), params={"bbox": box, "limit": 500}
+    ).json()["cases"]
     assert inside and all(c["grid_code"] == GRID for c in inside)
     bad = api.client.get("/cases", headers=api.auth("planner"), params={"bbox": "1,2,3"})
     assert bad.status_code == 400 and bad.json()["field"] == "bbox"
-    assert api.client.get("/cases", headers=api.auth("planner"),
-                          params={"limit": 501}).status_code == 400
-    overdue = api.client.get("/cases", headers=api.auth("planner"),
-                             params={"overdue": "true"}).json()["cases"]
+    assert (
+        api.client.get("/cases", headers=api.auth("planner"), params={"limit": 501}).status_code
+        == 400
+    )
+    overdue = api.client.get(
+        "/cases", headers=api.auth("planner"), params={"overdue": "true"}
+    ).json()["cases"]
     assert all(c["overdue"] for c in overdue)

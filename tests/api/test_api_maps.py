@@ -17,8 +17,11 @@ def test_index_lists_the_26_communities(api):
 
 
 def test_pages_link_local_assets_only(api):
-    for path in ("/maps/workload", "/maps/communities/520103400",
-                 "/maps/coverage?kind=elderly_care&sites=1"):
+    for path in (
+        "/maps/workload",
+        "/maps/communities/520103400",
+        "/maps/coverage?kind=elderly_care&sites=1",
+    ):
         r = api.client.get(path)
         assert r.status_code == 200, (path, r.text[:300])
         assert external_urls(r.text, "osm") == []
@@ -32,8 +35,9 @@ def test_pages_link_local_assets_only(api):
 
 def test_map_command_writes_self_contained_files(api, tmp_path):
     out = tmp_path / "w.html"
-    r = CliRunner().invoke(main, ["map", "workload", "-o", str(out)],
-                           env={"GRIDMGR_DATABASE_URL": api.url})
+    r = CliRunner().invoke(
+        main, ["map", "workload", "-o", str(out)], env={"GRIDMGR_DATABASE_URL": api.url}
+    )
     assert r.exit_code == 0, r.output
     html = out.read_text(encoding="utf-8")
     assert "/static/maps/" not in html and external_urls(html, "osm") == []

@@ -64,8 +64,9 @@ def test_locate_json(db_url, sample_grid):
 def test_locate_gcj02_point_lands_in_the_same_grid(db_url, sample_grid):
     code, _, lon, lat = sample_grid
     glon, glat = coords.from_wgs84(lon, lat, "gcj02")
-    data = json.loads(run(db_url, "locate", str(glon), str(glat), "--crs", "gcj02", "--json")
-                      .output)
+    data = json.loads(
+        run(db_url, "locate", str(glon), str(glat), "--crs", "gcj02", "--json").output
+    )
     assert data["grid_code"] == code
     assert data["lon"] == pytest.approx(lon, abs=1e-8)
     # The same numbers read as WGS84 are about 540 m away: another grid.
@@ -75,8 +76,14 @@ def test_locate_gcj02_point_lands_in_the_same_grid(db_url, sample_grid):
 
 def test_locate_outside_is_unassigned_and_bad_input_is_refused(db_url):
     data = json.loads(run(db_url, "locate", "106.5", "26.3", "--json").output)
-    assert data == {"status": "unassigned", "grid_code": None, "community_code": None,
-                    "community_name": None, "lon": 106.5, "lat": 26.3}
+    assert data == {
+        "status": "unassigned",
+        "grid_code": None,
+        "community_code": None,
+        "community_name": None,
+        "lon": 106.5,
+        "lat": 26.3,
+    }
     bad = run(db_url, "locate", "106.7", "95")
     assert bad.exit_code == 2 and "lat" in bad.output and "95" in bad.output
     before = run(db_url, "locate", "106.7", "26.6", "--date", "2000-01-01")
@@ -104,8 +111,14 @@ def test_locate_file_keeps_every_row(db_url, sample_grid, tmp_path):
     with open(out, encoding="utf-8") as fh:
         got = list(csv.DictReader(fh))
     assert [r["id"] for r in got] == [r["id"] for r in rows]
-    assert [r["status"] for r in got] == ["assigned", "unassigned", "invalid", "invalid",
-                                          "invalid", "invalid"]
+    assert [r["status"] for r in got] == [
+        "assigned",
+        "unassigned",
+        "invalid",
+        "invalid",
+        "invalid",
+        "invalid",
+    ]
     assert (got[0]["grid_code"], got[0]["community_code"]) == (code, community)
     assert got[0]["error"] == "" and got[1]["grid_code"] == ""
     assert "not a number" in got[2]["error"] and "missing" in got[3]["error"]
@@ -118,8 +131,11 @@ def test_locate_file_geojson_points_and_wrong_columns(db_url, sample_grid, tmp_p
     code, _, lon, lat = sample_grid
     pts = gpd.GeoDataFrame(
         {"name": ["a", "b", "c"]},
-        geometry=[shapely.Point(lon, lat), shapely.Point(0, 0),
-                  shapely.LineString([(0, 0), (1, 1)])],
+        geometry=[
+            shapely.Point(lon, lat),
+            shapely.Point(0, 0),
+            shapely.LineString([(0, 0), (1, 1)]),
+        ],
         crs="EPSG:4326",
     )
     src = tmp_path / "pts.geojson"

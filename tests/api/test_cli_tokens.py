@@ -12,8 +12,9 @@ def test_token_lifecycle(tmp_path):
     env = {"GRIDMGR_DATABASE_URL": url}
     run = CliRunner().invoke
     assert run(main, ["init"], env=env).exit_code == 0
-    made = run(main, ["token", "create", "--role", "worker", "--worker", "W520103400001001"],
-               env=env)
+    made = run(
+        main, ["token", "create", "--role", "worker", "--worker", "W520103400001001"], env=env
+    )
     assert made.exit_code == 0, made.output
     secret = made.output.strip().splitlines()[-1]
     token_id = made.output.split()[1].rstrip(":")

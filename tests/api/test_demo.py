@@ -19,8 +19,14 @@ def _env(folder: Path) -> dict:
 
 
 def test_demo_builds_once_then_reuses(tmp_path):
-    first = subprocess.run([GRIDMGR, "demo", "--no-serve", "--cases", "1500"], cwd=tmp_path,
-                           env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+    first = subprocess.run(
+        [GRIDMGR, "demo", "--no-serve", "--cases", "1500"],
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert first.returncode == 0, first.stderr
     out = first.stdout
     assert len([ln for ln in out.splitlines() if ln.startswith("520103")]) == 26
@@ -28,8 +34,14 @@ def test_demo_builds_once_then_reuses(tmp_path):
     assert "gazetteer: 2508 illustrative addresses" in out
     tokens = re.findall(r"token\s+(gm_\S+)", out)
     assert len(tokens) == 2
-    again = subprocess.run([GRIDMGR, "demo", "--no-serve", "--cases", "1500"], cwd=tmp_path,
-                           env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+    again = subprocess.run(
+        [GRIDMGR, "demo", "--no-serve", "--cases", "1500"],
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert again.returncode == 0
     assert "cases: present" in again.stdout and "facilities: present" in again.stdout
     assert "gazetteer: present" in again.stdout
@@ -39,9 +51,15 @@ def test_demo_serves_the_index(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([GRIDMGR, "demo", "--port", str(port), "--cases", "500"],
-                            cwd=tmp_path, env=_env(tmp_path), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [GRIDMGR, "demo", "--port", str(port), "--cases", "500"],
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300
@@ -56,7 +74,7 @@ def test_demo_serves_the_index(tmp_path):
             raise AssertionError("the demo did not come up")
         with urllib.request.urlopen(base + "/", timeout=30) as r:
             page = r.read().decode("utf-8")
-        assert len(set(re.findall(r'maps/communities/(\d{9})', page))) == 26
+        assert len(set(re.findall(r"maps/communities/(\d{9})", page))) == 26
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)

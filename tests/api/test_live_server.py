@@ -24,8 +24,12 @@ def free_port() -> int:
 
 def call(url, method="GET", body=None, headers=None):
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={
-        "content-type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        url,
+        data=data,
+        method=method,
+        headers={"content-type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, dict(r.headers), json.loads(r.read() or b"null")
@@ -38,14 +42,25 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("live")
     env = {**os.environ, "GRIDMGR_DATABASE_URL": f"duckdb:///{folder / 'g.duckdb'}"}
     subprocess.run([GRIDMGR, "init"], env=env, check=True, capture_output=True, timeout=300)
-    made = subprocess.run([GRIDMGR, "token", "create", "--role", "dispatcher", "--name", "王五"],
-                          env=env, check=True, capture_output=True, text=True, timeout=60)
+    made = subprocess.run(
+        [GRIDMGR, "token", "create", "--role", "dispatcher", "--name", "王五"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     token = made.stdout.strip().splitlines()[-1]
     assert token.startswith("gm_")
     port = free_port()
     log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([GRIDMGR, "serve", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [GRIDMGR, "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -67,17 +82,33 @@ def server(tmp_path_factory):
 
 def test_intake_and_read_over_real_http(server):
     base, auth, _, _ = server
-    status, headers, case = call(base + "/cases", "POST", {
-        "category": "exposed_refuse", "lon": 106.7135, "lat": 26.5895,
-        "reporter": {"name": "赵六", "phone": "13900008888"}}, {**auth, "Idempotency-Key": "x1"})
+    status, headers, case = call(
+        base + "/cases",
+        "POST",
+        {
+            "category": "exposed_refuse",
+            "lon": 106.7135,
+            "lat": 26.5895,
+            "reporter": {"name": "赵六", "phone": "13900008888"},
+        },
+        {**auth, "Idempotency-Key": "x1"},
+    )
     assert status == 201 and case["status"] == "reported"
     status, headers2, again = call(base + f"/cases/{case['id']}", headers=auth)
     assert status == 200 and headers2["etag"] == headers["etag"]
-    status, _, _ = call(base + f"/cases/{case['id']}/actions/register", "POST", None,
-                        {**auth, "If-Match": headers["etag"]})
+    status, _, _ = call(
+        base + f"/cases/{case['id']}/actions/register",
+        "POST",
+        None,
+        {**auth, "If-Match": headers["etag"]},
+    )
     assert status == 200
-    status, _, problem = call(base + f"/cases/{case['id']}/actions/register", "POST", None,
-                              {**auth, "If-Match": headers["etag"]})
+    status, _, problem = call(
+        base + f"/cases/{case['id']}/actions/register",
+        "POST",
+        None,
+        {**auth, "If-Match": headers["etag"]},
+    )
     assert status == 412 and problem["status"] == 412
     status, _, _ = call(base + "/cases", headers={"Authorization": "Bearer wrong"})
     assert status == 401

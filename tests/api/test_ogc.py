@@ -77,11 +77,15 @@ def features_of(pages: list[dict]) -> list[dict]:
 
 
 def is_problem(r, status: int) -> bool:
-    return r.status_code == status and r.headers["content-type"].startswith(PROBLEM) \
+    return (
+        r.status_code == status
+        and r.headers["content-type"].startswith(PROBLEM)
         and {"type", "title", "status", "detail"} <= set(r.json())
+    )
 
 
 # --- documents ----------------------------------------------------------------------------
+
 
 def test_landing_page_links_have_exact_types(ogc):
     r = ogc.get("/ogc")
@@ -115,7 +119,7 @@ def test_collections_have_extent_inside_guiyang(ogc):
     assert {"communities", "grids", "cases"} <= set(by_id)
     for cid, c in by_id.items():
         assert c["itemType"] == "feature" and c["crs"] == [CRS84]
-        (w, s, e, n), = c["extent"]["spatial"]["bbox"]
+        ((w, s, e, n),) = c["extent"]["spatial"]["bbox"]
         assert w < e and s < n and GUIYANG.contains(shapely.box(w, s, e, n)), cid
         links = {lk["rel"]: lk for lk in c["links"]}
         assert links["items"]["type"] == GEOJSON
@@ -126,9 +130,13 @@ def test_collections_have_extent_inside_guiyang(ogc):
 
 
 def test_unknown_collection_or_feature_is_404(ogc):
-    for path in ("/ogc/collections/facilities", "/ogc/collections/nope/items",
-                 "/ogc/collections/nope/items/1", "/ogc/collections/grids/items/520103400999999",
-                 "/ogc/collections/communities/items/nope"):
+    for path in (
+        "/ogc/collections/facilities",
+        "/ogc/collections/nope/items",
+        "/ogc/collections/nope/items/1",
+        "/ogc/collections/grids/items/520103400999999",
+        "/ogc/collections/communities/items/nope",
+    ):
         assert is_problem(ogc.get(path), 404), path
 
 
@@ -144,6 +152,7 @@ def test_one_grid_is_a_geojson_feature(ogc):
 
 
 # --- items: paging, limits, filters -------------------------------------------------------
+
 
 def test_communities_page_by_ten_through_next_links(ogc):
     pages = all_pages(ogc, "/ogc/collections/communities/items", limit=10)
@@ -163,8 +172,13 @@ def test_communities_page_by_ten_through_next_links(ogc):
 
 
 def test_next_link_carries_every_parameter(ogc):
-    params = {"limit": 7, "bbox": "106.60,26.55,106.72,26.62", "community_code": COMMUNITY,
-              "datetime": "2025-01-01T00:00:00Z/..", "f": "json"}
+    params = {
+        "limit": 7,
+        "bbox": "106.60,26.55,106.72,26.62",
+        "community_code": COMMUNITY,
+        "datetime": "2025-01-01T00:00:00Z/..",
+        "f": "json",
+    }
     first = ogc.get("/ogc/collections/grids/items", params=params).json()
     assert first["numberMatched"] > 7
     nxt = next(lk["href"] for lk in first["links"] if lk["rel"] == "next")
@@ -194,29 +208,46 @@ def test_bbox_returns_exactly_the_intersecting_grids(ogc):
     everything = features_of(all_pages(ogc, "/ogc/collections/grids/items", limit=1000))
     assert len(everything) == 1254
     box = (106.66, 26.57, 106.70, 26.60)
-    expected = {f["id"] for f in everything
-                if shapely.geometry.shape(f["geometry"]).intersects(shapely.box(*box))}
+    expected = {
+        f["id"]
+        for f in everything
+        if shapely.geometry.shape(f["geometry"]).intersects(shapely.box(*box))
+    }
     assert 0 < len(expected) < 1254
-    pages = all_pages(ogc, "/ogc/collections/grids/items", limit=10,
-                      bbox=",".join(map(str, box)))
+    pages = all_pages(ogc, "/ogc/collections/grids/items", limit=10, bbox=",".join(map(str, box)))
     got = [f["id"] for f in features_of(pages)]
     assert sorted(got) == sorted(expected) and pages[0]["numberMatched"] == len(expected)
     w, s, e, n = box  # the 6-number form with heights selects the same grids
-    with_z = ogc.get("/ogc/collections/grids/items",
-                     params={"bbox": f"{w},{s},0,{e},{n},100", "limit": 1000}).json()
+    with_z = ogc.get(
+        "/ogc/collections/grids/items", params={"bbox": f"{w},{s},0,{e},{n},100", "limit": 1000}
+    ).json()
     assert sorted(f["id"] for f in with_z["features"]) == sorted(expected)
     far = ogc.get("/ogc/collections/grids/items", params={"bbox": "0,0,1,1"}).json()
     assert far["numberMatched"] == 0 and far["features"] == []
 
 
-@pytest.mark.parametrize("params", [
-    {"bbox": "106.6,26.5,106.7"}, {"bbox": "a,b,c,d"}, {"bbox": "106.7,26.6,106.6,26.5"},
-    {"bbox": "106.6,26.6,106.7,26.5"}, {"bbox": "106.6,nan,106.7,26.6"},
-    {"limit": "abc"}, {"limit": "0"}, {"limit": "-5"}, {"offset": "-1"}, {"offset": "x"},
-    {"datetime": "yesterday"}, {"datetime": "2025-01-01T00:00:00"},
-    {"datetime": "2025-02-01T00:00:00Z/2025-01-01T00:00:00Z"}, {"datetime": "../.."},
-    {"f": "html"}, {"unknown": "1"}, {"cursor": "3"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"bbox": "106.6,26.5,106.7"},
+        {"bbox": "a,b,c,d"},
+        {"bbox": "106.7,26.6,106.6,26.5"},
+        {"bbox": "106.6,26.6,106.7,26.5"},
+        {"bbox": "106.6,nan,106.7,26.6"},
+        {"limit": "abc"},
+        {"limit": "0"},
+        {"limit": "-5"},
+        {"offset": "-1"},
+        {"offset": "x"},
+        {"datetime": "yesterday"},
+        {"datetime": "2025-01-01T00:00:00"},
+        {"datetime": "2025-02-01T00:00:00Z/2025-01-01T00:00:00Z"},
+        {"datetime": "../.."},
+        {"f": "html"},
+        {"unknown": "1"},
+        {"cursor": "3"},
+    ],
+)
 def test_bad_parameters_are_400_problems(ogc, params):
     r = ogc.get("/ogc/collections/grids/items", params=params)
     assert is_problem(r, 400), (params, r.text)
@@ -230,22 +261,31 @@ def test_datetime_is_accepted_on_boundaries(ogc):
 
 # --- cases --------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def cases(ogc) -> dict[str, int]:
     """Three located cases (two in the worker's community, one in another) and one that has
     only an address; every one with a reporter's name and phone."""
 
     def point_in(community: str, n: int) -> tuple[float, float]:
-        grid = ogc.get("/ogc/collections/grids/items",
-                       params={"community_code": community, "limit": n + 1}).json()
+        grid = ogc.get(
+            "/ogc/collections/grids/items", params={"community_code": community, "limit": n + 1}
+        ).json()
         p = shapely.geometry.shape(grid["features"][n]["geometry"]).representative_point()
         return p.x, p.y
 
     made = {}
-    for name, community, n in (("a", COMMUNITY, 0), ("b", COMMUNITY, 3),
-                               ("c", OTHER_COMMUNITY, 0), ("d", None, 0)):
-        body = {"category": "exposed_refuse", "description": f"case {name}",
-                "reporter": {"name": "张三", "phone": "13912340000"}}
+    for name, community, n in (
+        ("a", COMMUNITY, 0),
+        ("b", COMMUNITY, 3),
+        ("c", OTHER_COMMUNITY, 0),
+        ("d", None, 0),
+    ):
+        body = {
+            "category": "exposed_refuse",
+            "description": f"case {name}",
+            "reporter": {"name": "张三", "phone": "13912340000"},
+        }
         if community:
             body["lon"], body["lat"] = point_in(community, n)
         else:
@@ -296,8 +336,11 @@ def test_a_worker_sees_only_their_community(ogc, cases):
     assert all(f["properties"]["community_code"] == COMMUNITY for f in r.json()["features"])
     other = ogc.get(f"/ogc/collections/cases/items/{cases['c']}", headers=ogc.auth("worker"))
     assert is_problem(other, 404)
-    asked = ogc.get("/ogc/collections/cases/items", params={"community_code": OTHER_COMMUNITY},
-                    headers=ogc.auth("worker"))
+    asked = ogc.get(
+        "/ogc/collections/cases/items",
+        params={"community_code": OTHER_COMMUNITY},
+        headers=ogc.auth("worker"),
+    )
     assert asked.status_code == 200 and asked.json()["features"] == []
 
 
@@ -311,15 +354,17 @@ def test_cases_page_by_cursor_and_filter(ogc, cases):
     box = f"{lon - 1e-6},{lat - 1e-6},{lon + 1e-6},{lat + 1e-6}"
     near = ogc.get("/ogc/collections/cases/items", params={"bbox": box}, headers=who).json()
     assert [f["id"] for f in near["features"]] == [cases["a"]]
-    comm = ogc.get("/ogc/collections/cases/items", params={"community_code": COMMUNITY},
-                   headers=who).json()
+    comm = ogc.get(
+        "/ogc/collections/cases/items", params={"community_code": COMMUNITY}, headers=who
+    ).json()
     assert {f["id"] for f in comm["features"]} == {cases["a"], cases["b"]}
 
 
 def test_cases_datetime_filters_reported_at(ogc, cases):
     who = ogc.auth("planner")
-    reported = ogc.get(f"/ogc/collections/cases/items/{cases['b']}",
-                       headers=who).json()["properties"]["reported_at"]
+    reported = ogc.get(f"/ogc/collections/cases/items/{cases['b']}", headers=who).json()[
+        "properties"
+    ]["reported_at"]
 
     def ids(value: str) -> set[int]:
         r = ogc.get("/ogc/collections/cases/items", params={"datetime": value}, headers=who)
@@ -331,8 +376,7 @@ def test_cases_datetime_filters_reported_at(ogc, cases):
     assert ids(reported) == {cases["b"]}  # an instant: exactly that time
     assert cases["b"] in ids(f"../{reported}") and cases["b"] in ids(f"{reported}/..")
     assert cases["b"] in ids(reported[:10])  # a date: that whole day (China time)
-    bad = ogc.get("/ogc/collections/cases/items", params={"datetime": "2025-13-01"},
-                  headers=who)
+    bad = ogc.get("/ogc/collections/cases/items", params={"datetime": "2025-13-01"}, headers=who)
     assert is_problem(bad, 400)
 
 
@@ -343,6 +387,7 @@ def test_case_feature_ids_that_cannot_exist_are_404(ogc, cases):
 
 
 # --- a real client ------------------------------------------------------------------------
+
 
 @contextmanager
 def serve(app: FastAPI) -> Iterator[str]:
@@ -379,8 +424,12 @@ print(json.dumps({"layers": layers, "codes": [str(c) for c in grids["code"]],
 
 def test_gdal_oapif_driver_reads_every_grid(ogc):
     with serve(ogc_app(ogc.url)) as base:
-        done = subprocess.run([sys.executable, "-c", READ_WITH_GDAL, f"OAPIF:{base}/ogc"],
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-c", READ_WITH_GDAL, f"OAPIF:{base}/ogc"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert done.returncode == 0, done.stderr[-3000:]
     got = json.loads(done.stdout)
     assert {"communities", "grids", "cases"} <= set(got["layers"])

@@ -52,10 +52,19 @@ def point():
 
 
 def report(o311, point, **extra):
-    fields = {"api_key": o311.tokens["open311"], "service_code": "exposed_refuse",
-              "lat": point[1], "long": point[0], "description": "路边垃圾堆放",
-              "first_name": "三丰", "last_name": "张", "phone": PHONE, "email": EMAIL,
-              "device_id": "dev-1", **extra}
+    fields = {
+        "api_key": o311.tokens["open311"],
+        "service_code": "exposed_refuse",
+        "lat": point[1],
+        "long": point[0],
+        "description": "路边垃圾堆放",
+        "first_name": "三丰",
+        "last_name": "张",
+        "phone": PHONE,
+        "email": EMAIL,
+        "device_id": "dev-1",
+        **extra,
+    }
     fields = {k: v for k, v in fields.items() if v is not None}
     r = o311.post(**fields)
     assert r.status_code == 201, r.text
@@ -66,8 +75,11 @@ def report(o311, point, **extra):
 
 def act(o311, case_id, action, who, **body):
     etag = o311.client.get(f"/cases/{case_id}", headers=o311.auth("dispatcher")).headers["etag"]
-    r = o311.client.post(f"/cases/{case_id}/actions/{action}", json=body or None,
-                         headers={**o311.auth(who), "If-Match": etag})
+    r = o311.client.post(
+        f"/cases/{case_id}/actions/{action}",
+        json=body or None,
+        headers={**o311.auth(who), "If-Match": etag},
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -83,6 +95,7 @@ def assert_spec_error(r, status: int) -> str:
 
 # -- discovery and services ---------------------------------------------------------------
 
+
 def test_discovery(o311):
     r = o311.client.get(f"{BASE}/discovery.json")
     assert r.status_code == 200
@@ -95,8 +108,7 @@ def test_discovery(o311):
     xml = ET.fromstring(o311.client.get(f"{BASE}/discovery.xml").content)
     assert xml.tag == "discovery"
     assert xml.find("endpoints/endpoint/specification").text == SPEC
-    assert [f.text for f in xml.findall("endpoints/endpoint/formats/format")] == \
-        endpoint["formats"]
+    assert [f.text for f in xml.findall("endpoints/endpoint/formats/format")] == endpoint["formats"]
 
 
 def test_services_follow_the_catalogue(o311):
@@ -155,6 +167,7 @@ def test_native_api_keeps_problem_json(o311):
 
 # -- the round trip -----------------------------------------------------------------------
 
+
 def test_round_trip_from_report_to_closed(o311, point):
     created = report(o311, point)
     rid = created["service_request_id"]
@@ -194,15 +207,17 @@ def test_round_trip_from_report_to_closed(o311, point):
     assert "finished" in got["service_notice"]
     events = o311.client.get(f"/cases/{rid}/events", headers=o311.auth("planner")).json()
     assert got["updated_datetime"] == events[-1]["at"]
-    listed = o311.client.get(f"{BASE}/requests.json",
-                             params={"service_request_id": rid}).json()
-    assert listed[0]["status"] == "closed" and listed[0]["updated_datetime"] == \
-        events[-1]["at"]
+    listed = o311.client.get(f"{BASE}/requests.json", params={"service_request_id": rid}).json()
+    assert listed[0]["status"] == "closed" and listed[0]["updated_datetime"] == events[-1]["at"]
 
 
 def test_post_answers_location_and_replays_idempotency_key(o311, point):
-    fields = {"api_key": o311.tokens["open311"], "service_code": "unclean_road",
-              "lat": point[1], "long": point[0]}
+    fields = {
+        "api_key": o311.tokens["open311"],
+        "service_code": "unclean_road",
+        "lat": point[1],
+        "long": point[0],
+    }
     headers = {"Idempotency-Key": "o311-retry-1"}
     first = o311.client.post(f"{BASE}/requests.json", data=fields, headers=headers)
     again = o311.client.post(f"{BASE}/requests.json", data=fields, headers=headers)
@@ -211,8 +226,9 @@ def test_post_answers_location_and_replays_idempotency_key(o311, point):
     assert again.json()[0]["service_request_id"] == rid
     assert again.headers["idempotent-replayed"] == "true"
     assert first.headers["location"].endswith(f"{BASE}/requests/{rid}.json")
-    other = o311.client.post(f"{BASE}/requests.json", data={**fields, "description": "x"},
-                             headers=headers)
+    other = o311.client.post(
+        f"{BASE}/requests.json", data={**fields, "description": "x"}, headers=headers
+    )
     assert_spec_error(other, 422)
 
 
@@ -223,6 +239,7 @@ def test_supervisor_keys_may_post(o311, point, who):
 
 # -- refusals -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("key", [None, "", "gm_nope_nope", "planner", "worker"])
 def test_post_without_a_valid_posting_key_is_403(o311, point, key):
     fields = {"service_code": "exposed_refuse", "lat": point[1], "long": point[0]}
@@ -231,12 +248,24 @@ def test_post_without_a_valid_posting_key_is_403(o311, point, key):
     assert_spec_error(o311.post(**fields), 403)
 
 
-@pytest.mark.parametrize("fields", [
-    {"lat": "95"}, {"lat": "abc"}, {"long": "200"}, {"lat": "nan"}, {"long": None},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"lat": "95"},
+        {"lat": "abc"},
+        {"long": "200"},
+        {"lat": "nan"},
+        {"long": None},
+    ],
+)
 def test_bad_coordinates_are_400(o311, point, fields):
-    base = {"api_key": o311.tokens["open311"], "service_code": "exposed_refuse",
-            "lat": str(point[1]), "long": str(point[0]), **fields}
+    base = {
+        "api_key": o311.tokens["open311"],
+        "service_code": "exposed_refuse",
+        "lat": str(point[1]),
+        "long": str(point[0]),
+        **fields,
+    }
     assert_spec_error(o311.post(**{k: v for k, v in base.items() if v is not None}), 400)
 
 
@@ -245,22 +274,35 @@ def test_missing_or_unknown_service_code_and_no_location_are_400(o311, point):
     where = {"lat": point[1], "long": point[0]}
     assert "service_code" in assert_spec_error(o311.post(api_key=key, **where), 400)
     assert "service_code" in assert_spec_error(
-        o311.post(api_key=key, service_code="no_such_thing", **where), 400)
+        o311.post(api_key=key, service_code="no_such_thing", **where), 400
+    )
     assert "location" in assert_spec_error(
-        o311.post(api_key=key, service_code="exposed_refuse"), 400)
+        o311.post(api_key=key, service_code="exposed_refuse"), 400
+    )
 
 
 def test_description_limit(o311, point):
-    too_long = {"api_key": o311.tokens["open311"], "service_code": "exposed_refuse",
-                "lat": point[1], "long": point[0], "description": "垃" * 4001}
+    too_long = {
+        "api_key": o311.tokens["open311"],
+        "service_code": "exposed_refuse",
+        "lat": point[1],
+        "long": point[0],
+        "description": "垃" * 4001,
+    }
     assert "description" in assert_spec_error(o311.post(**too_long), 400)
     assert report(o311, point, description="垃" * 4000)["service_request_id"]
 
 
 def test_json_body_is_400(o311, point):
-    r = o311.client.post(f"{BASE}/requests.json", json={
-        "api_key": o311.tokens["open311"], "service_code": "exposed_refuse",
-        "lat": point[1], "long": point[0]})
+    r = o311.client.post(
+        f"{BASE}/requests.json",
+        json={
+            "api_key": o311.tokens["open311"],
+            "service_code": "exposed_refuse",
+            "lat": point[1],
+            "long": point[0],
+        },
+    )
     assert_spec_error(r, 400)
 
 
@@ -276,8 +318,9 @@ def test_address_only_waits_for_a_location(o311):
     got = o311.request(made["service_request_id"])
     assert got["address"] == "云岩区中华北路1号" and got["lat"] is None and got["long"] is None
     assert got["agency_responsible"] == "云岩区" and got["status"] == "open"
-    case = o311.client.get(f"/cases/{made['service_request_id']}",
-                           headers=o311.auth("dispatcher")).json()
+    case = o311.client.get(
+        f"/cases/{made['service_request_id']}", headers=o311.auth("dispatcher")
+    ).json()
     assert case["flags"]["needs_location"] is True
 
     by_id = report(o311, (None, None), lat=None, long=None, address_id="A-42")
@@ -291,6 +334,7 @@ def test_point_outside_every_grid_is_the_districts(o311):
 
 
 # -- reading lists ------------------------------------------------------------------------
+
 
 def test_list_filters(o311, point):
     a = report(o311, point)["service_request_id"]
@@ -335,10 +379,12 @@ def test_list_dates_window_and_paging(o311, point):
     assert rid in ids(end_date=today)
     assert rid in ids(start_date=f"{today}T00:00:00+08:00", end_date=f"{today}T23:59:59+08:00")
     assert rid not in ids(start_date="2020-01-01", end_date="2020-01-31")
-    for params in ({"start_date": "2020-01-01", "end_date": "2020-06-01"},
-                   {"start_date": "yesterday"}, {"end_date": "2020-01-01",
-                                                 "start_date": "2020-02-01"},
-                   {"page_size": "many"}):
+    for params in (
+        {"start_date": "2020-01-01", "end_date": "2020-06-01"},
+        {"start_date": "yesterday"},
+        {"end_date": "2020-01-01", "start_date": "2020-02-01"},
+        {"page_size": "many"},
+    ):
         assert_spec_error(o311.client.get(f"{BASE}/requests.json", params=params), 400)
 
     everything = ids()
@@ -346,7 +392,7 @@ def test_list_dates_window_and_paging(o311, point):
     assert [x["service_request_id"] for x in first.json()] == everything[:2]
     link = first.headers["link"]
     assert link.endswith('rel="next"') and f"after={everything[1]}" in link
-    nxt = link[link.index("<") + 1:link.index(">")]
+    nxt = link[link.index("<") + 1 : link.index(">")]
     assert [x["service_request_id"] for x in o311.client.get(nxt).json()] == everything[2:4]
     assert "link" not in o311.client.get(f"{BASE}/requests.json").headers
 
@@ -354,14 +400,20 @@ def test_list_dates_window_and_paging(o311, point):
 def test_get_keys_are_optional_but_checked(o311, point):
     rid = report(o311, point)["service_request_id"]
     assert o311.request(rid, api_key=o311.tokens["planner"])["service_request_id"] == rid
-    assert_spec_error(o311.client.get(f"{BASE}/requests/{rid}.json",
-                                      params={"api_key": "gm_nope_nope"}), 403)
+    assert_spec_error(
+        o311.client.get(f"{BASE}/requests/{rid}.json", params={"api_key": "gm_nope_nope"}), 403
+    )
     # A worker's key reads only the worker's own community.
     assert o311.request(rid, api_key=o311.tokens["worker"])["service_request_id"] == rid
-    assert_spec_error(o311.client.get(f"{BASE}/requests/{rid}.json",
-                                      params={"api_key": o311.tokens["other_worker"]}), 404)
-    listed = o311.client.get(f"{BASE}/requests.json",
-                             params={"api_key": o311.tokens["other_worker"]}).json()
+    assert_spec_error(
+        o311.client.get(
+            f"{BASE}/requests/{rid}.json", params={"api_key": o311.tokens["other_worker"]}
+        ),
+        404,
+    )
+    listed = o311.client.get(
+        f"{BASE}/requests.json", params={"api_key": o311.tokens["other_worker"]}
+    ).json()
     assert rid not in [x["service_request_id"] for x in listed]
 
 
@@ -380,24 +432,51 @@ def test_requests_xml(o311, point):
 
 
 def test_no_personal_data_in_any_get(o311, point):
-    rid = report(o311, point, first_name="小明", last_name="欧阳",
-                 phone="13700001111")["service_request_id"]
+    rid = report(o311, point, first_name="小明", last_name="欧阳", phone="13700001111")[
+        "service_request_id"
+    ]
     texts = [
         o311.client.get(f"{BASE}/requests.json").text,
         o311.client.get(f"{BASE}/requests.xml").text,
         o311.client.get(f"{BASE}/requests/{rid}.json").text,
-        o311.client.get(f"{BASE}/requests/{rid}.json",
-                        params={"api_key": o311.tokens["dispatcher"]}).text,
+        o311.client.get(
+            f"{BASE}/requests/{rid}.json", params={"api_key": o311.tokens["dispatcher"]}
+        ).text,
         o311.client.get(f"{BASE}/requests.json", params={"service_request_id": rid}).text,
     ]
     for text in texts:
         assert rid in text
-        for secret in ("13700001111", PHONE, "小明", "欧阳", "三丰", "张三丰", EMAIL,
-                       "first_name", "last_name", "phone", "email"):
+        for secret in (
+            "13700001111",
+            PHONE,
+            "小明",
+            "欧阳",
+            "三丰",
+            "张三丰",
+            EMAIL,
+            "first_name",
+            "last_name",
+            "phone",
+            "email",
+        ):
             assert secret not in text
     view = json.loads(texts[2])[0]
     assert set(view) == {
-        "service_request_id", "status", "status_notes", "service_name", "service_code",
-        "description", "agency_responsible", "service_notice", "requested_datetime",
-        "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat",
-        "long", "media_url"}
+        "service_request_id",
+        "status",
+        "status_notes",
+        "service_name",
+        "service_code",
+        "description",
+        "agency_responsible",
+        "service_notice",
+        "requested_datetime",
+        "updated_datetime",
+        "expected_datetime",
+        "address",
+        "address_id",
+        "zipcode",
+        "lat",
+        "long",
+        "media_url",
+    }

@@ -46,8 +46,11 @@ def sockets(pid: int, port: int, state: str) -> int:
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             cells = line.split()
-            if cells[3] == state and int(cells[1].rsplit(":", 1)[1], 16) == port \
-                    and cells[9] in inodes:
+            if (
+                cells[3] == state
+                and int(cells[1].rsplit(":", 1)[1], 16) == port
+                and cells[9] in inodes
+            ):
                 count += 1
     return count
 
@@ -64,8 +67,13 @@ def serving(postgis_schemas, tmp_path):
     subprocess.run([GRIDMGR, "init"], env=env, check=True, capture_output=True, timeout=300)
     port = free_port()
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([GRIDMGR, "serve", "--port", str(port), "--workers", "2"], env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [GRIDMGR, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 90
     while not _listening(proc, port) or not _up(port):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -115,8 +123,10 @@ def test_a_process_that_dies_stops_the_server(serving):
     os.kill(first, signal.SIGKILL)
     assert proc.wait(30) == 1
     assert "a server process ended by itself" in log.read_text()
-    assert not Path(f"/proc/{second}").exists() or \
-        Path(f"/proc/{second}/stat").read_text().split()[2] == "Z"
+    assert (
+        not Path(f"/proc/{second}").exists()
+        or Path(f"/proc/{second}/stat").read_text().split()[2] == "Z"
+    )
 
 
 def test_a_taken_port_is_refused_before_anything_starts(tmp_path, postgis_schemas):
@@ -127,7 +137,12 @@ def test_a_taken_port_is_refused_before_anything_starts(tmp_path, postgis_schema
         with pytest.raises(OSError):
             listening_socket("127.0.0.1", port)
         env = {**os.environ, "GRIDMGR_DATABASE_URL": postgis_schemas()}
-        done = subprocess.run([GRIDMGR, "serve", "--port", str(port), "--workers", "2"],
-                              env=env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [GRIDMGR, "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr

@@ -19,15 +19,19 @@ from api.settings import Settings
 from geo import bundled
 from geo.tokens import TokenRecord, new_token
 
-BACKENDS = [pytest.param("duckdb", id="duckdb"),
-            pytest.param("postgis", id="postgis", marks=pytest.mark.postgis)]
+BACKENDS = [
+    pytest.param("duckdb", id="duckdb"),
+    pytest.param("postgis", id="postgis", marks=pytest.mark.postgis),
+]
 GRID = "520103400001001"  # the first grid of 中华社区
 WORKER = "W520103400001001"  # its grid worker
 OTHER_WORKER = "W520103401001001"  # a worker of 中环社区
 # who -> (role, community, worker id)
 PEOPLE = {
-    "admin": ("admin", None, None), "dispatcher": ("dispatcher", None, None),
-    "dispatcher2": ("dispatcher", None, None), "planner": ("planner", None, None),
+    "admin": ("admin", None, None),
+    "dispatcher": ("dispatcher", None, None),
+    "dispatcher2": ("dispatcher", None, None),
+    "planner": ("planner", None, None),
     "worker": ("worker", "520103400", WORKER),
     "other_worker": ("worker", "520103401", OTHER_WORKER),
 }
@@ -45,8 +49,9 @@ def add_people(store) -> dict[str, tuple[str, str]]:
     out = {}
     for who, (role, community, worker) in PEOPLE.items():
         secret, token_id, digest = new_token()
-        store.add_token(TokenRecord(token_id, role, who, community, worker, datetime.now(UTC)),
-                        digest)
+        store.add_token(
+            TokenRecord(token_id, role, who, community, worker, datetime.now(UTC)), digest
+        )
         out[who] = (secret, token_id)
     return out
 
@@ -77,8 +82,11 @@ class Console:
         """Sign in as ``who`` (the client now holds only their cookie); the session's CSRF."""
         self.client.cookies.clear()
         form = self.client.get("/console/login")
-        r = self.client.post("/console/login", follow_redirects=False, data={
-            "token": self.people[who][0], "csrf": hidden(form.text, "csrf")})
+        r = self.client.post(
+            "/console/login",
+            follow_redirects=False,
+            data={"token": self.people[who][0], "csrf": hidden(form.text, "csrf")},
+        )
         assert r.status_code == 303, r.text
         return hidden(self.client.get(r.headers["location"]).text, "csrf-token")
 
@@ -89,18 +97,31 @@ class Console:
         """File a case through the new-case form; its id."""
         lon, lat = point or grid_point()
         page = self.client.get("/console/cases/new")
-        r = self.client.post("/console/cases", follow_redirects=False, data={
-            "csrf": csrf, "idempotency_key": hidden(page.text, "idempotency_key"),
-            "category": "exposed_refuse", "lon": str(lon), "lat": str(lat), "crs": "wgs84",
-            "description": "垃圾堆放", "reporter_name": "张三",
-            "reporter_phone": "13812345678", **extra})
+        r = self.client.post(
+            "/console/cases",
+            follow_redirects=False,
+            data={
+                "csrf": csrf,
+                "idempotency_key": hidden(page.text, "idempotency_key"),
+                "category": "exposed_refuse",
+                "lon": str(lon),
+                "lat": str(lat),
+                "crs": "wgs84",
+                "description": "垃圾堆放",
+                "reporter_name": "张三",
+                "reporter_phone": "13812345678",
+                **extra,
+            },
+        )
         assert r.status_code == 303, r.text
         return int(re.match(r"/console/cases/(\d+)", r.headers["location"]).group(1))
 
     def act(self, csrf: str, case_id: int, action: str, version: int, **extra):
-        return self.client.post(f"/console/cases/{case_id}/act", follow_redirects=False,
-                                data={"csrf": csrf, "action": action,
-                                      "version": str(version), **extra})
+        return self.client.post(
+            f"/console/cases/{case_id}/act",
+            follow_redirects=False,
+            data={"csrf": csrf, "action": action, "version": str(version), **extra},
+        )
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -119,9 +140,16 @@ def console(request, tmp_path_factory):
 # As in tests/maps: Debian's chromium driven by Playwright (never `playwright install`); no
 # request may leave the machine.
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 
 
 @dataclass
@@ -150,8 +178,9 @@ def live(tmp_path_factory):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -179,8 +208,7 @@ def chromium():
     executable = _chromium()
     assert executable, "Debian's chromium is not installed (apt-get install chromium)"
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True,
-                                     args=CHROMIUM_FLAGS)
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
 
@@ -206,8 +234,9 @@ def person(chromium, live):
     made = []
 
     def make(who: str, *, viewport=(1280, 800)) -> Person:
-        context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                       locale="zh-CN")
+        context = chromium.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN"
+        )
         p = Person(context)
 
         def route(r):

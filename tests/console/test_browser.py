@@ -42,8 +42,9 @@ def _file_by_map_click(page, live, *, category="暴露垃圾", point=None) -> in
     page.fill("#category-search", category)
     lon, lat = point or grid_point()
     _click_map_at(page, lon, lat)
-    page.wait_for_function(f"document.getElementById('pv-grid').textContent === '{GRID}'",
-                           timeout=10_000)
+    page.wait_for_function(
+        f"document.getElementById('pv-grid').textContent === '{GRID}'", timeout=10_000
+    )
     page.fill("#description", "路边垃圾堆放")
     page.fill("#reporter_name", "张三")
     page.fill("#reporter_phone", "13812345678")
@@ -64,8 +65,9 @@ def test_file_dispatch_handle_verify_in_the_browser(person, live):
     assert page.eval_on_selector("#category", "s => s.value") == "exposed_refuse"
     lon, lat = grid_point()
     _click_map_at(page, lon, lat)
-    page.wait_for_function(f"document.getElementById('pv-grid').textContent === '{GRID}'",
-                           timeout=10_000)
+    page.wait_for_function(
+        f"document.getElementById('pv-grid').textContent === '{GRID}'", timeout=10_000
+    )
     assert "中华社区" in page.text_content("#pv-community")
     worker = live.state.store.workers(community_code="520103400")
     name = next(w.name for w in worker if w.id == WORKER)
@@ -85,7 +87,8 @@ def test_file_dispatch_handle_verify_in_the_browser(person, live):
     assert len(live.state.cases.list(ADMIN, grid=GRID, limit=10)) == 1
     assert page.text_content("#grid").strip() == GRID
     assert "张*" in page.text_content("#reporter") and "138****5678" in page.text_content(
-        "#reporter")
+        "#reporter"
+    )
     assert page.locator('a[href="/maps/communities/520103400"]').count() >= 1
 
     page.goto(f"{live.base}/console/queue?status=reported")
@@ -144,7 +147,8 @@ def test_a_worker_cannot_open_another_communitys_case(person, live):
     lon, lat = grid_point("520103401001001")
     _click_map_at(page, lon, lat)
     page.wait_for_function(
-        "document.getElementById('pv-grid').textContent === '520103401001001'", timeout=10_000)
+        "document.getElementById('pv-grid').textContent === '520103401001001'", timeout=10_000
+    )
     page.click("#submit")
     page.wait_for_url(re.compile(r".*/console/cases/\d+\?done=intake.*"))
     other = _case_id(page)
@@ -176,8 +180,7 @@ def test_two_tabs_on_one_case_the_second_is_told_to_reload(person, live):
     second.click("#reload")
     second.wait_for_url(f"**/console/cases/{case_id}")
     assert "已立案" in second.text_content("h1")
-    assert [e.action for e in live.state.cases.events(case_id, ADMIN)] == ["intake",
-                                                                            "register"]
+    assert [e.action for e in live.state.cases.events(case_id, ADMIN)] == ["intake", "register"]
     assert dispatcher.outside == []
 
 
@@ -193,15 +196,17 @@ def test_location_typed_in_gcj02_or_picked_from_the_gazetteer(person, live):
     page.fill("#lat", f"{glat:.8f}")
     page.select_option("#crs", "gcj02")
     page.click("#locate")
-    page.wait_for_function(f"document.getElementById('pv-grid').textContent === '{GRID}'",
-                           timeout=10_000)
+    page.wait_for_function(
+        f"document.getElementById('pv-grid').textContent === '{GRID}'", timeout=10_000
+    )
     page.goto(f"{live.base}/console/cases/new")
     _wait_map(page)
     page.fill("#address", "中华北路1号")
     page.click("#find-address")
     page.click("#candidates button.candidate")
-    page.wait_for_function(f"document.getElementById('pv-grid').textContent === '{GRID}'",
-                           timeout=10_000)
+    page.wait_for_function(
+        f"document.getElementById('pv-grid').textContent === '{GRID}'", timeout=10_000
+    )
     assert page.input_value("#crs") == "wgs84"
     assert page.input_value("#address") == "云岩区中华北路 1 号"
 
@@ -213,12 +218,14 @@ def test_reveal_and_a_phone_screen(person, live):
     assert page.text_content("#reporter-phone") == "138****5678"
     page.click("#reveal")
     page.wait_for_function(
-        "document.getElementById('reporter-phone').textContent === '13812345678'")
+        "document.getElementById('reporter-phone').textContent === '13812345678'"
+    )
     assert page.text_content("#reporter-name") == "张三"
     assert [e.action for e in live.state.cases.events(case_id, ADMIN)][-1] == "reveal_reporter"
     for path in ("/console/cases/new", "/console/queue", f"/console/cases/{case_id}"):
         page.goto(live.base + path)
         overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 0, path
     assert phone.errors == [] and phone.outside == []

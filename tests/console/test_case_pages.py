@@ -22,12 +22,18 @@ def _trail(html: str) -> list[str]:
 def test_preview_shows_what_auto_dispatch_then_does(console):
     csrf = console.sign_in("dispatcher")
     lon, lat = grid_point()
-    r = console.client.get("/console/preview", headers=JSON, params={
-        "lon": lon, "lat": lat, "crs": "wgs84", "category": "streetlight_out"})
+    r = console.client.get(
+        "/console/preview",
+        headers=JSON,
+        params={"lon": lon, "lat": lat, "crs": "wgs84", "category": "streetlight_out"},
+    )
     assert r.status_code == 200, r.text
     p = r.json()
     assert (p["grid_code"], p["community_code"], p["community_name"]) == (
-        GRID, "520103400", "中华社区")
+        GRID,
+        "520103400",
+        "中华社区",
+    )
     assert [w["id"] for w in p["grid_workers"]] == [WORKER]
     assert p["grid_geometry"]["type"] in ("Polygon", "MultiPolygon")
     assert p["community_map"] == "/maps/communities/520103400"
@@ -35,11 +41,13 @@ def test_preview_shows_what_auto_dispatch_then_does(console):
     case = console.state.cases.get(case_id, ADMIN)
     assert case.status == "dispatched"
     assert (case.assignee_id, case.assign_reason) == (p["assignee"]["id"], p["assignee"]["reason"])
-    again = console.client.get("/console/preview", headers=JSON, params={
-        "lon": lon, "lat": lat, "category": "streetlight_out"}).json()
+    again = console.client.get(
+        "/console/preview",
+        headers=JSON,
+        params={"lon": lon, "lat": lat, "category": "streetlight_out"},
+    ).json()
     assert again["duplicate_of"] == {"id": case_id, "url": f"/console/cases/{case_id}"}
-    bad = console.client.get("/console/preview", headers=JSON,
-                             params={"lon": "x", "lat": lat})
+    bad = console.client.get("/console/preview", headers=JSON, params={"lon": "x", "lat": lat})
     assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
 
 
@@ -49,8 +57,15 @@ def test_filing_twice_with_one_key_files_one_case(console):
     assert "/static/maps/leaflet/leaflet.js" in page.text and "cdn" not in page.text.lower()
     key = hidden(page.text, "idempotency_key")
     lon, lat = grid_point()
-    form = {"csrf": csrf, "idempotency_key": key, "category": "illegal_posters",
-            "lon": str(lon), "lat": str(lat), "crs": "wgs84", "description": "小广告"}
+    form = {
+        "csrf": csrf,
+        "idempotency_key": key,
+        "category": "illegal_posters",
+        "lon": str(lon),
+        "lat": str(lat),
+        "crs": "wgs84",
+        "description": "小广告",
+    }
     first = console.client.post("/console/cases", data=form, follow_redirects=False)
     second = console.client.post("/console/cases", data=form, follow_redirects=False)
     assert first.status_code == second.status_code == 303
@@ -64,9 +79,17 @@ def test_filing_twice_with_one_key_files_one_case(console):
 def test_a_bad_form_comes_back_with_its_values_and_the_reason(console):
     csrf = console.sign_in("dispatcher")
     page = console.client.get("/console/cases/new")
-    r = console.client.post("/console/cases", data={
-        "csrf": csrf, "idempotency_key": hidden(page.text, "idempotency_key"),
-        "category": "exposed_refuse", "lon": "106.7", "lat": "", "description": "留着我"})
+    r = console.client.post(
+        "/console/cases",
+        data={
+            "csrf": csrf,
+            "idempotency_key": hidden(page.text, "idempotency_key"),
+            "category": "exposed_refuse",
+            "lon": "106.7",
+            "lat": "",
+            "description": "留着我",
+        },
+    )
     assert r.status_code == 400
     assert "give both lon and lat" in r.text and "留着我" in r.text
 
@@ -91,7 +114,12 @@ def test_the_workflow_by_forms_ends_closed_with_five_events(console):
     assert _trail(page.text) == ["intake", "register", "dispatch", "handle", "verify"]
     assert "已结案" in page.text and "按期结案" in page.text
     assert [e.action for e in console.state.cases.events(case_id, ADMIN)] == [
-        "intake", "register", "dispatch", "handle", "verify"]
+        "intake",
+        "register",
+        "dispatch",
+        "handle",
+        "verify",
+    ]
 
 
 def test_a_stale_page_is_told_to_reload_and_changes_nothing(console):
@@ -123,8 +151,7 @@ def test_a_worker_sees_only_their_own_community(console):
     assert 'id="reload"' not in r.text  # nothing to reload: it does not exist for them
     assert console.client.get(f"/console/cases/{other}/version", headers=JSON).status_code == 404
     assert console.act(wcsrf, other, "handle", 1, note="x").status_code == 404
-    r = console.client.post(f"/console/cases/{own}/reveal",
-                            headers={**JSON, "X-CSRF-Token": wcsrf})
+    r = console.client.post(f"/console/cases/{own}/reveal", headers={**JSON, "X-CSRF-Token": wcsrf})
     assert r.status_code == 403
 
 
@@ -133,8 +160,9 @@ def test_revealing_the_reporter_is_audited(console):
     case_id = console.file(csrf)
     page = console.client.get(f"/console/cases/{case_id}").text
     assert 'id="reveal"' in page and "13812345678" not in page
-    r = console.client.post(f"/console/cases/{case_id}/reveal",
-                            headers={**JSON, "X-CSRF-Token": csrf})
+    r = console.client.post(
+        f"/console/cases/{case_id}/reveal", headers={**JSON, "X-CSRF-Token": csrf}
+    )
     assert r.status_code == 200 and r.json() == {"name": "张三", "phone": "13812345678"}
     assert r.headers["cache-control"] == "no-store"
     actions = [e.action for e in console.state.cases.events(case_id, ADMIN)]
@@ -168,8 +196,13 @@ def test_a_second_submit_waits_for_the_first_and_gets_its_case(console):
     page = console.client.get("/console/cases/new")
     key = hidden(page.text, "idempotency_key")
     lon, lat = grid_point()
-    form = {"csrf": csrf, "idempotency_key": key, "category": "waterlogging",
-            "lon": str(lon), "lat": str(lat)}
+    form = {
+        "csrf": csrf,
+        "idempotency_key": key,
+        "category": "waterlogging",
+        "lon": str(lon),
+        "lat": str(lat),
+    }
     first = console.client.post("/console/cases", data=form, follow_redirects=False)
     with console.state.in_flight_lock:  # as if the first submit were still running
         console.state.in_flight.add(key)
@@ -185,21 +218,38 @@ def test_a_second_submit_waits_for_the_first_and_gets_its_case(console):
 def test_an_address_only_case_is_placed_from_its_page(console):
     csrf = console.sign_in("dispatcher")
     page = console.client.get("/console/cases/new")
-    r = console.client.post("/console/cases", follow_redirects=False, data={
-        "csrf": csrf, "idempotency_key": hidden(page.text, "idempotency_key"),
-        "category": "fire_hazard", "address": "无此地址 123 号"})
+    r = console.client.post(
+        "/console/cases",
+        follow_redirects=False,
+        data={
+            "csrf": csrf,
+            "idempotency_key": hidden(page.text, "idempotency_key"),
+            "category": "fire_hazard",
+            "address": "无此地址 123 号",
+        },
+    )
     case_id = int(re.match(r"/console/cases/(\d+)", r.headers["location"]).group(1))
     html = console.client.get(f"/console/cases/{case_id}").text
     assert 'id="place-form"' in html and "待定位" in html
     lon, lat = grid_point()
-    r = console.client.post(f"/console/cases/{case_id}/place", follow_redirects=False, data={
-        "csrf": csrf, "version": hidden(html, "version"), "lon": str(lon), "lat": str(lat),
-        "crs": "wgs84"})
+    r = console.client.post(
+        f"/console/cases/{case_id}/place",
+        follow_redirects=False,
+        data={
+            "csrf": csrf,
+            "version": hidden(html, "version"),
+            "lon": str(lon),
+            "lat": str(lat),
+            "crs": "wgs84",
+        },
+    )
     assert r.status_code == 303
     case = console.state.cases.get(case_id, ADMIN)
     assert (case.grid_code, case.needs_location, case.status) == (GRID, False, "reported")
-    stale = console.client.post(f"/console/cases/{case_id}/place", data={
-        "csrf": csrf, "version": "1", "lon": str(lon), "lat": str(lat)})
+    stale = console.client.post(
+        f"/console/cases/{case_id}/place",
+        data={"csrf": csrf, "version": "1", "lon": str(lon), "lat": str(lat)},
+    )
     assert stale.status_code == 412 and "此案件已被他人更改" in stale.text
 
 
@@ -209,10 +259,9 @@ def test_a_dispatcher_reassigns_a_dispatched_case(console):
     case = console.state.cases.get(case_id, ADMIN)
     assert case.assignee_id == WORKER
     page = console.client.get(f"/console/cases/{case_id}").text
-    form = page[page.index('value="reassign"') - 400:page.index('value="reassign"') + 900]
+    form = page[page.index('value="reassign"') - 400 : page.index('value="reassign"') + 900]
     assert '<select name="assignee_id"' in form and " required" in form
-    others = [w for w in console.state.store.workers(community_code="520103400")
-              if w.id != WORKER]
+    others = [w for w in console.state.store.workers(community_code="520103400") if w.id != WORKER]
     r = console.act(csrf, case_id, "reassign", case.version, assignee_id=others[0].id)
     assert r.status_code in (200, 303), r.text
     moved = console.state.cases.get(case_id, ADMIN)

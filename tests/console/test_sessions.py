@@ -17,9 +17,15 @@ def _login_form(console):
 def test_sign_in_sets_a_safe_cookie_and_keeps_only_its_hash(console):
     form = _login_form(console)
     assert form.status_code == 200 and "访问令牌" in form.text
-    r = console.client.post("/console/login", follow_redirects=False, data={
-        "token": console.people["dispatcher"][0], "csrf": hidden(form.text, "csrf"),
-        "next": "/console/cases/new"})
+    r = console.client.post(
+        "/console/login",
+        follow_redirects=False,
+        data={
+            "token": console.people["dispatcher"][0],
+            "csrf": hidden(form.text, "csrf"),
+            "next": "/console/cases/new",
+        },
+    )
     assert r.status_code == 303 and r.headers["location"] == "/console/cases/new"
     cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("gm_console="))
     attrs = {a.strip().split("=")[0].lower() for a in cookie.split(";")}
@@ -38,24 +44,37 @@ def test_sign_in_sets_a_safe_cookie_and_keeps_only_its_hash(console):
 def test_sign_in_is_refused_without_the_form_token_or_with_a_bad_token(console):
     form = _login_form(console)
     good = console.people["dispatcher"][0]
-    r = console.client.post("/console/login", follow_redirects=False,
-                            data={"token": good, "csrf": "forged"})
+    r = console.client.post(
+        "/console/login", follow_redirects=False, data={"token": good, "csrf": "forged"}
+    )
     assert r.status_code == 403 and console.session_id() is None
-    r = console.client.post("/console/login", follow_redirects=False,
-                            data={"token": good + "x", "csrf": hidden(form.text, "csrf")})
+    r = console.client.post(
+        "/console/login",
+        follow_redirects=False,
+        data={"token": good + "x", "csrf": hidden(form.text, "csrf")},
+    )
     assert r.status_code == 401 and "令牌无效" in r.text and console.session_id() is None
     for who in ("planner",):  # tokens of roles without console pages
-        r = console.client.post("/console/login", follow_redirects=False, data={
-            "token": console.people[who][0], "csrf": hidden(form.text, "csrf")})
+        r = console.client.post(
+            "/console/login",
+            follow_redirects=False,
+            data={"token": console.people[who][0], "csrf": hidden(form.text, "csrf")},
+        )
         assert r.status_code == 403 and console.session_id() is None
 
 
 def test_a_return_address_must_be_a_console_page(console):
     for target in ("https://evil.example/", "//evil.example/console", "/maps/workload"):
         form = _login_form(console)
-        r = console.client.post("/console/login", follow_redirects=False, data={
-            "token": console.people["worker"][0], "csrf": hidden(form.text, "csrf"),
-            "next": target})
+        r = console.client.post(
+            "/console/login",
+            follow_redirects=False,
+            data={
+                "token": console.people["worker"][0],
+                "csrf": hidden(form.text, "csrf"),
+                "next": target,
+            },
+        )
         assert r.headers["location"] == "/console/mine", target
 
 
@@ -74,8 +93,11 @@ def test_signing_in_again_ends_the_earlier_session(console):
     console.sign_in("dispatcher")
     first = console.session_id()
     form = console.client.get("/console/login")  # the earlier cookie is still held
-    r = console.client.post("/console/login", follow_redirects=False, data={
-        "token": console.people["worker"][0], "csrf": hidden(form.text, "csrf")})
+    r = console.client.post(
+        "/console/login",
+        follow_redirects=False,
+        data={"token": console.people["worker"][0], "csrf": hidden(form.text, "csrf")},
+    )
     assert r.status_code == 303 and console.session_id() != first
     assert console.state.store.session_by_hash(hash_session(first)) is None
     assert console.client.get("/console/mine").status_code == 200
@@ -110,15 +132,22 @@ def test_state_changing_requests_need_the_session_csrf_token(console):
         data = {"action": "register", "version": str(before)}
         if token is not None:
             data["csrf"] = token
-        r = console.client.post(f"/console/cases/{case_id}/act", data=data,
-                                follow_redirects=False)
+        r = console.client.post(f"/console/cases/{case_id}/act", data=data, follow_redirects=False)
         assert r.status_code == 403, token
     r = console.client.post(f"/console/cases/{case_id}/reveal", headers=JSON)
     assert r.status_code == 403
     page = console.client.get("/console/cases/new")
-    r = console.client.post("/console/cases", follow_redirects=False, data={
-        "csrf": "wrong", "idempotency_key": hidden(page.text, "idempotency_key"),
-        "category": "exposed_refuse", "lon": "106.7", "lat": "26.6"})
+    r = console.client.post(
+        "/console/cases",
+        follow_redirects=False,
+        data={
+            "csrf": "wrong",
+            "idempotency_key": hidden(page.text, "idempotency_key"),
+            "category": "exposed_refuse",
+            "lon": "106.7",
+            "lat": "26.6",
+        },
+    )
     assert r.status_code == 403
     after = console.state.cases.get(case_id, _actor(console))
     assert after.version == before and after.status == "reported"
@@ -133,12 +162,16 @@ def test_roles_see_their_own_pages(console):
     r = console.client.get("/console/preview?lon=106.7&lat=26.6", headers=JSON)
     assert r.status_code == 403
     assert console.client.get("/console/mine").status_code == 200
-    assert console.client.get("/console", follow_redirects=False).headers["location"] == \
-        "/console/mine"
+    assert (
+        console.client.get("/console", follow_redirects=False).headers["location"]
+        == "/console/mine"
+    )
     console.sign_in("dispatcher")
     assert console.client.get("/console/mine").status_code == 403
-    assert console.client.get("/console", follow_redirects=False).headers["location"] == \
-        "/console/queue"
+    assert (
+        console.client.get("/console", follow_redirects=False).headers["location"]
+        == "/console/queue"
+    )
 
 
 def _actor(console):

@@ -4,24 +4,33 @@ from geo.address import normalise
 from geo.gazetteer import Entry, Gazetteer
 
 
-@pytest.mark.parametrize(("raw", "norm"), [
-    ("贵阳市云岩区 松山路５９號", "松山路59号"),
-    ("松山路59号", "松山路59号"),
-    ("贵州省贵阳市云岩区宅吉社区宅吉路12号", "宅吉路12号"),
-    ("柳湾小区3幢2单元", "柳湾小区3栋2单元"),
-    ("柳湾小区３座", "柳湾小区3栋"),
-    ("中华社区服务中心", "中华社区服务中心"),  # a name, not a prefix: kept
-    ("  北京路（东段）１８号 ", "北京路东段18号"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "norm"),
+    [
+        ("贵阳市云岩区 松山路５９號", "松山路59号"),
+        ("松山路59号", "松山路59号"),
+        ("贵州省贵阳市云岩区宅吉社区宅吉路12号", "宅吉路12号"),
+        ("柳湾小区3幢2单元", "柳湾小区3栋2单元"),
+        ("柳湾小区３座", "柳湾小区3栋"),
+        ("中华社区服务中心", "中华社区服务中心"),  # a name, not a prefix: kept
+        ("  北京路（东段）１８号 ", "北京路东段18号"),
+        ("", ""),
+    ],
+)
 def test_normalise(raw, norm):
     assert normalise(raw) == norm
 
 
 @pytest.fixture
 def gaz():
-    return Gazetteer([Entry("松山路59号", 106.71, 26.59), Entry("柳湾小区3栋", 106.72, 26.6),
-                      Entry("中华北路1号", 106.713, 26.588), Entry("松山路57号", 106.709, 26.59)])
+    return Gazetteer(
+        [
+            Entry("松山路59号", 106.71, 26.59),
+            Entry("柳湾小区3栋", 106.72, 26.6),
+            Entry("中华北路1号", 106.713, 26.588),
+            Entry("松山路57号", 106.709, 26.59),
+        ]
+    )
 
 
 def test_exact_after_normalisation(gaz):

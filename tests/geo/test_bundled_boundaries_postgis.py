@@ -30,15 +30,18 @@ def loaded(postgis_conn):
     )
     cur.executemany(
         "INSERT INTO t_communities VALUES (%s, ST_GeomFromWKB(%s, 4326))",
-        [(c, g.wkb) for c, g in zip(bset.communities["code"], bset.communities.geometry,
-                                    strict=True)],
+        [
+            (c, g.wkb)
+            for c, g in zip(bset.communities["code"], bset.communities.geometry, strict=True)
+        ],
     )
     cur.executemany(
         "INSERT INTO t_grids VALUES (%s, %s, ST_GeomFromWKB(%s, 4326))",
         [
             (c, cc, g.wkb)
-            for c, cc, g in zip(bset.grids["code"], bset.grids["community_code"],
-                                bset.grids.geometry, strict=True)
+            for c, cc, g in zip(
+                bset.grids["code"], bset.grids["community_code"], bset.grids.geometry, strict=True
+            )
         ],
     )
     cur.execute("CREATE INDEX ON t_grids USING gist (geom); ANALYZE t_grids;")
@@ -58,8 +61,9 @@ def test_counts(loaded):
 def test_every_feature_is_valid(loaded):
     for table in ("t_district", "t_communities", "t_grids"):
         loaded.execute(
-            sql.SQL("SELECT code, ST_IsValidReason(geom) FROM {} WHERE NOT ST_IsValid(geom)")
-            .format(sql.Identifier(table))
+            sql.SQL(
+                "SELECT code, ST_IsValidReason(geom) FROM {} WHERE NOT ST_IsValid(geom)"
+            ).format(sql.Identifier(table))
         )
         assert loaded.fetchall() == [], table
 

@@ -81,8 +81,10 @@ def test_gcj02_to_bd09_matches_prcoords_across_china():
 
 @pytest.mark.parametrize(
     ("crs", "forward", "inverse"),
-    [("gcj02", prcoords.wgs_gcj, prcoords.gcj_wgs_bored),
-     ("bd09", prcoords.wgs_bd, prcoords.bd_wgs_bored)],
+    [
+        ("gcj02", prcoords.wgs_gcj, prcoords.gcj_wgs_bored),
+        ("bd09", prcoords.wgs_bd, prcoords.bd_wgs_bored),
+    ],
 )
 def test_inverse_matches_prcoords_precise_inverse(monkeypatch, crs, forward, inverse):
     # prcoords' "bored" inverse stops once a step is below PRC_EPS = 1e-5 degrees, which leaves
@@ -102,8 +104,10 @@ def test_inverse_matches_prcoords_precise_inverse(monkeypatch, crs, forward, inv
 def guizhou_sample():
     """200,000 random points and a 0.02-degree grid over Guizhou."""
     lon, lat = random_points(GUIZHOU, 200_000, seed=4)
-    grid_lon, grid_lat = np.meshgrid(np.arange(GUIZHOU[0], GUIZHOU[1] + 1e-9, 0.02),
-                                     np.arange(GUIZHOU[2], GUIZHOU[3] + 1e-9, 0.02))
+    grid_lon, grid_lat = np.meshgrid(
+        np.arange(GUIZHOU[0], GUIZHOU[1] + 1e-9, 0.02),
+        np.arange(GUIZHOU[2], GUIZHOU[3] + 1e-9, 0.02),
+    )
     return np.concatenate([lon, grid_lon.ravel()]), np.concatenate([lat, grid_lat.ravel()])
 
 
@@ -168,8 +172,9 @@ def test_gcj02_box_edges_follow_the_public_formula():
     assert shifted.tolist() == [True, False, True, False, True, False, True, False]
 
 
-@pytest.mark.parametrize("crs", ["wgs84", "WGS84", "EPSG:4326", "epsg:4326", "cgcs2000",
-                                 "CGCS2000", "EPSG:4490"])
+@pytest.mark.parametrize(
+    "crs", ["wgs84", "WGS84", "EPSG:4326", "epsg:4326", "cgcs2000", "CGCS2000", "EPSG:4490"]
+)
 def test_wgs84_and_cgcs2000_are_identity(crs):
     lon, lat = random_points(GUIZHOU, 100, seed=7)
     for func in (to_wgs84, from_wgs84):
@@ -234,8 +239,13 @@ def test_input_is_not_modified():
 
 # --- errors ----------------------------------------------------------------------------------
 
-BAD_VALUES = [("lat", np.nan, "nan"), ("lon", np.inf, "inf"), ("lat", -np.inf, "-inf"),
-              ("lat", 91.0, "91.0"), ("lon", -181.0, "-181.0")]
+BAD_VALUES = [
+    ("lat", np.nan, "nan"),
+    ("lon", np.inf, "inf"),
+    ("lat", -np.inf, "-inf"),
+    ("lat", 91.0, "91.0"),
+    ("lon", -181.0, "-181.0"),
+]
 
 
 @pytest.mark.parametrize(("axis", "value", "text"), BAD_VALUES)
@@ -291,9 +301,10 @@ def test_unknown_crs_raises_naming_it_and_the_accepted_ones(name):
         assert accepted in message
 
 
-@pytest.mark.parametrize(("lon", "lat"), [([1.0, 2.0], [1.0, 2.0, 3.0]),
-                                          (np.zeros((2, 3)), np.zeros((3, 2))),
-                                          (106.7, [26.6, 26.7])])
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [([1.0, 2.0], [1.0, 2.0, 3.0]), (np.zeros((2, 3)), np.zeros((3, 2))), (106.7, [26.6, 26.7])],
+)
 def test_mismatched_shapes_raise(lon, lat):
     with pytest.raises(CoordinateError, match="shapes differ"):
         from_wgs84(lon, lat, "gcj02")
@@ -348,17 +359,27 @@ def test_to_metric_geoseries_and_geodataframe():
     geoms = [Point(106.71, 26.58), box(106.70, 26.57, 106.72, 26.59)]
     expected = to_metric(np.array(geoms))
     series = gpd.GeoSeries(geoms, crs="EPSG:4326")
-    for obj in (series, gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=series),
-                gpd.GeoSeries(geoms)):  # no CRS: taken as EPSG:4326
+    for obj in (
+        series,
+        gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=series),
+        gpd.GeoSeries(geoms),
+    ):  # no CRS: taken as EPSG:4326
         out = to_metric(obj)
         assert type(out) is type(obj) and out.crs == METRIC_CRS
         assert all(g.equals_exact(e, 1e-6) for g, e in zip(out.geometry, expected, strict=True))
         back = from_metric(out)
         assert back.crs == "EPSG:4326"
-        assert np.abs(shapely.get_coordinates(back.geometry.values)
-                      - shapely.get_coordinates(np.array(geoms))).max() < 1e-9
-    assert to_metric(gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=series))["name"].tolist() \
-        == ["a", "b"]
+        assert (
+            np.abs(
+                shapely.get_coordinates(back.geometry.values)
+                - shapely.get_coordinates(np.array(geoms))
+            ).max()
+            < 1e-9
+        )
+    assert to_metric(gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=series))["name"].tolist() == [
+        "a",
+        "b",
+    ]
 
 
 def test_to_metric_rejects_coordinates_that_are_not_degrees():

@@ -168,7 +168,9 @@ def test_input_shapes(index, grids):
     assert index.locate(xy[:, 0].tolist(), xy[:, 1].tolist()).tolist() == expected.tolist()
     assert index.locate(xy[:, 0], xy[:, 1]).shape == (6,)
     assert index.locate(xy[:, 0].reshape(2, 3), xy[:, 1].reshape(2, 3)).tolist() == [
-        [0, 1, 2], [3, 4, 5]]
+        [0, 1, 2],
+        [3, 4, 5],
+    ]
     assert index.locate(float(xy[4, 0]), float(xy[4, 1])).shape == ()
     assert index.locate([], []).shape == (0,)
     assert index.locate_one(float(xy[5, 0]), float(xy[5, 1])) == 5
@@ -176,8 +178,10 @@ def test_input_shapes(index, grids):
 
 
 def test_empty_and_missing_geometries_cover_nothing():
-    index = LocateIndex.build(["520103400001001", "520103400001002", "520103400001003"],
-                              [None, Polygon(), box(0, 0, 1, 1)])
+    index = LocateIndex.build(
+        ["520103400001001", "520103400001002", "520103400001003"],
+        [None, Polygon(), box(0, 0, 1, 1)],
+    )
     assert index.locate([0.5, 2.0], [0.5, 0.5]).tolist() == [2, -1]
     assert LocateIndex.build([], []).locate([0.0], [0.0]).tolist() == [-1]
 

@@ -26,17 +26,24 @@ FILED = at(2026, 6, 1, 9)
 # Weekdays off in 2026: New Year, Spring Festival, Qingming, Labour Day, Dragon Boat,
 # Mid-Autumn and National Day, including the days moved from make-up weekends.
 WEEKDAYS_OFF_2026 = {
-    date(2026, 1, 1), date(2026, 1, 2),
+    date(2026, 1, 1),
+    date(2026, 1, 2),
     *(date(2026, 2, d) for d in (16, 17, 18, 19, 20, 23)),
     date(2026, 4, 6),
-    date(2026, 5, 1), date(2026, 5, 4), date(2026, 5, 5),
+    date(2026, 5, 1),
+    date(2026, 5, 4),
+    date(2026, 5, 5),
     date(2026, 6, 19),
     date(2026, 9, 25),
     *(date(2026, 10, d) for d in (1, 2, 5, 6, 7)),
 }
 MAKE_UP_DAYS_2026 = {
-    date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28),
-    date(2026, 5, 9), date(2026, 9, 20), date(2026, 10, 10),
+    date(2026, 1, 4),
+    date(2026, 2, 14),
+    date(2026, 2, 28),
+    date(2026, 5, 9),
+    date(2026, 9, 20),
+    date(2026, 10, 10),
 }
 
 
@@ -145,9 +152,7 @@ def test_add_and_between_are_inverse():
     for i in range(300):
         s = start + timedelta(minutes=97 * i)
         hours = (i % 23) * 0.75 + 0.25
-        assert CAL.working_hours_between(s, CAL.add_working_hours(s, hours)) == pytest.approx(
-            hours
-        )
+        assert CAL.working_hours_between(s, CAL.add_working_hours(s, hours)) == pytest.approx(hours)
 
 
 def test_results_are_in_the_calendar_zone():
@@ -218,6 +223,7 @@ def test_time_limit_values_are_checked(value, unit):
 
 
 # --- suspensions ------------------------------------------------------------------------------
+
 
 def test_no_suspension():
     assert CAL.due_after(FILED, "4h") == at(2026, 6, 1, 15)
@@ -333,8 +339,8 @@ def test_override_applies_across_the_year_boundary(cal_2027):
         ('[2027]\nholidays = ["2027-02-30"]\n', ["[2027]", "'2027-02-30'"]),
         ('[2027]\nholidays = ["27-1-1"]\n', ["[2027]", "'27-1-1'"]),
         ('[2027]\nholidays = ["20270101"]\n', ["[2027]", "'20270101'"]),
-        ('[2027]\nholidays = [2027-01-01T08:00:00]\n', ["[2027]", "2027, 1, 1, 8, 0"]),
-        ('[2027]\nworkdays = [20270214]\n', ["[2027]", "20270214"]),
+        ("[2027]\nholidays = [2027-01-01T08:00:00]\n", ["[2027]", "2027, 1, 1, 8, 0"]),
+        ("[2027]\nworkdays = [20270214]\n", ["[2027]", "20270214"]),
         ('[2027]\nholidays = ["2026-12-31"]\n', ["[2027]", "2026-12-31", "2026"]),
         (
             '[2027]\nholidays = ["2027-02-14"]\nworkdays = ["2027-02-14"]\n',
@@ -343,7 +349,7 @@ def test_override_applies_across_the_year_boundary(cal_2027):
         ('[2027]\nholiday = ["2027-01-01"]\n', ["[2027]", "unknown", "'holiday'"]),
         ('[2027]\nworkdays = ["2027-03-03"]\n', ["[2027]", "2027-03-03", "weekday"]),
         ('[2027]\nholidays = "2027-01-01"\n', ["[2027]", "must be a list"]),
-        ('[next]\nholidays = []\n', ["'next'", "year table"]),
+        ("[next]\nholidays = []\n", ["'next'", "year table"]),
         ('holidays = ["2027-01-01"]\n', ["'holidays'", "year table"]),
         ("[2027\n", ["cannot read"]),
     ],

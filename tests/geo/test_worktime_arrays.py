@@ -55,15 +55,18 @@ def test_hours_between_equals_calendar(calendar):
     b = a + pd.to_timedelta(rng.integers(-3 * 24 * 60, 40 * 24 * 60, len(a)), unit="min")
     clock = WorkClock.covering(calendar, a, b)
     got = clock.hours_between(a, b)
-    want = [calendar.working_hours_between(x.to_pydatetime(), y.to_pydatetime())
-            for x, y in zip(a, b, strict=True)]
+    want = [
+        calendar.working_hours_between(x.to_pydatetime(), y.to_pydatetime())
+        for x, y in zip(a, b, strict=True)
+    ]
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
     assert (got == 0).any() and (got > 7).any()  # both cases occur
 
 
 def test_missing_instants_stay_missing(calendar):
-    starts = pd.Series([pd.Timestamp("2024-05-06 09:00", tz=TZ), pd.NaT],
-                       dtype=f"datetime64[ns, {TZ}]")
+    starts = pd.Series(
+        [pd.Timestamp("2024-05-06 09:00", tz=TZ), pd.NaT], dtype=f"datetime64[ns, {TZ}]"
+    )
     clock = WorkClock.covering(calendar, starts)
     got = clock.add_hours(starts, np.array([2.0, 2.0]))
     assert got.iloc[0].to_pydatetime() == datetime(2024, 5, 6, 11, 0, tzinfo=calendar.tz)
@@ -77,7 +80,8 @@ def test_a_holiday_week_is_skipped(calendar):
     clock = WorkClock.covering(calendar, start, days_ahead=1)
     got = clock.add_days(start, np.array([1]))
     assert got.iloc[0].to_pydatetime() == calendar.add_working_days(
-        start.iloc[0].to_pydatetime(), 1)
+        start.iloc[0].to_pydatetime(), 1
+    )
     assert got.iloc[0].date().isoformat() == "2024-10-08"
 
 

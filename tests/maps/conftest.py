@@ -33,14 +33,22 @@ from maps.assets import ASSET_BASE, asset_dir
 
 COMMUNITY = "520103400"  # 中华社区, the first community of the bundled set
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=CHINA_TIME)
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  # Belt and braces: even a request the test did not intercept cannot resolve
-                  # any host but this machine.
-                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Belt and braces: even a request the test did not intercept cannot resolve
+    # any host but this machine.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 
 
 # --- handed-in data -------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def boundaries():
@@ -51,14 +59,27 @@ def boundaries():
 def community_rows(boundaries):
     """Community workload rows (as geo.analytics.workload builds them), varied figures."""
     rows = []
-    for i, (code, name) in enumerate(zip(boundaries.communities["code"],
-                                         boundaries.communities["name"], strict=True)):
-        rows.append({"code": code, "name": name, "received": 100 + 7 * i, "open": 10 + i,
-                     "closed": 80, "closed_on_time": 70, "overdue": i % 4,
-                     "on_time_rate": round(0.5 + i / 60, 4), "returned": 1, "reworked": 0,
-                     "handling_hours_p50": 6.5, "handling_hours_p90": 20.0,
-                     "per_1000_residents": round(2.5 + i / 10, 4),
-                     "open_per_worker": None if i == 25 else round(0.3 + i / 20, 4)})
+    for i, (code, name) in enumerate(
+        zip(boundaries.communities["code"], boundaries.communities["name"], strict=True)
+    ):
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "received": 100 + 7 * i,
+                "open": 10 + i,
+                "closed": 80,
+                "closed_on_time": 70,
+                "overdue": i % 4,
+                "on_time_rate": round(0.5 + i / 60, 4),
+                "returned": 1,
+                "reworked": 0,
+                "handling_hours_p50": 6.5,
+                "handling_hours_p90": 20.0,
+                "per_1000_residents": round(2.5 + i / 10, 4),
+                "open_per_worker": None if i == 25 else round(0.3 + i / 20, 4),
+            }
+        )
     return rows
 
 
@@ -66,16 +87,40 @@ def _case(i: int, status: str, grid_code: str | None, point, overdue: bool) -> C
     reported = NOW - timedelta(days=3)
     due = NOW - timedelta(hours=1) if overdue else NOW + timedelta(days=2)
     return Case(
-        id=i, status=status, category="A0101", description=f"案件 {i}", source="worker",
-        generation=1, grid_code=grid_code, community_code=COMMUNITY,
-        lon=None if point is None else point.x, lat=None if point is None else point.y,
-        input_lon=None, input_lat=None, input_crs="wgs84", address=None,
-        assignee_id="W1", assignee_name="王小明", assign_reason_code="grid_worker",
-        assign_reason="grid worker", reporter_name="张三", reporter_phone="13800005678",
-        reported_at=reported, registered_at=reported, due_at=due, closed_at=None,
-        closed_on_time=None, suspended_at=None, unassigned=False, needs_location=point is None,
-        possible_duplicate_of=None, version=1, idempotency_key=None, request_hash=None,
-        handling_hours=None)
+        id=i,
+        status=status,
+        category="A0101",
+        description=f"案件 {i}",
+        source="worker",
+        generation=1,
+        grid_code=grid_code,
+        community_code=COMMUNITY,
+        lon=None if point is None else point.x,
+        lat=None if point is None else point.y,
+        input_lon=None,
+        input_lat=None,
+        input_crs="wgs84",
+        address=None,
+        assignee_id="W1",
+        assignee_name="王小明",
+        assign_reason_code="grid_worker",
+        assign_reason="grid worker",
+        reporter_name="张三",
+        reporter_phone="13800005678",
+        reported_at=reported,
+        registered_at=reported,
+        due_at=due,
+        closed_at=None,
+        closed_on_time=None,
+        suspended_at=None,
+        unassigned=False,
+        needs_location=point is None,
+        possible_duplicate_of=None,
+        version=1,
+        idempotency_key=None,
+        request_hash=None,
+        handling_hours=None,
+    )
 
 
 @dataclass
@@ -105,20 +150,70 @@ def community_data(boundaries) -> CommunityData:
         views.append(case_view(_case(i + 1, status, codes[i], points[i], overdue), now=NOW))
     views.append(case_view(_case(99, "reported", None, None, False), now=NOW))  # no location
     facilities = [
-        Facility(1, "service_centre", "中华社区服务中心", points[0].x, points[0].y, 40, 1000.0,
-                 "08:30-17:30", 1, COMMUNITY, codes[0]),
-        Facility(2, "volunteer_hut", "微笑小屋 <一号>", points[10].x, points[10].y, None, 500.0,
-                 "", 1, COMMUNITY, codes[10]),
-        Facility(3, "volunteer_hut", "微笑小屋 {{ 二号 }}", points[20].x, points[20].y, None,
-                 500.0, "", 1, COMMUNITY, codes[20]),
+        Facility(
+            1,
+            "service_centre",
+            "中华社区服务中心",
+            points[0].x,
+            points[0].y,
+            40,
+            1000.0,
+            "08:30-17:30",
+            1,
+            COMMUNITY,
+            codes[0],
+        ),
+        Facility(
+            2,
+            "volunteer_hut",
+            "微笑小屋 <一号>",
+            points[10].x,
+            points[10].y,
+            None,
+            500.0,
+            "",
+            1,
+            COMMUNITY,
+            codes[10],
+        ),
+        Facility(
+            3,
+            "volunteer_hut",
+            "微笑小屋 {{ 二号 }}",
+            points[20].x,
+            points[20].y,
+            None,
+            500.0,
+            "",
+            1,
+            COMMUNITY,
+            codes[20],
+        ),
     ]
-    rows = {code: {"code": code, "name": None, "received": 2 * i, "open": i % 9,
-                   "overdue": i % 3, "on_time_rate": 0.8, "per_1000_residents": 1.5,
-                   "open_per_worker": float(i % 9)} for i, code in enumerate(codes)}
+    rows = {
+        code: {
+            "code": code,
+            "name": None,
+            "received": 2 * i,
+            "open": i % 9,
+            "overdue": i % 3,
+            "on_time_rate": 0.8,
+            "per_1000_residents": 1.5,
+            "open_per_worker": float(i % 9),
+        }
+        for i, code in enumerate(codes)
+    }
     return CommunityData(
-        community=comm, grids=boundaries.grids, own_grids=own, grid_rows=rows, cases=views,
-        facilities=facilities, workers={code: f"网格员{i:03d}" for i, code in enumerate(codes)},
-        located=30, overdue=sum(1 for v in views if v["overdue"]))
+        community=comm,
+        grids=boundaries.grids,
+        own_grids=own,
+        grid_rows=rows,
+        cases=views,
+        facilities=facilities,
+        workers={code: f"网格员{i:03d}" for i, code in enumerate(codes)},
+        located=30,
+        overdue=sum(1 for v in views if v["overdue"]),
+    )
 
 
 @dataclass
@@ -138,22 +233,38 @@ def coverage_data(boundaries, community_data) -> CoverageData:
     result = coverage(grids, [(f.lon, f.lat) for f in facilities], radius_m=600.0)
     names = boundaries.communities[["code", "name"]].to_dict("records")
     report = {
-        "kind": "volunteer_hut", "radius_m": 600.0, "threshold": 0.5,
-        "facilities": len(facilities), "population": result.population,
+        "kind": "volunteer_hut",
+        "radius_m": 600.0,
+        "threshold": 0.5,
+        "facilities": len(facilities),
+        "population": result.population,
         "covered_population": result.covered_population,
         "grids": result.grids.to_dict("records"),
         "communities": [{**c, "covered_share": None} for c in names],
         "underserved": underserved(result, 0.5),
     }
     site = shapely.point_on_surface(grids.geometry.values[-1])
-    sites = {"kind": "volunteer_hut", "radius_m": 600.0, "count": 1,
-             "sites": [{"lon": site.x, "lat": site.y, "grid_code": grids["code"].iloc[-1],
-                        "community_code": grids["community_code"].iloc[-1], "gain": 812.4}]}
-    return CoverageData(grids=grids, report=report, facilities=community_data.facilities,
-                        sites=sites)
+    sites = {
+        "kind": "volunteer_hut",
+        "radius_m": 600.0,
+        "count": 1,
+        "sites": [
+            {
+                "lon": site.x,
+                "lat": site.y,
+                "grid_code": grids["code"].iloc[-1],
+                "community_code": grids["community_code"].iloc[-1],
+                "gain": 812.4,
+            }
+        ],
+    }
+    return CoverageData(
+        grids=grids, report=report, facilities=community_data.facilities, sites=sites
+    )
 
 
 # --- reading pages --------------------------------------------------------------------------
+
 
 def _layer_features(html: str) -> dict[str, list[dict]]:
     """The GeoJSON features of each polygon layer in a page, by its ``gridmgrLayer`` id."""
@@ -161,7 +272,7 @@ def _layer_features(html: str) -> dict[str, list[dict]]:
     decoder = json.JSONDecoder()
     for match in re.finditer(r"var (geo_json_[0-9a-f]+) = L\.geoJson\(", html):
         name = match.group(1)
-        layer_id = re.search(r'"gridmgrLayer": "([^"]+)"', html[match.end():]).group(1)
+        layer_id = re.search(r'"gridmgrLayer": "([^"]+)"', html[match.end() :]).group(1)
         start = html.index(f"{name}_add([", match.end()) + len(name) + len("_add(")
         out[layer_id], _ = decoder.raw_decode(html, start)
     return out
@@ -184,6 +295,7 @@ def row_layers():
 
 
 # --- a local web server and a real browser --------------------------------------------------
+
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
@@ -209,7 +321,8 @@ def site(tmp_path_factory):
     static.parent.mkdir(parents=True)
     static.symlink_to(asset_dir(), target_is_directory=True)
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield Site(root, f"http://127.0.0.1:{server.server_address[1]}")
@@ -240,14 +353,20 @@ def browser(tmp_path_factory):
         problem = "Debian's chromium is not installed (apt-get install chromium; make test does it)"
     if problem is not None:
         if _browser_required():
-            pytest.fail(f"{problem}; browser tests are required here (CI or "
-                        "GRIDMGR_REQUIRE_POSTGIS=1)", pytrace=False)
+            pytest.fail(
+                f"{problem}; browser tests are required here (CI or GRIDMGR_REQUIRE_POSTGIS=1)",
+                pytrace=False,
+            )
         pytest.skip(problem)
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 800})
+            str(profile),
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 800},
+        )
         yield context
         context.close()
 
@@ -294,8 +413,10 @@ def open_page(browser):
 
         page.route("**/*", route)
         page.on("request", lambda req: run.requests.append(req.url))
-        page.on("response", lambda res: run.failed.append(f"{res.status} {res.url}")
-                if res.status >= 400 else None)
+        page.on(
+            "response",
+            lambda res: run.failed.append(f"{res.status} {res.url}") if res.status >= 400 else None,
+        )
         page.on("console", console)
         page.on("pageerror", lambda exc: run.errors.append(str(exc)))
         page.goto(url, wait_until="load")

@@ -22,7 +22,8 @@ NOT_FETCHED = re.compile(
     r"|https://leaflet\.github\.io/Leaflet\.heat/dist/leaflet-heat\.js"
     r"|https://bugzilla\.mozilla\.org/show_bug\.cgi\?id=\d+"
     r"|http://www\.sitepoint\.com/html5-full-screen-api/"
-    r"|http://labs\.easyblog\.it/[\w/-]*")
+    r"|http://labs\.easyblog\.it/[\w/-]*"
+)
 
 
 def test_manifest_matches_the_files():
@@ -40,8 +41,9 @@ def test_every_linked_file_is_vendored_with_its_licence():
     assert set(LOCAL_FILES.values()) <= files
     for rel in LOCAL_FILES.values():
         folder = rel.split("/")[0]
-        assert any(f.startswith(folder + "/") and re.search(r"licen[cs]e", f, re.I)
-                   for f in files), f"no licence file for {folder}"
+        assert any(
+            f.startswith(folder + "/") and re.search(r"licen[cs]e", f, re.I) for f in files
+        ), f"no licence file for {folder}"
     readme = (asset_dir() / "README.md").read_text(encoding="utf-8")
     for entry in manifest():
         assert f"`{entry['file']}`" in readme
@@ -68,7 +70,7 @@ def test_inlined_stylesheets_embed_their_images():
     assert "data:image/svg+xml;base64," in fullscreen
     js = inline_html("leaflet")
     assert js.startswith('<script data-gridmgr-asset="leaflet/leaflet.js">')
-    assert "</script" not in js[len("<script"):-len("</script>")]
+    assert "</script" not in js[len("<script") : -len("</script>")]
 
 
 def test_a_link_without_a_local_copy_is_refused():

@@ -35,8 +35,9 @@ def _assert_clean(run, *, tiles_of: str | None = None):
     """No console error, no failed local response; nothing outside but tile requests."""
     assert run.errors == []
     assert run.failed == []
-    outside = [u for u in run.requests if not u.startswith(("http://127.0.0.1:", "file://",
-                                                          "data:"))]
+    outside = [
+        u for u in run.requests if not u.startswith(("http://127.0.0.1:", "file://", "data:"))
+    ]
     # Every outside request was blocked; one still in flight when the page is read may not be
     # in the blocked list yet, so compare as sets one way.
     assert set(run.blocked) <= set(outside)
@@ -61,8 +62,10 @@ def test_workload_map(boundaries, community_rows, site, open_page):
     assert run.js("document.querySelectorAll('.leaflet-control-layers-overlays label').length") == 2
     assert run.js("!!document.querySelector('.leaflet-control-scale')")
     assert run.js("!!document.querySelector('.leaflet-control-zoom-fullscreen')")
-    assert run.js("document.querySelector('.leaflet-control-attribution').innerHTML"
-                  ).strip() == "Leaflet"
+    assert (
+        run.js("document.querySelector('.leaflet-control-attribution').innerHTML").strip()
+        == "Leaflet"
+    )
     assert any(u.endswith("/static/maps/leaflet/leaflet.js") for u in run.requests)
     _assert_clean(run)
 
@@ -88,8 +91,9 @@ def test_workload_map_tooltip(boundaries, community_rows, site, open_page):
 
 def test_community_map(community_data, site, open_page):
     c = community_data
-    m = community_map(c.community, c.grids, c.grid_rows, c.cases, c.facilities,
-                      workers=c.workers, basemap="none")
+    m = community_map(
+        c.community, c.grids, c.grid_rows, c.cases, c.facilities, workers=c.workers, basemap="none"
+    )
     run = open_page(site.publish("community.html", _html(m)))
     counts = run.js(LAYER_COUNTS)
     assert counts["grids"] == len(c.own_grids)
@@ -121,8 +125,7 @@ def test_community_map(community_data, site, open_page):
 
 def test_community_map_heat_layer_and_grid_search(community_data, site, open_page):
     c = community_data
-    m = community_map(c.community, c.grids, c.grid_rows, c.cases, c.facilities,
-                      basemap="none")
+    m = community_map(c.community, c.grids, c.grid_rows, c.cases, c.facilities, basemap="none")
     html = _html(m)
     heat = re.search(r"var (heat_map_[0-9a-f]+) = L\.heatLayer\(", html).group(1)
     search = re.search(r"var (geo_json_[0-9a-f]+searchControl) = ", html).group(1)
@@ -160,11 +163,13 @@ def test_coverage_map(coverage_data, site, open_page):
     _assert_clean(run)
 
 
-def test_inline_page_opens_from_disk_with_no_server(boundaries, community_data,
-                                                    tmp_path, open_page):
+def test_inline_page_opens_from_disk_with_no_server(
+    boundaries, community_data, tmp_path, open_page
+):
     c = community_data
-    m = community_map(c.community, c.grids, c.grid_rows, c.cases, c.facilities,
-                      basemap="none", inline=True)
+    m = community_map(
+        c.community, c.grids, c.grid_rows, c.cases, c.facilities, basemap="none", inline=True
+    )
     path = tmp_path / "community.html"
     path.write_text(_html(m), encoding="utf-8")
     run = open_page(path.as_uri())
@@ -181,5 +186,6 @@ def test_osm_basemap_asks_only_for_tiles(boundaries, community_rows, site, open_
     run = open_page(site.publish("workload_osm.html", _html(m)), settle_ms=800)
     assert run.js(LAYER_COUNTS) == {"communities": 26, "grids": 1254}
     _assert_clean(run, tiles_of="osm")
-    assert all(re.fullmatch(r"https://tile\.openstreetmap\.org/\d+/\d+/\d+\.png", u)
-               for u in run.blocked)
+    assert all(
+        re.fullmatch(r"https://tile\.openstreetmap\.org/\d+/\d+/\d+\.png", u) for u in run.blocked
+    )

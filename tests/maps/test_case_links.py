@@ -9,8 +9,15 @@ def _cases(html, row_layers):
 
 def test_case_markers_open_the_case_page(community_data, row_layers):
     c = community_data
-    m = community_map(c.community, c.grids, c.grid_rows, c.cases, c.facilities,
-                      basemap="none", case_link="/console/cases/{id}")
+    m = community_map(
+        c.community,
+        c.grids,
+        c.grid_rows,
+        c.cases,
+        c.facilities,
+        basemap="none",
+        case_link="/console/cases/{id}",
+    )
     rows = _cases(m.get_root().render(), row_layers)
     located = [v for v in c.cases if v["location"] is not None]
     assert [r[5] for r in rows] == [f"/console/cases/{v['id']}" for v in located]

@@ -34,13 +34,26 @@ def build(kind: str, data: Data, basemap: str, **kw) -> str:
     b, c, v = data.b, data.c, data.v
     extra = {"tianditu_key": TK} if basemap == "tianditu" else {}
     if kind == "workload":
-        return render(workload_map(b.communities, b.grids, data.rows, basemap=basemap,
-                                   **extra, **kw))
+        return render(
+            workload_map(b.communities, b.grids, data.rows, basemap=basemap, **extra, **kw)
+        )
     if kind == "community":
-        return render(community_map(c.community, c.grids, c.grid_rows, c.cases, c.facilities,
-                                    workers=c.workers, basemap=basemap, **extra, **kw))
-    return render(coverage_map(v.grids, v.report, v.facilities, sites=v.sites,
-                               basemap=basemap, **extra, **kw))
+        return render(
+            community_map(
+                c.community,
+                c.grids,
+                c.grid_rows,
+                c.cases,
+                c.facilities,
+                workers=c.workers,
+                basemap=basemap,
+                **extra,
+                **kw,
+            )
+        )
+    return render(
+        coverage_map(v.grids, v.report, v.facilities, sites=v.sites, basemap=basemap, **extra, **kw)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +84,9 @@ def test_no_outside_url_but_tiles(kind, basemap, inline, data):
 
 def test_asset_base_is_used(data):
     b = data.b
-    html = render(workload_map(b.communities, b.grids, data.rows, basemap="none",
-                               asset_base="/assets/v1/"))
+    html = render(
+        workload_map(b.communities, b.grids, data.rows, basemap="none", asset_base="/assets/v1/")
+    )
     assert '<script src="/assets/v1/leaflet/leaflet.js"></script>' in html
     assert '<script src="/assets/v1/d3/d3.min.js"></script>' in html  # branca's legend
 
@@ -103,8 +117,9 @@ def test_every_header_link_has_a_local_copy(data):
 
 def test_workload_map_tooltips_hold_the_figures_as_given(data, layer_features):
     b = data.b
-    html = render(workload_map(b.communities, b.grids, data.rows, kpi="on_time_rate",
-                               basemap="none"))
+    html = render(
+        workload_map(b.communities, b.grids, data.rows, kpi="on_time_rate", basemap="none")
+    )
     layers = layer_features(html)
     assert len(layers["communities"]) == 26 and len(layers["grids"]) == 1254
     by_code = {f["properties"]["code"]: f["properties"] for f in layers["communities"]}
@@ -125,8 +140,10 @@ def test_workload_map_tooltips_hold_the_figures_as_given(data, layer_features):
 def test_kpi_colours_follow_the_rows(kpi, data, layer_features):
     b = data.b
     html = render(workload_map(b.communities, b.grids, data.rows, kpi=kpi, basemap="none"))
-    fills = {f["properties"]["code"]: f["properties"]["style"]["fillColor"]
-             for f in layer_features(html)["communities"]}
+    fills = {
+        f["properties"]["code"]: f["properties"]["style"]["fillColor"]
+        for f in layer_features(html)["communities"]
+    }
     values = {r["code"]: r[kpi] for r in data.rows}
     ordered = sorted((v, c) for c, v in values.items() if v is not None)
     assert fills[ordered[0][1]] != fills[ordered[-1][1]]
@@ -148,8 +165,9 @@ def test_tile_templates():
     tianditu = tile_templates("tianditu", TK)
     assert any("/vec_w/wmts" in t and "LAYER=vec" in t for t in tianditu)
     assert any("/cva_w/wmts" in t and "LAYER=cva" in t for t in tianditu)
-    assert all(t.startswith("https://t{s}.tianditu.gov.cn/") and t.endswith(f"tk={TK}")
-               for t in tianditu)
+    assert all(
+        t.startswith("https://t{s}.tianditu.gov.cn/") and t.endswith(f"tk={TK}") for t in tianditu
+    )
     assert tile_templates("gaode")[0].startswith("https://webrd0{s}.is.autonavi.com/appmaptile")
     assert tile_templates("none") == []
 
@@ -184,8 +202,17 @@ def test_community_map_contents(data, layer_features, row_layers):
 
 def test_community_map_draws_the_given_kinds_only(data, row_layers):
     c = data.c
-    html = render(community_map(c.community, c.grids, c.grid_rows, c.cases, c.facilities,
-                                kinds=["service_centre"], basemap="none"))
+    html = render(
+        community_map(
+            c.community,
+            c.grids,
+            c.grid_rows,
+            c.cases,
+            c.facilities,
+            kinds=["service_centre"],
+            basemap="none",
+        )
+    )
     cases, facilities = row_layers(html)
     assert len(facilities) == 1 and facilities[0][2] == 1000.0
 
@@ -194,8 +221,7 @@ def test_community_map_takes_geojson_features(data, layer_features):
     c = data.c
     feature = c.community.iloc[0]
     grids = c.own_grids.__geo_interface__
-    html = render(community_map(feature, grids, list(c.grid_rows.values()), [], [],
-                                basemap="none"))
+    html = render(community_map(feature, grids, list(c.grid_rows.values()), [], [], basemap="none"))
     assert len(layer_features(html)["grids"]) == len(c.own_grids)
 
 
@@ -228,8 +254,13 @@ def test_index_page(data):
     assert html.startswith("<!DOCTYPE html>") and '<html lang="zh-CN">' in html
     for code in b.communities["code"]:
         assert f'href="maps/communities/{code}"' in html
-    for link in ("/maps/workload", "/maps/coverage?kind=service_centre", "/console", "/docs",
-                 "/ogc"):
+    for link in (
+        "/maps/workload",
+        "/maps/coverage?kind=service_centre",
+        "/console",
+        "/docs",
+        "/ogc",
+    ):
         assert f'href="{link}"' in html
     assert "&lt;b&gt;社区&lt;/b&gt;" in html
     assert page_urls(html) == []
@@ -237,9 +268,12 @@ def test_index_page(data):
 
 
 def test_index_page_takes_features(data):
-    feature = {"type": "Feature", "id": COMMUNITY,
-               "properties": {"name": "中华社区", "grids": 48, "population": 39_000},
-               "geometry": None}
+    feature = {
+        "type": "Feature",
+        "id": COMMUNITY,
+        "properties": {"name": "中华社区", "grids": 48, "population": 39_000},
+        "geometry": None,
+    }
     html = index_page([feature], kinds=["volunteer_hut"])
     assert f'href="maps/communities/{COMMUNITY}"' in html and "39,000" in html
     assert "/maps/coverage?kind=volunteer_hut" in html
@@ -249,8 +283,12 @@ def test_index_page_takes_features(data):
 def test_names_are_never_read_as_templates(data, layer_features):
     c = data.c
     community = c.community.assign(name="{{ 7*7 }}<社区>")
-    facilities = [*c.facilities[:1], c.facilities[0].__class__(
-        **{**c.facilities[0].__dict__, "id": 9, "kind": "{% raw %}", "name": "{{ x }}"})]
+    facilities = [
+        *c.facilities[:1],
+        c.facilities[0].__class__(
+            **{**c.facilities[0].__dict__, "id": 9, "kind": "{% raw %}", "name": "{{ x }}"}
+        ),
+    ]
     m = community_map(community, c.grids, c.grid_rows, c.cases, facilities, basemap="none")
     html = render(m)
     assert "49" not in html.split("<title>")[1].split("</title>")[0]

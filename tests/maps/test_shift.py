@@ -43,10 +43,10 @@ def test_a_grid_vertex_moves_by_exactly_the_gcj02_offset(boundaries, layer_featu
 def test_every_vertex_of_the_gaode_page_is_shifted(boundaries, layer_features):
     pages = _pages(boundaries, layer_features)
     for layer in ("communities", "grids"):
-        osm = np.array([c for f in pages["osm"][layer]
-                        for c in f["geometry"]["coordinates"][0]])
-        gaode = np.array([c for f in pages["gaode"][layer]
-                          for c in f["geometry"]["coordinates"][0]])
+        osm = np.array([c for f in pages["osm"][layer] for c in f["geometry"]["coordinates"][0]])
+        gaode = np.array(
+            [c for f in pages["gaode"][layer] for c in f["geometry"]["coordinates"][0]]
+        )
         x, y = coords.from_wgs84(osm[:, 0], osm[:, 1], "gcj02")
         assert np.abs(gaode - np.column_stack([x, y])).max() < 1.1e-6  # rounding only
 
@@ -55,8 +55,7 @@ def test_markers_and_circles_are_shifted(community_data, row_layers):
     c = community_data
     pages = {}
     for basemap in ("osm", "gaode"):
-        m = community_map(c.community, c.grids, c.grid_rows, c.cases, c.facilities,
-                          basemap=basemap)
+        m = community_map(c.community, c.grids, c.grid_rows, c.cases, c.facilities, basemap=basemap)
         pages[basemap] = row_layers(m.get_root().render())
     case = c.cases[0]["location"]
     x, y = coords.from_wgs84(case["lon"], case["lat"], "gcj02")
@@ -74,8 +73,11 @@ def test_markers_and_circles_are_shifted(community_data, row_layers):
 
 def test_display_shift_leaves_the_data_alone(boundaries):
     geom = boundaries.grids.geometry.values[0]
-    feature = {"type": "Feature", "properties": {"code": GRID},
-               "geometry": shapely.geometry.mapping(geom)}
+    feature = {
+        "type": "Feature",
+        "properties": {"code": GRID},
+        "geometry": shapely.geometry.mapping(geom),
+    }
     before = shapely.geometry.shape(feature["geometry"])
     shifted = display_shift(feature, "gaode")
     assert shapely.equals_exact(shapely.geometry.shape(feature["geometry"]), before, 0)

@@ -36,12 +36,13 @@ def test_simplified_coverage_stays_valid(boundaries, basemap, layer):
 def test_simplification_lightens_and_stays_close(boundaries):
     original = boundaries.communities.geometry.values
     shown = simplify_coverage(original, TOLERANCE)
-    assert shapely.get_num_coordinates(shown).sum() < shapely.get_num_coordinates(
-        original).sum()
+    assert shapely.get_num_coordinates(shown).sum() < shapely.get_num_coordinates(original).sum()
     assert shapely.hausdorff_distance(shown, original).max() <= 2 * TOLERANCE
     assert simplify_coverage(original, 0) is not original
-    assert all(shapely.equals_exact(a, b, 0)
-               for a, b in zip(simplify_coverage(original, 0), original, strict=True))
+    assert all(
+        shapely.equals_exact(a, b, 0)
+        for a, b in zip(simplify_coverage(original, 0), original, strict=True)
+    )
 
 
 def test_simplified_coverage_is_reused_not_recomputed(boundaries):

@@ -34,38 +34,63 @@ def front_door(request: Request, state: State) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-def _login_page(request: Request, *, next_: str | None, error: str | None = None,
-                notice: str | None = None, status_code: int = 200) -> Response:
+def _login_page(
+    request: Request,
+    *,
+    next_: str | None,
+    error: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
     csrf = login_csrf(request)
-    response = page(request, "login.html", {"login_csrf": csrf, "next": next_ or "",
-                                            "error": error, "notice": notice},
-                    status_code=status_code)
+    response = page(
+        request,
+        "login.html",
+        {"login_csrf": csrf, "next": next_ or "", "error": error, "notice": notice},
+        status_code=status_code,
+    )
     remember_login_csrf(request, response, csrf)
     return response
 
 
 @router.get("/login")
-def login_form(request: Request, next_: Annotated[str | None, Query(alias="next")] = None,
-               bye: bool = False) -> Response:
-    return _login_page(request, next_=next_,
-                       notice="已退出登录 / Signed out" if bye else None)
+def login_form(
+    request: Request, next_: Annotated[str | None, Query(alias="next")] = None, bye: bool = False
+) -> Response:
+    return _login_page(request, next_=next_, notice="已退出登录 / Signed out" if bye else None)
 
 
 @router.post("/login")
-async def login(request: Request, state: State, token: Annotated[str, Form(max_length=200)],
-                csrf: Annotated[str, Form(max_length=200)] = "",
-                next_: Annotated[str, Form(alias="next", max_length=2000)] = "") -> Response:
+async def login(
+    request: Request,
+    state: State,
+    token: Annotated[str, Form(max_length=200)],
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    next_: Annotated[str, Form(alias="next", max_length=2000)] = "",
+) -> Response:
     if not same(request.cookies.get(LOGIN_COOKIE), csrf):
-        return _login_page(request, next_=next_, status_code=403,
-                           error="页面已过期，请重新登录 / The page expired, sign in again")
+        return _login_page(
+            request,
+            next_=next_,
+            status_code=403,
+            error="页面已过期，请重新登录 / The page expired, sign in again",
+        )
     record = await run_in_threadpool(state.token, token.strip())
     if record is None:
-        return _login_page(request, next_=next_, status_code=401,
-                           error="令牌无效或已撤销 / The token is unknown or revoked")
+        return _login_page(
+            request,
+            next_=next_,
+            status_code=401,
+            error="令牌无效或已撤销 / The token is unknown or revoked",
+        )
     if record.role not in CONSOLE_ROLES:
-        return _login_page(request, next_=next_, status_code=403,
-                           error="控制台供调度员、网格员和管理员使用 / The console is for "
-                                 "dispatchers, grid workers and admins")
+        return _login_page(
+            request,
+            next_=next_,
+            status_code=403,
+            error="控制台供调度员、网格员和管理员使用 / The console is for "
+            "dispatchers, grid workers and admins",
+        )
     target = nav.safe_next(next_, nav.home(actor_of(record)))
     response = RedirectResponse(target, status_code=303)
     await run_in_threadpool(open_session, state, request, response, record)

@@ -28,44 +28,71 @@ Note = Annotated[str, Form(max_length=2000)]
 def case_page(case_id: int, request: Request, state: State, user: User) -> Response:
     case = state.cases.get(case_id, user.actor)  # another community's case: 404
     events = state.cases.events(case_id, user.actor)
-    row = case_row(case, user.actor, state.cases.categories(), state.cases.calendar,
-                   state.cases.now())
-    return page(request, "case.html", {
-        "row": row, "case": case, "events": events,
-        "workers": workers_by_community(state, [row]),
-        "map_config": mapdata.basemap_config(state.settings),
-        "map": {"at": mapdata.display_point(state, case.lon, case.lat),
+    row = case_row(
+        case, user.actor, state.cases.categories(), state.cases.calendar, state.cases.now()
+    )
+    return page(
+        request,
+        "case.html",
+        {
+            "row": row,
+            "case": case,
+            "events": events,
+            "workers": workers_by_community(state, [row]),
+            "map_config": mapdata.basemap_config(state.settings),
+            "map": {
+                "at": mapdata.display_point(state, case.lon, case.lat),
                 "grid": mapdata.grid_geometry(state, case.grid_code, case.generation),
-                "status": case.status, "overdue": row.deadline.overdue, "id": case.id,
-                "version": case.version},
-        "may_place": user.actor.role in ("admin", "dispatcher") and case.status == "reported",
-        "here": f"/console/cases/{case.id}",
-    })
+                "status": case.status,
+                "overdue": row.deadline.overdue,
+                "id": case.id,
+                "version": case.version,
+            },
+            "may_place": user.actor.role in ("admin", "dispatcher") and case.status == "reported",
+            "here": f"/console/cases/{case.id}",
+        },
+    )
 
 
 @router.post("/cases/{case_id}/act")
-def act(case_id: int, state: State, user: Writer,
-        action: Annotated[str, Form(max_length=32)],
-        version: Annotated[int, Form(ge=1)],
-        note: Note = "", assignee_id: Annotated[str, Form(max_length=64)] = "",
-        next_: Annotated[str, Form(alias="next", max_length=2000)] = "") -> Response:
+def act(
+    case_id: int,
+    state: State,
+    user: Writer,
+    action: Annotated[str, Form(max_length=32)],
+    version: Annotated[int, Form(ge=1)],
+    note: Note = "",
+    assignee_id: Annotated[str, Form(max_length=64)] = "",
+    next_: Annotated[str, Form(alias="next", max_length=2000)] = "",
+) -> Response:
     """Take a workflow action on the case as read at ``version``."""
-    state.cases.act(case_id, action, user.actor, version=version, note=note.strip() or None,
-                    assignee_id=assignee_id.strip() or None)
+    state.cases.act(
+        case_id,
+        action,
+        user.actor,
+        version=version,
+        note=note.strip() or None,
+        assignee_id=assignee_id.strip() or None,
+    )
     back = nav.safe_next(next_, f"/console/cases/{case_id}")
     return RedirectResponse(nav.with_done(back, case_id, action), status_code=303)
 
 
 @router.post("/cases/{case_id}/place")
-def place(case_id: int, state: State, user: Writer,
-          version: Annotated[int, Form(ge=1)],
-          lon: Annotated[float, Form()], lat: Annotated[float, Form()],
-          crs: Annotated[Literal["wgs84", "cgcs2000", "gcj02", "bd09"], Form()] = "wgs84",
-          ) -> Response:
+def place(
+    case_id: int,
+    state: State,
+    user: Writer,
+    version: Annotated[int, Form(ge=1)],
+    lon: Annotated[float, Form()],
+    lat: Annotated[float, Form()],
+    crs: Annotated[Literal["wgs84", "cgcs2000", "gcj02", "bd09"], Form()] = "wgs84",
+) -> Response:
     """Put a case that came with only an address on the map."""
     state.cases.place(case_id, user.actor, version=version, lon=lon, lat=lat, crs=crs)
-    return RedirectResponse(nav.with_done(f"/console/cases/{case_id}", case_id, "place"),
-                            status_code=303)
+    return RedirectResponse(
+        nav.with_done(f"/console/cases/{case_id}", case_id, "place"), status_code=303
+    )
 
 
 @router.post("/cases/{case_id}/reveal")

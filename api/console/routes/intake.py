@@ -26,26 +26,46 @@ FILERS = ("admin", "dispatcher")
 Filer = signed_in_as(*FILERS)
 FilerWriting = signed_in_as(*FILERS, write=True)
 IN_FLIGHT_WAIT_S = 10.0  # a double-click's second request waits for the first, then replays
-SOURCE_ZH = {"hotline": "热线 Hotline", "patrol": "巡查 Patrol", "app": "手机 App",
-             "web": "网站 Web", "video": "视频 Video", "referral": "转办 Referral",
-             "open311": "Open311", "import": "导入 Import"}
+SOURCE_ZH = {
+    "hotline": "热线 Hotline",
+    "patrol": "巡查 Patrol",
+    "app": "手机 App",
+    "web": "网站 Web",
+    "video": "视频 Video",
+    "referral": "转办 Referral",
+    "open311": "Open311",
+    "import": "导入 Import",
+}
 
 
-def _form_page(request: Request, state: State, form: dict, *, error: str | None = None,
-               status_code: int = 200) -> Response:
+def _form_page(
+    request: Request, state: State, form: dict, *, error: str | None = None, status_code: int = 200
+) -> Response:
     cats = sorted(state.cases.categories().values(), key=lambda c: (c.class_code, c.code))
-    return page(request, "new_case.html", {
-        "categories": cats, "form": form, "error": error, "max_description": MAX_DESCRIPTION,
-        "sources": [(s, SOURCE_ZH.get(s, s)) for s in SOURCES if s not in ("open311",
-                                                                              "import")],
-        "map_config": mapdata.basemap_config(state.settings),
-    }, status_code=status_code)
+    return page(
+        request,
+        "new_case.html",
+        {
+            "categories": cats,
+            "form": form,
+            "error": error,
+            "max_description": MAX_DESCRIPTION,
+            "sources": [
+                (s, SOURCE_ZH.get(s, s)) for s in SOURCES if s not in ("open311", "import")
+            ],
+            "map_config": mapdata.basemap_config(state.settings),
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/cases/new")
 def new_case(request: Request, state: State, _: Filer) -> Response:
-    form = {"source": "hotline", "crs": mapdata.basemap_config(state.settings)["displayCrs"],
-            "idempotency_key": uuid.uuid4().hex}
+    form = {
+        "source": "hotline",
+        "crs": mapdata.basemap_config(state.settings)["displayCrs"],
+        "idempotency_key": uuid.uuid4().hex,
+    }
     return _form_page(request, state, form)
 
 
@@ -61,7 +81,9 @@ def _number(text: str, field: str) -> float | None:
 
 @router.post("/cases")
 def file_case(
-    request: Request, state: State, user: FilerWriting,
+    request: Request,
+    state: State,
+    user: FilerWriting,
     category: Annotated[str, Form(max_length=64)],
     idempotency_key: Annotated[str, Form(min_length=8, max_length=200)],
     description: Annotated[str, Form(max_length=MAX_DESCRIPTION)] = "",
@@ -74,25 +96,40 @@ def file_case(
     address: Annotated[str, Form(max_length=500)] = "",
     auto_dispatch: Annotated[bool, Form()] = False,
 ) -> Response:
-    form = {"category": category, "description": description, "source": source,
-            "reporter_name": reporter_name, "reporter_phone": reporter_phone, "lon": lon,
-            "lat": lat, "crs": crs, "address": address, "auto_dispatch": auto_dispatch,
-            "idempotency_key": idempotency_key}
+    form = {
+        "category": category,
+        "description": description,
+        "source": source,
+        "reporter_name": reporter_name,
+        "reporter_phone": reporter_phone,
+        "lon": lon,
+        "lat": lat,
+        "crs": crs,
+        "address": address,
+        "auto_dispatch": auto_dispatch,
+        "idempotency_key": idempotency_key,
+    }
     try:
-        req = Intake(category=category, description=description.strip(), source=source,
-                     lon=_number(lon, "lon"), lat=_number(lat, "lat"), crs=crs,
-                     address=address.strip() or None,
-                     reporter_name=reporter_name.strip() or None,
-                     reporter_phone=reporter_phone.strip() or None,
-                     auto_dispatch=auto_dispatch, idempotency_key=idempotency_key)
+        req = Intake(
+            category=category,
+            description=description.strip(),
+            source=source,
+            lon=_number(lon, "lon"),
+            lat=_number(lat, "lat"),
+            crs=crs,
+            address=address.strip() or None,
+            reporter_name=reporter_name.strip() or None,
+            reporter_phone=reporter_phone.strip() or None,
+            auto_dispatch=auto_dispatch,
+            idempotency_key=idempotency_key,
+        )
         case = _file(state, req, user.actor)
     except GridmgrError as exc:
         status, _, _ = classify(exc)
         if status not in (400, 422):
             raise
         return _form_page(request, state, form, error=str(exc), status_code=status)
-    return RedirectResponse(f"/console/cases/{case.id}?done=intake&case={case.id}",
-                            status_code=303)
+    return RedirectResponse(f"/console/cases/{case.id}?done=intake&case={case.id}", status_code=303)
 
 
 def _file(state: State, req: Intake, actor):
@@ -108,33 +145,67 @@ def _file(state: State, req: Intake, actor):
 
 
 @router.get("/preview")
-def preview(state: State, user: Filer, lon: float, lat: float, crs: CRS = "wgs84",
-            category: Annotated[str | None, Query(max_length=64)] = None) -> dict:
+def preview(
+    state: State,
+    user: Filer,
+    lon: float,
+    lat: float,
+    crs: CRS = "wgs84",
+    category: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict:
     """Where the point falls and what filing now would decide (geo CaseService.preview)."""
     p = state.cases.preview(user.actor, lon=lon, lat=lat, crs=crs, category=category or None)
     loc, a = p.located, p.assignment
     return {
-        "status": loc.status, "grid_code": loc.grid_code,
-        "community_code": loc.community_code, "community_name": loc.community_name,
-        "lon": p.lon, "lat": p.lat, "display": mapdata.display_point(state, p.lon, p.lat),
+        "status": loc.status,
+        "grid_code": loc.grid_code,
+        "community_code": loc.community_code,
+        "community_name": loc.community_name,
+        "lon": p.lon,
+        "lat": p.lat,
+        "display": mapdata.display_point(state, p.lon, p.lat),
         "grid_geometry": mapdata.grid_geometry(state, loc.grid_code, p.generation),
-        "community_map": f"/maps/communities/{loc.community_code}" if loc.community_code
-        else None,
-        "grid_workers": [{"id": c.id, "name": c.name, "on_duty": c.on_duty,
-                          "open_cases": c.open_cases, "cap": c.open_case_cap}
-                         for c in p.grid_workers],
-        "assignee": None if a is None else {"id": a.worker_id, "name": a.worker_name,
-                                            "reason_code": a.reason_code, "reason": a.reason},
-        "duplicate_of": None if p.duplicate_of is None else {
-            "id": p.duplicate_of, "url": f"/console/cases/{p.duplicate_of}"},
+        "community_map": f"/maps/communities/{loc.community_code}" if loc.community_code else None,
+        "grid_workers": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "on_duty": c.on_duty,
+                "open_cases": c.open_cases,
+                "cap": c.open_case_cap,
+            }
+            for c in p.grid_workers
+        ],
+        "assignee": None
+        if a is None
+        else {
+            "id": a.worker_id,
+            "name": a.worker_name,
+            "reason_code": a.reason_code,
+            "reason": a.reason,
+        },
+        "duplicate_of": None
+        if p.duplicate_of is None
+        else {"id": p.duplicate_of, "url": f"/console/cases/{p.duplicate_of}"},
     }
 
 
 @router.get("/geocode")
-def geocode(state: State, _: Filer,
-            address: Annotated[str, Query(min_length=1, max_length=500)]) -> dict:
+def geocode(
+    state: State, _: Filer, address: Annotated[str, Query(min_length=1, max_length=500)]
+) -> dict:
     """Gazetteer candidates (WGS84, drawn at ``display``), best first."""
     found = state.gazetteer().lookup(address, limit=8)
-    return {"threshold": DEFAULT_THRESHOLD, "candidates": [
-        {"address": m.address, "lon": m.lon, "lat": m.lat, "score": m.score,
-         "display": mapdata.display_point(state, m.lon, m.lat)} for m in found]}
+    return {
+        "threshold": DEFAULT_THRESHOLD,
+        "candidates": [
+            {
+                "address": m.address,
+                "lon": m.lon,
+                "lat": m.lat,
+                "score": m.score,
+                "display": mapdata.display_point(state, m.lon, m.lat),
+            }
+            for m in found
+        ],
+    }

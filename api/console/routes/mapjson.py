@@ -15,5 +15,6 @@ router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schem
 
 @router.get("/map/communities.json")
 def communities(state: State, _: User) -> JSONResponse:
-    return JSONResponse(mapdata.community_outlines(state),
-                        headers={"Cache-Control": "private, max-age=300"})
+    return JSONResponse(
+        mapdata.community_outlines(state), headers={"Cache-Control": "private, max-age=300"}
+    )

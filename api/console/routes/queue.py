@@ -32,15 +32,25 @@ def _rows(state: State, user: ConsoleUser, cases) -> list[CaseRow]:
 
 
 @router.get("/queue")
-def queue(request: Request, state: State, user: Supervisor, status: Filter = "open",
-          community: Filter = None, category: Filter = None, assignee: Filter = None,
-          overdue: bool = False) -> Response:
+def queue(
+    request: Request,
+    state: State,
+    user: Supervisor,
+    status: Filter = "open",
+    community: Filter = None,
+    category: Filter = None,
+    assignee: Filter = None,
+    overdue: bool = False,
+) -> Response:
     status = status or "open"
     if status != "open" and status not in STATES:
-        raise InputError(f"status {status!r} is not one of {', '.join(STATES)}",
-                         field="status")
-    filters = {"community": community or None, "category": category or None,
-               "assignee": assignee or None, "overdue": True if overdue else None}
+        raise InputError(f"status {status!r} is not one of {', '.join(STATES)}", field="status")
+    filters = {
+        "community": community or None,
+        "category": category or None,
+        "assignee": assignee or None,
+        "overdue": True if overdue else None,
+    }
     cases, truncated = [], False
     for s in OPEN_STATES if status == "open" else (status,):
         found = state.cases.list(user.actor, status=s, limit=PER_STATE + 1, **filters)
@@ -48,15 +58,22 @@ def queue(request: Request, state: State, user: Supervisor, status: Filter = "op
         cases += found[:PER_STATE]
     rows = queue_order(_rows(state, user, cases))
     comms = mapdata.community_outlines(state)["features"]
-    return page(request, "queue.html", {
-        "rows": rows, "truncated": truncated, "per_state": PER_STATE,
-        "status": status, "filters": {**filters, "overdue": overdue},
-        "states": [("open", "全部在办 Open"), *((s, f"{STATE_ZH[s]} {s}") for s in STATES)],
-        "communities": [(f["id"], f["properties"]["name"]) for f in comms],
-        "categories": sorted(state.cases.categories().values(), key=lambda c: c.code),
-        "workers": workers_by_community(state, rows),
-        "here": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
-    })
+    return page(
+        request,
+        "queue.html",
+        {
+            "rows": rows,
+            "truncated": truncated,
+            "per_state": PER_STATE,
+            "status": status,
+            "filters": {**filters, "overdue": overdue},
+            "states": [("open", "全部在办 Open"), *((s, f"{STATE_ZH[s]} {s}") for s in STATES)],
+            "communities": [(f["id"], f["properties"]["name"]) for f in comms],
+            "categories": sorted(state.cases.categories().values(), key=lambda c: c.code),
+            "workers": workers_by_community(state, rows),
+            "here": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
+        },
+    )
 
 
 @router.get("/mine")
@@ -66,11 +83,24 @@ def mine(request: Request, state: State, user: Assignee) -> Response:
     for s in ("dispatched", "handled"):
         cases += state.cases.list(user.actor, status=s, assignee=user.actor.id, limit=500)
     rows = queue_order(_rows(state, user, cases))
-    markers = [{"id": r.case.id, "status": r.case.status, "overdue": r.deadline.overdue,
-                "label": f"#{r.case.id} {r.category_label}",
-                "at": mapdata.display_point(state, r.case.lon, r.case.lat)}
-               for r in rows if r.case.lon is not None]
-    return page(request, "mine.html", {
-        "rows": rows, "markers": markers, "map_config": mapdata.basemap_config(state.settings),
-        "here": "/console/mine",
-    })
+    markers = [
+        {
+            "id": r.case.id,
+            "status": r.case.status,
+            "overdue": r.deadline.overdue,
+            "label": f"#{r.case.id} {r.category_label}",
+            "at": mapdata.display_point(state, r.case.lon, r.case.lat),
+        }
+        for r in rows
+        if r.case.lon is not None
+    ]
+    return page(
+        request,
+        "mine.html",
+        {
+            "rows": rows,
+            "markers": markers,
+            "map_config": mapdata.basemap_config(state.settings),
+            "here": "/console/mine",
+        },
+    )

@@ -25,10 +25,14 @@ def grids_frame(*grids: tuple[str, int, shapely.Geometry], community: str = COMM
     """A grids GeoDataFrame in EPSG:4326 from (code suffix, population, metric polygon)."""
     geometry = coords.from_metric(np.array([g[2] for g in grids], dtype=object))
     return gpd.GeoDataFrame(
-        {"code": [community + "001" + g[0] for g in grids],
-         "community_code": [community] * len(grids),
-         "population": [g[1] for g in grids]},
-        geometry=geometry, crs="EPSG:4326")
+        {
+            "code": [community + "001" + g[0] for g in grids],
+            "community_code": [community] * len(grids),
+            "population": [g[1] for g in grids],
+        },
+        geometry=geometry,
+        crs="EPSG:4326",
+    )
 
 
 def site(x: float, y: float, radius: float | None = None) -> tuple[float, ...]:
@@ -45,12 +49,15 @@ def square():
     return grids_frame(("001", 1000, SQUARE))
 
 
-@pytest.mark.parametrize(("point", "fraction"), [
-    ((X0 + 100, Y0), 0.5),  # midpoint of the south side: half the disc
-    ((X0 + 200, Y0 + 100), 0.5),  # midpoint of the east side
-    ((X0, Y0), 0.25),  # a corner: a quarter of the disc
-    ((X0 + 100, Y0 + 100), 1.0),  # the middle: the whole disc
-])
+@pytest.mark.parametrize(
+    ("point", "fraction"),
+    [
+        ((X0 + 100, Y0), 0.5),  # midpoint of the south side: half the disc
+        ((X0 + 200, Y0 + 100), 0.5),  # midpoint of the east side
+        ((X0, Y0), 0.25),  # a corner: a quarter of the disc
+        ((X0 + 100, Y0 + 100), 1.0),  # the middle: the whole disc
+    ],
+)
 def test_disc_on_a_side_covers_its_share_of_the_square(square, point, fraction):
     result = coverage(square, [site(*point, 50.0)])
     expected = fraction * math.pi * 50.0**2 / 200.0**2
@@ -62,10 +69,12 @@ def test_disc_on_a_side_covers_its_share_of_the_square(square, point, fraction):
 
 def test_disc_containing_one_square_and_missing_the_other():
     far = shapely.box(X0 + 1100, Y0, X0 + 1200, Y0 + 100)  # 1 km east of the first
-    grids = grids_frame(("001", 300, shapely.box(X0, Y0, X0 + 100, Y0 + 100)),
-                        ("002", 300, far))
-    result = coverage(grids, [site(X0 + 50, Y0 + 50, 100.0)],
-                      communities=pd.DataFrame({"code": [COMMUNITY], "name": ["中华社区"]}))
+    grids = grids_frame(("001", 300, shapely.box(X0, Y0, X0 + 100, Y0 + 100)), ("002", 300, far))
+    result = coverage(
+        grids,
+        [site(X0 + 50, Y0 + 50, 100.0)],
+        communities=pd.DataFrame({"code": [COMMUNITY], "name": ["中华社区"]}),
+    )
     assert result.grids["covered_area_share"].tolist() == [1.0, 0.0]
     assert result.grids["covered_population"].tolist() == [300.0, 0.0]
     row = result.communities.iloc[0]
@@ -101,8 +110,9 @@ def test_radius_override_replaces_every_facility_radius(square):
         coverage(square, frame)
 
 
-@pytest.mark.parametrize("facilities", [[], np.empty((0, 3)),
-                                        pd.DataFrame(columns=["lon", "lat", "radius_m"])])
+@pytest.mark.parametrize(
+    "facilities", [[], np.empty((0, 3)), pd.DataFrame(columns=["lon", "lat", "radius_m"])]
+)
 def test_no_facilities_cover_nothing(square, facilities):
     result = coverage(square, facilities)
     assert result.grids["covered_area_share"].tolist() == [0.0]
@@ -123,7 +133,8 @@ def test_underserved_lists_grids_below_the_threshold():
         ("001", 100, shapely.box(X0, Y0, X0 + 200, Y0 + 200)),  # fully covered
         ("002", 500, shapely.box(X0 + 200, Y0, X0 + 400, Y0 + 200)),  # a quarter disc
         ("003", 900, shapely.box(X0 + 2000, Y0, X0 + 2200, Y0 + 200)),  # nothing
-        ("004", 700, shapely.box(X0 + 3000, Y0, X0 + 3200, Y0 + 200)))  # nothing
+        ("004", 700, shapely.box(X0 + 3000, Y0, X0 + 3200, Y0 + 200)),
+    )  # nothing
     result = coverage(grids, [site(X0 + 100, Y0 + 100, 150.0), site(X0 + 400, Y0, 50.0)])
     shares = result.grids["covered_area_share"].tolist()
     assert shares[0] == 1.0 and 0.0 < shares[1] < 0.5 and shares[2:] == [0.0, 0.0]
@@ -131,8 +142,11 @@ def test_underserved_lists_grids_below_the_threshold():
     assert underserved(result, 0.5) == codes[1:]
     assert underserved(result, 0.0) == []
     assert underserved(result, 1.0) == codes[1:]
-    assert underserved_population(result, 0.5) == [(codes[2], 900), (codes[3], 700),
-                                                   (codes[1], 500)]
+    assert underserved_population(result, 0.5) == [
+        (codes[2], 900),
+        (codes[3], 700),
+        (codes[1], 500),
+    ]
     with pytest.raises(ValueError, match="threshold"):
         underserved(result, 1.5)
 
@@ -157,19 +171,25 @@ def test_bundled_shares_agree_with_a_geopandas_overlay(bset):
     metric = prepare_grids(bset.grids)
     rng = np.random.default_rng(7)
     lon0, lat0, lon1, lat1 = bset.grids.total_bounds
-    facilities = np.column_stack([rng.uniform(lon0, lon1, 40), rng.uniform(lat0, lat1, 40),
-                                  rng.uniform(100, 800, 40)])
+    facilities = np.column_stack(
+        [rng.uniform(lon0, lon1, 40), rng.uniform(lat0, lat1, 40), rng.uniform(100, 800, 40)]
+    )
     result = coverage(metric, facilities)
     assert coverage(bset.grids, facilities).grids.equals(result.grids)
     projected = bset.grids.to_crs(coords.METRIC_CRS)  # a frame already in METRIC_CRS is kept
-    np.testing.assert_allclose(coverage(projected, facilities).grids["covered_area_share"],
-                               result.grids["covered_area_share"], atol=1e-12)
+    np.testing.assert_allclose(
+        coverage(projected, facilities).grids["covered_area_share"],
+        result.grids["covered_area_share"],
+        atol=1e-12,
+    )
     centres = coords.to_metric(shapely.points(facilities[:, :2]))
     union = shapely.union_all(shapely.buffer(centres, facilities[:, 2], quad_segs=32))
-    frame = gpd.GeoDataFrame({"i": np.arange(len(metric.code))}, geometry=metric.geometry,
-                             crs=coords.METRIC_CRS)
-    pieces = gpd.overlay(frame, gpd.GeoDataFrame(geometry=[union], crs=coords.METRIC_CRS),
-                         how="intersection")
+    frame = gpd.GeoDataFrame(
+        {"i": np.arange(len(metric.code))}, geometry=metric.geometry, crs=coords.METRIC_CRS
+    )
+    pieces = gpd.overlay(
+        frame, gpd.GeoDataFrame(geometry=[union], crs=coords.METRIC_CRS), how="intersection"
+    )
     area = np.bincount(pieces["i"], weights=pieces.area, minlength=len(frame))
     shares = result.grids["covered_area_share"].to_numpy()
     assert 0.0 < shares.mean() < 1.0

@@ -26,8 +26,13 @@ def clusters(*specs: tuple[str, float, float, int]) -> gpd.GeoDataFrame:
     rows, geoms = [], []
     for community, cx, cy, population in specs:
         for k, (dx, dy) in enumerate([(-100, -100), (0, -100), (-100, 0), (0, 0)]):
-            rows.append({"code": f"{community}001{k + 1:03d}", "community_code": community,
-                         "population": population // 4})
+            rows.append(
+                {
+                    "code": f"{community}001{k + 1:03d}",
+                    "community_code": community,
+                    "population": population // 4,
+                }
+            )
             geoms.append(shapely.box(cx + dx, cy + dy, cx + dx + 100, cy + dy + 100))
     return gpd.GeoDataFrame(rows, geometry=coords.from_metric(np.array(geoms)), crs="EPSG:4326")
 
@@ -117,14 +122,28 @@ def test_candidates_as_a_frame_and_invalid_arguments(three):
 
 
 def test_centroid_candidates_lie_inside_their_grid():
-    u_shape = shapely.Polygon([(X0, Y0), (X0 + 300, Y0), (X0 + 300, Y0 + 300),
-                               (X0 + 200, Y0 + 300), (X0 + 200, Y0 + 100),
-                               (X0 + 100, Y0 + 100), (X0 + 100, Y0 + 300), (X0, Y0 + 300)])
+    u_shape = shapely.Polygon(
+        [
+            (X0, Y0),
+            (X0 + 300, Y0),
+            (X0 + 300, Y0 + 300),
+            (X0 + 200, Y0 + 300),
+            (X0 + 200, Y0 + 100),
+            (X0 + 100, Y0 + 100),
+            (X0 + 100, Y0 + 300),
+            (X0, Y0 + 300),
+        ]
+    )
     square = shapely.box(X0 + 1000, Y0, X0 + 1100, Y0 + 100)
-    grids = gpd.GeoDataFrame({"code": ["520103400001001", "520103400001002"],
-                              "community_code": ["520103400"] * 2, "population": [10, 20]},
-                             geometry=coords.from_metric(np.array([u_shape, square])),
-                             crs="EPSG:4326")
+    grids = gpd.GeoDataFrame(
+        {
+            "code": ["520103400001001", "520103400001002"],
+            "community_code": ["520103400"] * 2,
+            "population": [10, 20],
+        },
+        geometry=coords.from_metric(np.array([u_shape, square])),
+        crs="EPSG:4326",
+    )
     assert not u_shape.contains(u_shape.centroid)
     found = grid_centroid_candidates(grids)
     assert found["grid_code"].tolist() == grids["code"].tolist()
@@ -143,8 +162,9 @@ def test_demand_points_carry_every_resident(bset):
     demand = demand_points(metric)
     per_grid = np.bincount(demand.grid, minlength=len(metric.code))
     assert per_grid.min() >= 10 and per_grid.max() <= 40
-    np.testing.assert_allclose(np.bincount(demand.grid, weights=demand.weight),
-                               metric.population, rtol=1e-12)
+    np.testing.assert_allclose(
+        np.bincount(demand.grid, weights=demand.weight), metric.population, rtol=1e-12
+    )
     inside = shapely.contains_xy(metric.geometry[demand.grid], demand.x, demand.y)
     assert inside.all()
 

@@ -3,14 +3,16 @@ from geo.assign import Candidate, choose_assignee
 GRID = "520103400001001"
 
 
-def cand(id_, grid=None, open_=0, cap=20, duty=True, skills=("city_appearance",),
-         community="520103400"):
+def cand(
+    id_, grid=None, open_=0, cap=20, duty=True, skills=("city_appearance",), community="520103400"
+):
     return Candidate(id_, id_, community, grid, duty, cap, tuple(skills), open_)
 
 
 def pick(cands, grid=GRID, community="520103400", cls="city_appearance"):
-    return choose_assignee(grid_code=grid, community_code=community, class_code=cls,
-                           candidates=cands)
+    return choose_assignee(
+        grid_code=grid, community_code=community, class_code=cls, candidates=cands
+    )
 
 
 def test_the_grids_own_worker_first():
@@ -21,15 +23,15 @@ def test_the_grids_own_worker_first():
 
 def test_off_duty_or_full_grid_worker_falls_back_to_least_loaded_fit():
     for own in (cand("A", grid=GRID, duty=False), cand("A", grid=GRID, open_=20)):
-        a = pick([own, cand("C", open_=3), cand("B", open_=1), cand("D", open_=0,
-                                                                    skills=("dispute",))])
+        a = pick(
+            [own, cand("C", open_=3), cand("B", open_=1), cand("D", open_=0, skills=("dispute",))]
+        )
         assert (a.worker_id, a.reason_code) == ("B", "community_least_loaded")
         assert ("不在岗" if not own.on_duty else "满额") in a.reason
 
 
 def test_ties_go_to_the_smaller_id_and_other_communities_are_ignored():
-    a = pick([cand("Z", open_=1), cand("M", open_=1),
-              cand("A", open_=0, community="520103401")])
+    a = pick([cand("Z", open_=1), cand("M", open_=1), cand("A", open_=0, community="520103401")])
     assert a.worker_id == "M"
 
 

@@ -11,10 +11,22 @@ from click.testing import CliRunner
 from api.cli import main
 from geo.store import open_store, parse_database_url
 
-BACKENDS = [pytest.param("duckdb", id="duckdb"),
-            pytest.param("postgis", id="postgis", marks=pytest.mark.postgis)]
-HEADER = ["事件编号", "事件类型", "问题描述", "地址", "经度", "纬度", "上报时间", "立案时间",
-          "结案时间", "状态"]
+BACKENDS = [
+    pytest.param("duckdb", id="duckdb"),
+    pytest.param("postgis", id="postgis", marks=pytest.mark.postgis),
+]
+HEADER = [
+    "事件编号",
+    "事件类型",
+    "问题描述",
+    "地址",
+    "经度",
+    "纬度",
+    "上报时间",
+    "立案时间",
+    "结案时间",
+    "状态",
+]
 # A WGS84 point inside grid 520103400001's community (中华社区), found by the tests' store.
 INSIDE = (106.7125, 26.5842)
 
@@ -47,5 +59,7 @@ def write_csv(path: Path, rows: list[list[str]], *, header=HEADER, encoding="utf
 
 def read_rejects(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as f:
-        return [{"line": r[0], "column": r[1], "value": r[2], "reason": r[3]}
-                for r in list(csv.reader(f))[1:]]
+        return [
+            {"line": r[0], "column": r[1], "value": r[2], "reason": r[3]}
+            for r in list(csv.reader(f))[1:]
+        ]

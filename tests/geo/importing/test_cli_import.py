@@ -25,14 +25,23 @@ def _ids(n: int) -> list[str]:
     return [f"cli-{prefix}-{i}" for i in range(n)]
 
 
-def _row(external_id, *, category="暴露垃圾", lon=INSIDE[0], lat=INSIDE[1],
-         reported="2024-03-01 09:00:00", closed="", status=""):
+def _row(
+    external_id,
+    *,
+    category="暴露垃圾",
+    lon=INSIDE[0],
+    lat=INSIDE[1],
+    reported="2024-03-01 09:00:00",
+    closed="",
+    status="",
+):
     return [external_id, category, "", "", f"{lon}", f"{lat}", reported, "", closed, status]
 
 
 def _invoke(db_url, *args):
-    result = CliRunner().invoke(main, ["import", "cases", *map(str, args)],
-                                env={"GRIDMGR_DATABASE_URL": db_url})
+    result = CliRunner().invoke(
+        main, ["import", "cases", *map(str, args)], env={"GRIDMGR_DATABASE_URL": db_url}
+    )
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result
@@ -76,18 +85,29 @@ def _totals(db_url) -> tuple[int, int]:
 
 def test_a_clean_file(db_url, tmp_path):
     ids = _ids(3)
-    path = write_csv(tmp_path / "clean.csv", [
-        _row(ids[0], closed="2024-03-01 15:00:00", status="已结案"),
-        _row(ids[1], category="道路不洁"),
-        _row(ids[2], lon=106.30, lat=26.30),  # outside every grid
-    ])
+    path = write_csv(
+        tmp_path / "clean.csv",
+        [
+            _row(ids[0], closed="2024-03-01 15:00:00", status="已结案"),
+            _row(ids[1], category="道路不洁"),
+            _row(ids[2], lon=106.30, lat=26.30),  # outside every grid
+        ],
+    )
     result = _invoke(db_url, path)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert re.match(r"导入批次 import #\d+: .*clean\.csv$", lines[0]), lines
     counts = _counts(result.stdout)
-    assert counts == {"rows read": 3, "imported": 3, "updated": 0, "unchanged": 0,
-                      "rejected": 0, "located": 2, "unassigned": 1, "needs location": 0}
+    assert counts == {
+        "rows read": 3,
+        "imported": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        "located": 2,
+        "unassigned": 1,
+        "needs location": 0,
+    }
     assert "rejected rows:" not in result.stdout
     assert not (tmp_path / "clean.csv.rejects.csv").exists()
     with _opened(db_url) as store:
@@ -111,8 +131,9 @@ def test_a_rejected_row_exits_1_and_is_listed(db_url, tmp_path):
     counts = _counts(result.stdout)
     assert (counts["imported"], counts["rejected"]) == (1, 1)
     assert f"rejected rows: {rejects}" in result.stdout
-    assert read_rejects(rejects) == [{"line": "3", "column": "经度", "value": "106.7x",
-                                      "reason": "not a number"}]
+    assert read_rejects(rejects) == [
+        {"line": "3", "column": "经度", "value": "106.7x", "reason": "not a number"}
+    ]
     with _opened(db_url) as store:
         assert store.case_id_by_external(good) is not None
         assert store.case_id_by_external(bad) is None
@@ -120,8 +141,10 @@ def test_a_rejected_row_exits_1_and_is_listed(db_url, tmp_path):
 
 def test_the_rejects_file_goes_beside_the_file_by_default(db_url, tmp_path):
     (a,) = _ids(1)
-    path = write_csv(tmp_path / "late.csv", [_row(a, reported="2024-03-01 09:00:00"),
-                                            _row("", reported="2024-03-02 09:00:00")])
+    path = write_csv(
+        tmp_path / "late.csv",
+        [_row(a, reported="2024-03-01 09:00:00"), _row("", reported="2024-03-02 09:00:00")],
+    )
     result = _invoke(db_url, path)
     assert result.exit_code == 1
     rejects = tmp_path / "late.csv.rejects.csv"
@@ -153,7 +176,8 @@ def test_a_mapping_file_for_other_headers_and_values(db_url, tmp_path):
         code = next(c.code for c in tx.categories() if c.name_zh == "暴露垃圾")
     a, b, c = _ids(3)
     mapping = tmp_path / "hotline.toml"
-    mapping.write_text(f"""
+    mapping.write_text(
+        f"""
 source = "hotline"
 defaults = false
 
@@ -177,15 +201,38 @@ defaults = false
 
 [sources]
 "市长信箱" = "web"
-""", encoding="utf-8")
-    header = ["工单号", "诉求分类", "受理时间", "办结日期", "X", "Y", "处理情况", "渠道",
-              "事件编号"]
-    path = write_csv(tmp_path / "hotline.csv", header=header, rows=[
-        [a, "乱扔垃圾", "2024/3/1 9:00", "2024/3/1 15:00", *map(str, INSIDE), "办理完毕", "",
-         "not an id here"],
-        [b, "乱扔垃圾", "2024/3/2 9:00", "", *map(str, INSIDE), "办理中", "市长信箱", ""],
-        [c, "暴露垃圾", "2024/3/3 9:00", "", *map(str, INSIDE), "", "", ""],
-    ])
+""",
+        encoding="utf-8",
+    )
+    header = [
+        "工单号",
+        "诉求分类",
+        "受理时间",
+        "办结日期",
+        "X",
+        "Y",
+        "处理情况",
+        "渠道",
+        "事件编号",
+    ]
+    path = write_csv(
+        tmp_path / "hotline.csv",
+        header=header,
+        rows=[
+            [
+                a,
+                "乱扔垃圾",
+                "2024/3/1 9:00",
+                "2024/3/1 15:00",
+                *map(str, INSIDE),
+                "办理完毕",
+                "",
+                "not an id here",
+            ],
+            [b, "乱扔垃圾", "2024/3/2 9:00", "", *map(str, INSIDE), "办理中", "市长信箱", ""],
+            [c, "暴露垃圾", "2024/3/3 9:00", "", *map(str, INSIDE), "", "", ""],
+        ],
+    )
     result = _invoke(db_url, path, "--mapping", mapping)
     assert result.exit_code == 0, result.output
     assert _counts(result.stdout)["imported"] == 3
@@ -248,9 +295,11 @@ def test_an_unknown_crs_is_a_usage_error(db_url, tmp_path):
 def test_a_file_without_the_id_column_exits_2_and_writes_nothing(db_url, tmp_path):
     ids = _ids(2)
     header = ["工单流水", "事件类型", "经度", "纬度", "上报时间"]
-    path = write_csv(tmp_path / "noid.csv", header=header,
-                     rows=[[i, "暴露垃圾", *map(str, INSIDE), "2024-03-01 09:00:00"]
-                           for i in ids])
+    path = write_csv(
+        tmp_path / "noid.csv",
+        header=header,
+        rows=[[i, "暴露垃圾", *map(str, INSIDE), "2024-03-01 09:00:00"] for i in ids],
+    )
     before = _totals(db_url)
     result = _invoke(db_url, path)
     assert result.exit_code == 2, result.output
@@ -267,8 +316,9 @@ def test_a_file_without_the_id_column_exits_2_and_writes_nothing(db_url, tmp_pat
 
 def test_a_row_with_too_many_cells_is_rejected_not_fatal(db_url, tmp_path):
     path = tmp_path / "ragged.csv"
-    path.write_text("事件编号,事件类型,上报时间\nA,暴露垃圾,2024-03-01 09:00:00,extra\n",
-                    encoding="utf-8")
+    path.write_text(
+        "事件编号,事件类型,上报时间\nA,暴露垃圾,2024-03-01 09:00:00,extra\n", encoding="utf-8"
+    )
     before = _totals(db_url)
     result = _invoke(db_url, path)
     assert result.exit_code == 1, result.output

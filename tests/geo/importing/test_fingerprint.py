@@ -22,29 +22,35 @@ def _ts(*parts) -> datetime:
 def _import_like() -> pa.Table:
     """Two rows shaped like the fingerprinted part of an import row: text fields, the given
     coordinates and the instants (UTC, microseconds), with nulls where nothing was given."""
-    return pa.table({
-        "external_id": pa.array(["12345-2024-000001", "XC20240302-17"], pa.string()),
-        "category": pa.array(["HJ01", "FA01"], pa.string()),
-        "status": pa.array(["closed", "reported"], pa.string()),
-        "description": pa.array(["垃圾堆放，请处理", ""], pa.string()),
-        "address": pa.array(["云岩区中华中路100号", None], pa.string()),
-        "input_crs": pa.array(["gcj02", None], pa.string()),
-        "source": pa.array(["hotline", "patrol"], pa.string()),
-        "reporter_name": pa.array(["张三", None], pa.string()),
-        "reporter_phone": pa.array(["13800000000", None], pa.string()),
-        "assignee_given": pa.array([None, None], pa.string()),
-        "input_lon": pa.array([106.7125, None], pa.float64()),
-        "input_lat": pa.array([26.5842, None], pa.float64()),
-        "reported_at": pa.array([_ts(2024, 3, 1, 1, 0), _ts(2024, 3, 2, 2, 30, 15)], STAMP),
-        "registered_at": pa.array([_ts(2024, 3, 1, 1, 30), None], STAMP),
-        "due_at": pa.array([None, None], STAMP),
-        "closed_at": pa.array([_ts(2024, 3, 1, 7, 0), None], STAMP),
-    })
+    return pa.table(
+        {
+            "external_id": pa.array(["12345-2024-000001", "XC20240302-17"], pa.string()),
+            "category": pa.array(["HJ01", "FA01"], pa.string()),
+            "status": pa.array(["closed", "reported"], pa.string()),
+            "description": pa.array(["垃圾堆放，请处理", ""], pa.string()),
+            "address": pa.array(["云岩区中华中路100号", None], pa.string()),
+            "input_crs": pa.array(["gcj02", None], pa.string()),
+            "source": pa.array(["hotline", "patrol"], pa.string()),
+            "reporter_name": pa.array(["张三", None], pa.string()),
+            "reporter_phone": pa.array(["13800000000", None], pa.string()),
+            "assignee_given": pa.array([None, None], pa.string()),
+            "input_lon": pa.array([106.7125, None], pa.float64()),
+            "input_lat": pa.array([26.5842, None], pa.float64()),
+            "reported_at": pa.array([_ts(2024, 3, 1, 1, 0), _ts(2024, 3, 2, 2, 30, 15)], STAMP),
+            "registered_at": pa.array([_ts(2024, 3, 1, 1, 30), None], STAMP),
+            "due_at": pa.array([None, None], STAMP),
+            "closed_at": pa.array([_ts(2024, 3, 1, 7, 0), None], STAMP),
+        }
+    )
 
 
 def _small() -> pa.Table:
-    return pa.table({"a": pa.array(["x", "", None, "x"], pa.string()),
-                     "b": pa.array([1.5, 1.5, 1.5, None], pa.float64())})
+    return pa.table(
+        {
+            "a": pa.array(["x", "", None, "x"], pa.string()),
+            "b": pa.array([1.5, 1.5, 1.5, None], pa.float64()),
+        }
+    )
 
 
 def test_pinned_values():
@@ -53,8 +59,12 @@ def test_pinned_values():
     # re-run of an old file counts every row as changed. They must stay the same across
     # DuckDB upgrades; if this fails, the upgrade needs a migration of stored fingerprints.
     assert row_hash(_import_like()).tolist() == [-4691126041309592418, -8200136165872359812]
-    assert row_hash(_small()).tolist() == [354949574260899902, -4081381301319441116,
-                                           6073597040966314895, -6045419068624499276]
+    assert row_hash(_small()).tolist() == [
+        354949574260899902,
+        -4081381301319441116,
+        6073597040966314895,
+        -6045419068624499276,
+    ]
 
 
 def test_type_and_shape():
@@ -104,8 +114,9 @@ CHANGES = [
 ]
 
 
-@pytest.mark.parametrize(("column", "row", "value"), CHANGES,
-                         ids=[f"{c}-{r}" for c, r, _ in CHANGES])
+@pytest.mark.parametrize(
+    ("column", "row", "value"), CHANGES, ids=[f"{c}-{r}" for c, r, _ in CHANGES]
+)
 def test_any_changed_field_changes_the_fingerprint(column, row, value):
     table = _import_like()
     before = row_hash(table)
@@ -140,12 +151,15 @@ def test_the_order_of_50000_rows_is_kept():
     rng.shuffle(ids)
     columns = {
         "external_id": pa.array(ids, pa.string()),
-        "description": pa.array([rng.choice(["", None, "井盖", f"描述{i}"]) for i in range(n)],
-                                pa.string()),
-        "input_lon": pa.array([None if i % 7 == 0 else 106 + rng.random() for i in range(n)],
-                              pa.float64()),
-        "reported_at": pa.array([start + timedelta(seconds=rng.randrange(10**8))
-                                 for _ in range(n)], STAMP),
+        "description": pa.array(
+            [rng.choice(["", None, "井盖", f"描述{i}"]) for i in range(n)], pa.string()
+        ),
+        "input_lon": pa.array(
+            [None if i % 7 == 0 else 106 + rng.random() for i in range(n)], pa.float64()
+        ),
+        "reported_at": pa.array(
+            [start + timedelta(seconds=rng.randrange(10**8)) for _ in range(n)], STAMP
+        ),
     }
     whole = pa.table(columns)
     # Several Arrow chunks, as tables concatenated from batches arrive.
@@ -158,7 +172,7 @@ def test_the_order_of_50000_rows_is_kept():
     while pos < n:
         size = rng.randrange(1, 9_000)
         part = row_hash(whole.slice(pos, size))
-        assert np.array_equal(part, out[pos:pos + size]), pos
+        assert np.array_equal(part, out[pos : pos + size]), pos
         pos += size
     # And single rows here and there.
     for i in rng.sample(range(n), 60):

@@ -41,8 +41,10 @@ def _open_counts(store, community) -> tuple[dict[str, int], dict[str, int]]:
         workers = tx.candidates(community)
         cases = tx.cases(status="dispatched", community=community, limit=100_000)
     ids = {w.id for w in workers}
-    return ({w.id: w.open_cases for w in workers if w.open_cases},
-            dict(Counter(c.assignee_id for c in cases if c.assignee_id in ids)))
+    return (
+        {w.id: w.open_cases for w in workers if w.open_cases},
+        dict(Counter(c.assignee_id for c in cases if c.assignee_id in ids)),
+    )
 
 
 def _run(store, path, **kw):
@@ -52,13 +54,45 @@ def _run(store, path, **kw):
 
 def test_rows_land_with_their_history(store, tmp_path):
     a, b, c = _ids(3)
-    path = write_csv(tmp_path / "cases.csv", [
-        [a, "暴露垃圾", "垃圾堆放", "", *map(str, INSIDE), "2024-03-01 09:00:00",
-         "2024-03-01 09:30:00", "2024-03-01 15:00:00", "已结案"],
-        [b, "道路不洁", "路面脏", "", *map(str, INSIDE), "2024-03-04 10:00:00", "", "", "待受理"],
-        [c, "暴露垃圾", "", "", "106.30", "26.30", "2024-03-05 10:00:00", "2024-03-05 10:10:00",
-         "", "处置中"],
-    ])
+    path = write_csv(
+        tmp_path / "cases.csv",
+        [
+            [
+                a,
+                "暴露垃圾",
+                "垃圾堆放",
+                "",
+                *map(str, INSIDE),
+                "2024-03-01 09:00:00",
+                "2024-03-01 09:30:00",
+                "2024-03-01 15:00:00",
+                "已结案",
+            ],
+            [
+                b,
+                "道路不洁",
+                "路面脏",
+                "",
+                *map(str, INSIDE),
+                "2024-03-04 10:00:00",
+                "",
+                "",
+                "待受理",
+            ],
+            [
+                c,
+                "暴露垃圾",
+                "",
+                "",
+                "106.30",
+                "26.30",
+                "2024-03-05 10:00:00",
+                "2024-03-05 10:10:00",
+                "",
+                "处置中",
+            ],
+        ],
+    )
     summary = _run(store, path)
     counts = summary.counts
     assert (counts["rows_read"], counts["imported"], counts["rejected"]) == (3, 3, 0)
@@ -73,8 +107,9 @@ def test_rows_land_with_their_history(store, tmp_path):
     assert closed.closed_at == datetime(2024, 3, 1, 15, 0, tzinfo=CHINA_TIME)
     assert closed.due_at == cal.add(registered, "4h")  # 暴露垃圾: 4 working hours
     assert closed.closed_on_time is True
-    assert closed.handling_hours == pytest.approx(cal.working_hours_between(
-        registered, closed.closed_at))
+    assert closed.handling_hours == pytest.approx(
+        cal.working_hours_between(registered, closed.closed_at)
+    )
     gi, pos = Locator(store).locate(*[[v] for v in INSIDE])
     assert closed.grid_code == gi.grid_codes[pos[0]]
     assert closed.assignee_id is not None and closed.assign_reason_code == "import_grid_worker"
@@ -103,12 +138,19 @@ def test_every_kind_of_bad_row_is_reported(store, tmp_path):
         [ids[9], "暴露垃圾", "", "", *map(str, INSIDE), "2099-01-01 08:00:00", "", "", ""],
         [ids[10], "暴露垃圾", "", "", *map(str, INSIDE), "", "", "", ""],
         [ids[11], "暴露垃圾", "", "", *map(str, INSIDE), "2024-03-01 09:00:00", "", "", "已结案"],
-        [ids[12], "暴露垃圾", "", "", *map(str, INSIDE), "2024-03-01 09:00:00", "",
-         "2024-02-01 09:00:00", "已结案"],
-        [ids[13], "暴露垃圾", "", "", *map(str, INSIDE), "2024-03-01 09:00:00", "", "",
-         "神秘状态"],
-        [ids[14], "暴露垃圾", "x" * 4001, "", *map(str, INSIDE), "2024-03-01 09:00:00", "", "",
-         ""],
+        [
+            ids[12],
+            "暴露垃圾",
+            "",
+            "",
+            *map(str, INSIDE),
+            "2024-03-01 09:00:00",
+            "",
+            "2024-02-01 09:00:00",
+            "已结案",
+        ],
+        [ids[13], "暴露垃圾", "", "", *map(str, INSIDE), "2024-03-01 09:00:00", "", "", "神秘状态"],
+        [ids[14], "暴露垃圾", "x" * 4001, "", *map(str, INSIDE), "2024-03-01 09:00:00", "", "", ""],
     ]
     path = write_csv(tmp_path / "bad.csv", rows)
     summary = _run(store, path)
@@ -146,15 +188,29 @@ def test_every_kind_of_bad_row_is_reported(store, tmp_path):
 
 def test_a_rerun_imports_nothing_and_a_changed_row_updates_its_case(store, tmp_path):
     a, b = _ids(2)
-    rows = [[a, "暴露垃圾", "垃圾", "", *map(str, INSIDE), "2024-05-06 09:00:00",
-             "2024-05-06 09:10:00", "", "处置中"],
-            [b, "道路不洁", "", "", *map(str, INSIDE), "2024-05-06 10:00:00", "", "", ""]]
+    rows = [
+        [
+            a,
+            "暴露垃圾",
+            "垃圾",
+            "",
+            *map(str, INSIDE),
+            "2024-05-06 09:00:00",
+            "2024-05-06 09:10:00",
+            "",
+            "处置中",
+        ],
+        [b, "道路不洁", "", "", *map(str, INSIDE), "2024-05-06 10:00:00", "", "", ""],
+    ]
     path = write_csv(tmp_path / "x.csv", rows)
     first = _run(store, path)
     assert first.counts["imported"] == 2
     again = _run(store, path)
-    assert (again.counts["imported"], again.counts["updated"], again.counts["unchanged"]) == \
-        (0, 0, 2)
+    assert (again.counts["imported"], again.counts["updated"], again.counts["unchanged"]) == (
+        0,
+        0,
+        2,
+    )
     assert any("nothing new" in line for line in again.lines())
     before = _case(store, a)
     stored, counted = _open_counts(store, before.community_code)
@@ -163,8 +219,11 @@ def test_a_rerun_imports_nothing_and_a_changed_row_updates_its_case(store, tmp_p
     rows[0][8], rows[0][9] = "2024-05-07 11:00:00", "已结案"  # closed since
     path = write_csv(tmp_path / "x.csv", rows)
     changed = _run(store, path)
-    assert (changed.counts["imported"], changed.counts["updated"], changed.counts["unchanged"]) \
-        == (0, 1, 1)
+    assert (changed.counts["imported"], changed.counts["updated"], changed.counts["unchanged"]) == (
+        0,
+        1,
+        1,
+    )
     after = _case(store, a)
     assert after.id == before.id and after.version == before.version + 1
     assert after.status == "closed"
@@ -203,10 +262,24 @@ def test_a_case_acted_on_since_is_not_overwritten(store, tmp_path):
 def test_gb18030_csv_and_gcj02_coordinates(store, tmp_path):
     (a,) = _ids(1)
     glon, glat = coords.from_wgs84(INSIDE[0], INSIDE[1], "gcj02")
-    path = write_csv(tmp_path / "gbk.csv",
-                     [[a, "暴露垃圾", "井盖缺失，請處理", "云岩区中华中路", f"{glon:.7f}",
-                       f"{glat:.7f}", "2024/3/1 9:00", "", "", "已上报"]],
-                     encoding="gb18030")
+    path = write_csv(
+        tmp_path / "gbk.csv",
+        [
+            [
+                a,
+                "暴露垃圾",
+                "井盖缺失，請處理",
+                "云岩区中华中路",
+                f"{glon:.7f}",
+                f"{glat:.7f}",
+                "2024/3/1 9:00",
+                "",
+                "",
+                "已上报",
+            ]
+        ],
+        encoding="gb18030",
+    )
     summary = _run(store, path, crs="gcj02")
     assert summary.encoding == "gb18030" and summary.counts["imported"] == 1
     case = _case(store, a)
@@ -221,10 +294,23 @@ def test_excel_workbook(store, tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(HEADER)
-    sheet.append([a, "暴露垃圾", "excel", None, INSIDE[0], INSIDE[1],
-                  datetime(2024, 3, 1, 9, 0), None, None, "已上报"])
-    sheet.append([b, "暴露垃圾", None, None, "abc", INSIDE[1], datetime(2024, 3, 1, 9, 0),
-                  None, None, None])
+    sheet.append(
+        [
+            a,
+            "暴露垃圾",
+            "excel",
+            None,
+            INSIDE[0],
+            INSIDE[1],
+            datetime(2024, 3, 1, 9, 0),
+            None,
+            None,
+            "已上报",
+        ]
+    )
+    sheet.append(
+        [b, "暴露垃圾", None, None, "abc", INSIDE[1], datetime(2024, 3, 1, 9, 0), None, None, None]
+    )
     book.save(tmp_path / "cases.xlsx")
     summary = _run(store, tmp_path / "cases.xlsx")
     assert (summary.counts["imported"], summary.counts["rejected"]) == (1, 1)
@@ -237,13 +323,29 @@ def test_excel_workbook(store, tmp_path):
 
 def test_geojson_points(store, tmp_path):
     a, b = _ids(2)
-    doc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": list(INSIDE)},
-         "properties": {"事件编号": a, "事件类型": "暴露垃圾", "上报时间": "2024-03-01 09:00:00"}},
-        {"type": "Feature", "geometry": {"type": "LineString",
-                                         "coordinates": [list(INSIDE), list(INSIDE)]},
-         "properties": {"事件编号": b, "事件类型": "暴露垃圾", "上报时间": "2024-03-01 09:00:00"}},
-    ]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": list(INSIDE)},
+                "properties": {
+                    "事件编号": a,
+                    "事件类型": "暴露垃圾",
+                    "上报时间": "2024-03-01 09:00:00",
+                },
+            },
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [list(INSIDE), list(INSIDE)]},
+                "properties": {
+                    "事件编号": b,
+                    "事件类型": "暴露垃圾",
+                    "上报时间": "2024-03-01 09:00:00",
+                },
+            },
+        ],
+    }
     path = tmp_path / "cases.geojson"
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     summary = _run(store, path)
@@ -258,10 +360,13 @@ def test_address_only_rows_use_the_gazetteer(store, tmp_path):
 
     store.replace_gazetteer([Entry("云岩区中华中路100号", *INSIDE)])
     a, b = _ids(2)
-    path = write_csv(tmp_path / "addr.csv", [
-        [a, "暴露垃圾", "", "中华中路１００號", "", "", "2024-03-01 09:00:00", "", "", ""],
-        [b, "暴露垃圾", "", "不知道在哪里", "", "", "2024-03-01 09:00:00", "", "", ""],
-    ])
+    path = write_csv(
+        tmp_path / "addr.csv",
+        [
+            [a, "暴露垃圾", "", "中华中路１００號", "", "", "2024-03-01 09:00:00", "", "", ""],
+            [b, "暴露垃圾", "", "不知道在哪里", "", "", "2024-03-01 09:00:00", "", "", ""],
+        ],
+    )
     summary = _run(store, path)
     assert (summary.counts["located"], summary.counts["needs_location"]) == (1, 1)
     placed, waiting = _case(store, a), _case(store, b)
@@ -272,8 +377,10 @@ def test_address_only_rows_use_the_gazetteer(store, tmp_path):
 
 def test_dry_run_writes_nothing(store, tmp_path):
     (a,) = _ids(1)
-    path = write_csv(tmp_path / "d.csv", [[a, "暴露垃圾", "", "", *map(str, INSIDE),
-                                          "2024-03-01 09:00:00", "", "", ""]])
+    path = write_csv(
+        tmp_path / "d.csv",
+        [[a, "暴露垃圾", "", "", *map(str, INSIDE), "2024-03-01 09:00:00", "", "", ""]],
+    )
     summary = _run(store, path, dry_run=True)
     assert summary.counts["imported"] == 1 and summary.import_id is None
     assert store.case_id_by_external(a) is None
@@ -282,8 +389,9 @@ def test_dry_run_writes_nothing(store, tmp_path):
 def test_a_failure_inside_a_chunk_leaves_no_part_of_it(store, tmp_path, monkeypatch):
     monkeypatch.setattr("geo.importing.run.WRITERS", 1)  # chunks in turn: the first is in
     ids = _ids(7)
-    rows = [[i, "暴露垃圾", "", "", *map(str, INSIDE), "2024-03-01 09:00:00", "", "", ""]
-            for i in ids]
+    rows = [
+        [i, "暴露垃圾", "", "", *map(str, INSIDE), "2024-03-01 09:00:00", "", "", ""] for i in ids
+    ]
     path = write_csv(tmp_path / "k.csv", rows)
     original = type(store)._import_insert
     calls = []
@@ -309,13 +417,19 @@ def test_rows_with_the_wrong_number_of_cells_are_reported_not_fatal(store, tmp_p
     a, b, c = _ids(3)
     path = tmp_path / "ragged.csv"
     inside = ",".join(map(str, INSIDE))
-    path.write_text("事件编号,事件类型,上报时间,经度,纬度\n"
-                    f"{a},暴露垃圾,2024-03-01 09:00:00,{inside}\n"
-                    f"{b},暴露垃圾,2024-03-01 09:00:00,106.71\n"
-                    f"{c},暴露垃圾,2024-03-01 09:00:00,{inside}\n", encoding="utf-8")
+    path.write_text(
+        "事件编号,事件类型,上报时间,经度,纬度\n"
+        f"{a},暴露垃圾,2024-03-01 09:00:00,{inside}\n"
+        f"{b},暴露垃圾,2024-03-01 09:00:00,106.71\n"
+        f"{c},暴露垃圾,2024-03-01 09:00:00,{inside}\n",
+        encoding="utf-8",
+    )
     summary = _run(store, path)
-    assert (summary.counts["rows_read"], summary.counts["imported"],
-            summary.counts["rejected"]) == (3, 2, 1)
+    assert (
+        summary.counts["rows_read"],
+        summary.counts["imported"],
+        summary.counts["rejected"],
+    ) == (3, 2, 1)
     (reject,) = read_rejects(summary.rejects_path)
     assert reject["value"].startswith(b) and "4 cells where the header has 5" in reject["reason"]
     assert store.case_id_by_external(b) is None
@@ -331,10 +445,14 @@ def test_rerun_finds_its_rows_whichever_way_ids_are_looked_up(store, tmp_path, m
     _run(store, write_csv(tmp_path / "all.csv", [[i, *row] for i in ids]))
     changed = [ids[0], "暴露垃圾", "改了", *row[2:]]
     fresh = f"{ids[0]}-new"
-    summary = _run(store, write_csv(tmp_path / "some.csv",
-                                    [changed, [ids[9], *row], [fresh, *row]]))
-    assert (summary.counts["updated"], summary.counts["unchanged"],
-            summary.counts["imported"]) == (1, 1, 1)
+    summary = _run(
+        store, write_csv(tmp_path / "some.csv", [changed, [ids[9], *row], [fresh, *row]])
+    )
+    assert (summary.counts["updated"], summary.counts["unchanged"], summary.counts["imported"]) == (
+        1,
+        1,
+        1,
+    )
     assert _case(store, ids[0]).description == "改了"
 
 
@@ -349,7 +467,10 @@ def test_excel_rows_without_values_are_passed_over_and_lines_stay_right(store, t
     sheet.append([b, "暴露垃圾", None, None, "abc", INSIDE[1], "2024-03-01 09:00:00"])
     book.save(tmp_path / "gaps.xlsx")
     summary = _run(store, tmp_path / "gaps.xlsx")
-    assert (summary.counts["rows_read"], summary.counts["imported"],
-            summary.counts["rejected"]) == (2, 1, 1)
+    assert (
+        summary.counts["rows_read"],
+        summary.counts["imported"],
+        summary.counts["rejected"],
+    ) == (2, 1, 1)
     (reject,) = read_rejects(summary.rejects_path)
     assert (reject["line"], reject["value"]) == ("4", "abc")  # its row in the sheet

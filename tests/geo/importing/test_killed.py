@@ -70,20 +70,28 @@ def fresh_url(request, tmp_path):
 def _kill_during(url: str, path: Path, hook: str, kill_at: int, writers: int = 1) -> str:
     """Run the import in a child killed inside the ``kill_at``-th call of ``hook``; its
     standard output."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    }
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, url, str(path), str(CHUNK), hook, str(kill_at),
-         str(writers)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+        [sys.executable, "-c", CHILD, url, str(path), str(CHUNK), hook, str(kill_at), str(writers)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stdout, proc.stderr)
     assert "the import finished" not in proc.stdout
     return proc.stdout
 
 
 def _rows(ids: list[str], *, description: str = "") -> list[list[str]]:
-    return [[i, "暴露垃圾", description, "", *map(str, INSIDE), "2024-03-01 09:00:00", "", "",
-             ""] for i in ids]
+    return [
+        [i, "暴露垃圾", description, "", *map(str, INSIDE), "2024-03-01 09:00:00", "", "", ""]
+        for i in ids
+    ]
 
 
 def _ids() -> list[str]:
@@ -116,8 +124,13 @@ def test_killed_in_the_second_chunk_keeps_the_first_and_reruns(fresh_url, tmp_pa
 
         again = import_cases(store, path, chunk_rows=CHUNK)
         counts = again.counts
-        assert (counts["rows_read"], counts["unchanged"], counts["imported"],
-                counts["updated"], counts["rejected"]) == (ROWS, CHUNK, ROWS - CHUNK, 0, 0)
+        assert (
+            counts["rows_read"],
+            counts["unchanged"],
+            counts["imported"],
+            counts["updated"],
+            counts["rejected"],
+        ) == (ROWS, CHUNK, ROWS - CHUNK, 0, 0)
         assert all(_present(store, ids))
         assert _count_cases(store) == ROWS
         with store.transaction() as cur:  # the killed import's log entry was never finished
@@ -163,8 +176,10 @@ def test_killed_while_updating_changed_rows(fresh_url, tmp_path):
     store = open_store(parse_database_url(fresh_url))
     try:
         with store.transaction() as cur:
-            cur.execute("SELECT description, version, count(*) FROM cases "
-                        "GROUP BY description, version ORDER BY version")
+            cur.execute(
+                "SELECT description, version, count(*) FROM cases "
+                "GROUP BY description, version ORDER BY version"
+            )
             groups = [tuple(row) for row in cur.fetchall()]
             cur.execute("SELECT count(*) FROM case_events WHERE action = 'import_update'")
             events = int(cur.fetchone()[0])
@@ -173,11 +188,13 @@ def test_killed_while_updating_changed_rows(fresh_url, tmp_path):
         assert events == CHUNK
 
         again = import_cases(store, path, chunk_rows=CHUNK)
-        assert (again.counts["unchanged"], again.counts["updated"],
-                again.counts["imported"]) == (CHUNK, ROWS - CHUNK, 0)
+        assert (again.counts["unchanged"], again.counts["updated"], again.counts["imported"]) == (
+            CHUNK,
+            ROWS - CHUNK,
+            0,
+        )
         with store.transaction() as cur:
-            cur.execute("SELECT count(*) FROM cases WHERE description = '描述改了' "
-                        "AND version = 2")
+            cur.execute("SELECT count(*) FROM cases WHERE description = '描述改了' AND version = 2")
             assert int(cur.fetchone()[0]) == ROWS
     finally:
         store.close()
@@ -193,7 +210,7 @@ def test_killed_with_chunks_written_side_by_side_leaves_whole_chunks(fresh_url, 
     store = open_store(parse_database_url(fresh_url))
     try:
         present = _present(store, ids)
-        chunks = [present[i:i + CHUNK] for i in range(0, ROWS, CHUNK)]
+        chunks = [present[i : i + CHUNK] for i in range(0, ROWS, CHUNK)]
         assert all(len(set(c)) == 1 for c in chunks), "a chunk was partly written"
         assert not all(present)  # the killed chunk is missing
         kept = sum(present)

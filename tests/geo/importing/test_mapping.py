@@ -18,8 +18,18 @@ from geo.importing.fields import (
 )
 from geo.importing.mapping import Mapping, crs_of, load_mapping
 
-COMMON = ["事件编号", "事件类型", "问题描述", "地址", "经度", "纬度", "上报时间", "立案时间",
-          "结案时间", "状态"]
+COMMON = [
+    "事件编号",
+    "事件类型",
+    "问题描述",
+    "地址",
+    "经度",
+    "纬度",
+    "上报时间",
+    "立案时间",
+    "结案时间",
+    "状态",
+]
 
 
 def _toml(tmp_path, text: str, name: str = "map.toml"):
@@ -37,11 +47,21 @@ def _error(call, *args) -> str:
 
 # -- defaults ------------------------------------------------------------------------------
 
+
 def test_the_common_chinese_headers_resolve_to_their_fields():
     cols = Mapping().resolve(COMMON)
-    assert cols == {"external_id": "事件编号", "category": "事件类型", "description": "问题描述",
-                    "address": "地址", "lon": "经度", "lat": "纬度", "reported_at": "上报时间",
-                    "registered_at": "立案时间", "closed_at": "结案时间", "status": "状态"}
+    assert cols == {
+        "external_id": "事件编号",
+        "category": "事件类型",
+        "description": "问题描述",
+        "address": "地址",
+        "lon": "经度",
+        "lat": "纬度",
+        "reported_at": "上报时间",
+        "registered_at": "立案时间",
+        "closed_at": "结案时间",
+        "status": "状态",
+    }
 
 
 @pytest.mark.parametrize("fld", FIELDS)
@@ -56,19 +76,28 @@ def test_every_alias_of_every_field_is_recognised(fld):
         assert cols[fld] == alias, (fld, alias, cols)
 
 
-@pytest.mark.parametrize(("header", "fld"), [
-    ("事件编号 ", "external_id"),  # trailing space
-    ("事件 编号", "external_id"),  # space inside
-    ("ＩＤ", "external_id"),  # full-width Latin letters
-    ("Id", "external_id"),  # case
-    ("LONGITUDE", "lon"),
-    ("Ｌａｔｉｔｕｄｅ", "lat"),
-    ("上报\n时间", "reported_at"),  # a wrapped spreadsheet header
-    ("\u3000状态\u3000", "status"),  # ideographic spaces
-])
+@pytest.mark.parametrize(
+    ("header", "fld"),
+    [
+        ("事件编号 ", "external_id"),  # trailing space
+        ("事件 编号", "external_id"),  # space inside
+        ("ＩＤ", "external_id"),  # full-width Latin letters
+        ("Id", "external_id"),  # case
+        ("LONGITUDE", "lon"),
+        ("Ｌａｔｉｔｕｄｅ", "lat"),
+        ("上报\n时间", "reported_at"),  # a wrapped spreadsheet header
+        ("\u3000状态\u3000", "status"),  # ideographic spaces
+    ],
+)
 def test_header_variants_resolve(header, fld):
-    headers = {"external_id": "事件编号", "category": "事件类型", "reported_at": "上报时间",
-               "lon": "经度", "lat": "纬度", "status": "状态"}
+    headers = {
+        "external_id": "事件编号",
+        "category": "事件类型",
+        "reported_at": "上报时间",
+        "lon": "经度",
+        "lat": "纬度",
+        "status": "状态",
+    }
     headers[fld] = header
     cols = Mapping().resolve(list(headers.values()))
     assert cols[fld] == header  # the file's own spelling, to read the column by
@@ -105,8 +134,13 @@ def test_values_of_states_and_sources():
 
 
 def test_crs_names():
-    assert [crs_of(v) for v in ("WGS84", "GCJ-02", "百度", "EPSG:4490", "ｇｃｊ０２")] == \
-        ["wgs84", "gcj02", "bd09", "cgcs2000", "gcj02"]
+    assert [crs_of(v) for v in ("WGS84", "GCJ-02", "百度", "EPSG:4490", "ｇｃｊ０２")] == [
+        "wgs84",
+        "gcj02",
+        "bd09",
+        "cgcs2000",
+        "gcj02",
+    ]
     assert crs_of("utm50n") is None
 
 
@@ -116,8 +150,11 @@ def test_no_mapping_file_means_the_defaults():
 
 # -- mapping files -------------------------------------------------------------------------
 
+
 def test_a_mapping_file_with_every_part(tmp_path):
-    path = _toml(tmp_path, """
+    path = _toml(
+        tmp_path,
+        """
 crs = "GCJ-02"
 source = "hotline"
 defaults = false
@@ -140,7 +177,8 @@ defaults = false
 
 [sources]
 "市长信箱" = "web"
-""")
+""",
+    )
     m = load_mapping(path)
     assert m.crs == "gcj02" and m.source == "hotline" and m.defaults is False
     assert m.categories == {"道路破损": "FA01", "垃圾": "HJ01"}
@@ -150,8 +188,14 @@ defaults = false
     headers = ["工单号", "诉求分类", "受理时间", "X", "Y", "处理情况", "事件编号", "地址"]
     cols = m.resolve(headers)
     # defaults = false: 事件编号 and 地址 are not taken although they are common headers.
-    assert cols == {"external_id": "工单号", "category": "诉求分类", "reported_at": "受理时间",
-                    "lon": "X", "lat": "Y", "status": "处理情况"}
+    assert cols == {
+        "external_id": "工单号",
+        "category": "诉求分类",
+        "reported_at": "受理时间",
+        "lon": "X",
+        "lat": "Y",
+        "status": "处理情况",
+    }
 
 
 def test_mapped_columns_come_first_and_the_defaults_fill_the_rest(tmp_path):
@@ -161,8 +205,13 @@ def test_mapped_columns_come_first_and_the_defaults_fill_the_rest(tmp_path):
     cols = m.resolve(["工单号", "事件编号", "事件类型", "上报时间", "地址"])
     # The mapping's column is matched by header_key; 事件编号 is taken by the mapping, so it
     # is not also used for external_id.
-    assert cols == {"external_id": "工单号", "description": "事件编号", "category": "事件类型",
-                    "reported_at": "上报时间", "address": "地址"}
+    assert cols == {
+        "external_id": "工单号",
+        "description": "事件编号",
+        "category": "事件类型",
+        "reported_at": "上报时间",
+        "address": "地址",
+    }
 
 
 def test_an_empty_mapping_file_is_the_defaults(tmp_path):
@@ -170,6 +219,7 @@ def test_an_empty_mapping_file_is_the_defaults(tmp_path):
 
 
 # -- errors of mapping files ---------------------------------------------------------------
+
 
 def test_unknown_top_level_key(tmp_path):
     path = _toml(tmp_path, 'colums = {}\ncrs = "wgs84"\n')
@@ -201,8 +251,9 @@ def test_unknown_default_source(tmp_path):
     assert "source" in message and "'carrier pigeon'" in message and "hotline" in message
 
 
-@pytest.mark.parametrize(("value", "named"), [('"utm50n"', "crs 'utm50n'"), ("4326", "crs 4326"),
-                                             ('""', "crs ''")])
+@pytest.mark.parametrize(
+    ("value", "named"), [('"utm50n"', "crs 'utm50n'"), ("4326", "crs 4326"), ('""', "crs ''")]
+)
 def test_bad_crs(tmp_path, value, named):
     message = _error(load_mapping, _toml(tmp_path, f"crs = {value}\n"))
     assert named in message
@@ -214,10 +265,15 @@ def test_defaults_must_be_a_boolean(tmp_path):
     assert "defaults" in message and "true or false" in message
 
 
-@pytest.mark.parametrize(("text", "name"), [('columns = "工单号"\n', "columns"),
-                                           ('[categories]\n"垃圾" = 1\n', "categories"),
-                                           ('[statuses.x]\n"a" = "closed"\n', "statuses"),
-                                           ('sources = ["热线"]\n', "sources")])
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ('columns = "工单号"\n', "columns"),
+        ('[categories]\n"垃圾" = 1\n', "categories"),
+        ('[statuses.x]\n"a" = "closed"\n', "statuses"),
+        ('sources = ["热线"]\n', "sources"),
+    ],
+)
 def test_tables_must_map_text_to_text(tmp_path, text, name):
     message = _error(load_mapping, _toml(tmp_path, text))
     assert f"[{name}]" in message and "text to text" in message
@@ -241,6 +297,7 @@ def test_missing_or_undecodable_mapping_file(tmp_path):
 
 
 # -- errors of resolving a file's headers ---------------------------------------------------
+
 
 def test_a_mapped_column_not_in_the_file_lists_the_files_columns():
     m = Mapping(columns={"工单号": "external_id"})
@@ -271,16 +328,19 @@ def test_all_missing_required_fields_are_named():
     assert "no column for external_id, category, reported_at" in message
 
 
-@pytest.mark.parametrize(("given", "fld", "lacking"), [("经度", "lon", "lat"),
-                                                      ("latitude", "lat", "lon")])
+@pytest.mark.parametrize(
+    ("given", "fld", "lacking"), [("经度", "lon", "lat"), ("latitude", "lat", "lon")]
+)
 def test_longitude_without_latitude(given, fld, lacking):
     message = _error(Mapping().resolve, ["事件编号", "事件类型", "上报时间", given])
     assert f"'{given}'" in message and fld in message and lacking in message
 
 
 def test_a_mapped_longitude_without_a_latitude():
-    m = Mapping(columns={"X坐标": "lon", "单号": "external_id", "分类": "category",
-                         "时间": "reported_at"}, defaults=False)
+    m = Mapping(
+        columns={"X坐标": "lon", "单号": "external_id", "分类": "category", "时间": "reported_at"},
+        defaults=False,
+    )
     message = _error(m.resolve, ["X坐标", "Y坐标", "单号", "分类", "时间"])
     assert "'X坐标'" in message and "lat" in message
 

@@ -40,13 +40,16 @@ def _error(path, **kw) -> str:
 # -- CSV encodings ---------------------------------------------------------------------------
 
 TEXT = "事件编号,问题描述\nA1,井盖缺失，請處理\nA2,路灯不亮\n"
-EXPECTED = [{"事件编号": "A1", "问题描述": "井盖缺失，請處理"},
-            {"事件编号": "A2", "问题描述": "路灯不亮"}]
+EXPECTED = [
+    {"事件编号": "A1", "问题描述": "井盖缺失，請處理"},
+    {"事件编号": "A2", "问题描述": "路灯不亮"},
+]
 
 
-@pytest.mark.parametrize(("encoding", "reported"), [("utf-8", "utf-8-sig"),
-                                                    ("utf-8-sig", "utf-8-sig"),
-                                                    ("gb18030", "gb18030")])
+@pytest.mark.parametrize(
+    ("encoding", "reported"),
+    [("utf-8", "utf-8-sig"), ("utf-8-sig", "utf-8-sig"), ("gb18030", "gb18030")],
+)
 def test_csv_encodings(tmp_path, encoding, reported):
     path = tmp_path / "cases.csv"
     path.write_bytes(TEXT.encode(encoding))
@@ -79,6 +82,7 @@ def test_neither_utf8_nor_gb18030_names_the_byte(tmp_path):
 
 # -- chunks and line numbers --------------------------------------------------------------
 
+
 @pytest.mark.parametrize("chunk_rows", [1, 2, 3, 7, 10, 11, 1000])
 def test_chunks_keep_line_numbers_across_boundaries(tmp_path, chunk_rows):
     n = 10
@@ -103,8 +107,7 @@ def test_chunk_lines_are_int64_arrays_aligned_with_the_rows(tmp_path):
 def test_large_file_in_many_chunks(tmp_path):
     n, size = 25_003, 1_000
     path = tmp_path / "big.csv"
-    path.write_text("id,v\n" + "".join(f"k{i},\"{i}, {i}\"\n" for i in range(n)),
-                    encoding="utf-8")
+    path.write_text("id,v\n" + "".join(f'k{i},"{i}, {i}"\n' for i in range(n)), encoding="utf-8")
     source, chunks = _read(path, size)
     assert source.rows_estimate == n
     assert [len(r) for r, _ in chunks] == [size] * 25 + [3]
@@ -115,11 +118,15 @@ def test_large_file_in_many_chunks(tmp_path):
 
 def test_quoted_fields_with_commas_and_line_breaks(tmp_path):
     path = tmp_path / "q.csv"
-    path.write_text('id,描述,地址\n'
-                    'a,"一, 二","中华路1号"\n'
-                    'b,"第一行\n第二行",""\n'
-                    'c,"他说""好""",x\n'
-                    'd,"e\r\nf",y\n', encoding="utf-8", newline="")
+    path.write_text(
+        "id,描述,地址\n"
+        'a,"一, 二","中华路1号"\n'
+        'b,"第一行\n第二行",""\n'
+        'c,"他说""好""",x\n'
+        'd,"e\r\nf",y\n',
+        encoding="utf-8",
+        newline="",
+    )
     _, chunks = _read(path, chunk_rows=2)
     assert _rows(chunks) == [
         {"id": "a", "描述": "一, 二", "地址": "中华路1号"},
@@ -137,8 +144,10 @@ def test_a_header_with_a_line_break(tmp_path):
     path.write_text('"事件\n编号",上报时间\nA1,2024-03-01\nA2,2024-03-02\n', encoding="utf-8")
     source, chunks = _read(path)
     assert source.headers == ["事件\n编号", "上报时间"]
-    assert _rows(chunks) == [{"事件\n编号": "A1", "上报时间": "2024-03-01"},
-                             {"事件\n编号": "A2", "上报时间": "2024-03-02"}]
+    assert _rows(chunks) == [
+        {"事件\n编号": "A1", "上报时间": "2024-03-01"},
+        {"事件\n编号": "A2", "上报时间": "2024-03-02"},
+    ]
     assert _lines(chunks) == [2, 3]
 
 
@@ -169,6 +178,7 @@ def test_a_header_only_file_has_no_chunks(tmp_path):
 
 # -- CSV errors -----------------------------------------------------------------------------
 
+
 def test_an_empty_file(tmp_path):
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
@@ -187,8 +197,10 @@ def test_a_header_twice(tmp_path):
     assert "'事件编号' appears twice" in _error(path)
 
 
-@pytest.mark.parametrize(("text", "column"), [("a,,b\n1,2,3\n", 2), ("a,b,\n1,2,3\n", 3),
-                                             (" ,a\n1,2\n", 1), ('a,"  "\n1,2\n', 2)])
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [("a,,b\n1,2,3\n", 2), ("a,b,\n1,2,3\n", 3), (" ,a\n1,2\n", 1), ('a,"  "\n1,2\n', 2)],
+)
 def test_a_column_without_a_header(tmp_path, text, column):
     path = tmp_path / "nohead.csv"
     path.write_text(text, encoding="utf-8")
@@ -235,6 +247,7 @@ def test_upper_case_and_txt_extensions_are_csv(tmp_path):
 
 # -- Excel -----------------------------------------------------------------------------------
 
+
 def _workbook(path, rows):
     book = openpyxl.Workbook()
     sheet = book.active
@@ -245,22 +258,38 @@ def _workbook(path, rows):
 
 
 def test_xlsx_cells_read_as_a_csv_export_would_hold_them(tmp_path):
-    path = _workbook(tmp_path / "c.xlsx", [
-        ["编号", "整数", "浮点", "时间", "日期", "时刻", "空", None, None],
-        ["A1", 123, 123.0, datetime(2024, 3, 1, 9, 5, 7), date(2024, 3, 2), time(8, 30),
-         None],
-        [20240001, -7, 106.7125, "2024/3/1 9:00", None, None, None, "ignored", None],
-        ["  x  ", True, 1e20, None, None, None, "", None, None],
-    ])
+    path = _workbook(
+        tmp_path / "c.xlsx",
+        [
+            ["编号", "整数", "浮点", "时间", "日期", "时刻", "空", None, None],
+            ["A1", 123, 123.0, datetime(2024, 3, 1, 9, 5, 7), date(2024, 3, 2), time(8, 30), None],
+            [20240001, -7, 106.7125, "2024/3/1 9:00", None, None, None, "ignored", None],
+            ["  x  ", True, 1e20, None, None, None, "", None, None],
+        ],
+    )
     source, chunks = _read(path, chunk_rows=2)
     assert source.kind == "xlsx" and source.encoding is None
     assert source.headers == ["编号", "整数", "浮点", "时间", "日期", "时刻", "空"]
     assert source.rows_estimate == 3
     rows = _rows(chunks)
-    assert rows[0] == {"编号": "A1", "整数": "123", "浮点": "123", "时间": "2024-03-01 09:05:07",
-                       "日期": "2024-03-02 00:00:00", "时刻": "08:30:00", "空": ""}
-    assert rows[1] == {"编号": "20240001", "整数": "-7", "浮点": "106.7125",
-                       "时间": "2024/3/1 9:00", "日期": "", "时刻": "", "空": ""}
+    assert rows[0] == {
+        "编号": "A1",
+        "整数": "123",
+        "浮点": "123",
+        "时间": "2024-03-01 09:05:07",
+        "日期": "2024-03-02 00:00:00",
+        "时刻": "08:30:00",
+        "空": "",
+    }
+    assert rows[1] == {
+        "编号": "20240001",
+        "整数": "-7",
+        "浮点": "106.7125",
+        "时间": "2024/3/1 9:00",
+        "日期": "",
+        "时刻": "",
+        "空": "",
+    }
     assert rows[2]["编号"] == "x" and rows[2]["整数"] == "true"
     assert float(rows[2]["浮点"]) == 1e20
     assert _lines(chunks) == [2, 3, 4]
@@ -276,7 +305,8 @@ def test_xlsx_short_rows_are_padded(tmp_path):
 def test_xlsx_header_errors(tmp_path):
     assert "appears twice" in _error(_workbook(tmp_path / "d.xlsx", [["a", "b", "a"], [1]]))
     assert "column 2 has no header" in _error(
-        _workbook(tmp_path / "n.xlsx", [["a", None, "b"], [1, 2, 3]]))
+        _workbook(tmp_path / "n.xlsx", [["a", None, "b"], [1, 2, 3]])
+    )
     assert "no column headers" in _error(_workbook(tmp_path / "e.xlsx", [[None, None], [1, 2]]))
     assert "empty" in _error(_workbook(tmp_path / "z.xlsx", []))
 
@@ -297,6 +327,7 @@ def test_xlsx_in_chunks_keeps_line_numbers(tmp_path):
 
 # -- GeoJSON -------------------------------------------------------------------------------
 
+
 def _geojson(path, doc):
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return path
@@ -307,19 +338,41 @@ def _feature(geometry, **props):
 
 
 def test_geojson_points_give_longitude_and_latitude(tmp_path):
-    path = _geojson(tmp_path / "c.geojson", {"type": "FeatureCollection", "features": [
-        _feature({"type": "Point", "coordinates": [106.7125, 26.5842]}, 事件编号="a",
-                 事件类型="暴露垃圾", 经度="999"),
-        _feature({"type": "Point", "coordinates": [106.0, 26.0, 1100.5]}, 事件编号="b",
-                 人数=3, 面积=2.5, 上报时间="2024-03-01 09:00:00"),
-        _feature(None, 事件编号="c"),
-    ]})
+    path = _geojson(
+        tmp_path / "c.geojson",
+        {
+            "type": "FeatureCollection",
+            "features": [
+                _feature(
+                    {"type": "Point", "coordinates": [106.7125, 26.5842]},
+                    事件编号="a",
+                    事件类型="暴露垃圾",
+                    经度="999",
+                ),
+                _feature(
+                    {"type": "Point", "coordinates": [106.0, 26.0, 1100.5]},
+                    事件编号="b",
+                    人数=3,
+                    面积=2.5,
+                    上报时间="2024-03-01 09:00:00",
+                ),
+                _feature(None, 事件编号="c"),
+            ],
+        },
+    )
     source, chunks = _read(path, chunk_rows=2)
     assert source.kind == "geojson" and source.rows_estimate == 3
     # Properties in order of first appearance, the coordinates last (a property of the same
     # name gives way to the geometry).
-    assert source.headers == ["事件编号", "事件类型", "人数", "面积", "上报时间", GEOJSON_LON,
-                              GEOJSON_LAT]
+    assert source.headers == [
+        "事件编号",
+        "事件类型",
+        "人数",
+        "面积",
+        "上报时间",
+        GEOJSON_LON,
+        GEOJSON_LAT,
+    ]
     rows = _rows(chunks)
     assert (rows[0][GEOJSON_LON], rows[0][GEOJSON_LAT]) == ("106.7125", "26.5842")
     assert (rows[1][GEOJSON_LON], rows[1][GEOJSON_LAT]) == ("106", "26")  # integral floats
@@ -328,39 +381,52 @@ def test_geojson_points_give_longitude_and_latitude(tmp_path):
     assert _lines(chunks) == [2, 3, 4] and [len(r) for r, _ in chunks] == [2, 1]
 
 
-@pytest.mark.parametrize("geometry", [
-    {"type": "LineString", "coordinates": [[106.7, 26.5], [106.8, 26.6]]},
-    {"type": "Polygon", "coordinates": [[[106.7, 26.5], [106.8, 26.5], [106.8, 26.6],
-                                         [106.7, 26.5]]]},
-    {"type": "MultiPoint", "coordinates": [[106.7, 26.5]]},
-])
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        {"type": "LineString", "coordinates": [[106.7, 26.5], [106.8, 26.6]]},
+        {
+            "type": "Polygon",
+            "coordinates": [[[106.7, 26.5], [106.8, 26.5], [106.8, 26.6], [106.7, 26.5]]],
+        },
+        {"type": "MultiPoint", "coordinates": [[106.7, 26.5]]},
+    ],
+)
 def test_geojson_non_point_geometry_is_marked(tmp_path, geometry):
-    path = _geojson(tmp_path / "l.geojson", {"type": "FeatureCollection",
-                                             "features": [_feature(geometry, 事件编号="a")]})
+    path = _geojson(
+        tmp_path / "l.geojson",
+        {"type": "FeatureCollection", "features": [_feature(geometry, 事件编号="a")]},
+    )
     _, chunks = _read(path)
     (row,) = _rows(chunks)
     assert row[GEOJSON_LON] == f"<{geometry['type']} geometry>"
     assert row[GEOJSON_LAT] == ""
 
 
-@pytest.mark.parametrize("doc", [
-    {"type": "Feature", "geometry": None, "properties": {}},
-    [{"type": "Feature"}],
-    {"type": "GeometryCollection", "geometries": []},
-    "FeatureCollection",
-])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"type": "Feature", "geometry": None, "properties": {}},
+        [{"type": "Feature"}],
+        {"type": "GeometryCollection", "geometries": []},
+        "FeatureCollection",
+    ],
+)
 def test_geojson_that_is_not_a_feature_collection(tmp_path, doc):
     message = _error(_geojson(tmp_path / "x.geojson", doc))
     assert "FeatureCollection" in message
 
 
-@pytest.mark.parametrize(("features", "expected"), [
-    ([_feature(None, a="1"), None], "feature 2 "),
-    ([_feature(None, a="1"), "x"], "feature 2 "),
-    ([{"type": "Feature", "properties": ["a"]}], "feature 1 "),
-    ([{"type": "Feature", "geometry": [106.7, 26.5]}], "feature 1 "),
-    ("features", "not a list"),
-])
+@pytest.mark.parametrize(
+    ("features", "expected"),
+    [
+        ([_feature(None, a="1"), None], "feature 2 "),
+        ([_feature(None, a="1"), "x"], "feature 2 "),
+        ([{"type": "Feature", "properties": ["a"]}], "feature 1 "),
+        ([{"type": "Feature", "geometry": [106.7, 26.5]}], "feature 1 "),
+        ("features", "not a list"),
+    ],
+)
 def test_geojson_features_that_are_not_features(tmp_path, features, expected):
     path = _geojson(tmp_path / "f.json", {"type": "FeatureCollection", "features": features})
     assert expected in _error(path)

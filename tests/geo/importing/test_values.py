@@ -29,35 +29,41 @@ def _at(text_iso: str, tz=SHANGHAI) -> pd.Timestamp:
     return pd.Timestamp(text_iso).tz_localize(tz)
 
 
-@pytest.mark.parametrize(("cell", "wall"), [
-    ("2023-05-01 08:30:00", "2023-05-01 08:30:00"),  # the fast path
-    ("2023-05-01 08:30", "2023-05-01 08:30:00"),
-    ("2023/5/1 8:30", "2023-05-01 08:30:00"),
-    ("2023/05/01 08:30:15", "2023-05-01 08:30:15"),
-    ("2023-05-01T08:30:00", "2023-05-01 08:30:00"),
-    ("2023-05-01T08:30:00.250", "2023-05-01 08:30:00.250"),
-    ("2023-05-01", "2023-05-01 00:00:00"),
-    ("2023/5/1", "2023-05-01 00:00:00"),
-    ("2023年5月1日 8时30分", "2023-05-01 08:30:00"),
-    ("2023年5月1日8时30分", "2023-05-01 08:30:00"),
-    ("2023年05月01日 08时30分15秒", "2023-05-01 08:30:15"),
-    ("2023年5月1日", "2023-05-01 00:00:00"),
-    ("2023年5月1日 08:30:00", "2023-05-01 08:30:00"),
-])
+@pytest.mark.parametrize(
+    ("cell", "wall"),
+    [
+        ("2023-05-01 08:30:00", "2023-05-01 08:30:00"),  # the fast path
+        ("2023-05-01 08:30", "2023-05-01 08:30:00"),
+        ("2023/5/1 8:30", "2023-05-01 08:30:00"),
+        ("2023/05/01 08:30:15", "2023-05-01 08:30:15"),
+        ("2023-05-01T08:30:00", "2023-05-01 08:30:00"),
+        ("2023-05-01T08:30:00.250", "2023-05-01 08:30:00.250"),
+        ("2023-05-01", "2023-05-01 00:00:00"),
+        ("2023/5/1", "2023-05-01 00:00:00"),
+        ("2023年5月1日 8时30分", "2023-05-01 08:30:00"),
+        ("2023年5月1日8时30分", "2023-05-01 08:30:00"),
+        ("2023年05月01日 08时30分15秒", "2023-05-01 08:30:15"),
+        ("2023年5月1日", "2023-05-01 00:00:00"),
+        ("2023年5月1日 08:30:00", "2023-05-01 08:30:00"),
+    ],
+)
 def test_wall_clock_forms(cell, wall):
     out, bad = _times([cell])
     assert not bad[0]
     assert out[0] == _at(wall)
 
 
-@pytest.mark.parametrize(("cell", "utc"), [
-    ("2023-05-01T08:30:00+08:00", "2023-05-01 00:30:00"),
-    ("2023-05-01T00:30:00Z", "2023-05-01 00:30:00"),
-    ("2023-05-01 08:30:00+0800", "2023-05-01 00:30:00"),
-    ("2023-05-01 08:30:00+00:00", "2023-05-01 08:30:00"),
-    ("2023-05-01T08:30:00-05:00", "2023-05-01 13:30:00"),
-    ("2023/5/1 8:30:00+09:00", "2023-04-30 23:30:00"),
-])
+@pytest.mark.parametrize(
+    ("cell", "utc"),
+    [
+        ("2023-05-01T08:30:00+08:00", "2023-05-01 00:30:00"),
+        ("2023-05-01T00:30:00Z", "2023-05-01 00:30:00"),
+        ("2023-05-01 08:30:00+0800", "2023-05-01 00:30:00"),
+        ("2023-05-01 08:30:00+00:00", "2023-05-01 08:30:00"),
+        ("2023-05-01T08:30:00-05:00", "2023-05-01 13:30:00"),
+        ("2023/5/1 8:30:00+09:00", "2023-04-30 23:30:00"),
+    ],
+)
 def test_an_offset_in_the_text_decides_the_instant(cell, utc):
     for tz in (SHANGHAI, UTC):
         out, bad = _times([cell], tz)
@@ -67,8 +73,9 @@ def test_an_offset_in_the_text_decides_the_instant(cell, utc):
 
 
 def test_mixed_offsets_in_one_column():
-    out, bad = _times(["2023-05-01T08:30:00+08:00", "2023-05-01T08:30:00Z",
-                       "2023-05-01T08:30:00-03:00"])
+    out, bad = _times(
+        ["2023-05-01T08:30:00+08:00", "2023-05-01T08:30:00Z", "2023-05-01T08:30:00-03:00"]
+    )
     assert not bad.any()
     assert [(t - out[0]) / pd.Timedelta(hours=1) for t in out] == [0, 8, 11]
 
@@ -86,16 +93,33 @@ def test_text_without_an_offset_is_wall_clock_time_in_the_zone_given(cell):
 
 def test_a_wall_clock_time_that_does_not_exist_in_the_zone_is_bad():
     berlin = ZoneInfo("Europe/Berlin")  # clocks went from 02:00 to 03:00 on 2024-03-31
-    out, bad = _times(["2024-03-31 02:30:00", "2024/3/31 2:30", "2024-03-31 01:30:00",
-                       "2024-03-31T02:30:00+01:00"], berlin)
+    out, bad = _times(
+        [
+            "2024-03-31 02:30:00",
+            "2024/3/31 2:30",
+            "2024-03-31 01:30:00",
+            "2024-03-31T02:30:00+01:00",
+        ],
+        berlin,
+    )
     assert bad.tolist() == [True, True, False, False]
     assert out[2] == pd.Timestamp("2024-03-31 00:30:00", tz="UTC")
     assert out[3] == pd.Timestamp("2024-03-31 01:30:00", tz="UTC")
 
 
-@pytest.mark.parametrize("cell", ["x", "昨天下午", "2023-13-01 00:00:00", "2023-02-30",
-                                  "2023-05-01 25:00:00", "5/1/2023", "1700000000",
-                                  "2023年13月1日"])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "x",
+        "昨天下午",
+        "2023-13-01 00:00:00",
+        "2023-02-30",
+        "2023-05-01 25:00:00",
+        "5/1/2023",
+        "1700000000",
+        "2023年13月1日",
+    ],
+)
 def test_text_that_is_not_a_time_is_bad(cell):
     out, bad = _times(["2023-05-01 08:30:00", cell, ""])
     assert bad.tolist() == [False, True, False]
@@ -145,6 +169,7 @@ def test_present():
 
 # -- numbers ---------------------------------------------------------------------------------
 
+
 def _floats(cells):
     values, bad = parse_floats(pa.array(cells, pa.string()))
     assert values.dtype == np.float64 and bad.dtype == np.bool_
@@ -159,13 +184,16 @@ def test_plain_numbers_take_the_fast_path():
     assert math.isnan(values[4])
 
 
-@pytest.mark.parametrize(("cell", "value"), [
-    ("１０６．７１２５", 106.7125),  # full-width digits and point
-    ("－２６．５", -26.5),  # full-width minus
-    ("１2.5", 12.5),  # half full-width
-    ("+5", 5.0),
-    (".5", 0.5),
-])
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("１０６．７１２５", 106.7125),  # full-width digits and point
+        ("－２６．５", -26.5),  # full-width minus
+        ("１2.5", 12.5),  # half full-width
+        ("+5", 5.0),
+        (".5", 0.5),
+    ],
+)
 def test_numbers_in_other_forms(cell, value):
     values, bad = _floats([cell, "abc", ""])  # "abc" sends the column down the slow path
     assert bad.tolist() == [False, True, False]
@@ -173,8 +201,23 @@ def test_numbers_in_other_forms(cell, value):
     assert math.isnan(values[1]) and math.isnan(values[2])
 
 
-@pytest.mark.parametrize("cell", ["nan", "NaN", "inf", "-inf", "Infinity", "1e400", "abc",
-                                  "106,7", "1,000", "0x10", "106.7°", "东经106"])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "Infinity",
+        "1e400",
+        "abc",
+        "106,7",
+        "1,000",
+        "0x10",
+        "106.7°",
+        "东经106",
+    ],
+)
 def test_not_finite_or_not_a_number_is_bad(cell):
     values, bad = _floats(["1.5", cell, ""])
     assert bad.tolist() == [False, True, False]

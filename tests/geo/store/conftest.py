@@ -78,9 +78,6 @@ def loaded_store(request, tmp_path_factory, bundled_set):
     s.close()
 
 
-
-
-
 COMMUNITIES = ("520103400", "520103401")  # 中华, 中环
 
 
@@ -110,19 +107,31 @@ class World:
         return p.x, p.y
 
 
-def build_world(store, bundled_set, *, cap: int | None = None,
-                start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=CHINA_TIME),
-                edit_roster=None) -> World:
+def build_world(
+    store,
+    bundled_set,
+    *,
+    cap: int | None = None,
+    start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=CHINA_TIME),
+    edit_roster=None,
+) -> World:
     """Two communities' grids, their synthetic roster (every cap ``cap``; then passed through
     ``edit_roster`` if given), the bundled catalogue and a clock at ``start``."""
     comms = bundled_set.communities[bundled_set.communities["code"].isin(COMMUNITIES)]
     grids = bundled_set.grids[bundled_set.grids["community_code"].isin(COMMUNITIES)]
-    subset = BoundarySet(comms.reset_index(drop=True), grids.reset_index(drop=True), None,
-                         "two communities", "EPSG:4326")
-    store.activate_generation(store.stage_generation(subset), at=datetime(2020, 1, 1,
-                                                                          tzinfo=CHINA_TIME))
-    roster = synth_roster(list(zip(grids["code"], grids["community_code"], strict=True)),
-                          list(COMMUNITIES))
+    subset = BoundarySet(
+        comms.reset_index(drop=True),
+        grids.reset_index(drop=True),
+        None,
+        "two communities",
+        "EPSG:4326",
+    )
+    store.activate_generation(
+        store.stage_generation(subset), at=datetime(2020, 1, 1, tzinfo=CHINA_TIME)
+    )
+    roster = synth_roster(
+        list(zip(grids["code"], grids["community_code"], strict=True)), list(COMMUNITIES)
+    )
     if cap is not None:
         roster = [replace(w, open_case_cap=cap) for w in roster]
     if edit_roster is not None:
@@ -131,8 +140,14 @@ def build_world(store, bundled_set, *, cap: int | None = None,
     clock = Clock(start)
     service = CaseService(store, Locator(store), WorkCalendar.default(), now=clock)
     service.load_categories(read_catalogue())
-    return World(service, clock, grids.reset_index(drop=True), Actor("admin1", "admin"),
-                 Actor("disp1", "dispatcher"), Actor("plan1", "planner"))
+    return World(
+        service,
+        clock,
+        grids.reset_index(drop=True),
+        Actor("admin1", "admin"),
+        Actor("disp1", "dispatcher"),
+        Actor("plan1", "planner"),
+    )
 
 
 @pytest.fixture

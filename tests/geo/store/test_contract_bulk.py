@@ -13,9 +13,15 @@ def test_bulk_load_then_the_workflow_goes_on(make_world):
     w = make_world()
     store = w.service.store
     first = store.next_case_id()
-    cases, events = synth_cases(w.grids, read_catalogue(), count=300,
-                                end=datetime(2026, 11, 1, tzinfo=CHINA_TIME),
-                                calendar=w.service.calendar, first_id=first, seed=3)
+    cases, events = synth_cases(
+        w.grids,
+        read_catalogue(),
+        count=300,
+        end=datetime(2026, 11, 1, tzinfo=CHINA_TIME),
+        calendar=w.service.calendar,
+        first_id=first,
+        seed=3,
+    )
     assert store.bulk_load_cases(cases, events) == 300
     listed = w.service.list(w.admin, limit=1000)
     assert len(listed) == 300 and [c.id for c in listed] == list(range(first, first + 300))
@@ -25,8 +31,13 @@ def test_bulk_load_then_the_workflow_goes_on(make_world):
     for community in ("520103400", "520103401"):  # open cases per worker, as assignment sees
         with store.case_tx() as tx:
             stored = {c.id: c.open_cases for c in tx.candidates(community) if c.open_cases}
-        assert stored == dict(Counter(c.assignee_id for c in listed if c.status == "dispatched"
-                                      and c.community_code == community))
+        assert stored == dict(
+            Counter(
+                c.assignee_id
+                for c in listed
+                if c.status == "dispatched" and c.community_code == community
+            )
+        )
     assert any(c.status == "dispatched" for c in listed)
     one = closed[0]
     trail = [e.action for e in w.service.events(one.id, w.admin)]

@@ -27,23 +27,36 @@ GRID = "520103400001001"  # first grid of 中华社区
 
 def file_case(world, grid=GRID, category="exposed_refuse", **kw):
     lon, lat = world.point_in(grid)
-    return world.service.intake(Intake(category=category, lon=lon, lat=lat, **kw),
-                                world.dispatcher)
+    return world.service.intake(Intake(category=category, lon=lon, lat=lat, **kw), world.dispatcher)
 
 
 def events(world, case):
-    return [(e.action, e.from_status, e.to_status)
-            for e in world.service.events(case.id, world.admin)]
+    return [
+        (e.action, e.from_status, e.to_status) for e in world.service.events(case.id, world.admin)
+    ]
 
 
 def test_intake_locates_and_keeps_the_arrival_crs(make_world):
     w = make_world()
     lon, lat = w.point_in(GRID)
     glon, glat = coords.from_wgs84(lon, lat, "gcj02")
-    case = w.service.intake(Intake(category="exposed_refuse", lon=glon, lat=glat, crs="gcj02",
-                                   description="垃圾堆放", source="app"), w.dispatcher)
+    case = w.service.intake(
+        Intake(
+            category="exposed_refuse",
+            lon=glon,
+            lat=glat,
+            crs="gcj02",
+            description="垃圾堆放",
+            source="app",
+        ),
+        w.dispatcher,
+    )
     assert (case.status, case.grid_code, case.community_code, case.version) == (
-        "reported", GRID, "520103400", 1)
+        "reported",
+        GRID,
+        "520103400",
+        1,
+    )
     assert (case.input_crs, case.input_lon) == ("gcj02", glon)
     assert case.lon == pytest.approx(lon, abs=1e-8)
     assert not case.unassigned and not case.needs_location
@@ -57,31 +70,43 @@ def test_full_workflow_with_five_audit_events(make_world):
     assert case.status == "registered" and case.due_at is not None
     case = w.service.act(case.id, "dispatch", w.dispatcher, version=case.version)
     assert (case.status, case.assignee_id, case.assign_reason_code) == (
-        "dispatched", f"W{GRID}", "grid_worker")
+        "dispatched",
+        f"W{GRID}",
+        "grid_worker",
+    )
     worker = w.worker(GRID)
     case = w.service.act(case.id, "handle", worker, version=case.version, note="已清理")
     case = w.service.act(case.id, "verify", w.dispatcher, version=case.version)
     assert case.status == "closed" and case.closed_on_time is True
     assert case.version == 5
     assert events(w, case) == [
-        ("intake", None, "reported"), ("register", "reported", "registered"),
-        ("dispatch", "registered", "dispatched"), ("handle", "dispatched", "handled"),
+        ("intake", None, "reported"),
+        ("register", "reported", "registered"),
+        ("dispatch", "registered", "dispatched"),
+        ("handle", "dispatched", "handled"),
         ("verify", "handled", "closed"),
     ]
 
 
-@pytest.mark.parametrize(("action", "role", "error"), [
-    ("register", "planner", PermissionDeniedError),
-    ("register", "worker", PermissionDeniedError),
-    ("verify", "dispatcher", WorkflowError),  # a reported case cannot be verified
-    ("handle", "dispatcher", PermissionDeniedError),
-    ("explode", "admin", WorkflowError),
-])
+@pytest.mark.parametrize(
+    ("action", "role", "error"),
+    [
+        ("register", "planner", PermissionDeniedError),
+        ("register", "worker", PermissionDeniedError),
+        ("verify", "dispatcher", WorkflowError),  # a reported case cannot be verified
+        ("handle", "dispatcher", PermissionDeniedError),
+        ("explode", "admin", WorkflowError),
+    ],
+)
 def test_refused_actions_change_nothing(make_world, action, role, error):
     w = make_world()
     case = file_case(w)
-    actor = {"planner": w.planner, "worker": w.worker(GRID), "dispatcher": w.dispatcher,
-             "admin": w.admin}[role]
+    actor = {
+        "planner": w.planner,
+        "worker": w.worker(GRID),
+        "dispatcher": w.dispatcher,
+        "admin": w.admin,
+    }[role]
     with pytest.raises(error):
         w.service.act(case.id, action, actor, version=case.version, note="x")
     again = w.service.get(case.id, w.admin)
@@ -105,27 +130,35 @@ def test_workers_act_only_on_their_own_cases_and_community(make_world):
     assert all(c.community_code == "520103401" for c in w.service.list(stranger))
     with pytest.raises(WorkflowError, match="note"):
         w.service.act(case.id, "return", w.worker(GRID), version=case.version)
-    case = w.service.act(case.id, "return", w.worker(GRID), version=case.version,
-                         note="不属于本网格")
+    case = w.service.act(
+        case.id, "return", w.worker(GRID), version=case.version, note="不属于本网格"
+    )
     assert case.status == "registered" and case.assignee_id is None
-    case = w.service.act(case.id, "dispatch", w.dispatcher, version=case.version,
-                         assignee_id=neighbour.id)
+    case = w.service.act(
+        case.id, "dispatch", w.dispatcher, version=case.version, assignee_id=neighbour.id
+    )
     assert (case.assignee_id, case.assign_reason_code) == (neighbour.id, "named")
     # A dispatcher moves it back to the grid's worker: named, audited, still dispatched.
     with pytest.raises(InputError, match="reassign"):
         w.service.act(case.id, "reassign", w.dispatcher, version=case.version)
     with pytest.raises(InputError, match="current assignee"):
-        w.service.act(case.id, "reassign", w.dispatcher, version=case.version,
-                      assignee_id=neighbour.id)
+        w.service.act(
+            case.id, "reassign", w.dispatcher, version=case.version, assignee_id=neighbour.id
+        )
     with pytest.raises(PermissionDeniedError):
-        w.service.act(case.id, "reassign", neighbour, version=case.version,
-                      assignee_id=w.worker(GRID).id)
-    case = w.service.act(case.id, "reassign", w.dispatcher, version=case.version,
-                         assignee_id=w.worker(GRID).id)
+        w.service.act(
+            case.id, "reassign", neighbour, version=case.version, assignee_id=w.worker(GRID).id
+        )
+    case = w.service.act(
+        case.id, "reassign", w.dispatcher, version=case.version, assignee_id=w.worker(GRID).id
+    )
     assert (case.status, case.assignee_id) == ("dispatched", w.worker(GRID).id)
     last = w.service.events(case.id, w.dispatcher)[-1]
-    assert (last.action, last.from_status, last.to_status) == ("reassign", "dispatched",
-                                                               "dispatched")
+    assert (last.action, last.from_status, last.to_status) == (
+        "reassign",
+        "dispatched",
+        "dispatched",
+    )
 
 
 def test_stale_version_is_refused(make_world):
@@ -143,8 +176,7 @@ def test_twenty_concurrent_actions_one_winner(make_world):
 
     def attempt(i):
         try:
-            w.service.act(case.id, "register", Actor(f"d{i}", "dispatcher"),
-                          version=case.version)
+            w.service.act(case.id, "register", Actor(f"d{i}", "dispatcher"), version=case.version)
             return "ok"
         except StaleVersionError:
             return "stale"
@@ -162,8 +194,16 @@ def test_two_hundred_concurrent_intakes_respect_every_cap(make_world):
 
     def intake(i):
         return w.service.intake(
-            Intake(category="exposed_refuse", lon=lon, lat=lat, auto_dispatch=True,
-                   description=f"#{i}", idempotency_key=f"k{i}"), w.dispatcher).id
+            Intake(
+                category="exposed_refuse",
+                lon=lon,
+                lat=lat,
+                auto_dispatch=True,
+                description=f"#{i}",
+                idempotency_key=f"k{i}",
+            ),
+            w.dispatcher,
+        ).id
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         ids = list(pool.map(intake, range(200)))
@@ -175,8 +215,11 @@ def test_two_hundred_concurrent_intakes_respect_every_cap(make_world):
         if c.status == "dispatched":
             load[c.assignee_id] = load.get(c.assignee_id, 0) + 1
     assert max(load.values()) <= 2
-    fitting = [x for x in w.service.store.workers(community_code="520103400")
-               if "city_appearance" in x.skills]
+    fitting = [
+        x
+        for x in w.service.store.workers(community_code="520103400")
+        if "city_appearance" in x.skills
+    ]
     assert sum(load.values()) == min(200, 2 * len(fitting))  # everyone full, rest queued
     queued = [c for c in cases if c.status == "registered"]
     assert len(queued) == 200 - sum(load.values())
@@ -190,10 +233,14 @@ def test_auto_dispatch_is_written_as_returned_with_its_trail(make_world, cap):
     case = file_case(w, auto_dispatch=True, idempotency_key="once")
     assert case == w.service.get(case.id, w.admin)  # the row as written, whole
     assert case.version == 2 and case.due_at is not None
-    last = ("dispatch", "registered", "dispatched") if cap else ("queue", "registered",
-                                                                  "registered")
-    assert events(w, case) == [("intake", None, "reported"),
-                               ("register", "reported", "registered"), last]
+    last = (
+        ("dispatch", "registered", "dispatched") if cap else ("queue", "registered", "registered")
+    )
+    assert events(w, case) == [
+        ("intake", None, "reported"),
+        ("register", "reported", "registered"),
+        last,
+    ]
     if cap:
         assert (case.status, case.assignee_id) == ("dispatched", f"W{GRID}")
     else:
@@ -208,8 +255,10 @@ def test_assignment_candidates_lead_to_the_same_choice_as_all_workers(make_world
     rnd = random.Random(5)
 
     def vary(roster):
-        return [replace(x, on_duty=rnd.random() > 0.3, open_case_cap=rnd.choice([0, 1, 2, 3]))
-                for x in roster]
+        return [
+            replace(x, on_duty=rnd.random() > 0.3, open_case_cap=rnd.choice([0, 1, 2, 3]))
+            for x in roster
+        ]
 
     w = make_world(edit_roster=vary)
     grids = list(w.grids["code"])
@@ -236,8 +285,10 @@ def open_counts(w, community="520103400") -> tuple[dict[str, int], dict[str, int
     from the dispatched cases themselves."""
     with w.service.store.case_tx() as tx:
         stored = {c.id: c.open_cases for c in tx.candidates(community) if c.open_cases}
-    mine = Counter(c.assignee_id for c in w.service.list(
-        w.admin, community=community, status="dispatched", limit=10_000))
+    mine = Counter(
+        c.assignee_id
+        for c in w.service.list(w.admin, community=community, status="dispatched", limit=10_000)
+    )
     return stored, dict(mine)
 
 
@@ -259,15 +310,16 @@ def test_open_case_counts_follow_every_workflow_step(make_world):
         if isinstance(actor, str):
             actor = Actor(actor, "worker", "520103400")
         case = w.service.get(cases[i].id, w.admin)
-        w.service.act(case.id, action, actor, version=case.version, note=note,
-                      assignee_id=named)
+        w.service.act(case.id, action, actor, version=case.version, note=note, assignee_id=named)
         stored, counted = open_counts(w)
         assert stored == counted, (i, action)
     case = w.service.get(cases[4].id, w.admin)
-    others = [c for c in w.service.store.workers(community_code="520103400")
-              if c.id != case.assignee_id and "city_appearance" in c.skills]
-    w.service.act(case.id, "reassign", w.dispatcher, version=case.version,
-                  assignee_id=others[0].id)
+    others = [
+        c
+        for c in w.service.store.workers(community_code="520103400")
+        if c.id != case.assignee_id and "city_appearance" in c.skills
+    ]
+    w.service.act(case.id, "reassign", w.dispatcher, version=case.version, assignee_id=others[0].id)
     stored, counted = open_counts(w)
     assert stored == counted and stored[others[0].id] == 1
 
@@ -280,14 +332,12 @@ def test_deadline_across_national_day_and_make_up_saturday(make_world):
     assert case.due_at == cal.add(w.clock.value, "4h")
     # 4 working hours from Wed 30 Sep 16:00: 1.5 h that day; 1-7 Oct are the National Day
     # holiday (2026); the rest on the next working day, Thu 8 Oct, from 08:30: 11:00.
-    assert case.due_at.astimezone(CHINA_TIME) == datetime(2026, 10, 8, 11, 0,
-                                                          tzinfo=CHINA_TIME)
+    assert case.due_at.astimezone(CHINA_TIME) == datetime(2026, 10, 8, 11, 0, tzinfo=CHINA_TIME)
     w.clock.value = datetime(2026, 10, 9, 16, 0, tzinfo=CHINA_TIME)
     second = file_case(w, description="make-up Saturday")
     second = w.service.act(second.id, "register", w.dispatcher, version=second.version)
     # Fri 16:00-17:30 is 1.5 h; Saturday 10 Oct is a make-up working day: 08:30 + 2.5 h.
-    assert second.due_at.astimezone(CHINA_TIME) == datetime(2026, 10, 10, 11, 0,
-                                                            tzinfo=CHINA_TIME)
+    assert second.due_at.astimezone(CHINA_TIME) == datetime(2026, 10, 10, 11, 0, tzinfo=CHINA_TIME)
 
 
 def test_overdue_and_closing_late(make_world):
@@ -351,14 +401,15 @@ def test_possible_duplicates_are_linked_not_merged(make_world):
     w = make_world()
     first = file_case(w)
     lon, lat = w.point_in(GRID)
-    near = w.service.intake(Intake(category="exposed_refuse", lon=lon + 0.0001, lat=lat),
-                            w.dispatcher)  # about 10 m away, radius 50 m
+    near = w.service.intake(
+        Intake(category="exposed_refuse", lon=lon + 0.0001, lat=lat), w.dispatcher
+    )  # about 10 m away, radius 50 m
     assert near.possible_duplicate_of == first.id
-    other = w.service.intake(Intake(category="street_vending", lon=lon, lat=lat),
-                             w.dispatcher)
+    other = w.service.intake(Intake(category="street_vending", lon=lon, lat=lat), w.dispatcher)
     assert other.possible_duplicate_of is None
-    far = w.service.intake(Intake(category="exposed_refuse", lon=lon + 0.001, lat=lat),
-                           w.dispatcher)  # about 100 m
+    far = w.service.intake(
+        Intake(category="exposed_refuse", lon=lon + 0.001, lat=lat), w.dispatcher
+    )  # about 100 m
     assert far.possible_duplicate_of is None
     w.clock.value += timedelta(hours=73)
     later = w.service.intake(Intake(category="exposed_refuse", lon=lon, lat=lat), w.dispatcher)
@@ -367,16 +418,16 @@ def test_possible_duplicates_are_linked_not_merged(make_world):
 
 def test_outside_every_grid_is_kept_unassigned(make_world):
     w = make_world()
-    case = w.service.intake(Intake(category="exposed_refuse", lon=106.9, lat=26.9,
-                                   auto_dispatch=True), w.dispatcher)
+    case = w.service.intake(
+        Intake(category="exposed_refuse", lon=106.9, lat=26.9, auto_dispatch=True), w.dispatcher
+    )
     assert case.unassigned and case.grid_code is None and case.lon == 106.9
     assert (case.status, case.assign_reason_code) == ("registered", "district_queue")
 
 
 def test_address_only_waits_for_a_place(make_world):
     w = make_world()
-    case = w.service.intake(Intake(category="elderly_visit", address="松山路59号"),
-                            w.dispatcher)
+    case = w.service.intake(Intake(category="elderly_visit", address="松山路59号"), w.dispatcher)
     assert case.needs_location and case.status == "reported"
     with pytest.raises(WorkflowError, match="place"):
         w.service.act(case.id, "register", w.dispatcher, version=case.version)
@@ -387,14 +438,17 @@ def test_address_only_waits_for_a_place(make_world):
     assert case.status == "registered"
 
 
-@pytest.mark.parametrize("bad", [
-    Intake(category="nope", lon=106.7, lat=26.6),
-    Intake(category="exposed_refuse"),
-    Intake(category="exposed_refuse", lon=106.7),
-    Intake(category="exposed_refuse", lon=106.7, lat=95.0),
-    Intake(category="exposed_refuse", lon=106.7, lat=26.6, description="x" * 4001),
-    Intake(category="exposed_refuse", lon=106.7, lat=26.6, source="pigeon"),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        Intake(category="nope", lon=106.7, lat=26.6),
+        Intake(category="exposed_refuse"),
+        Intake(category="exposed_refuse", lon=106.7),
+        Intake(category="exposed_refuse", lon=106.7, lat=95.0),
+        Intake(category="exposed_refuse", lon=106.7, lat=26.6, description="x" * 4001),
+        Intake(category="exposed_refuse", lon=106.7, lat=26.6, source="pigeon"),
+    ],
+)
 def test_bad_intake_is_refused_with_the_field(make_world, bad):
     w = make_world()
     with pytest.raises(InputError) as err:
@@ -411,10 +465,12 @@ def test_reject_rework_and_suspend_paths(make_world):
     with pytest.raises(WorkflowError):
         w.service.act(bad.id, "register", w.dispatcher, version=bad.version)
     case = file_case(w, category="street_vending")
-    for action, actor, note in (("register", w.dispatcher, None),
-                                ("dispatch", w.dispatcher, None),
-                                ("handle", w.worker(GRID), "已劝离"),
-                                ("rework", w.dispatcher, "仍有摊位")):
+    for action, actor, note in (
+        ("register", w.dispatcher, None),
+        ("dispatch", w.dispatcher, None),
+        ("handle", w.worker(GRID), "已劝离"),
+        ("rework", w.dispatcher, "仍有摊位"),
+    ):
         case = w.service.act(case.id, action, actor, version=case.version, note=note)
     assert (case.status, case.assignee_id) == ("dispatched", f"W{GRID}")
     case = w.service.act(case.id, "suspend", w.dispatcher, version=case.version, note="挂账")
@@ -423,18 +479,44 @@ def test_reject_rework_and_suspend_paths(make_world):
 
 def test_case_view_shape(make_world):
     w = make_world()
-    case = file_case(w, reporter_name="李四", reporter_phone="13900001111", auto_dispatch=True,
-                     description="路边垃圾", address="中华北路1号")
+    case = file_case(
+        w,
+        reporter_name="李四",
+        reporter_phone="13900001111",
+        auto_dispatch=True,
+        description="路边垃圾",
+        address="中华北路1号",
+    )
     view = case_view(case, now=w.clock.value)
-    assert set(view) == {"id", "status", "category", "description", "source", "grid_code",
-                         "community_code", "location", "address", "assignee", "reported_at",
-                         "due_at", "overdue", "closed_at", "closed_on_time", "version", "flags",
-                         "reporter", "external_id"}
+    assert set(view) == {
+        "id",
+        "status",
+        "category",
+        "description",
+        "source",
+        "grid_code",
+        "community_code",
+        "location",
+        "address",
+        "assignee",
+        "reported_at",
+        "due_at",
+        "overdue",
+        "closed_at",
+        "closed_on_time",
+        "version",
+        "flags",
+        "reporter",
+        "external_id",
+    }
     assert view["external_id"] is None  # filed here, not imported
     assert view["status"] == "dispatched" and view["assignee"]["id"] == f"W{GRID}"
     assert view["assignee"]["reason"] and view["assignee"]["name"]
     assert view["reported_at"].endswith("+08:00") and view["due_at"].endswith("+08:00")
     assert view["location"]["crs"] == "wgs84"
-    assert view["flags"] == {"unassigned": False, "needs_location": False,
-                             "possible_duplicate_of": None}
+    assert view["flags"] == {
+        "unassigned": False,
+        "needs_location": False,
+        "possible_duplicate_of": None,
+    }
     assert view["reporter"] == {"name": "李*", "phone": "139****1111"}

@@ -14,11 +14,17 @@ def test_facilities_are_placed_and_filtered(make_world):
     lon, lat = w.point_in(GRID)
     kinds = read_kinds()
     locator = Locator(w.service.store)
-    care = place_facility({"kind": "elderly_care", "name": "中华养老站", "lon": lon, "lat": lat,
-                           "capacity": "30"}, locator, kinds)
+    care = place_facility(
+        {"kind": "elderly_care", "name": "中华养老站", "lon": lon, "lat": lat, "capacity": "30"},
+        locator,
+        kinds,
+    )
     assert (care.grid_code, care.community_code, care.radius_m) == (GRID, "520103400", 500.0)
-    hut = place_facility({"kind": "volunteer_hut", "name": "微笑小屋", "lon": 106.9,
-                          "lat": 26.9, "radius_m": 250}, locator, kinds)
+    hut = place_facility(
+        {"kind": "volunteer_hut", "name": "微笑小屋", "lon": 106.9, "lat": 26.9, "radius_m": 250},
+        locator,
+        kinds,
+    )
     assert hut.grid_code is None and hut.radius_m == 250
     store = w.service.store
     ids = store.add_facilities([care, hut])
@@ -27,24 +33,35 @@ def test_facilities_are_placed_and_filtered(make_world):
     assert [f.id for f in store.facilities(community="520103400")] == [ids[0]]
     (got,) = store.facilities(facility_id=ids[0])
     assert got.capacity == 30 and got.lon == pytest.approx(lon)
-    moved = place_facility({"kind": "elderly_care", "name": "新址", "lon": lon, "lat": lat},
-                           locator, kinds, facility_id=ids[0])
+    moved = place_facility(
+        {"kind": "elderly_care", "name": "新址", "lon": lon, "lat": lat},
+        locator,
+        kinds,
+        facility_id=ids[0],
+    )
     assert store.update_facility(moved)
     assert store.facilities(facility_id=ids[0])[0].name == "新址"
     assert store.delete_facility(ids[1]) and not store.delete_facility(ids[1])
     assert len(store.facilities()) == 1
 
 
-@pytest.mark.parametrize(("data", "field"), [
-    ({"kind": "castle", "name": "x", "lon": 106.7, "lat": 26.6}, "kind"),
-    ({"kind": "volunteer_hut", "name": "", "lon": 106.7, "lat": 26.6}, "name"),
-    ({"kind": "volunteer_hut", "name": "x", "lon": "east", "lat": 26.6}, "lon"),
-    ({"kind": "volunteer_hut", "name": "x", "lon": 106.7, "lat": 126.6}, "lat"),
-    ({"kind": "volunteer_hut", "name": "x", "lon": 106.7, "lat": 26.6, "radius_m": -1},
-     "radius_m"),
-    ({"kind": "volunteer_hut", "name": "x", "lon": 106.7, "lat": 26.6, "capacity": 1.5},
-     "capacity"),
-])
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"kind": "castle", "name": "x", "lon": 106.7, "lat": 26.6}, "kind"),
+        ({"kind": "volunteer_hut", "name": "", "lon": 106.7, "lat": 26.6}, "name"),
+        ({"kind": "volunteer_hut", "name": "x", "lon": "east", "lat": 26.6}, "lon"),
+        ({"kind": "volunteer_hut", "name": "x", "lon": 106.7, "lat": 126.6}, "lat"),
+        (
+            {"kind": "volunteer_hut", "name": "x", "lon": 106.7, "lat": 26.6, "radius_m": -1},
+            "radius_m",
+        ),
+        (
+            {"kind": "volunteer_hut", "name": "x", "lon": 106.7, "lat": 26.6, "capacity": 1.5},
+            "capacity",
+        ),
+    ],
+)
 def test_bad_facilities_name_the_field(make_world, data, field):
     w = make_world()
     with pytest.raises(InputError) as err:

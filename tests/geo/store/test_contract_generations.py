@@ -13,9 +13,13 @@ def _subset(bset, n_communities=2):
     """A small valid set: the first communities of the bundled set and their grids."""
     comms = bset.communities.iloc[:n_communities]
     grids = bset.grids[bset.grids["community_code"].isin(comms["code"])]
-    return BoundarySet(communities=comms.reset_index(drop=True),
-                       grids=grids.reset_index(drop=True), district=None,
-                       source="subset", source_crs="EPSG:4326")
+    return BoundarySet(
+        communities=comms.reset_index(drop=True),
+        grids=grids.reset_index(drop=True),
+        district=None,
+        source="subset",
+        source_crs="EPSG:4326",
+    )
 
 
 def test_stage_stores_every_feature(store, bundled_set):

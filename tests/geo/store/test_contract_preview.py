@@ -21,10 +21,10 @@ def test_preview_agrees_with_auto_dispatch_and_writes_nothing(make_world):
     assert w.service.list(w.admin) == []
 
     seen = w.service.preview(w.dispatcher, lon=lon, lat=lat, category="exposed_refuse")
-    assert (seen.assignment.worker_id, seen.assignment.reason_code) == (f"W{GRID}",
-                                                                         "grid_worker")
-    case = w.service.intake(Intake(category="exposed_refuse", lon=lon, lat=lat,
-                                   auto_dispatch=True), w.dispatcher)
+    assert (seen.assignment.worker_id, seen.assignment.reason_code) == (f"W{GRID}", "grid_worker")
+    case = w.service.intake(
+        Intake(category="exposed_refuse", lon=lon, lat=lat, auto_dispatch=True), w.dispatcher
+    )
     assert case.assignee_id == seen.assignment.worker_id
     assert case.assign_reason == seen.assignment.reason
     again = w.service.preview(w.dispatcher, lon=lon, lat=lat, category="exposed_refuse")

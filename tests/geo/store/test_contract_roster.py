@@ -5,8 +5,17 @@ from geo.store.base import Worker
 
 def test_add_workers_is_idempotent_and_filters(store):
     ws = [
-        Worker("W1", "张三", "grid_worker", "520103400", "520103400001001", "17000000001",
-               ("市容环境",), True, 15),
+        Worker(
+            "W1",
+            "张三",
+            "grid_worker",
+            "520103400",
+            "520103400001001",
+            "17000000001",
+            ("市容环境",),
+            True,
+            15,
+        ),
         Worker("S1", "李四", "community_staff", "520103400", None, None, ("矛盾纠纷", "民生服务")),
         Worker("W2", "王五", "grid_worker", "520103401", "520103401001001"),
     ]
@@ -27,8 +36,14 @@ def test_tokens_are_kept_hashed_and_can_be_revoked(store):
 
     token, token_id, digest = new_token()
     assert digest == hash_token(token) and token_id in token and digest not in token
-    rec = TokenRecord(token_id, "worker", "张三", "520103400", "W520103400001001",
-                      datetime(2026, 11, 1, tzinfo=UTC))
+    rec = TokenRecord(
+        token_id,
+        "worker",
+        "张三",
+        "520103400",
+        "W520103400001001",
+        datetime(2026, 11, 1, tzinfo=UTC),
+    )
     store.add_token(rec, digest)
     assert store.token_by_hash(hash_token(token)) == rec
     assert store.token_by_hash(hash_token(token + "x")) is None

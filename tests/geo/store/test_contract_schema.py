@@ -51,8 +51,11 @@ def test_failed_migration_changes_nothing(backend):
     s = backend.raw(backend.target())
     try:
         s.migrate(scripts)
-        broken = (scripts[-1][0] + 1, "998_broken.sql",
-                  "CREATE TABLE half_done (x INTEGER); SELECT no_such_function();")
+        broken = (
+            scripts[-1][0] + 1,
+            "998_broken.sql",
+            "CREATE TABLE half_done (x INTEGER); SELECT no_such_function();",
+        )
         with pytest.raises(Exception):  # noqa: B017 - the driver's own error
             s.migrate([*scripts, broken])
         assert s.schema_version() == scripts[-1][0]
@@ -69,6 +72,5 @@ def test_backend_implements_the_store_protocol(store):
     from geo.store.base import Store
 
     assert isinstance(store, Store)
-    missing = [name for name in dir(Store) if not name.startswith("_")
-               and not hasattr(store, name)]
+    missing = [name for name in dir(Store) if not name.startswith("_") and not hasattr(store, name)]
     assert missing == []

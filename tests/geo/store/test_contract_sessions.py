@@ -17,8 +17,9 @@ def _token(store, role="dispatcher", community=None, worker=None) -> TokenRecord
 
 def _open(store, token: TokenRecord, hours: float = 12) -> tuple[str, str]:
     session_id, digest, csrf = new_session()
-    store.add_session(digest, token_id=token.id, csrf=csrf, created_at=T0,
-                      expires_at=T0 + timedelta(hours=hours))
+    store.add_session(
+        digest, token_id=token.id, csrf=csrf, created_at=T0, expires_at=T0 + timedelta(hours=hours)
+    )
     return session_id, csrf
 
 

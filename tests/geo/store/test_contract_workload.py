@@ -58,9 +58,15 @@ def history(make_world):
 
 
 def report(w, level, since=None, until=None, **kw):
-    return workload_report(w.service.store, Locator(w.service.store), level=level,
-                           since=since or at(2, 0), until=until or at(4, 0), now=w.clock.value,
-                           **kw)
+    return workload_report(
+        w.service.store,
+        Locator(w.service.store),
+        level=level,
+        since=since or at(2, 0),
+        until=until or at(4, 0),
+        now=w.clock.value,
+        **kw,
+    )
 
 
 def row(rep, code):
@@ -72,22 +78,28 @@ def test_community_kpis(history):
     assert len(rep["rows"]) == 2 and rep["from"].endswith("+08:00")
     r = row(rep, "520103400")
     assert (r["received"], r["open"], r["closed"], r["closed_on_time"], r["overdue"]) == (
-        4, 1, 2, 1, 1)
+        4,
+        1,
+        2,
+        1,
+        1,
+    )
     assert r["on_time_rate"] == pytest.approx(1 / 3, abs=1e-4)
     assert (r["returned"], r["reworked"]) == (1, 1)
     assert r["handling_hours_p50"] == pytest.approx(6.5)
     assert r["handling_hours_p90"] == pytest.approx(10.1)
     comms = {c.code: c for c in history.service.store.communities(1)}
-    assert r["per_1000_residents"] == pytest.approx(4000 / comms["520103400"].population,
-                                                    abs=1e-4)
+    assert r["per_1000_residents"] == pytest.approx(4000 / comms["520103400"].population, abs=1e-4)
     staff = [x for x in history.service.store.workers() if x.community_code == "520103400"]
     assert r["open_per_worker"] == pytest.approx(1 / len(staff), abs=1e-4)
     other = row(rep, "520103401")
     assert (other["received"], other["open"], other["overdue"]) == (1, 1, 0)
     assert other["on_time_rate"] is None
     values = [x["open_per_worker"] for x in rep["rows"]]
-    assert rep["imbalance"] == {"cv": pytest.approx(coefficient_of_variation(values), abs=1e-4),
-                                "gini": pytest.approx(gini(values), abs=1e-4)}
+    assert rep["imbalance"] == {
+        "cv": pytest.approx(coefficient_of_variation(values), abs=1e-4),
+        "gini": pytest.approx(gini(values), abs=1e-4),
+    }
 
 
 def test_grid_and_worker_levels(history):

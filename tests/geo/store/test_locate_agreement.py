@@ -26,8 +26,9 @@ def points(bundled_set):
     shared = shapely.intersection(shapely.boundary(sample[left]), shapely.boundary(grids[right]))
     shared = shared[shapely.length(shared) > 0]
     along = shapely.get_coordinates(
-        shapely.line_interpolate_point(shared, rng.uniform(0.05, 0.95, len(shared)),
-                                       normalized=True)
+        shapely.line_interpolate_point(
+            shared, rng.uniform(0.05, 0.95, len(shared)), normalized=True
+        )
     )
     return {"random": rand, "vertices": vertices, "edges": along}
 
@@ -41,8 +42,9 @@ def test_index_agrees_with_database(loaded_store, points, kind):
     gi, positions = Locator(loaded_store).locate(pts[:, 0], pts[:, 1])
     ours = [gi.grid_codes[p] if p >= 0 else None for p in positions]
     theirs = [r.grid_code for r in db]
-    mismatches = [(tuple(pts[i]), ours[i], theirs[i]) for i in range(len(pts))
-                  if ours[i] != theirs[i]]
+    mismatches = [
+        (tuple(pts[i]), ours[i], theirs[i]) for i in range(len(pts)) if ours[i] != theirs[i]
+    ]
     assert mismatches == []
     if kind == "random":
         assert 0.2 < np.mean([t is None for t in theirs]) < 0.8  # both inside and outside

@@ -86,13 +86,20 @@ def test_case_work_on_postgis_prepares_the_intake_statements(postgis_schemas, bu
         w = build_world(store, bundled_set)
         lon, lat = w.point_in(w.grids["code"].iloc[0])
         for i in range(2):
-            w.service.intake(Intake(category="elderly_visit", lon=lon, lat=lat,
-                                    auto_dispatch=True, idempotency_key=f"k{i}"), w.dispatcher)
+            w.service.intake(
+                Intake(
+                    category="elderly_visit",
+                    lon=lon,
+                    lat=lat,
+                    auto_dispatch=True,
+                    idempotency_key=f"k{i}",
+                ),
+                w.dispatcher,
+            )
         with store.case_tx() as tx:
             names = session_statements(tx.cur)
         q = sql.statements("postgis", "cases")
-        for statement in ("insert_case", "assignment_candidates", "lock_community",
-                          "recent_open"):
+        for statement in ("insert_case", "assignment_candidates", "lock_community", "recent_open"):
             assert prepared(q[statement]).name in names, statement
     finally:
         store.close()
@@ -116,18 +123,21 @@ def test_case_transactions_are_one_transaction_each_and_end_cleanly(pg_store):
         first = txid(tx.cur)
         assert txid(tx.cur) == first
     with pytest.raises(ZeroDivisionError), pg_store.case_tx() as tx:
-        tx.cur.execute("INSERT INTO categories VALUES "
-                       "('c', 'k', '类', 'K', '名', 'N', 4, 'hours', 0, 1)")
+        tx.cur.execute(
+            "INSERT INTO categories VALUES ('c', 'k', '类', 'K', '名', 'N', 4, 'hours', 0, 1)"
+        )
         raise ZeroDivisionError  # anything going wrong mid-way
     with pg_store.case_tx() as tx:
         assert tx.categories() == []  # rolled back
         assert txid(tx.cur) != first
     with pg_store.transaction() as cur:  # the connection went back to the pool as it was
         assert not cur.connection.autocommit
-        cur.execute("INSERT INTO categories VALUES "
-                    "('c', 'k', '类', 'K', '名', 'N', 4, 'hours', 0, 1)")
+        cur.execute(
+            "INSERT INTO categories VALUES ('c', 'k', '类', 'K', '名', 'N', 4, 'hours', 0, 1)"
+        )
     with pytest.raises(psycopg2.errors.UniqueViolation), pg_store.case_tx() as tx:
-        tx.cur.execute("INSERT INTO categories VALUES "
-                       "('c', 'k', '类', 'K', '名', 'N', 4, 'hours', 0, 1)")
+        tx.cur.execute(
+            "INSERT INTO categories VALUES ('c', 'k', '类', 'K', '名', 'N', 4, 'hours', 0, 1)"
+        )
     with pg_store.case_tx() as tx:  # a statement that failed leaves nothing half-open
         assert [c.code for c in tx.categories()] == ["c"]

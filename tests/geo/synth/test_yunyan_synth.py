@@ -60,8 +60,13 @@ def test_exact_partition_of_the_outline(small):
 def test_output_validates_clean(small):
     _, _, (communities, grids) = small
     report = validate_boundary_set(
-        BoundarySet(communities=communities, grids=grids, district=None, source="synth",
-                    source_crs="EPSG:4326")
+        BoundarySet(
+            communities=communities,
+            grids=grids,
+            district=None,
+            source="synth",
+            source_crs="EPSG:4326",
+        )
     )
     assert report.problems == []
 

@@ -56,9 +56,13 @@ SOURCES = (
         "leaflet.markercluster",
         "1.5.3",
         {
-            "package/dist/leaflet.markercluster.js": "leaflet.markercluster/leaflet.markercluster.js",
+            "package/dist/leaflet.markercluster.js": (
+                "leaflet.markercluster/leaflet.markercluster.js"
+            ),
             "package/dist/MarkerCluster.css": "leaflet.markercluster/MarkerCluster.css",
-            "package/dist/MarkerCluster.Default.css": "leaflet.markercluster/MarkerCluster.Default.css",
+            "package/dist/MarkerCluster.Default.css": (
+                "leaflet.markercluster/MarkerCluster.Default.css"
+            ),
             "package/MIT-LICENCE.txt": "leaflet.markercluster/MIT-LICENCE.txt",
         },
         "folium.plugins.MarkerCluster / FastMarkerCluster",

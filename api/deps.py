@@ -11,7 +11,7 @@ from api.errors import Unauthenticated
 from api.state import MISS, AppState
 from geo.cases.workflow import Actor
 from geo.errors import PermissionDeniedError
-from geo.tokens import TokenRecord
+from geo.store.records import TokenRecord
 
 
 # Dependencies are async so that FastAPI runs them on the event loop instead of handing each

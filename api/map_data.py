@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from api.state import AppState
+from api.views import case_view
 from geo.analytics.reports import coverage_report, siting_report, workload_report
-from geo.cases.model import case_view
 from geo.cases.workflow import Actor
 from geo.errors import NotFoundError
-from geo.facilities import read_kinds
+from geo.facilities.model import read_kinds
 from maps import community_map, coverage_map, index_page, workload_map
 
 MAX_CASES_ON_MAP = 5000

@@ -18,7 +18,8 @@ import shapely
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from geo.cases.model import CHINA_TIME, Case, case_view
+from api.views import case_view
+from geo.cases.model import CHINA_TIME, Case
 from geo.errors import InputError, NotFoundError
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"

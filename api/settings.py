@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo.errors import CalendarError
 from geo.store.target import DatabaseTarget, parse_database_url
-from geo.worktime import WorkCalendar
+from geo.worktime.calendar import WorkCalendar
 
 
 class Settings(BaseSettings):

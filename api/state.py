@@ -9,6 +9,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from api.auth.tokens import hash_token
 from api.boundary_cache import BoundaryCache
 from api.errors import InFlight
 from api.settings import Settings
@@ -16,9 +17,9 @@ from geo.cases.model import Case
 from geo.cases.service import CaseService, Intake
 from geo.cases.workflow import Actor
 from geo.gazetteer import Gazetteer
-from geo.locator import Locator
+from geo.locate.locator import Locator
 from geo.store import Store, open_store
-from geo.tokens import TokenRecord, hash_token
+from geo.store.records import TokenRecord
 
 TOKEN_CACHE_S = 5.0  # a revoked token stops working within this many seconds
 GAZETTEER_TTL_S = 60.0  # a new gazetteer import is used within this many seconds

@@ -25,7 +25,7 @@ import shapely
 from geo import bundled, coords
 from geo.analytics.coverage import QUAD_SEGS, coverage, prepare_grids
 from geo.analytics.siting import greedy_sites, grid_centroid_candidates
-from geo.boundaries import read_boundary_set
+from geo.boundaries.read import read_boundary_set
 
 
 def best_time(func, repeats: int) -> tuple[float, object]:

@@ -38,7 +38,7 @@ from click.testing import CliRunner
 
 from api.cli import main as cli
 from geo import bundled, coords
-from geo.boundaries import read_boundary_set
+from geo.boundaries.read import read_boundary_set
 from geo.cases.categories import read_catalogue
 from geo.gazetteer import Gazetteer
 from geo.importing import import_cases
@@ -47,10 +47,10 @@ from geo.importing.plan import Places, plan_cases
 from geo.importing.readers import open_source
 from geo.importing.rows import Catalogue, SeenIds, check_chunk
 from geo.importing.run import grid_owners
-from geo.locator import Locator
+from geo.locate.locator import Locator
 from geo.store import open_store, parse_database_url
 from geo.store.imports import IMPORT_COLUMNS
-from geo.worktime import WorkCalendar
+from geo.worktime.calendar import WorkCalendar
 
 STATES = {"已结案": 0.85, "处置中": 0.05, "已立案": 0.03, "待受理": 0.03, "不予立案": 0.04}
 

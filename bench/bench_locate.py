@@ -1,4 +1,4 @@
-"""Point -> grid location: geo.locate.LocateIndex against geopandas.sjoin, STRtree, SQL.
+"""Point -> grid location: geo.locate.index.LocateIndex against geopandas.sjoin, STRtree, SQL.
 
     python bench/bench_locate.py [--n 1000000] [--single 100000] [--sql 2000] [--repeats 3]
     scripts/with-postgis python bench/bench_locate.py    # adds the PostGIS comparison
@@ -29,8 +29,8 @@ import pandas as pd
 import shapely
 
 from geo import bundled
-from geo.boundaries import read_boundary_set
-from geo.locate import LocateIndex
+from geo.boundaries.read import read_boundary_set
+from geo.locate.index import LocateIndex
 
 PG_QUERY = (
     "SELECT code FROM bench_grids WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint($1, $2), "

@@ -17,7 +17,7 @@ import time
 import folium
 import shapely
 
-from geo.boundaries import read_boundary_set
+from geo.boundaries.read import read_boundary_set
 from geo.bundled import BOUNDARIES_DIR
 from maps import community_map, coverage_map, workload_map
 from maps.simplify import clear_cache

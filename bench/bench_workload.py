@@ -32,10 +32,10 @@ import shapely
 
 from geo import bundled
 from geo.analytics.reports import workload_report
-from geo.boundaries import read_boundary_set
+from geo.boundaries.read import read_boundary_set
 from geo.cases.categories import read_catalogue
 from geo.cases.model import CHINA_TIME
-from geo.locator import Locator
+from geo.locate.locator import Locator
 from geo.store import open_store, parse_database_url
 from geo.store.duck import spatial_extension_path
 

@@ -118,7 +118,7 @@ def community_map(
     GeoDataFrame row, with ``code`` and ``name``. ``grids``: polygons as in workload_map;
     only those whose ``community_code`` is the community's are drawn (all, if none has one).
     ``grid_rows``: grid-level workload rows (mapping code -> row, rows, or the report).
-    ``cases``: case views (geo.cases.model.case_view: ``id, status, category, grid_code,
+    ``cases``: case views (api.views.case_view: ``id, status, category, grid_code,
     location {lon, lat} (WGS84), overdue, due_at...``); cases without a location are left
     out. They are clustered markers coloured by state, overdue ones ringed in red, and a
     heat layer (off at first). ``facilities``: Facility records, dicts with ``kind, name,

@@ -1,6 +1,6 @@
 """The data the maps are handed, brought to one shape. Maps never query the store.
 
-Polygons come as a GeoDataFrame (EPSG:4326, e.g. from geo.boundaries.read_boundary_set), a
+Polygons come as a GeoDataFrame (EPSG:4326, e.g. from geo.boundaries.read.read_boundary_set), a
 GeoJSON FeatureCollection or a list of GeoJSON Features (EPSG:4326, as api.boundary_cache
 builds them). Points (cases, facilities, sites) are WGS84 lon, lat degrees. Nothing handed
 in is changed.
@@ -119,7 +119,7 @@ def point_rows(items: Iterable[Any] | None) -> list[dict]:
 
 
 def case_rows(cases: Iterable[Mapping] | None) -> list[dict]:
-    """Case views (geo.cases.model.case_view) that have a location, with lon and lat added."""
+    """Case views (api.views.case_view) that have a location, with lon and lat added."""
     out = []
     for case in cases or ():
         loc = case.get("location") or {}

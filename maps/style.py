@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import branca.colormap as cm
 
 from geo.cases.workflow import STATE_ZH
-from geo.facilities import read_kinds
+from geo.facilities.model import read_kinds
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def workload_map(
     """Communities as a choropleth of ``kpi``, with a legend, and a toggleable grid layer.
 
     ``communities`` and ``grids``: polygons in EPSG:4326 (lon, lat), as a GeoDataFrame
-    (geo.boundaries.read_boundary_set) or GeoJSON features (api.boundary_cache) with
+    (geo.boundaries.read.read_boundary_set) or GeoJSON features (api.boundary_cache) with
     properties ``code`` and ``name`` (communities may have ``population``; grids
     ``community_code``). ``rows_by_code``: community-level workload rows
     (geo.analytics.workload / the workload report's ``rows``) as a mapping code -> row, an

@@ -10,9 +10,9 @@ import click
 import geopandas as gpd
 
 from geo import bundled
-from geo.boundaries import read_boundary_set
-from geo.boundary_checks import validate_boundary_set
-from geo.boundary_report import format_report, report_to_dict
+from geo.boundaries.checks import validate_boundary_set
+from geo.boundaries.read import read_boundary_set
+from geo.boundaries.report import format_report, report_to_dict
 from geo.errors import GridmgrError
 from geo.synth.yunyan import (
     SynthConfig,

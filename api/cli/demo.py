@@ -16,20 +16,22 @@ import geopandas as gpd
 import uvicorn
 
 from api.app import create_app
+from api.auth.tokens import new_token
 from api.cli.common import configured_store
 from api.cli.common import settings as configured_settings
 from api.cli.store import initialise
 from geo import bundled
-from geo.boundaries import read_boundary_set
-from geo.boundary_checks import validate_boundary_set
+from geo.boundaries.checks import validate_boundary_set
+from geo.boundaries.read import read_boundary_set
 from geo.cases.categories import read_catalogue
-from geo.facilities import place_facility, read_kinds
-from geo.locator import Locator
+from geo.facilities.model import read_kinds
+from geo.facilities.placing import place_facility
+from geo.locate.locator import Locator
+from geo.store.records import TokenRecord
 from geo.synth.cases import synth_cases
 from geo.synth.facilities import synth_facilities
 from geo.synth.gazetteer import synth_gazetteer
-from geo.tokens import TokenRecord, new_token
-from geo.worktime import WorkCalendar
+from geo.worktime.calendar import WorkCalendar
 
 
 def _pad(text: str, width: int, *, right: bool = False) -> str:

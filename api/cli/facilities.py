@@ -12,8 +12,9 @@ import shapely
 from api.cli.common import configured_store, fail
 from api.cli.locate import CRS_CHOICE, READ_SUFFIXES
 from geo.errors import GridmgrError
-from geo.facilities import place_facility, read_kinds
-from geo.locator import Locator
+from geo.facilities.model import read_kinds
+from geo.facilities.placing import place_facility
+from geo.locate.locator import Locator
 
 
 def _records(path: Path) -> list[dict]:

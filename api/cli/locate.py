@@ -17,7 +17,7 @@ import shapely
 
 from api.cli.common import configured_store, fail, parse_time
 from geo.errors import GridmgrError
-from geo.locator import GenerationIndex, Locator
+from geo.locate.locator import GenerationIndex, Locator
 from geo.point_input import parse_points
 
 CRS_CHOICE = click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"], case_sensitive=False)

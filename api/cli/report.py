@@ -13,7 +13,7 @@ from api.cli.common import configured_store, fail, parse_time
 from geo.analytics.export import write_csv, write_geojson
 from geo.analytics.reports import coverage_report, siting_report, workload_report
 from geo.errors import GridmgrError
-from geo.locator import Locator
+from geo.locate.locator import Locator
 
 
 def _geometries(store, locator: Locator, level: str) -> dict[str, dict]:

@@ -10,9 +10,9 @@ import click
 
 from api.cli.common import CHINA_TIME, configured_store, fail, parse_time
 from geo import bundled
-from geo.boundaries import read_boundary_set
-from geo.boundary_checks import validate_boundary_set
-from geo.boundary_report import format_report
+from geo.boundaries.checks import validate_boundary_set
+from geo.boundaries.read import read_boundary_set
+from geo.boundaries.report import format_report
 from geo.cases.categories import read_catalogue
 from geo.errors import GridmgrError
 from geo.store import Store

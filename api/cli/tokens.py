@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 import click
 
+from api.auth.tokens import TOKEN_ROLES, new_token
 from api.cli.common import configured_store, fail
 from geo.codes import validate_community_code
 from geo.errors import CodeError
-from geo.tokens import TOKEN_ROLES, TokenRecord, new_token
+from geo.store.records import TokenRecord
 
 
 @click.group()

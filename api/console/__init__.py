@@ -3,7 +3,7 @@
 
 Pages call the same domain functions as the API (the case service, the workflow's rule
 check, masking, the locator and the gazetteer); sign-in uses the API's tokens and keeps a
-server-side session (api.console.session).
+server-side session (api.auth.console).
 """
 
 from __future__ import annotations

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from api.auth.console import read_session, same
 from api.console.errors import CsrfRejected, SignInRequired
-from api.console.session import read_session, same
 from api.deps import State, actor_of
 from geo.cases.workflow import Actor
 from geo.errors import PermissionDeniedError
-from geo.tokens import TokenRecord
+from geo.store.records import TokenRecord
 
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf"

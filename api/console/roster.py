@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.console.views import CaseRow
 from api.state import AppState
-from geo.store.base import Worker
+from geo.store.records import Worker
 
 
 def workers_by_community(state: AppState, rows: list[CaseRow]) -> dict[str, list[Worker]]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from api.views import mask_name, mask_phone
 from geo.cases.categories import Category
-from geo.cases.masking import mask_name, mask_phone, may_reveal
 from geo.cases.model import Case
-from geo.cases.workflow import FINAL_STATES, RULES, Actor, Rule, check
+from geo.cases.workflow import FINAL_STATES, RULES, Actor, Rule, check, may_reveal
 from geo.errors import PermissionDeniedError, WorkflowError
-from geo.worktime import TimeLimit, WorkCalendar
+from geo.worktime.calendar import TimeLimit, WorkCalendar
 
 
 @dataclass(frozen=True)

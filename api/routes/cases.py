@@ -15,7 +15,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import Caller, State
 from api.errors import PreconditionFailed, PreconditionRequired
-from geo.cases.model import Case, case_view, event_view
+from api.views import case_view, event_view
+from geo.cases.model import Case
 from geo.cases.service import MAX_DESCRIPTION, SOURCES, Intake
 from geo.errors import InputError
 

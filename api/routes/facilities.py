@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import Caller, State, roles
 from geo.errors import NotFoundError
-from geo.facilities import Facility, place_facility, read_kinds
+from geo.facilities.model import Facility, read_kinds
+from geo.facilities.placing import place_facility
 
 router = APIRouter(tags=["facilities"])
 ADMIN = roles("admin")

@@ -13,8 +13,8 @@ from geo.analytics.siting import greedy_sites, grid_centroid_candidates
 from geo.analytics.workload import LEVELS, build_rows, imbalance
 from geo.cases.model import iso
 from geo.errors import InputError
-from geo.facilities import read_kinds
-from geo.locator import Locator
+from geo.facilities.model import read_kinds
+from geo.locate.locator import Locator
 from geo.store.base import Store
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from geo.bundled import PROJECT_ROOT
 from geo.errors import CalendarError, InputError
-from geo.worktime import TimeLimit
+from geo.worktime.calendar import TimeLimit
 
 BUNDLED_CATALOGUE = PROJECT_ROOT / "data" / "categories" / "categories.csv"
 COLUMNS = (

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
-from geo.cases.masking import mask_name, mask_phone
 from geo.cases.workflow import FINAL_STATES
 
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -81,64 +79,3 @@ class CaseEvent:
 
 def iso(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(CHINA_TIME).isoformat()
-
-
-def case_view(case: Case, *, now: datetime, reveal: bool = False) -> dict[str, Any]:
-    """The case as the API and exports show it; reporter masked unless ``reveal``."""
-    name, phone = case.reporter_name, case.reporter_phone
-    return {
-        "id": case.id,
-        "status": case.status,
-        "category": case.category,
-        "description": case.description,
-        "source": case.source,
-        "external_id": case.external_id,
-        "grid_code": case.grid_code,
-        "community_code": case.community_code,
-        "location": None
-        if case.lon is None
-        else {
-            "lon": case.lon,
-            "lat": case.lat,
-            "crs": case.input_crs,
-            "input_lon": case.input_lon,
-            "input_lat": case.input_lat,
-        },
-        "address": case.address,
-        "assignee": None
-        if case.assignee_id is None
-        else {
-            "id": case.assignee_id,
-            "name": case.assignee_name,
-            "reason": case.assign_reason,
-            "reason_code": case.assign_reason_code,
-        },
-        "reported_at": iso(case.reported_at),
-        "due_at": iso(case.due_at),
-        "overdue": case.overdue(now),
-        "closed_at": iso(case.closed_at),
-        "closed_on_time": case.closed_on_time,
-        "version": case.version,
-        "flags": {
-            "unassigned": case.unassigned,
-            "needs_location": case.needs_location,
-            "possible_duplicate_of": case.possible_duplicate_of,
-        },
-        "reporter": {
-            "name": name if reveal else mask_name(name),
-            "phone": phone if reveal else mask_phone(phone),
-        },
-    }
-
-
-def event_view(event: CaseEvent) -> dict[str, Any]:
-    return {
-        "seq": event.seq,
-        "action": event.action,
-        "actor": event.actor_id,
-        "role": event.actor_role,
-        "from": event.from_status,
-        "to": event.to_status,
-        "at": iso(event.at),
-        "note": event.note,
-    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from geo.assign import Assignment, Candidate
-from geo.store.base import Located
+from geo.store.records import Located
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Each operation is one store transaction: the guarded change, a version increment and an
 append-only audit event land together or not at all. Rules come from
-:mod:`geo.cases.workflow`, :mod:`geo.assign` and :mod:`geo.worktime`; the store only holds rows.
+:mod:`geo.cases.workflow`, :mod:`geo.assign` and :mod:`geo.worktime.calendar`; the store
+only holds rows.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from datetime import UTC, datetime, timedelta
 
 from geo.assign import Assignment, choose_assignee
 from geo.cases.categories import Category
-from geo.cases.masking import may_reveal
 from geo.cases.model import Case, CaseEvent
 from geo.cases.preview import Preview
-from geo.cases.workflow import INTAKE_ROLES, PLACE_ROLES, RULES, Actor, check, may_read
+from geo.cases.workflow import INTAKE_ROLES, PLACE_ROLES, RULES, Actor, check, may_read, may_reveal
 from geo.errors import (
     CoordinateError,
     DuplicateKeyError,
@@ -32,9 +32,9 @@ from geo.errors import (
     WorkflowError,
 )
 from geo.gazetteer import Gazetteer
-from geo.locator import Locator
+from geo.locate.locator import Locator
 from geo.store.casetx import CaseTx
-from geo.worktime import WorkCalendar
+from geo.worktime.calendar import WorkCalendar
 
 CATEGORY_TTL_S = 30.0  # a changed time limit is used within this many seconds
 SOURCES = ("hotline", "patrol", "app", "web", "video", "referral", "open311", "import")

@@ -139,3 +139,10 @@ def check(
     if rule.needs_note and not (note or "").strip():
         raise WorkflowError(f"{action} needs a note saying why")
     return rule
+
+
+def may_reveal(actor: Actor, *, assignee_id: str | None) -> bool:
+    """Whether ``actor`` may see a case's reporter unmasked (with an audit event)."""
+    return actor.role in ("admin", "dispatcher") or (
+        actor.role == "worker" and assignee_id is not None and assignee_id == actor.id
+    )

@@ -20,10 +20,10 @@ from geo import coords
 from geo.gazetteer import Gazetteer
 from geo.importing.fingerprint import row_hash
 from geo.importing.rows import ASSIGNED_STATES, Catalogue, Checked
-from geo.locator import GenerationIndex
+from geo.locate.locator import GenerationIndex
 from geo.store.imports import IMPORT_COLUMNS
-from geo.worktime import WorkCalendar
-from geo.worktime_arrays import WorkClock
+from geo.worktime.arrays import WorkClock
+from geo.worktime.calendar import WorkCalendar
 
 REASON = {
     "import_recorded": "导入：原系统记录的处置人 / imported: the handler the source system "

@@ -29,9 +29,9 @@ from geo.importing.mapping import Mapping, crs_of
 from geo.importing.plan import Places, plan_cases
 from geo.importing.readers import CHUNK_ROWS, open_source
 from geo.importing.rows import REJECT_COLUMNS, Catalogue, SeenIds, check_chunk
-from geo.locator import Locator
+from geo.locate.locator import Locator
 from geo.store import Store
-from geo.worktime import WorkCalendar
+from geo.worktime.calendar import WorkCalendar
 
 WRITERS = 2  # chunks written at once (PostGIS: two connections; DuckDB: one after another)
 COUNTS = (

@@ -9,86 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from shapely.geometry.base import BaseGeometry
-
-from geo.boundaries import BoundarySet
-from geo.sessions import SessionRecord
-from geo.tokens import TokenRecord
+from geo.boundaries.read import BoundarySet
+from geo.store.records import (
+    CommunityRecord,
+    Generation,
+    GridRecord,
+    Located,
+    SessionRecord,
+    TokenRecord,
+    Worker,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from geo.facilities import Facility
+    from geo.facilities.model import Facility
     from geo.gazetteer import Entry
     from geo.store.casetx import CaseTx
     from geo.store.imports import ChunkResult
-
-
-@dataclass(frozen=True)
-class Generation:
-    """A stored boundary set. ``activations`` lists when it became active, oldest first."""
-
-    id: int
-    label: str
-    source: str
-    created_at: datetime
-    community_count: int
-    grid_count: int
-    activations: tuple[datetime, ...] = ()
-    active: bool = False
-
-
-@dataclass(frozen=True)
-class CommunityRecord:
-    generation: int
-    code: str
-    name: str
-    population: int | None
-    households: int | None
-    geom: BaseGeometry
-
-
-@dataclass(frozen=True)
-class GridRecord:
-    generation: int
-    code: str
-    community_code: str
-    name: str | None
-    population: int | None
-    households: int | None
-    geom: BaseGeometry
-
-
-@dataclass(frozen=True)
-class Worker:
-    """A grid worker (``grid_worker``, one home grid) or community staff member."""
-
-    id: str
-    name: str
-    role: str  # "grid_worker" | "community_staff"
-    community_code: str
-    home_grid_code: str | None = None
-    phone: str | None = None
-    skills: tuple[str, ...] = field(default_factory=tuple)  # category classes they handle
-    on_duty: bool = True
-    open_case_cap: int = 20
-
-
-@dataclass(frozen=True)
-class Located:
-    """Where a point fell: the grid and community covering it, or none (``unassigned``)."""
-
-    grid_code: str | None
-    community_code: str | None
-    community_name: str | None = None
-
-    @property
-    def status(self) -> str:
-        return "assigned" if self.grid_code else "unassigned"
 
 
 @runtime_checkable
@@ -178,7 +119,7 @@ class Store(Protocol):
     def tokens(self) -> list[TokenRecord]: ...
     def revoke_token(self, token_id: str, *, at: datetime | None = None) -> bool: ...
 
-    # console sign-in sessions (geo.sessions; kept hashed, ended with their token)
+    # console sign-in sessions (api.auth.sessions; kept hashed, ended with their token)
     def add_session(
         self,
         session_hash: str,

@@ -17,7 +17,7 @@ from geo.cases.categories import Category
 from geo.cases.model import Case, CaseEvent
 from geo.errors import DuplicateKeyError
 from geo.store import sql
-from geo.store.base import Worker
+from geo.store.records import Worker
 
 # What a workflow step may change; everything else is fixed at intake.
 UPDATABLE = (

@@ -16,16 +16,22 @@ from typing import Any
 import shapely
 
 from geo.address import normalise
-from geo.boundaries import BoundarySet
+from geo.boundaries.read import BoundarySet
 from geo.errors import NotFoundError, SchemaTooNewError
-from geo.facilities import Facility
+from geo.facilities.model import Facility
 from geo.gazetteer import Entry
-from geo.sessions import SessionRecord
 from geo.store import sql
-from geo.store.base import CommunityRecord, Generation, GridRecord, Located, Worker
 from geo.store.casetx import CaseTx
 from geo.store.imports import ImportWrites
-from geo.tokens import TokenRecord
+from geo.store.records import (
+    CommunityRecord,
+    Generation,
+    GridRecord,
+    Located,
+    SessionRecord,
+    TokenRecord,
+    Worker,
+)
 
 
 def _opt_int(value: Any) -> int | None:
@@ -384,7 +390,7 @@ class SqlStore(ImportWrites, ABC):
         ]
 
     # -- console sessions ------------------------------------------------------------------
-    # Sign-in sessions of the browser console (geo.sessions): keyed by the hash of a random
+    # Sign-in sessions of the browser console (api.auth.sessions): keyed by the hash of a random
     # id; a session reads as live only while unexpired and while its token is not revoked.
     def add_session(
         self,

@@ -16,7 +16,7 @@ import shapely
 
 from geo.cases.categories import Category
 from geo.cases.model import CHINA_TIME
-from geo.worktime import WorkCalendar
+from geo.worktime.calendar import WorkCalendar
 
 # Major classes' share of cases (community-governance classes beside urban management).
 CLASS_WEIGHT = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from geo.facilities import FacilityKind
+from geo.facilities.model import FacilityKind
 
 # How many of each kind per community (the service centre: exactly one).
 PER_COMMUNITY = {

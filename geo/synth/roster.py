@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from geo.store.base import Worker
+from geo.store.records import Worker
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"

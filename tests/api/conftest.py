@@ -9,10 +9,11 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.auth.tokens import new_token
 from api.cli import main
 from api.settings import Settings
 from geo.store import open_store, parse_database_url
-from geo.tokens import TokenRecord, new_token
+from geo.store.records import TokenRecord
 
 BACKENDS = [
     pytest.param("duckdb", id="duckdb"),

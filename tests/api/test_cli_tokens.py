@@ -2,9 +2,9 @@
 
 from click.testing import CliRunner
 
+from api.auth.tokens import hash_token
 from api.cli import main
 from geo.store import open_store, parse_database_url
-from geo.tokens import hash_token
 
 
 def test_token_lifecycle(tmp_path):

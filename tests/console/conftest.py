@@ -13,11 +13,12 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.auth.console import COOKIE
+from api.auth.tokens import new_token
 from api.cli import main
-from api.console.session import COOKIE
 from api.settings import Settings
 from geo import bundled
-from geo.tokens import TokenRecord, new_token
+from geo.store.records import TokenRecord
 
 BACKENDS = [
     pytest.param("duckdb", id="duckdb"),

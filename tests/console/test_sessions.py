@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geo.sessions import hash_session
+from api.auth.sessions import hash_session
 
 from .conftest import hidden
 

@@ -1,4 +1,4 @@
-"""Tests for geo.boundaries: reading boundary sets from files in several formats."""
+"""Tests for geo.boundaries.read: reading boundary sets from files in several formats."""
 
 import json
 import warnings
@@ -9,8 +9,8 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from geo.boundaries import BoundarySet, read_boundary_set
-from geo.boundary_checks import validate_boundary_set
+from geo.boundaries.checks import validate_boundary_set
+from geo.boundaries.read import BoundarySet, read_boundary_set
 from geo.coords import METRIC_CRS, to_metric
 from geo.errors import BoundaryReadError, CoordinateError, GridmgrError
 

@@ -1,4 +1,4 @@
-"""Tests for geo.boundary_checks: one defect per test, built in memory in EPSG:4326."""
+"""Tests for geo.boundaries.checks: one defect per test, built in memory in EPSG:4326."""
 
 import json
 
@@ -9,9 +9,9 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, Polygon, box
 
-from geo.boundaries import BoundarySet
-from geo.boundary_checks import KINDS, Problem, validate_boundary_set
-from geo.boundary_report import format_report, report_to_dict
+from geo.boundaries.checks import KINDS, Problem, validate_boundary_set
+from geo.boundaries.read import BoundarySet
+from geo.boundaries.report import format_report, report_to_dict
 from geo.coords import METRIC_CRS
 
 # Two communities side by side near (106.7, 26.6), each split into three vertical strips.

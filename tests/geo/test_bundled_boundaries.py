@@ -7,8 +7,8 @@ import pytest
 import shapely
 
 from geo import bundled, coords
-from geo.boundaries import read_boundary_set
-from geo.boundary_checks import validate_boundary_set
+from geo.boundaries.checks import validate_boundary_set
+from geo.boundaries.read import read_boundary_set
 from geo.codes import parse_grid_code
 from geo.synth.numbering import reading_order
 

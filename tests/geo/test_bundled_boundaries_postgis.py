@@ -1,14 +1,14 @@
 """PostGIS agrees that the bundled boundary set is clean: valid, no overlaps, no gaps.
 
 The set is loaded into temporary tables (rolled back after the test) and checked with
-PostGIS's own predicates, independently of geo.boundary_checks.
+PostGIS's own predicates, independently of geo.boundaries.checks.
 """
 
 import pytest
 from psycopg2 import sql
 
 from geo import bundled
-from geo.boundaries import read_boundary_set
+from geo.boundaries.read import read_boundary_set
 
 DDL = """
 CREATE TEMP TABLE t_district (code text, geom geometry(Polygon, 4326));

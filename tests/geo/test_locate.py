@@ -1,4 +1,4 @@
-"""Tests for geo.locate: LocateIndex gives exactly GEOS covers + smallest code, or -1.
+"""Tests for geo.locate.index: LocateIndex gives exactly GEOS covers + smallest code, or -1.
 
 The reference is brute force: shapely.covers of every point against every grid whose
 envelope contains it (an STRtree envelope query, no predicate: covers is impossible outside
@@ -12,8 +12,8 @@ import shapely
 from shapely.geometry import LineString, MultiPolygon, Polygon, box
 
 from geo import bundled
-from geo.boundaries import read_boundary_set
-from geo.locate import LocateIndex
+from geo.boundaries.read import read_boundary_set
+from geo.locate.index import LocateIndex
 
 LEFT, RIGHT = "520103400001002", "520103400001001"  # the right square has the smaller code
 

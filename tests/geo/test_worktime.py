@@ -1,4 +1,4 @@
-"""Tests for geo.worktime: working-time arithmetic for case deadlines."""
+"""Tests for geo.worktime.calendar: working-time arithmetic for case deadlines."""
 
 import time as clock
 from datetime import date, datetime, timedelta
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from geo.errors import CalendarError, GridmgrError
-from geo.worktime import TimeLimit, WorkCalendar, load_overrides
+from geo.worktime.calendar import TimeLimit, WorkCalendar, load_overrides
 
 CST = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar.default()

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.worktime import WorkCalendar
-from geo.worktime_arrays import WorkClock
+from geo.worktime.arrays import WorkClock
+from geo.worktime.calendar import WorkCalendar
 
 TZ = "Asia/Shanghai"
 

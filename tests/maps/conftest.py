@@ -23,12 +23,13 @@ from pathlib import Path
 import pytest
 import shapely
 
+from api.views import case_view
 from geo.analytics.coverage import coverage, underserved
-from geo.boundaries import read_boundary_set
+from geo.boundaries.read import read_boundary_set
 from geo.bundled import PROJECT_ROOT
-from geo.cases.model import CHINA_TIME, Case, case_view
+from geo.cases.model import CHINA_TIME, Case
 from geo.cases.workflow import STATES
-from geo.facilities import Facility
+from geo.facilities.model import Facility
 from maps.assets import ASSET_BASE, asset_dir
 
 COMMUNITY = "520103400"  # 中华社区, the first community of the bundled set

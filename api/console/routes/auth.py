@@ -8,11 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.console import nav
-from api.console.deps import Writer
-from api.console.errors import ConsoleRoute
-from api.console.render import page
-from api.console.session import (
+from api.auth.console import (
     CONSOLE_ROLES,
     LOGIN_COOKIE,
     close_session,
@@ -22,6 +18,10 @@ from api.console.session import (
     remember_login_csrf,
     same,
 )
+from api.console import nav
+from api.console.deps import Writer
+from api.console.errors import ConsoleRoute
+from api.console.render import page
 from api.deps import State, actor_of
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)

@@ -15,7 +15,7 @@ from geo.analytics.coverage import (
     underserved,
     underserved_population,
 )
-from geo.boundaries import read_boundary_set
+from geo.boundaries.read import read_boundary_set
 
 X0, Y0 = 668_000.0, 2_945_000.0  # METRIC_CRS metres, inside Yunyan
 COMMUNITY = "520103400"

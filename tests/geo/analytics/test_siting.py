@@ -9,7 +9,7 @@ import shapely
 from geo import bundled, coords
 from geo.analytics.coverage import coverage, prepare_grids
 from geo.analytics.siting import demand_points, greedy_sites, grid_centroid_candidates
-from geo.boundaries import read_boundary_set
+from geo.boundaries.read import read_boundary_set
 
 X0, Y0 = 668_000.0, 2_945_000.0  # METRIC_CRS metres, inside Yunyan
 RADIUS = 300.0

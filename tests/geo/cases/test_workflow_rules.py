@@ -1,7 +1,7 @@
 import pytest
 
-from geo.cases.masking import mask_name, mask_phone, may_reveal
-from geo.cases.workflow import RULES, STATES, Actor, check
+from api.views import mask_name, mask_phone
+from geo.cases.workflow import RULES, STATES, Actor, check, may_reveal
 from geo.errors import PermissionDeniedError, WorkflowError
 
 

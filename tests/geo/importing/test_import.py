@@ -15,8 +15,8 @@ from geo import coords
 from geo.cases.model import CHINA_TIME
 from geo.cases.workflow import Actor
 from geo.importing import import_cases
-from geo.locator import Locator
-from geo.worktime import WorkCalendar
+from geo.locate.locator import Locator
+from geo.worktime.calendar import WorkCalendar
 from tests.geo.importing.conftest import HEADER, INSIDE, read_rejects, write_csv
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=CHINA_TIME)

@@ -12,18 +12,18 @@ from datetime import datetime
 import pytest
 
 from geo import bundled
-from geo.boundaries import BoundarySet, read_boundary_set
+from geo.boundaries.read import BoundarySet, read_boundary_set
 from geo.cases.categories import read_catalogue
 from geo.cases.model import CHINA_TIME
 from geo.cases.service import CaseService
 from geo.cases.workflow import Actor
-from geo.locator import Locator
+from geo.locate.locator import Locator
 from geo.store import open_store
 from geo.store.duck import DuckStore
 from geo.store.postgis import PostgisStore
 from geo.store.target import DatabaseTarget
 from geo.synth.roster import synth_roster
-from geo.worktime import WorkCalendar
+from geo.worktime.calendar import WorkCalendar
 
 BACKENDS = [
     pytest.param("duckdb", id="duckdb"),

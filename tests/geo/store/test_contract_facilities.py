@@ -3,8 +3,9 @@
 import pytest
 
 from geo.errors import InputError
-from geo.facilities import place_facility, read_kinds
-from geo.locator import Locator
+from geo.facilities.model import read_kinds
+from geo.facilities.placing import place_facility
+from geo.locate.locator import Locator
 
 GRID = "520103400001001"
 

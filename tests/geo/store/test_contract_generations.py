@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import shapely
 
-from geo.boundaries import BoundarySet
+from geo.boundaries.read import BoundarySet
 from geo.errors import NotFoundError
 
 

@@ -1,6 +1,6 @@
 """The roster of grid workers and community staff, on every backend."""
 
-from geo.store.base import Worker
+from geo.store.records import Worker
 
 
 def test_add_workers_is_idempotent_and_filters(store):
@@ -32,7 +32,8 @@ def test_add_workers_is_idempotent_and_filters(store):
 def test_tokens_are_kept_hashed_and_can_be_revoked(store):
     from datetime import UTC, datetime
 
-    from geo.tokens import TokenRecord, hash_token, new_token
+    from api.auth.tokens import hash_token, new_token
+    from geo.store.records import TokenRecord
 
     token, token_id, digest = new_token()
     assert digest == hash_token(token) and token_id in token and digest not in token

@@ -2,8 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
-from geo.sessions import hash_session, new_session
-from geo.tokens import TokenRecord, new_token
+from api.auth.sessions import hash_session, new_session
+from api.auth.tokens import new_token
+from geo.store.records import TokenRecord
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from geo.analytics.reports import workload_report
 from geo.analytics.workload import coefficient_of_variation, gini
 from geo.cases.model import CHINA_TIME
 from geo.cases.service import Intake
-from geo.locator import Locator
+from geo.locate.locator import Locator
 
 GRID = "520103400001001"
 OTHER = "520103401001001"

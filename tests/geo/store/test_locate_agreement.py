@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.locator import Locator
+from geo.locate.locator import Locator
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import pytest
 import shapely
 
 from geo import bundled, coords
-from geo.boundaries import BoundarySet, read_boundary_set
-from geo.boundary_checks import validate_boundary_set
+from geo.boundaries.checks import validate_boundary_set
+from geo.boundaries.read import BoundarySet, read_boundary_set
 from geo.synth.yunyan import SynthConfig, load_communities, load_outline, synthesize
 
 ROWS = [

@@ -1,6 +1,6 @@
 """Working-time arithmetic over arrays of instants, for bulk work (imports of many cases).
 
-The same rules as :class:`geo.worktime.WorkCalendar` (whose results these equal, to the
+The same rules as :class:`geo.worktime.calendar.WorkCalendar` (whose results these equal, to the
 microsecond), computed with numpy instead of one call per instant: a million deadlines take
 a fraction of a second. Instants are pandas ``datetime64[ns, tz]`` series (any zone; taken on
 the calendar's wall clock, which suits zones without daylight saving time such as
@@ -19,7 +19,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from geo.worktime import WorkCalendar
+from geo.worktime.calendar import WorkCalendar
 
 _DAY_US = 86_400_000_000
 _US_PER_HOUR = 3_600_000_000

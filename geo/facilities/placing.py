@@ -1,55 +1,16 @@
-"""Service facilities: the catalogue of kinds, and checking and placing facility records.
+"""Checking a facility record and placing it in the grid and community that cover it.
 
-A facility is a point (WGS84 lon, lat degrees) with a kind, a name, a catchment radius in
-metres (default: its kind's), an optional capacity and opening hours; it is placed in the
-grid and community that cover it, like a case.
+Coordinates arrive in a stated CRS and are stored as WGS84 (lon, lat degrees); the radius is
+in metres.
 """
 
 from __future__ import annotations
 
-import csv
 import math
-from dataclasses import dataclass
-from pathlib import Path
 
-from geo.bundled import PROJECT_ROOT
 from geo.errors import CoordinateError, InputError
-from geo.locator import Locator
-
-KINDS_FILE = PROJECT_ROOT / "data" / "facilities" / "kinds.csv"
-
-
-@dataclass(frozen=True)
-class FacilityKind:
-    code: str
-    name_zh: str
-    name_en: str
-    default_radius_m: float
-
-
-@dataclass(frozen=True)
-class Facility:
-    id: int | None
-    kind: str
-    name: str
-    lon: float
-    lat: float
-    capacity: int | None
-    radius_m: float
-    opening: str
-    generation: int | None
-    community_code: str | None
-    grid_code: str | None
-
-
-def read_kinds(path: Path | str = KINDS_FILE) -> dict[str, FacilityKind]:
-    """The kinds catalogue (``code, name_zh, name_en, default_radius_m``), by code."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    return {
-        r["code"]: FacilityKind(r["code"], r["name_zh"], r["name_en"], float(r["default_radius_m"]))
-        for r in rows
-    }
+from geo.facilities.model import Facility, FacilityKind
+from geo.locate.locator import Locator
 
 
 def _number(value, field: str, *, positive: bool = False) -> float | None:

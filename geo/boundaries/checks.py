@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from geo.boundaries import BoundarySet
+from geo.boundaries.read import BoundarySet
 from geo.codes import validate_community_code, validate_grid_code
 from geo.coords import METRIC_CRS, to_metric
 from geo.errors import CodeError

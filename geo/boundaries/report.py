@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from dataclasses import asdict
 
-from geo.boundary_checks import ValidationReport
+from geo.boundaries.checks import ValidationReport
 
 
 def report_to_dict(report: ValidationReport) -> dict:

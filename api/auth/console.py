@@ -1,7 +1,7 @@
 """Signing in and out of the console: server-side sessions in the store, CSRF tokens.
 
 The cookie holds only a random session id (HttpOnly, SameSite=Lax, path /console); the store
-keeps its SHA-256 (geo.sessions), so sign-out ends a session for every server process and
+keeps its SHA-256 (api.auth.sessions), so sign-out ends a session for every server process and
 either backend, and a revoked token ends its sessions at once. Before sign-in there is no
 session, so the sign-in form is protected by a double-submit token: a random value in a
 short-lived cookie that the form must echo.
@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import Request, Response
 
+from api.auth.sessions import hash_session, new_session
 from api.state import AppState
-from geo.sessions import SessionRecord, hash_session, new_session
-from geo.tokens import TokenRecord
+from geo.store.records import SessionRecord, TokenRecord
 
 COOKIE = "gm_console"
 LOGIN_COOKIE = "gm_console_login"

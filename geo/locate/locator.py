@@ -1,7 +1,7 @@
 """Point → grid and community over a store, answered in process.
 
 The database stays the source of truth: a :class:`Locator` reads a generation's grids from
-the store once and builds a :class:`~geo.locate.LocateIndex` over them (generations never
+the store once and builds a :class:`~geo.locate.index.LocateIndex` over them (generations never
 change once stored, so an index never goes stale; a newly activated generation simply gets
 its own). Which generation is active is asked of the store at most once a second.
 """
@@ -18,8 +18,9 @@ import numpy as np
 
 from geo import coords
 from geo.errors import NotFoundError
-from geo.locate import LocateIndex
-from geo.store.base import Located, Store
+from geo.locate.index import LocateIndex
+from geo.store.base import Store
+from geo.store.records import Located
 
 
 @dataclass(frozen=True)

@@ -9,25 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
 
 TOKEN_ROLES = ("admin", "dispatcher", "worker", "planner", "open311")
-
-
-@dataclass(frozen=True)
-class TokenRecord:
-    id: str
-    role: str
-    name: str
-    community_code: str | None
-    worker_id: str | None
-    created_at: datetime
-    revoked_at: datetime | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
 
 
 def new_token() -> tuple[str, str, str]:

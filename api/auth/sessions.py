@@ -9,20 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
-
-from geo.tokens import TokenRecord
-
-
-@dataclass(frozen=True)
-class SessionRecord:
-    """A live session: the token it acts as, its CSRF token and its lifetime."""
-
-    token: TokenRecord
-    csrf: str
-    created_at: datetime
-    expires_at: datetime
 
 
 def new_session() -> tuple[str, str, str]:

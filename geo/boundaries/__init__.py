@@ -1,0 +1,1 @@
+"""Boundary sets: reading them (``read``), checking them (``checks``), reporting (``report``)."""

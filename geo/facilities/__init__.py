@@ -1,0 +1,1 @@
+"""Service facilities: kinds and records (``model``), checking and placing (``placing``)."""

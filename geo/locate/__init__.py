@@ -1,0 +1,1 @@
+"""Point -> grid: the cell-table index (``index``, pure) and the per-generation ``locator``."""

@@ -1,0 +1,1 @@
+"""Working time: the calendar's rules per instant (``calendar``) and over arrays (``arrays``)."""

@@ -1,4 +1,5 @@
 -- name: insert
+-- DuckDB: ST_Point instead of ST_MakePoint, and no SRID (geometries carry none here).
 INSERT INTO facilities (kind, name, lon, lat, capacity, radius_m, opening, generation,
                         community_code, grid_code, geom)
 VALUES ($kind, $name, $lon, $lat, $capacity, $radius_m, $opening,
@@ -7,20 +8,9 @@ VALUES ($kind, $name, $lon, $lat, $capacity, $radius_m, $opening,
 RETURNING id;
 
 -- name: update
+-- DuckDB: ST_Point instead of ST_MakePoint, and no SRID (geometries carry none here).
 UPDATE facilities SET kind = $kind, name = $name, lon = $lon, lat = $lat,
     capacity = $capacity, radius_m = $radius_m, opening = $opening,
     generation = $generation, community_code = $community_code, grid_code = $grid_code,
     geom = ST_Point($lon, $lat)
 WHERE id = $id;
-
--- name: delete
-DELETE FROM facilities WHERE id = $id;
-
--- name: select
-SELECT id, kind, name, lon, lat, capacity, radius_m, opening, generation, community_code,
-       grid_code
-FROM facilities
-WHERE ($id IS NULL OR id = $id)
-  AND ($kind IS NULL OR kind = $kind)
-  AND ($community IS NULL OR community_code = $community)
-ORDER BY id;

@@ -1,39 +1,10 @@
--- name: insert_generation
-INSERT INTO generations (label, source, community_count, grid_count)
-VALUES ($label, $source, $community_count, $grid_count)
-RETURNING id;
-
 -- name: insert_community
+-- DuckDB: ST_GeomFromWKB takes no SRID (geometries carry none here).
 INSERT INTO communities (generation, code, name, population, households, geom)
 VALUES ($generation, $code, $name, $population, $households, ST_Multi(ST_GeomFromWKB($wkb)));
 
 -- name: insert_grid
+-- DuckDB: ST_GeomFromWKB takes no SRID (geometries carry none here).
 INSERT INTO grids (generation, code, community_code, name, population, households, geom)
 VALUES ($generation, $code, $community_code, $name, $population, $households,
         ST_Multi(ST_GeomFromWKB($wkb)));
-
--- name: generation_exists
-SELECT count(*) FROM generations WHERE id = $generation;
-
--- name: insert_activation
-INSERT INTO generation_activations (generation, activated_at) VALUES ($generation, $at);
-
--- name: list_generations
-SELECT id, label, source, created_at, community_count, grid_count FROM generations ORDER BY id;
-
--- name: list_activations
-SELECT generation, activated_at FROM generation_activations ORDER BY activated_at, seq;
-
--- name: active_at
-SELECT generation FROM generation_activations
-WHERE activated_at <= $at
-ORDER BY activated_at DESC, seq DESC
-LIMIT 1;
-
--- name: communities
-SELECT code, name, population, households, ST_AsWKB(geom)
-FROM communities WHERE generation = $generation ORDER BY code;
-
--- name: grids
-SELECT code, community_code, name, population, households, ST_AsWKB(geom)
-FROM grids WHERE generation = $generation ORDER BY code;

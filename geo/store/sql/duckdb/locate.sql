@@ -1,4 +1,5 @@
 -- name: locate_many
+-- DuckDB: a grouped spatial join instead of LATERAL; ST_Point and no SRID.
 -- Hand-written on purpose: one set-based statement answers a whole batch (DuckDB plans the
 -- ST_Covers join as a spatial join); min(code) applies the shared-edge rule (the smallest
 -- grid code wins).

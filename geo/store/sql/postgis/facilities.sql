@@ -1,4 +1,5 @@
 -- name: insert
+-- PostGIS: the point is made with ST_MakePoint and given SRID 4326 (WGS84) with ST_SetSRID.
 INSERT INTO facilities (kind, name, lon, lat, capacity, radius_m, opening, generation,
                         community_code, grid_code, geom)
 VALUES (%(kind)s, %(name)s, %(lon)s, %(lat)s, %(capacity)s, %(radius_m)s, %(opening)s,
@@ -7,20 +8,9 @@ VALUES (%(kind)s, %(name)s, %(lon)s, %(lat)s, %(capacity)s, %(radius_m)s, %(open
 RETURNING id;
 
 -- name: update
+-- PostGIS: the point is made with ST_MakePoint and given SRID 4326 (WGS84) with ST_SetSRID.
 UPDATE facilities SET kind = %(kind)s, name = %(name)s, lon = %(lon)s, lat = %(lat)s,
     capacity = %(capacity)s, radius_m = %(radius_m)s, opening = %(opening)s,
     generation = %(generation)s, community_code = %(community_code)s, grid_code = %(grid_code)s,
     geom = ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)
 WHERE id = %(id)s;
-
--- name: delete
-DELETE FROM facilities WHERE id = %(id)s;
-
--- name: select
-SELECT id, kind, name, lon, lat, capacity, radius_m, opening, generation, community_code,
-       grid_code
-FROM facilities
-WHERE (%(id)s::bigint IS NULL OR id = %(id)s)
-  AND (%(kind)s::text IS NULL OR kind = %(kind)s)
-  AND (%(community)s::text IS NULL OR community_code = %(community)s)
-ORDER BY id;

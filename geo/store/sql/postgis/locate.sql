@@ -1,4 +1,5 @@
 -- name: locate_many
+-- PostGIS: a LATERAL subquery per point over unnest(...) WITH ORDINALITY, points with SRID.
 -- Hand-written on purpose: one set-based statement answers a whole batch through the GiST
 -- index; ORDER BY code LIMIT 1 applies the shared-edge rule (the smallest grid code wins).
 SELECT p.i, g.code, g.community_code, c.name

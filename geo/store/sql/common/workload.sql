@@ -1,6 +1,8 @@
 -- name: workload
 -- Hand-written on purpose: one pass over the cases answers every counter of the report
--- with FILTER clauses, grouped at the level asked for (community, grid or worker).
+-- with FILTER clauses, grouped at the level asked for (community, grid or worker). The
+-- ordered-set percentile_cont(...) WITHIN GROUP is standard SQL; DuckDB reads it as its own
+-- quantile_cont.
 WITH c AS (
     SELECT cs.*,
            CASE %(level)s WHEN 'community' THEN cs.community_code

@@ -1,15 +1,16 @@
 -- name: insert_worker
 INSERT INTO workers (id, name, role, community_code, home_grid_code, phone, skills, on_duty,
                      open_case_cap)
-VALUES ($id, $name, $role, $community_code, $home_grid_code, $phone, $skills, $on_duty,
-        $open_case_cap)
+VALUES (%(id)s, %(name)s, %(role)s, %(community_code)s, %(home_grid_code)s, %(phone)s,
+        %(skills)s, %(on_duty)s, %(open_case_cap)s)
 ON CONFLICT (id) DO NOTHING;
 
 -- name: count_workers
 SELECT count(*) FROM workers;
 
 -- name: workers
+-- The cast gives the parameter a type even when it is NULL (both dialects accept it).
 SELECT id, name, role, community_code, home_grid_code, phone, skills, on_duty, open_case_cap
 FROM workers
-WHERE $community IS NULL OR community_code = $community
+WHERE %(community)s::text IS NULL OR community_code = %(community)s
 ORDER BY id;

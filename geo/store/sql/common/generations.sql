@@ -1,0 +1,32 @@
+-- name: insert_generation
+INSERT INTO generations (label, source, community_count, grid_count)
+VALUES (%(label)s, %(source)s, %(community_count)s, %(grid_count)s)
+RETURNING id;
+
+-- name: generation_exists
+SELECT count(*) FROM generations WHERE id = %(generation)s;
+
+-- name: insert_activation
+INSERT INTO generation_activations (generation, activated_at) VALUES (%(generation)s, %(at)s);
+
+-- name: list_generations
+SELECT id, label, source, created_at, community_count, grid_count FROM generations ORDER BY id;
+
+-- name: list_activations
+SELECT generation, activated_at FROM generation_activations ORDER BY activated_at, seq;
+
+-- name: active_at
+SELECT generation FROM generation_activations
+WHERE activated_at <= %(at)s
+ORDER BY activated_at DESC, seq DESC
+LIMIT 1;
+
+-- name: communities
+-- Geometries leave as WKB (ST_AsBinary: both dialects have it).
+SELECT code, name, population, households, ST_AsBinary(geom)
+FROM communities WHERE generation = %(generation)s ORDER BY code;
+
+-- name: grids
+-- Geometries leave as WKB (ST_AsBinary: both dialects have it).
+SELECT code, community_code, name, population, households, ST_AsBinary(geom)
+FROM grids WHERE generation = %(generation)s ORDER BY code;

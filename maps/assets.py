@@ -29,7 +29,7 @@ import folium
 from branca.element import CssLink, Element, Figure, JavascriptLink
 from folium.elements import JSCSSMixin
 
-from geo.bundled import PROJECT_ROOT
+from geo.bundled import DATA_DIR
 
 ASSET_BASE = "/static/maps"
 MANIFEST = "manifest.json"
@@ -56,7 +56,7 @@ _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
 
 def asset_dir() -> Path:
     """The directory holding the asset files (data/assets/), to mount at ``ASSET_BASE``."""
-    return PROJECT_ROOT / "data" / "assets"
+    return DATA_DIR / "assets"
 
 
 @functools.cache

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.bundled import PROJECT_ROOT
+from geo.bundled import DATA_DIR
 from geo.errors import CalendarError, InputError
 from geo.worktime.calendar import TimeLimit
 
-BUNDLED_CATALOGUE = PROJECT_ROOT / "data" / "categories" / "categories.csv"
+BUNDLED_CATALOGUE = DATA_DIR / "categories" / "categories.csv"
 COLUMNS = (
     "class_code",
     "class_zh",

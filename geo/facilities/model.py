@@ -11,9 +11,9 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.bundled import PROJECT_ROOT
+from geo.bundled import DATA_DIR
 
-KINDS_FILE = PROJECT_ROOT / "data" / "facilities" / "kinds.csv"
+KINDS_FILE = DATA_DIR / "facilities" / "kinds.csv"
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import shapely
 from api.views import case_view
 from geo.analytics.coverage import coverage, underserved
 from geo.boundaries.read import read_boundary_set
-from geo.bundled import PROJECT_ROOT
+from geo.bundled import BOUNDARIES_DIR
 from geo.cases.model import CHINA_TIME, Case
 from geo.cases.workflow import STATES
 from geo.facilities.model import Facility
@@ -53,7 +53,7 @@ CHROMIUM_FLAGS = [
 
 @pytest.fixture(scope="session")
 def boundaries():
-    return read_boundary_set(PROJECT_ROOT / "data" / "boundaries")
+    return read_boundary_set(BOUNDARIES_DIR)
 
 
 @pytest.fixture(scope="session")

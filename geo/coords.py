@@ -7,13 +7,34 @@ and returns (lon, lat) in that order, whatever the axis order in a CRS's officia
 """
 
 import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, overload
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from numpy.typing import ArrayLike
 from pyproj import Geod, Transformer
+from shapely.geometry.base import BaseGeometry
 
 from geo.errors import CoordinateError
+
+if TYPE_CHECKING:
+    import geopandas
+
+_Floats = npt.NDArray[np.float64]
+# A conversion of (lon, lat) degree arrays between WGS84 and another CRS.
+_Conversion = Callable[[_Floats, _Floats], tuple[_Floats, _Floats]]
+# Numeric coordinate arrays or lists, as to_wgs84 and from_wgs84 accept them.
+_NumberArray = npt.NDArray[np.integer[Any] | np.floating[Any]] | Sequence[float]
+_GeomT = TypeVar("_GeomT", bound=BaseGeometry)
+_FrameT = TypeVar("_FrameT", "geopandas.GeoSeries", "geopandas.GeoDataFrame")
+# What to_metric and from_metric accept: geometries (None where missing) and GeoPandas
+# objects (typed Any: geopandas ships no type information).
+_Geometries: TypeAlias = (
+    "BaseGeometry | npt.NDArray[np.object_] | Sequence[BaseGeometry | None]"
+    " | geopandas.GeoSeries | geopandas.GeoDataFrame"
+)
 
 # WGS 84 / UTM zone 48N: the least scale distortion over Guiyang (scale factor - 1 is about
 # -5e-5 over Yunyan, from -9e-5 to -1e-5) and the same datum as storage. The official
@@ -43,7 +64,7 @@ def _position(flat: int, shape: tuple[int, ...]) -> int | tuple[int, ...] | None
     return tuple(int(i) for i in np.unravel_index(flat, shape))
 
 
-def _check_range(lon: np.ndarray, lat: np.ndarray, where: str = "index") -> None:
+def _check_range(lon: _Floats, lat: _Floats, where: str = "index") -> None:
     """Raise CoordinateError at the first NaN, infinite or out-of-range lon/lat (any shape)."""
     bad_lon, bad_lat = ~(np.abs(lon) <= 180.0), ~(np.abs(lat) <= 90.0)  # NaN counts as bad
     if not (bad_lon.any() or bad_lat.any()):
@@ -56,7 +77,7 @@ def _check_range(lon: np.ndarray, lat: np.ndarray, where: str = "index") -> None
     raise CoordinateError(f"{axis}{at} is {value!r} ({why})", index=index, value=value, axis=axis)
 
 
-def _harmonics(v: np.ndarray) -> tuple[np.ndarray, ...]:
+def _harmonics(v: _Floats) -> tuple[_Floats, _Floats, _Floats, _Floats, _Floats]:
     """sin(k pi v) for k = 1/30, 1/12, 1/3, 1, and cos(pi v), from one sin/cos pair.
 
     With t = pi v / 60 these are sin(n t) for n = 2, 5, 20, 60, which follow from sin(t) and
@@ -72,7 +93,7 @@ def _harmonics(v: np.ndarray) -> tuple[np.ndarray, ...]:
     return 2.0 * s * c, s5, s20, s60, c60
 
 
-def _gcj_delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _gcj_delta(lon: _Floats, lat: _Floats) -> tuple[_Floats, _Floats]:
     """GCJ-02 minus WGS84 in degrees at WGS84 (lon, lat), by the public formula, no box test."""
     x, y = lon - 105.0, lat - 35.0
     x30, x12, x3, x1, cos_x1 = _harmonics(x)
@@ -108,12 +129,12 @@ def _gcj_delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray
     )
 
 
-def _in_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+def _in_china(lon: _Floats, lat: _Floats) -> npt.NDArray[np.bool_]:
     # China's bounding box as the public GCJ-02 formula defines it; identity outside.
     return (lon >= 72.004) & (lon <= 137.8347) & (lat >= 0.8293) & (lat <= 55.8271)
 
 
-def _wgs_to_gcj(lon: np.ndarray, lat: np.ndarray, boxed: bool = True):
+def _wgs_to_gcj(lon: _Floats, lat: _Floats, boxed: bool = True) -> tuple[_Floats, _Floats]:
     dlon, dlat = _gcj_delta(lon, lat)
     if not boxed:
         return lon + dlon, lat + dlat
@@ -121,7 +142,7 @@ def _wgs_to_gcj(lon: np.ndarray, lat: np.ndarray, boxed: bool = True):
     return np.where(inside, lon + dlon, lon), np.where(inside, lat + dlat, lat)
 
 
-def _baidu(x: np.ndarray, y: np.ndarray, sign: float) -> tuple[np.ndarray, np.ndarray]:
+def _baidu(x: _Floats, y: _Floats, sign: float) -> tuple[_Floats, _Floats]:
     # Baidu's z (cos, sin)(atan2(y, x) + e) with z = hypot(x, y) + d, d and e added (sign 1) or
     # subtracted (-1), expanded by the angle-sum formulas to avoid atan2, sin and cos of theta;
     # sin e = e and cos e = 1 - e^2 / 2 to within 1e-17 for |e| <= 3e-6.
@@ -132,12 +153,19 @@ def _baidu(x: np.ndarray, y: np.ndarray, sign: float) -> tuple[np.ndarray, np.nd
     return scale * (x * cos_e - y * e), scale * (y * cos_e + x * e)
 
 
-def _gcj_to_bd(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _gcj_to_bd(lon: _Floats, lat: _Floats) -> tuple[_Floats, _Floats]:
     bd_lon, bd_lat = _baidu(lon, lat, 1.0)
     return bd_lon + 0.0065, bd_lat + 0.006
 
 
-def _refine(forward, g_lon, g_lat, w_lon, w_lat, active):
+def _refine(
+    forward: _Conversion,
+    g_lon: _Floats,
+    g_lat: _Floats,
+    w_lon: _Floats,
+    w_lat: _Floats,
+    active: npt.NDArray[np.intp],
+) -> tuple[_Floats, _Floats]:
     """Solve forward(w) = g by w <- w - (forward(w) - g), only on the points still active.
 
     In China each step shrinks the error by a factor of at most 0.0075 (GCJ-02) or 0.022
@@ -156,7 +184,7 @@ def _refine(forward, g_lon, g_lat, w_lon, w_lat, active):
     return w_lon, w_lat
 
 
-def _gcj_to_wgs(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _gcj_to_wgs(lon: _Floats, lat: _Floats) -> tuple[_Floats, _Floats]:
     # Outside the box GCJ-02 is WGS84. Inside, start from the single-step inverse (a few metres
     # off) and iterate on the formula without the box test: a point whose preimage would lie
     # outside the box (only right at its edge) has no exact preimage anyway.
@@ -167,20 +195,28 @@ def _gcj_to_wgs(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return _refine(unboxed, lon, lat, w_lon, w_lat, np.flatnonzero(inside))
 
 
-def _bd_to_gcj(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _bd_to_gcj(lon: _Floats, lat: _Floats) -> tuple[_Floats, _Floats]:
     w_lon, w_lat = _baidu(lon - 0.0065, lat - 0.006, -1.0)  # Baidu's approximate inverse
     return _refine(_gcj_to_bd, lon, lat, w_lon, w_lat, np.arange(lon.size))
 
 
-_TO_WGS84 = {"gcj02": _gcj_to_wgs, "bd09": lambda x, y: _gcj_to_wgs(*_bd_to_gcj(x, y))}
-_FROM_WGS84 = {"gcj02": _wgs_to_gcj, "bd09": lambda x, y: _gcj_to_bd(*_wgs_to_gcj(x, y))}
+_TO_WGS84: dict[str, _Conversion] = {
+    "gcj02": _gcj_to_wgs,
+    "bd09": lambda x, y: _gcj_to_wgs(*_bd_to_gcj(x, y)),
+}
+_FROM_WGS84: dict[str, _Conversion] = {
+    "gcj02": _wgs_to_gcj,
+    "bd09": lambda x, y: _gcj_to_bd(*_wgs_to_gcj(x, y)),
+}
 
 
-def _convert(lon: ArrayLike, lat: ArrayLike, crs: str, functions: dict):
+def _convert(
+    lon: ArrayLike, lat: ArrayLike, crs: str, functions: Mapping[str, _Conversion]
+) -> tuple[float, float] | tuple[_Floats, _Floats]:
     key = _CRS_KEYS.get(crs.lower()) if isinstance(crs, str) else None
     if key is None:
         raise CoordinateError(f"unknown CRS {crs!r}; accepted: {_ACCEPTED}")
-    func, arrays = functions.get(key), []
+    func, arrays = functions.get(key), list[_Floats]()
     for axis, values in (("lon", lon), ("lat", lat)):
         arr = np.asarray(values)
         if arr.dtype.kind not in "iuf":
@@ -207,7 +243,18 @@ def _convert(lon: ArrayLike, lat: ArrayLike, crs: str, functions: dict):
     return x.reshape(shape), y.reshape(shape)
 
 
-def to_wgs84(lon: ArrayLike, lat: ArrayLike, crs: str):
+# A 0-d array gives floats too, which the array overloads cannot express.
+@overload
+def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]: ...
+@overload
+def to_wgs84(lon: _NumberArray, lat: _NumberArray, crs: str) -> tuple[_Floats, _Floats]: ...
+@overload
+def to_wgs84(
+    lon: ArrayLike, lat: ArrayLike, crs: str
+) -> tuple[float, float] | tuple[_Floats, _Floats]: ...
+def to_wgs84(
+    lon: ArrayLike, lat: ArrayLike, crs: str
+) -> tuple[float, float] | tuple[_Floats, _Floats]:
     """Convert (lon, lat) in degrees from ``crs`` to WGS84 (EPSG:4326) (lon, lat) in degrees.
 
     ``crs`` is wgs84, cgcs2000, gcj02 or bd09 (any case), EPSG:4326 or EPSG:4490. Floats give
@@ -219,7 +266,17 @@ def to_wgs84(lon: ArrayLike, lat: ArrayLike, crs: str):
     return _convert(lon, lat, crs, _TO_WGS84)
 
 
-def from_wgs84(lon: ArrayLike, lat: ArrayLike, crs: str):
+@overload
+def from_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]: ...
+@overload
+def from_wgs84(lon: _NumberArray, lat: _NumberArray, crs: str) -> tuple[_Floats, _Floats]: ...
+@overload
+def from_wgs84(
+    lon: ArrayLike, lat: ArrayLike, crs: str
+) -> tuple[float, float] | tuple[_Floats, _Floats]: ...
+def from_wgs84(
+    lon: ArrayLike, lat: ArrayLike, crs: str
+) -> tuple[float, float] | tuple[_Floats, _Floats]:
     """Convert WGS84 (EPSG:4326) (lon, lat) in degrees to (lon, lat) in degrees in ``crs``.
 
     ``crs``, shapes and errors as in :func:`to_wgs84`. GCJ-02 is the public forward formula
@@ -237,17 +294,17 @@ def metric_transformer() -> Transformer:
     return Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
 
 
-def _check_finite(coords: np.ndarray) -> None:
+def _check_finite(coords: _Floats) -> None:
     bad = ~np.isfinite(coords[:, :2]).all(axis=1)
     if bad.any():
         i = int(np.argmax(bad))
         raise CoordinateError(f"coordinate {i} cannot be projected: {coords[i, :2]}", index=i)
 
 
-def _project(obj, inverse: bool):
+def _project(obj: _Geometries, inverse: bool) -> _Geometries:
     import geopandas  # here, not at the top: the point conversions do not need it
 
-    def transform(coords: np.ndarray) -> np.ndarray:  # (n, 2 or 3); z passes through
+    def transform(coords: _Floats) -> _Floats:  # (n, 2 or 3); z passes through
         if not inverse:
             _check_range(coords[:, 0], coords[:, 1], where="coordinate")
         out = coords.copy()
@@ -258,7 +315,10 @@ def _project(obj, inverse: bool):
         return out
 
     if not isinstance(obj, geopandas.GeoSeries | geopandas.GeoDataFrame):
-        return shapely.transform(obj, transform, include_z=None)
+        # include_z=None (each geometry keeps its dimensions, shapely >= 2.1) is missing
+        # from types-shapely, which allows only a bool.
+        out_geoms: _Geometries = shapely.transform(obj, transform, include_z=None)  # type: ignore[call-overload]
+        return out_geoms
     source, target = (METRIC_CRS, "EPSG:4326") if inverse else ("EPSG:4326", METRIC_CRS)
     obj = obj.set_crs(source) if obj.crs is None else obj
     if obj.crs == "EPSG:4326":
@@ -269,7 +329,15 @@ def _project(obj, inverse: bool):
     return out
 
 
-def to_metric(obj):
+@overload
+def to_metric(obj: _GeomT) -> _GeomT: ...
+@overload
+def to_metric(
+    obj: npt.NDArray[np.object_] | Sequence[BaseGeometry | None],
+) -> npt.NDArray[np.object_]: ...
+@overload
+def to_metric(obj: _FrameT) -> _FrameT: ...
+def to_metric(obj: _Geometries) -> _Geometries:
     """Project geometries from EPSG:4326 (lon, lat) degrees to METRIC_CRS (x, y) metres.
 
     ``obj``: a shapely geometry, an array or list of them, or a GeoSeries or GeoDataFrame (if it
@@ -279,7 +347,15 @@ def to_metric(obj):
     return _project(obj, inverse=False)
 
 
-def from_metric(obj):
+@overload
+def from_metric(obj: _GeomT) -> _GeomT: ...
+@overload
+def from_metric(
+    obj: npt.NDArray[np.object_] | Sequence[BaseGeometry | None],
+) -> npt.NDArray[np.object_]: ...
+@overload
+def from_metric(obj: _FrameT) -> _FrameT: ...
+def from_metric(obj: _Geometries) -> _Geometries:
     """Project geometries from METRIC_CRS (x, y) metres to EPSG:4326 (lon, lat) degrees.
 
     Accepts what :func:`to_metric` accepts; a GeoSeries or GeoDataFrame without a CRS is taken
@@ -288,7 +364,7 @@ def from_metric(obj):
     return _project(obj, inverse=True)
 
 
-def geodesic_area_m2(geom) -> float:
+def geodesic_area_m2(geom: BaseGeometry) -> float:
     """Area in square metres, on the WGS84 ellipsoid, of a (Multi)Polygon in EPSG:4326 (lon, lat).
 
     Holes are subtracted whatever the ring orientation; the result is never negative.

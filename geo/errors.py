@@ -16,7 +16,14 @@ class CoordinateError(GridmgrError, ValueError):
     ``value`` the value itself and ``axis`` ``"lon"`` or ``"lat"``.
     """
 
-    def __init__(self, message: str, *, index=None, value=None, axis: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        index: int | tuple[int, ...] | None = None,
+        value: float | None = None,
+        axis: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.index = index
         self.value = value

@@ -7,23 +7,29 @@ saying why not: missing, not a number, not finite, or out of range. Input CRS as
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from geo import coords
 
+# One column of raw coordinates: strings, numbers or None, as a list, array or Series.
+_RawColumn: TypeAlias = "Sequence[object] | npt.NDArray[np.generic] | pd.Series"
+
 
 @dataclass(frozen=True)
 class ParsedPoints:
-    lon: np.ndarray  # WGS84 degrees, NaN where invalid
-    lat: np.ndarray
-    valid: np.ndarray  # bool
-    error: np.ndarray  # object: "" where valid, else the reason
+    lon: npt.NDArray[np.float64]  # WGS84 degrees, NaN where invalid
+    lat: npt.NDArray[np.float64]
+    valid: npt.NDArray[np.bool_]
+    error: npt.NDArray[np.object_]  # str: "" where valid, else the reason
 
 
-def _numbers(raw, axis: str, error: np.ndarray) -> np.ndarray:
+def _numbers(raw: _RawColumn, axis: str, error: npt.NDArray[np.object_]) -> npt.NDArray[np.float64]:
     """Floats from ``raw`` (strings or numbers); record why a value is not one."""
     series = pd.Series(raw, dtype=object)
     text = series.map(lambda v: v.strip() if isinstance(v, str) else v)
@@ -37,7 +43,7 @@ def _numbers(raw, axis: str, error: np.ndarray) -> np.ndarray:
     return values
 
 
-def parse_points(lon_raw, lat_raw, crs: str = "wgs84") -> ParsedPoints:
+def parse_points(lon_raw: _RawColumn, lat_raw: _RawColumn, crs: str = "wgs84") -> ParsedPoints:
     """Check every row's (lon, lat) in ``crs``; convert the valid ones to WGS84."""
     n = len(lon_raw)
     error = np.full(n, "", dtype=object)

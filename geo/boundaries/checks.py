@@ -12,18 +12,25 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict, TypeGuard
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
 
 from geo.boundaries.read import BoundarySet
 from geo.codes import validate_community_code, validate_grid_code
 from geo.coords import METRIC_CRS, to_metric
 from geo.errors import CodeError
+
+if TYPE_CHECKING:
+    from pandas._typing import ScalarOrNA  # a cell value: a scalar, NA, NaT or None
 
 KINDS = (
     "invalid_geometry",
@@ -52,12 +59,47 @@ class Problem:
     detail: str
 
 
+class LayerTotals(TypedDict):
+    """A field's total over the communities and over the grids (None: no values)."""
+
+    communities: int | float | None
+    grids: int | float | None
+
+
+class CommunitySummary(TypedDict):
+    """One community feature: ``code`` is its label, the area in km²."""
+
+    code: str
+    name: str | None
+    grids: int
+    area_km2: float
+    population: int | None
+
+
+class Summary(TypedDict):
+    """The summary of a validation; areas in km², ``source`` and ``source_crs`` as read."""
+
+    source: str
+    source_crs: str
+    communities: int
+    grids: int
+    district_features: int
+    grids_without_known_community: int
+    area_km2: float
+    district_area_km2: float | None
+    population: LayerTotals
+    households: LayerTotals
+    per_community: list[CommunitySummary]
+    problems_by_kind: dict[str, int]
+    skipped_checks: list[str]
+
+
 @dataclass
 class ValidationReport:
     """Every problem found, in layer and feature order, and a JSON-serialisable summary."""
 
     problems: list[Problem]
-    summary: dict
+    summary: Summary
 
     @property
     def ok(self) -> bool:
@@ -72,8 +114,8 @@ class _Layer:
     frame: gpd.GeoDataFrame
     codes: list[str | None]
     labels: list[str]
-    usable: np.ndarray
-    metric: np.ndarray
+    usable: npt.NDArray[np.bool_]
+    metric: npt.NDArray[np.object_]  # METRIC_CRS geometries, None where not usable
 
 
 class _Problems:
@@ -123,7 +165,7 @@ def validate_boundary_set(bs: BoundarySet) -> ValidationReport:
 # --- layers and geometry checks -----------------------------------------------------------
 
 
-def _text(value) -> str | None:
+def _text(value: ScalarOrNA) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     text = str(value).strip()
@@ -133,7 +175,9 @@ def _text(value) -> str | None:
 def _layer(name: str, frame: gpd.GeoDataFrame, problems: _Problems) -> _Layer:
     if frame.crs is not None and frame.crs != "EPSG:4326":
         frame = frame.to_crs("EPSG:4326")
-    codes = [_text(v) for v in frame["code"]] if "code" in frame else [None] * len(frame)
+    codes: list[str | None] = (
+        [_text(v) for v in frame["code"]] if "code" in frame else [None] * len(frame)
+    )
     labels = [code if code is not None else f"#{i}" for i, code in enumerate(codes)]
     geoms = np.asarray(frame.geometry.values, dtype=object)
     layer = _Layer(
@@ -193,7 +237,9 @@ def _check_duplicates(layer: _Layer, problems: _Problems) -> None:
             first[code] = i
 
 
-def _well_formed_community(code: str | None) -> bool:
+def _well_formed_community(code: str | None) -> TypeGuard[str]:
+    if code is None:
+        return False
     try:
         validate_community_code(code)
     except CodeError:
@@ -278,7 +324,9 @@ def _check_overlaps(layer: _Layer, problems: _Problems) -> None:
             )
 
 
-def _check_outside(grids: _Layer, communities: _Layer, problems: _Problems, skipped: list[str]):
+def _check_outside(
+    grids: _Layer, communities: _Layer, problems: _Problems, skipped: list[str]
+) -> None:
     """Grids whose area outside their community (all features with its code) exceeds 1 m²."""
     by_code: dict[str, list[int]] = {}
     for c, code in enumerate(communities.codes):
@@ -293,16 +341,19 @@ def _check_outside(grids: _Layer, communities: _Layer, problems: _Problems, skip
         else:
             shapes[code] = shapely.union_all(communities.metric[members])
     assigned = _grid_communities(grids)
-    grid_index = [
-        i for i, code in enumerate(assigned) if grids.usable[i] and shapes.get(code) is not None
-    ]
+    grid_index: list[int] = []
+    targets: list[shapely.Geometry] = []
+    for i, code in enumerate(assigned):
+        shape = None if code is None else shapes.get(code)
+        if grids.usable[i] and shape is not None:
+            grid_index.append(i)
+            targets.append(shape)
     for code in dict.fromkeys(assigned):
         if code in shapes and shapes[code] is None:
             skipped.append(f"outside_community for grids of {code}: community geometry unusable")
     if not grid_index:
         return
-    targets = np.array([shapes[assigned[i]] for i in grid_index], dtype=object)
-    outside = shapely.difference(grids.metric[grid_index], targets)
+    outside = shapely.difference(grids.metric[grid_index], np.array(targets, dtype=object))
     for i, part, area in zip(grid_index, outside, shapely.area(outside), strict=True):
         if area > AREA_TOLERANCE_M2:
             problems.add(
@@ -313,7 +364,9 @@ def _check_outside(grids: _Layer, communities: _Layer, problems: _Problems, skip
             )
 
 
-def _gap_pieces(area_metric: shapely.Geometry, cover: np.ndarray) -> list[shapely.Geometry]:
+def _gap_pieces(
+    area_metric: shapely.Geometry, cover: npt.NDArray[np.object_]
+) -> list[BaseGeometry]:
     """Polygon pieces of ``area_metric`` not covered by ``cover`` and larger than tolerance."""
     uncovered = area_metric
     if len(cover):
@@ -338,7 +391,7 @@ def _check_community_gaps(
     for c in np.flatnonzero(communities.usable):
         code = communities.codes[c]
         wgs84 = communities.frame.geometry.iloc[c]
-        if unusable_by_community[code] or _unusable_near(grids, wgs84):
+        if (code is not None and unusable_by_community[code]) or _unusable_near(grids, wgs84):
             skipped.append(f"gap check of community {communities.labels[c]}: grid(s) unusable")
             continue
         geom = communities.metric[c]
@@ -409,17 +462,24 @@ def _total(frame: gpd.GeoDataFrame | None, field: str) -> int | float | None:
     return int(total) if total.is_integer() else round(total, 3)
 
 
-def _km2(geoms) -> float:
+def _km2(geoms: Iterable[BaseGeometry | None]) -> float:
     """Total area in km² of metric geometries (None counts as 0), rounded to 4 decimals."""
     areas = [float(shapely.area(g)) for g in geoms if g is not None]
     return round(sum(areas) / 1e6, 4)
 
 
-def _summary(bs, communities, grids, district, found, skipped) -> dict:
+def _summary(
+    bs: BoundarySet,
+    communities: _Layer,
+    grids: _Layer,
+    district: _Layer | None,
+    found: list[Problem],
+    skipped: list[str],
+) -> Summary:
     grid_communities = _grid_communities(grids)
     per_grid = Counter(grid_communities)
     known = {code for code in communities.codes if code is not None}
-    names = (
+    names: list[str | None] = (
         [_text(v) for v in communities.frame["name"]]
         if "name" in communities.frame
         else [None] * len(communities.codes)
@@ -429,7 +489,7 @@ def _summary(bs, communities, grids, district, found, skipped) -> dict:
         if "population" in communities.frame
         else pd.Series([np.nan] * len(communities.codes))
     )
-    per_community = [
+    per_community: list[CommunitySummary] = [
         {
             "code": communities.labels[i],
             "name": names[i],

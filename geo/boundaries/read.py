@@ -20,11 +20,13 @@ from __future__ import annotations
 import numbers
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyogrio
 import pyproj
@@ -71,7 +73,7 @@ class BoundarySet:
     source_crs: str
 
 
-def read_boundary_set(path: str | os.PathLike, *, crs: str | None = None) -> BoundarySet:
+def read_boundary_set(path: str | os.PathLike[str], *, crs: str | None = None) -> BoundarySet:
     """Read a boundary set from a directory or a GeoPackage file (see the module docstring).
 
     ``crs`` overrides the files' CRS: ``"wgs84"`` or ``"cgcs2000"`` (taken as EPSG:4326),
@@ -235,13 +237,15 @@ def _canonical_columns(
     return out, {field: source for source, field in renames.items()}
 
 
-def _code_values(values, is_int_field: bool, what: str) -> list[str | None]:
+def _code_values(values: Iterable[object], is_int_field: bool, what: str) -> list[str | None]:
     """Codes as stripped strings (None when missing); integers keep every digit."""
     out: list[str | None] = []
     for index, value in enumerate(values):
         if isinstance(value, str):
             out.append(value.strip() or None)
-        elif value is None or pd.isna(value):
+        # pd.isna takes any object (False for non-missing ones); pandas-stubs lists only
+        # pandas' scalar types, which would make the numbers ABC checks below unreachable.
+        elif value is None or pd.isna(value):  # type: ignore[call-overload]
             out.append(None)
         elif isinstance(value, bool | np.bool_):
             raise BoundaryReadError(f"{what} holds a boolean at feature #{index}; codes are text")
@@ -251,9 +255,9 @@ def _code_values(values, is_int_field: bool, what: str) -> list[str | None]:
             isinstance(value, numbers.Real)
             and is_int_field
             and float(value).is_integer()
-            and abs(value) < _MAX_EXACT_FLOAT_INT
+            and abs(float(value)) < _MAX_EXACT_FLOAT_INT
         ):
-            out.append(str(int(value)))  # an integer field with nulls is read as float
+            out.append(str(int(float(value))))  # an integer field with nulls is read as float
         elif isinstance(value, numbers.Real):
             raise BoundaryReadError(
                 f"{what} holds a floating-point number at feature #{index} ({value!r}); "
@@ -270,7 +274,7 @@ def _code_values(values, is_int_field: bool, what: str) -> list[str | None]:
 # --- coordinate reference systems ---------------------------------------------------------
 
 
-def _parse_crs(crs) -> tuple[str, pyproj.CRS | None] | None:
+def _parse_crs(crs: str | None) -> tuple[str, pyproj.CRS | None] | None:
     """None, or (name, None) for a named CRS, or (label, pyproj.CRS) for anything else."""
     if crs is None:
         return None
@@ -287,7 +291,9 @@ def _parse_crs(crs) -> tuple[str, pyproj.CRS | None] | None:
     return parsed.to_string(), parsed
 
 
-def _to_storage_crs(frame: gpd.GeoDataFrame, declared, where: str) -> tuple[gpd.GeoDataFrame, str]:
+def _to_storage_crs(
+    frame: gpd.GeoDataFrame, declared: tuple[str, pyproj.CRS | None] | None, where: str
+) -> tuple[gpd.GeoDataFrame, str]:
     """Return the layer in EPSG:4326 (lon, lat, 2D) and a label of what it was read as.
 
     Before a conversion that bends straight edges (GCJ-02/BD-09, or from a projected CRS)
@@ -322,17 +328,17 @@ def _to_storage_crs(frame: gpd.GeoDataFrame, declared, where: str) -> tuple[gpd.
     return out, label
 
 
-def _convert_vertices(geometries: np.ndarray, crs: str) -> np.ndarray:
+def _convert_vertices(geometries: npt.NDArray[np.object_], crs: str) -> npt.NDArray[np.object_]:
     """Convert every vertex from GCJ-02 or BD-09 (lon, lat) to WGS84 (lon, lat)."""
 
-    def convert(coords: np.ndarray) -> np.ndarray:
+    def convert(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         lon, lat = to_wgs84(coords[:, 0], coords[:, 1], crs)
         return np.column_stack([lon, lat])
 
     return shapely.transform(geometries, convert)
 
 
-def _check_lon_lat(geoms: np.ndarray, where: str, label: str) -> None:
+def _check_lon_lat(geoms: npt.NDArray[np.object_], where: str, label: str) -> None:
     """Refuse coordinates that cannot be (lon, lat) degrees, e.g. metres read as lon/lat."""
     coords = shapely.get_coordinates(geoms)
     if len(coords) == 0:

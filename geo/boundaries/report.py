@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict
+from typing import Any
 
-from geo.boundaries.checks import ValidationReport
+from geo.boundaries.checks import Summary, ValidationReport
 
 
-def report_to_dict(report: ValidationReport) -> dict:
+def report_to_dict(report: ValidationReport) -> dict[str, bool | list[dict[str, Any]] | Summary]:
     """``{"ok", "problems": [{"layer", "code", "kind", "detail"}], "summary"}``, JSON-ready."""
     return {
         "ok": report.ok,
@@ -17,7 +18,7 @@ def report_to_dict(report: ValidationReport) -> dict:
     }
 
 
-def _number(value) -> str:
+def _number(value: int | float | None) -> str:
     if value is None:
         return "-"
     return f"{value:,}" if isinstance(value, int) else f"{value:,.3f}"

@@ -7,16 +7,20 @@ in metres.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import SupportsFloat, SupportsIndex
 
 from geo.errors import CoordinateError, InputError
 from geo.facilities.model import Facility, FacilityKind
 from geo.locate.locator import Locator
 
 
-def _number(value, field: str, *, positive: bool = False) -> float | None:
+def _number(value: object, field: str, *, positive: bool = False) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
+        if not isinstance(value, str | bytes | bytearray | SupportsFloat | SupportsIndex):
+            raise TypeError  # as float() would
         f = float(value)
     except (TypeError, ValueError):
         raise InputError(f"{field} {value!r} is not a number", field=field) from None
@@ -31,7 +35,7 @@ def _number(value, field: str, *, positive: bool = False) -> float | None:
 
 
 def place_facility(
-    data: dict,
+    data: Mapping[str, object],
     locator: Locator,
     kinds: dict[str, FacilityKind],
     *,

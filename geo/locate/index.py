@@ -19,18 +19,25 @@ multiple of them: away from the equator and the prime meridian a point's cell is
 without rounding, and elsewhere the rounding stays far below ``_MARGIN``.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from numpy.typing import ArrayLike
 from shapely.geometry.base import BaseGeometry
+
+_Floats = npt.NDArray[np.float64]
+_Ints = npt.NDArray[np.signedinteger]  # cell, slot, rank and position numbers
+_Pairs = tuple[_Ints, _Ints]  # (mixed cell number, code rank)
 
 _MARGIN = 1e-6  # fine cells: far above the rounding of edge geometry, far below a cell
 _MAX_COARSE_CELLS = 1 << 20  # larger extents get larger cells
 _CHUNK = 1 << 16  # points located at a time, so that temporaries stay in the CPU cache
 # shapely >= 2.2 has a scalar entry point that skips the ufunc machinery (0.3 us, not 3 us).
-_intersects_xy_one = getattr(shapely.lib, "intersects_xy_scalar", None) or shapely.intersects_xy
+_intersects_xy_one: Callable[[BaseGeometry | None, float, float], bool | np.bool_] = (
+    getattr(shapely.lib, "intersects_xy_scalar", None) or shapely.intersects_xy
+)
 
 
 class LocateIndex:
@@ -41,13 +48,31 @@ class LocateIndex:
     built (GEOS's lazy indexes of the prepared polygons included) and is meant to be shared.
     """
 
-    codes: np.ndarray
+    codes: npt.NDArray[np.str_]
+    # Prepared grid geometries (None where missing), as an array and as a list.
+    _geoms: npt.NDArray[np.object_]
+    _geom_list: list[BaseGeometry | None]
+    # Table layout: fine cells per coarse side (log2), fine cells per degree, origin
+    # (degrees), coarse cells per row, and the table's extent in fine cells.
+    _bits: int
+    _inv: float
+    _x0: float
+    _y0: float
+    _ncx: int
+    _nfx: float
+    _nfy: float
+    # The tables (values as in build) and memoryviews of them for locate_one.
+    _coarse: npt.NDArray[np.int32]
+    _fine: npt.NDArray[np.int32]
+    _ptr: npt.NDArray[np.int32]
+    _cand: npt.NDArray[np.int32]
+    _views: tuple[memoryview, memoryview, memoryview, memoryview]
 
     @classmethod
     def build(
         cls,
         codes: Sequence[str],
-        geoms: Sequence[BaseGeometry],
+        geoms: Sequence[BaseGeometry | None],
         *,
         fine_exp: int = 15,
         sub_exp: int = 3,
@@ -65,17 +90,17 @@ class LocateIndex:
             raise ValueError(f"sub_exp must be 0 to 5, not {sub_exp}")
         self = cls()
         self.codes = np.asarray([str(c) for c in codes], dtype=str)
-        self._geoms = geoms = _checked_copy(geoms, len(self.codes))
+        self._geoms = prepared = _checked_copy(geoms, len(self.codes))
         order = np.argsort(self.codes, kind="stable")  # code rank -> position
         rank, n_rank = np.argsort(order), len(order) + 1  # position -> code rank
         position = np.append(order, -1).astype(np.int32)  # rank len(order) is "no grid"
 
         # One coarse cell of padding on every side; the origin is a multiple of a coarse cell.
-        bounds = np.nan_to_num(shapely.total_bounds(geoms) if len(geoms) else np.zeros(4))
+        bounds = np.nan_to_num(shapely.total_bounds(prepared) if len(prepared) else np.zeros(4))
         while True:
             big = 2.0 ** (sub_exp - fine_exp)
             low = np.floor(bounds[:2] / big) - 1
-            ncx, ncy = (np.floor(bounds[2:] / big) - low + 2).astype(np.int64).tolist()
+            ncx, ncy = (int(n) for n in (np.floor(bounds[2:] / big) - low + 2).astype(np.int64))
             if ncx * ncy <= _MAX_COARSE_CELLS:
                 break
             fine_exp -= 1
@@ -86,7 +111,7 @@ class LocateIndex:
 
         # Polygon edges in fine-cell units, the code rank of their grid, and the fine cells
         # (fy * nfx + fx) they come near: the mixed cells.
-        parts, part_of = shapely.get_parts(geoms, return_index=True)
+        parts, part_of = shapely.get_parts(prepared, return_index=True)
         rings, ring_of = shapely.get_rings(parts, return_index=True)
         xy, vertex_of = shapely.get_coordinates(rings, return_index=True)
         u, v = (xy[:, 0] - self._x0) * self._inv, (xy[:, 1] - self._y0) * self._inv
@@ -134,10 +159,8 @@ class LocateIndex:
         self._ptr = np.searchsorted(pair // n_rank, np.arange(len(mixed) + 1)).astype(np.int32)
         self._cand = position[pair % n_rank]
         # Plain-Python views for locate_one: indexing a memoryview gives an int, fast.
-        self._views = tuple(
-            memoryview(a) for a in (self._coarse, self._fine, self._ptr, self._cand)
-        )
-        self._geom_list = list(geoms)
+        self._views = (self._coarse.data, self._fine.data, self._ptr.data, self._cand.data)
+        self._geom_list = list(prepared)
         return self
 
     @property
@@ -145,7 +168,7 @@ class LocateIndex:
         """Bytes held by the lookup tables (the prepared polygons come on top)."""
         return sum(a.nbytes for a in (self._coarse, self._fine, self._ptr, self._cand))
 
-    def locate(self, lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
+    def locate(self, lon: ArrayLike, lat: ArrayLike) -> npt.NDArray[np.int64]:
         """Positions into ``codes`` (int64; -1 unassigned) of points lon, lat (degrees).
 
         ``lon`` and ``lat`` are broadcast together; the result has their shape.
@@ -159,7 +182,7 @@ class LocateIndex:
             out[part] = self._locate_chunk(flat_lon[part], flat_lat[part])
         return out.reshape(lon.shape)
 
-    def _locate_chunk(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    def _locate_chunk(self, lon: _Floats, lat: _Floats) -> npt.NDArray[np.int32]:
         bits, mask = self._bits, (1 << self._bits) - 1
         fx, fy = self._cell(lon, self._x0, self._nfx), self._cell(lat, self._y0, self._nfy)
         found = self._coarse.take((fy >> bits) * self._ncx + (fx >> bits))
@@ -172,7 +195,7 @@ class LocateIndex:
                 found[sel] = self._exact(lon[sel], lat[sel], -2 - found[sel])
         return found
 
-    def _cell(self, values: np.ndarray, origin: float, limit: float) -> np.ndarray:
+    def _cell(self, values: _Floats, origin: float, limit: float) -> npt.NDArray[np.int32]:
         """Fine cell numbers on one axis; NaN and points off the table go to its padding."""
         u = values - origin
         u *= self._inv
@@ -180,7 +203,7 @@ class LocateIndex:
         np.fmin(u, limit - 0.5, out=u)
         return u.astype(np.int32)
 
-    def _exact(self, lon: np.ndarray, lat: np.ndarray, mixed: np.ndarray) -> np.ndarray:
+    def _exact(self, lon: _Floats, lat: _Floats, mixed: _Ints) -> npt.NDArray[np.int32]:
         """GEOS check in mixed cells: the first candidate (code order) covering each point."""
         starts = self._ptr[mixed]
         counts = self._ptr[mixed + 1] - starts
@@ -214,9 +237,9 @@ class LocateIndex:
         return -1
 
 
-def _checked_copy(geoms: Sequence[BaseGeometry], n: int) -> np.ndarray:
+def _checked_copy(given: Sequence[BaseGeometry | None], n: int) -> npt.NDArray[np.object_]:
     """Prepared copies of the grid geometries; ValueError for anything but valid polygons."""
-    geoms = shapely.from_wkb(shapely.to_wkb(np.asarray(geoms, dtype=object)))
+    geoms = shapely.from_wkb(shapely.to_wkb(np.asarray(given, dtype=object)))
     if geoms.shape != (n,):
         raise ValueError(f"{n} codes but {len(geoms)} geometries")
     kind = shapely.get_type_id(geoms)
@@ -230,19 +253,21 @@ def _checked_copy(geoms: Sequence[BaseGeometry], n: int) -> np.ndarray:
     return geoms
 
 
-def _unique(values: np.ndarray) -> np.ndarray:
+def _unique(values: _Ints) -> _Ints:
     """Sorted distinct values (by sorting: faster here than numpy's hash-based np.unique)."""
     values = np.sort(values)
     return values[np.r_[True, values[1:] != values[:-1]]] if values.size else values
 
 
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def _ranges(starts: _Ints, counts: _Ints) -> _Ints:
     """Concatenated ``arange(s, s + c)`` for every start s and count c."""
     ends = np.cumsum(counts)
     return np.repeat(starts - ends + counts, counts) + np.arange(ends[-1] if ends.size else 0)
 
 
-def _edge_cells(ua, va, ub, vb, edge_rank, nfx: int):
+def _edge_cells(
+    ua: _Floats, va: _Floats, ub: _Floats, vb: _Floats, edge_rank: _Ints, nfx: int
+) -> tuple[_Ints, _Pairs]:
     """Mixed cells (sorted fy * nfx + fx) and pairs (mixed cell number, rank of a near edge).
 
     A cell is mixed when an edge meets its square grown by _MARGIN. Each edge is cut into the
@@ -267,7 +292,18 @@ def _edge_cells(ua, va, ub, vb, edge_rank, nfx: int):
     return mixed, (np.searchsorted(mixed, cells), edge_rank[np.repeat(e, n_row)])
 
 
-def _fill(probe, slot, ua, va, ub, vb, edge_rank, no_rank: int, nfx: int, chunk=1 << 18):
+def _fill(
+    probe: _Ints,
+    slot: _Ints,
+    ua: _Floats,
+    va: _Floats,
+    ub: _Floats,
+    vb: _Floats,
+    edge_rank: _Ints,
+    no_rank: int,
+    nfx: int,
+    chunk: int = 1 << 18,
+) -> tuple[npt.NDArray[np.int32], _Pairs]:
     """Even-odd scanline fill of every polygon, read at the centres of the ``probe`` cells.
 
     Returns the smallest rank whose fill holds each probe centre (``no_rank`` for none) and
@@ -288,7 +324,9 @@ def _fill(probe, slot, ua, va, ub, vb, edge_rank, no_rank: int, nfx: int, chunk=
     mixed_of[slot] = np.arange(len(slot))
     by_cell = np.argsort(probe).astype(probe.dtype)
     cells = probe[by_cell]
-    best, pairs = np.full(len(probe), no_rank, dtype=np.int32), []
+    best = np.full(len(probe), no_rank, dtype=np.int32)
+    pair_cells: list[_Ints] = []
+    pair_ranks: list[_Ints] = []
     for lo in range(0, len(cells), chunk):  # in pieces, to bound the memory used
         part = cells[lo : lo + chunk]
         first = np.searchsorted(part, start)
@@ -296,5 +334,6 @@ def _fill(probe, slot, ua, va, ub, vb, edge_rank, no_rank: int, nfx: int, chunk=
         at, hit_rank = by_cell[lo + _ranges(first, count)], np.repeat(rank, count)
         np.minimum.at(best, at, hit_rank)
         keep = mixed_of[at] >= 0
-        pairs.append((mixed_of[at[keep]], hit_rank[keep]))
-    return best, tuple(np.concatenate(p) for p in zip(*pairs, strict=True))
+        pair_cells.append(mixed_of[at[keep]])
+        pair_ranks.append(hit_rank[keep])
+    return best, (np.concatenate(pair_cells), np.concatenate(pair_ranks))

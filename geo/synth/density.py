@@ -10,6 +10,9 @@ parts of the district. Only the relative shape matters: totals are scaled to the
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
+
+_Floats = npt.NDArray[np.float64]
 
 # (lon, lat) WGS84 centre, peak residents per km², e-folding distance in km.
 _CENTRES = (
@@ -21,16 +24,16 @@ _FLOOR = 700.0
 _PARK = ((106.692, 26.600), 0.95, 0.9)  # Qianling Park: centre, depth, radius in km
 
 _KM_PER_DEG_LAT = 110.95
-_KM_PER_DEG_LON = 111.32 * np.cos(np.radians(26.6))
+_KM_PER_DEG_LON = float(111.32 * np.cos(np.radians(26.6)))
 
 
-def _dist_km(lon: np.ndarray, lat: np.ndarray, centre: tuple[float, float]) -> np.ndarray:
+def _dist_km(lon: _Floats, lat: _Floats, centre: tuple[float, float]) -> _Floats:
     dx = (lon - centre[0]) * _KM_PER_DEG_LON
     dy = (lat - centre[1]) * _KM_PER_DEG_LAT
     return np.hypot(dx, dy)
 
 
-def density(lon, lat) -> np.ndarray:
+def density(lon: npt.ArrayLike, lat: npt.ArrayLike) -> _Floats:
     """Illustrative residents per km² at WGS84 (lon, lat) in degrees (arrays broadcast)."""
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)

@@ -3,10 +3,15 @@ a few per community, placed in populous grids. Deterministic by seed; WGS84 poin
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 import numpy as np
 import shapely
 
 from geo.facilities.model import FacilityKind
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 # How many of each kind per community (the service centre: exactly one).
 PER_COMMUNITY = {
@@ -22,16 +27,30 @@ PER_COMMUNITY = {
 }
 
 
+class FacilityRecord(TypedDict):
+    """A facility as ``place_facility`` takes it: WGS84 lon, lat in degrees."""
+
+    kind: str
+    name: str
+    lon: float
+    lat: float
+    capacity: int
+
+
 def synth_facilities(
-    grids, communities: dict[str, str], kinds: dict[str, FacilityKind], *, seed: int = 520103
-) -> list[dict]:
+    grids: gpd.GeoDataFrame,
+    communities: dict[str, str],
+    kinds: dict[str, FacilityKind],
+    *,
+    seed: int = 520103,
+) -> list[FacilityRecord]:
     """Facility records (kind, name, lon, lat, capacity) for ``place_facility``.
 
     ``grids``: GeoDataFrame (EPSG:4326) with ``code``, ``community_code``, ``population``;
     ``communities``: code -> name.
     """
     rng = np.random.default_rng(seed)
-    out = []
+    out: list[FacilityRecord] = []
     for code, name in sorted(communities.items()):
         own = grids[grids["community_code"] == code]
         if own.empty:

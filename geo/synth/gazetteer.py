@@ -3,14 +3,19 @@ building per grid, at a point inside the grid. Names are made up; WGS84 points."
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import shapely
 
 from geo.gazetteer import Entry
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 ROADS = ("路", "街", "巷")
 
 
-def synth_gazetteer(grids) -> list[Entry]:
+def synth_gazetteer(grids: gpd.GeoDataFrame) -> list[Entry]:
     """Two entries per grid of ``grids`` (GeoDataFrame, EPSG:4326, ``code``,
     ``community_code``) named after the community: e.g. 中华路12号 and 中华小区3栋."""
     names = grids.get("community_name")

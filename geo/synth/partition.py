@@ -10,20 +10,24 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo.synth.warp import WarpField
 
+_Geoms = npt.NDArray[np.object_]  # shapely geometries
+_Ints = npt.NDArray[np.signedinteger]
+
 
 def voronoi_lines(
     region_m: BaseGeometry,
-    seeds_m: np.ndarray,
+    seeds_m: npt.NDArray[np.float64],
     warp: WarpField,
     *,
     densify_m: float,
     simplify_m: float,
-) -> np.ndarray:
+) -> _Geoms:
     """Warped Voronoi edges of ``seeds_m`` that fall in ``region_m`` (all metric, metres).
 
     Edges overshoot the region by half a metre, so that after noding they split it cleanly;
@@ -42,17 +46,17 @@ def voronoi_lines(
     lines = shapely.transform(lines, warp.apply)
     lines = shapely.simplify(lines, simplify_m)
     lines = shapely.get_parts(shapely.intersection(lines, region_m.buffer(0.5)))
-    keep = (shapely.get_type_id(lines) == 1) & ~shapely.is_empty(lines)
+    keep: npt.NDArray[np.bool_] = (shapely.get_type_id(lines) == 1) & ~shapely.is_empty(lines)
     return lines[keep]
 
 
-def polygonize(lines: np.ndarray, grid_size: float) -> np.ndarray:
+def polygonize(lines: _Geoms, grid_size: float) -> _Geoms:
     """Node ``lines`` with snap rounding to ``grid_size`` and return the faces they enclose."""
     noded = shapely.union_all(lines, grid_size=grid_size)
     return shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
 
 
-def _components(faces: np.ndarray, members: np.ndarray) -> list[np.ndarray]:
+def _components(faces: _Geoms, members: _Ints) -> list[_Ints]:
     """Split face indices ``members`` into edge-connected components."""
     merged = shapely.union_all(faces[members])
     parts = shapely.get_parts(merged)
@@ -67,12 +71,12 @@ def _components(faces: np.ndarray, members: np.ndarray) -> list[np.ndarray]:
 
 
 def group_faces(
-    faces: np.ndarray,
-    labels: np.ndarray,
-    zones: np.ndarray,
+    faces: _Geoms,
+    labels: _Ints,
+    zones: _Ints,
     *,
     min_area: Callable[[int], float] | None = None,
-    area: Callable[[np.ndarray], np.ndarray],
+    area: Callable[[_Geoms], npt.NDArray[np.float64]],
     rounds: int = 12,
 ) -> dict[int, BaseGeometry]:
     """Union faces by label into one single-part polygon per label.

@@ -10,28 +10,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
+
+_Floats = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
 class WarpField:
     """Sum of plane waves ``sum_j a_j * sin(k_j . x + phase_j) * u_j`` (metres)."""
 
-    wavevectors: np.ndarray  # (n, 2) radians per metre
-    phases: np.ndarray  # (n,) radians
-    amplitudes: np.ndarray  # (n,) metres
-    directions: np.ndarray  # (n, 2) unit displacement vectors
+    wavevectors: _Floats  # (n, 2) radians per metre
+    phases: _Floats  # (n,) radians
+    amplitudes: _Floats  # (n,) metres
+    directions: _Floats  # (n, 2) unit displacement vectors
 
-    def __call__(self, xy: np.ndarray) -> np.ndarray:
+    def __call__(self, xy: npt.ArrayLike) -> _Floats:
         """Displacement in metres for points ``xy`` of shape (m, 2), metric CRS."""
         xy = np.asarray(xy, dtype=float)
         waves = np.sin(xy @ self.wavevectors.T + self.phases) * self.amplitudes
         return waves @ self.directions
 
-    def apply(self, xy: np.ndarray) -> np.ndarray:
+    def apply(self, xy: npt.ArrayLike) -> _Floats:
         """The warped points ``xy + field(xy)`` (metres)."""
         return np.asarray(xy, dtype=float) + self(xy)
 
-    def unapply(self, xy: np.ndarray, iterations: int = 6) -> np.ndarray:
+    def unapply(self, xy: npt.ArrayLike, iterations: int = 6) -> _Floats:
         """Invert :meth:`apply` by fixed-point iteration (converges: Lipschitz < 1)."""
         xy = np.asarray(xy, dtype=float)
         x = xy.copy()

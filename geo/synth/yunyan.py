@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar, overload
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pyproj
 import shapely
+from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geo import coords
@@ -29,6 +33,11 @@ from geo.synth.partition import group_faces, polygonize, voronoi_lines
 from geo.synth.warp import WarpField, make_warp
 
 MAX_OUTLINE_SEGMENT_DEG = 2e-4  # about 20 m
+
+_Floats = npt.NDArray[np.float64]
+_Ints = npt.NDArray[np.signedinteger]
+_Geoms = npt.NDArray[np.object_]  # shapely geometries
+_GeomT = TypeVar("_GeomT", bound=BaseGeometry)
 
 
 @dataclass(frozen=True)
@@ -52,22 +61,30 @@ class _Metric:
         self.fwd = pyproj.Transformer.from_crs("EPSG:4326", coords.METRIC_CRS, always_xy=True)
         self.inv = pyproj.Transformer.from_crs(coords.METRIC_CRS, "EPSG:4326", always_xy=True)
 
-    def to_m(self, xy: np.ndarray) -> np.ndarray:
+    def to_m(self, xy: _Floats) -> _Floats:
         x, y = self.fwd.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([x, y])
 
-    def to_deg(self, xy: np.ndarray) -> np.ndarray:
+    def to_deg(self, xy: _Floats) -> _Floats:
         x, y = self.inv.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([x, y])
 
-    def geom_to_m(self, g):
+    @overload
+    def geom_to_m(self, g: _GeomT) -> _GeomT: ...
+    @overload
+    def geom_to_m(self, g: _Geoms) -> _Geoms: ...
+    def geom_to_m(self, g: BaseGeometry | _Geoms) -> BaseGeometry | _Geoms:
         return shapely.transform(g, self.to_m)
 
-    def geom_to_deg(self, g):
+    @overload
+    def geom_to_deg(self, g: _GeomT) -> _GeomT: ...
+    @overload
+    def geom_to_deg(self, g: _Geoms) -> _Geoms: ...
+    def geom_to_deg(self, g: BaseGeometry | _Geoms) -> BaseGeometry | _Geoms:
         return shapely.transform(g, self.to_deg)
 
 
-def load_outline(path: Path) -> BaseGeometry:
+def load_outline(path: Path) -> Polygon:
     """Read the GCJ-02 district outline GeoJSON and return it in WGS84 (lon, lat).
 
     Edges longer than about 20 m are first split (in GCJ-02) so that no edge is long enough
@@ -78,13 +95,17 @@ def load_outline(path: Path) -> BaseGeometry:
     geom = shapely.from_geojson(Path(path).read_text(encoding="utf-8"))
     geom = shapely.segmentize(geom, MAX_OUTLINE_SEGMENT_DEG)
 
-    def convert(xy: np.ndarray) -> np.ndarray:
+    def convert(xy: _Floats) -> _Floats:
         lon, lat = coords.to_wgs84(xy[:, 0], xy[:, 1], "gcj02")
-        return np.round(np.column_stack([lon, lat]), 7)
+        lonlat: _Floats = np.column_stack([lon, lat])
+        return np.round(lonlat, 7)
 
     out = shapely.make_valid(shapely.transform(geom, convert))
     parts = shapely.get_parts(out)
-    return max(parts, key=lambda p: p.area) if len(parts) > 1 else parts[0]
+    largest = max(parts, key=lambda p: p.area) if len(parts) > 1 else parts[0]
+    if not isinstance(largest, Polygon):
+        raise ValueError(f"{path}: the outline is a {largest.geom_type}, not a polygon")
+    return largest
 
 
 def load_communities(path: Path) -> list[dict[str, str]]:
@@ -93,7 +114,7 @@ def load_communities(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _samples(outline_m: BaseGeometry, spacing: float, rng: np.random.Generator):
+def _samples(outline_m: BaseGeometry, spacing: float, rng: np.random.Generator) -> _Floats:
     """Jittered lattice points inside the outline (metres) and the residents each stands for."""
     x0, y0, x1, y1 = outline_m.bounds
     xs = np.arange(x0 + spacing / 2, x1, spacing)
@@ -105,33 +126,42 @@ def _samples(outline_m: BaseGeometry, spacing: float, rng: np.random.Generator):
     return pts
 
 
-def _largest_remainder(shares: np.ndarray, total: int, minimum: int = 0) -> np.ndarray:
+def _largest_remainder(shares: _Floats, total: int, minimum: int = 0) -> npt.NDArray[np.int64]:
     """Integers proportional to ``shares`` that sum to ``total``, each at least ``minimum``."""
     base = np.full(len(shares), minimum, dtype=np.int64)
     rest = total - base.sum()
     raw = shares / shares.sum() * rest
-    out = base + np.floor(raw).astype(np.int64)
+    out: npt.NDArray[np.int64] = base + np.floor(raw).astype(np.int64)
     short = total - out.sum()
     order = np.argsort(-(raw - np.floor(raw)), kind="stable")
     out[order[:short]] += 1
     return out
 
 
-def _label_faces(faces_deg, metric: _Metric, warp: WarpField, seeds_m: np.ndarray):
+def _label_faces(faces_deg: _Geoms, metric: _Metric, warp: WarpField, seeds_m: _Floats) -> _Ints:
     """The seed each face came from: its inner point, un-warped, nearest seed (metres)."""
     pts = shapely.get_coordinates(shapely.point_on_surface(faces_deg))
     unwarped = warp.unapply(metric.to_m(pts))
     return nearest(unwarped, seeds_m)
 
 
-def _metric_area(metric: _Metric):
-    def area(geoms: np.ndarray) -> np.ndarray:
+def _metric_area(metric: _Metric) -> Callable[[_Geoms], _Floats]:
+    def area(geoms: _Geoms) -> _Floats:
         return shapely.area(metric.geom_to_m(geoms))
 
     return area
 
 
-def _communities(outline, outline_m, samples, weights, rows, cfg, metric, rng):
+def _communities(
+    outline: Polygon,
+    outline_m: Polygon,
+    samples: _Floats,
+    weights: _Floats,
+    rows: list[dict[str, str]],
+    cfg: SynthConfig,
+    metric: _Metric,
+    rng: np.random.Generator,
+) -> list[BaseGeometry]:
     """The community polygons (WGS84), one per row, in row order."""
     w = weights**cfg.community_weight_power
     # Known communities start at their anchor; any other (a different boundary set's codes)
@@ -155,7 +185,9 @@ def _communities(outline, outline_m, samples, weights, rows, cfg, metric, rng):
     return [groups[i] for i in range(len(rows))]
 
 
-def synthesize(outline, rows: list[dict[str, str]], cfg: SynthConfig = SynthConfig()):
+def synthesize(
+    outline: Polygon, rows: list[dict[str, str]], cfg: SynthConfig = SynthConfig()
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Generate (communities, grids) GeoDataFrames in EPSG:4326 from the outline and rows."""
     rng = np.random.default_rng(cfg.seed)
     metric = _Metric()
@@ -170,16 +202,17 @@ def synthesize(outline, rows: list[dict[str, str]], cfg: SynthConfig = SynthConf
     s_idx, c_idx = tree.query(shapely.points(samples), predicate="within")
     sample_comm = np.full(len(samples), -1)
     sample_comm[s_idx] = c_idx
-    comm_people = np.bincount(c_idx, weights=residents[s_idx], minlength=len(rows))
+    # numpy's stubs type every bincount as intp; with float weights it is float64.
+    comm_people: _Floats = np.bincount(c_idx, weights=residents[s_idx], minlength=len(rows))  # type: ignore[assignment]
     k = _largest_remainder(comm_people, cfg.grid_count, minimum=6)
 
     grid_warp = make_warp(rng, [(5.0, 110.0), (14.0, 420.0)])
-    seeds_by_comm: list[np.ndarray] = []
-    lines_by_comm: list[np.ndarray] = []
+    seeds_by_comm: list[_Floats] = []
+    lines_by_comm: list[_Geoms] = []
     for ci in range(len(rows)):
         seeds, lines = _grid_lines(
             ci,
-            k[ci],
+            int(k[ci]),
             samples,
             residents,
             sample_comm,
@@ -200,34 +233,52 @@ def synthesize(outline, rows: list[dict[str, str]], cfg: SynthConfig = SynthConf
         wrong = np.flatnonzero(counts != k)
         if len(wrong) == 0:
             break
-        for ci in wrong:
+        for ci in map(int, wrong):
             seeds_by_comm[ci], lines_by_comm[ci] = _grid_lines(
                 ci,
-                k[ci],
+                int(k[ci]),
                 samples,
                 residents,
                 sample_comm,
                 comm_m,
                 grid_warp,
                 cfg,
-                np.random.default_rng([cfg.seed, int(ci), attempt]),
+                np.random.default_rng([cfg.seed, ci, attempt]),
                 metric,
             )
 
     return _assemble(rows, grids_geom, grid_comm, samples, residents, metric, cfg, rng)
 
 
-def _grid_lines(ci, k, samples, residents, sample_comm, comm_m, warp, cfg, rng, metric):
+def _grid_lines(
+    ci: int,
+    k: int,
+    samples: _Floats,
+    residents: _Floats,
+    sample_comm: _Ints,
+    comm_m: _Geoms,
+    warp: WarpField,
+    cfg: SynthConfig,
+    rng: np.random.Generator,
+    metric: _Metric,
+) -> tuple[_Floats, _Geoms]:
     """Seeds (metres) and warped edge lines (WGS84) of community ``ci``'s ``k`` grids."""
     mask = sample_comm == ci
     pts, w = samples[mask], residents[mask] ** cfg.grid_weight_power
-    start = plus_plus_init(pts, w, int(k), rng)
+    start = plus_plus_init(pts, w, k, rng)
     seeds = weighted_lloyd(pts, w, start, iterations=40)
     lines = voronoi_lines(comm_m[ci], seeds, warp, densify_m=12.0, simplify_m=0.3)
     return seeds, metric.geom_to_deg(lines)
 
 
-def _grids(comm_polys, lines_by_comm, seeds_by_comm, warp, metric, cfg):
+def _grids(
+    comm_polys: list[BaseGeometry],
+    lines_by_comm: list[_Geoms],
+    seeds_by_comm: list[_Floats],
+    warp: WarpField,
+    metric: _Metric,
+    cfg: SynthConfig,
+) -> tuple[_Geoms, _Ints]:
     """Node all grid edges with the community boundaries at once, so every shared edge is exact."""
     boundaries = shapely.boundary(np.array(comm_polys, dtype=object))
     all_lines = np.concatenate([boundaries, *lines_by_comm])
@@ -257,18 +308,29 @@ def _grids(comm_polys, lines_by_comm, seeds_by_comm, warp, metric, cfg):
     return geoms, grid_comm
 
 
-def _assemble(rows, grids_geom, grid_comm, samples, residents, metric, cfg, rng):
+def _assemble(
+    rows: list[dict[str, str]],
+    grids_geom: _Geoms,
+    grid_comm: _Ints,
+    samples: _Floats,
+    residents: _Floats,
+    metric: _Metric,
+    cfg: SynthConfig,
+    rng: np.random.Generator,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Codes, names, population and households; communities as unions of their grids."""
     grids_m = metric.geom_to_m(grids_geom)
     tree = shapely.STRtree(grids_m)
     s_idx, g_idx = tree.query(shapely.points(samples), predicate="within")
-    weight = np.bincount(g_idx, weights=residents[s_idx], minlength=len(grids_geom))
+    # numpy's stubs type every bincount as intp; with float weights it is float64.
+    weight: _Floats = np.bincount(g_idx, weights=residents[s_idx], minlength=len(grids_geom))  # type: ignore[assignment]
     weight = np.maximum(weight, 1e-9)
     population = _largest_remainder(weight, cfg.population)
     hh_size = rng.uniform(*cfg.household_size, len(grids_geom))
     households = np.maximum(np.round(population / hh_size).astype(np.int64), 1)
 
-    records, comm_records = [], []
+    records: list[dict[str, object]] = []
+    comm_records: list[dict[str, object]] = []
     for ci, row in enumerate(rows):
         members = np.flatnonzero(grid_comm == ci)
         pts = shapely.get_coordinates(shapely.point_on_surface(grids_geom[members]))

@@ -100,3 +100,13 @@ def test_no_two_communities_share_a_name_or_code(small):
     for a, b in itertools.combinations(communities.itertuples(), 2):
         assert a.code != b.code and a.name != b.name
     assert np.all(communities.geom_type == "Polygon")
+
+
+def test_load_outline_refuses_an_outline_without_a_polygon(tmp_path):
+    path = tmp_path / "outline.geojson"
+    path.write_text(
+        '{"type": "LineString", "coordinates": [[106.70, 26.60], [106.71, 26.61]]}',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="LineString, not a polygon"):
+        load_outline(path)

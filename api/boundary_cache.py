@@ -5,26 +5,50 @@ Stored generations never change, so what is built for one stays right.
 
 from __future__ import annotations
 
-import threading
+from typing import Literal
 
 import shapely
 
 from geo import coords
+from geo.cache import Cache
 from geo.store import Store
+
+Layer = Literal["communities", "grids"]
+
+
+class Shapes:
+    """Shapely geometries of one feature list, their spatial index and extent (CRS84)."""
+
+    def __init__(self, features: list[dict]) -> None:
+        self.features = features
+        self.geoms = [shapely.geometry.shape(f["geometry"]) for f in features]
+        self.tree = shapely.STRtree(self.geoms)
+        self.bbox = [float(v) for v in shapely.total_bounds(self.geoms)]
+
+    def intersecting(self, bbox: tuple[float, float, float, float]) -> list[int]:
+        """Positions of the features intersecting ``bbox`` (CRS84), in list order."""
+        hits = self.tree.query(shapely.box(*bbox), predicate="intersects")
+        return sorted(int(i) for i in hits)
 
 
 class BoundaryCache:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._lock = threading.Lock()
-        self._built: dict[int, tuple[list[dict], list[dict]]] = {}
+        self._features: Cache[int, tuple[list[dict], list[dict]]] = Cache()
+        self._shapes: Cache[tuple[int, Layer], Shapes] = Cache()
 
     def features(self, generation: int) -> tuple[list[dict], list[dict]]:
         """(communities, grids) of ``generation`` as GeoJSON Feature dicts (EPSG:4326)."""
-        with self._lock:
-            if generation not in self._built:
-                self._built[generation] = self._build(generation)
-            return self._built[generation]
+        return self._features.get(generation, lambda: self._build(generation))
+
+    def shapes(self, generation: int, layer: Layer) -> Shapes:
+        """The :class:`Shapes` of ``generation``'s communities or grids, built on first use."""
+
+        def build() -> Shapes:
+            comms, grids = self.features(generation)
+            return Shapes(comms if layer == "communities" else grids)
+
+        return self._shapes.get((generation, layer), build)
 
     def _build(self, generation: int) -> tuple[list[dict], list[dict]]:
         comms = self.store.communities(generation)

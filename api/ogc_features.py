@@ -206,7 +206,8 @@ def root_url(request: Request) -> str:
     return str(request.url_for("ogc_landing")).rstrip("/")
 
 
-def landing_page(request: Request) -> dict[str, Any]:
+def landing_page(request: Request, *, district: str) -> dict[str, Any]:
+    """The landing page; ``district`` names the district served (in English)."""
     root = root_url(request)
     app = request.app
     base = str(request.base_url).rstrip("/")
@@ -223,8 +224,8 @@ def landing_page(request: Request) -> dict[str, Any]:
         links.append(link(f"{base}{app.docs_url}", "service-doc", HTML, "API documentation"))
     return {
         "title": "网格化管理 gridmgr — OGC API – Features",
-        "description": "Communities, grids and cases of Yunyan District, Guiyang, as GeoJSON "
-        "features in CRS84 (WGS84 lon/lat). Read only.",
+        "description": f"Communities, grids and cases of {district}, as GeoJSON features in "
+        "CRS84 (WGS84 lon/lat). Read only.",
         "links": links,
     }
 

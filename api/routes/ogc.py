@@ -65,9 +65,9 @@ def _extent(state: State, collection_id: str) -> list[float]:
 
 
 @router.get("", name="ogc_landing", summary="OGC API – Features landing page")
-def landing(request: Request, f: Format = None) -> JSONResponse:
+def landing(request: Request, state: State, f: Format = None) -> JSONResponse:
     ogc.check_params(request, {"f"})
-    return JSONResponse(ogc.landing_page(request))
+    return JSONResponse(ogc.landing_page(request, district=state.settings.district_name_en))
 
 
 @router.get("/conformance", summary="Conformance classes")

@@ -423,10 +423,8 @@ class CaseService:
     def _resume(self, case: Case, now: datetime) -> dict:
         """The clock stood still while suspended: push the due time by that working time."""
         due = case.due_at
-        if due is not None and case.suspended_at is not None and case.suspended_at < due:
-            due = self.calendar.add_working_hours(
-                due, self.calendar.working_hours_between(case.suspended_at, now)
-            )
+        if due is not None and case.suspended_at is not None:
+            due = self.calendar.resumed_due(due, case.suspended_at, now)
         return {"suspended_at": None, "due_at": due}
 
     def _transition(self, tx, case, action, actor, now, changes, note) -> Case:

@@ -5,7 +5,7 @@ Stored generations never change, so what is built for one stays right.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import shapely
 
@@ -14,12 +14,13 @@ from geo.cache import Cache
 from geo.store import Store
 
 Layer = Literal["communities", "grids"]
+Feature = dict[str, Any]  # a GeoJSON Feature
 
 
 class Shapes:
     """Shapely geometries of one feature list, their spatial index and extent (CRS84)."""
 
-    def __init__(self, features: list[dict]) -> None:
+    def __init__(self, features: list[Feature]) -> None:
         self.features = features
         self.geoms = [shapely.geometry.shape(f["geometry"]) for f in features]
         self.tree = shapely.STRtree(self.geoms)
@@ -34,10 +35,10 @@ class Shapes:
 class BoundaryCache:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._features: Cache[int, tuple[list[dict], list[dict]]] = Cache()
+        self._features: Cache[int, tuple[list[Feature], list[Feature]]] = Cache()
         self._shapes: Cache[tuple[int, Layer], Shapes] = Cache()
 
-    def features(self, generation: int) -> tuple[list[dict], list[dict]]:
+    def features(self, generation: int) -> tuple[list[Feature], list[Feature]]:
         """(communities, grids) of ``generation`` as GeoJSON Feature dicts (EPSG:4326)."""
         return self._features.get(generation, lambda: self._build(generation))
 
@@ -50,7 +51,7 @@ class BoundaryCache:
 
         return self._shapes.get((generation, layer), build)
 
-    def _build(self, generation: int) -> tuple[list[dict], list[dict]]:
+    def _build(self, generation: int) -> tuple[list[Feature], list[Feature]]:
         comms = self.store.communities(generation)
         grids = self.store.grids(generation)
         names = {c.code: c.name for c in comms}
@@ -58,7 +59,7 @@ class BoundaryCache:
         for g in grids:
             per_comm[g.community_code] = per_comm.get(g.community_code, 0) + 1
 
-        def feature(fid: str, geom, props: dict) -> dict:
+        def feature(fid: str, geom: Any, props: dict[str, Any]) -> Feature:
             props["area_km2"] = round(coords.geodesic_area_m2(geom) / 1e6, 4)
             props["generation"] = generation
             return {

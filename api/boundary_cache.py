@@ -5,28 +5,53 @@ Stored generations never change, so what is built for one stays right.
 
 from __future__ import annotations
 
-import threading
+from typing import Any, Literal
 
 import shapely
 
 from geo import coords
+from geo.cache import Cache
 from geo.store import Store
+
+Layer = Literal["communities", "grids"]
+Feature = dict[str, Any]  # a GeoJSON Feature
+
+
+class Shapes:
+    """Shapely geometries of one feature list, their spatial index and extent (CRS84)."""
+
+    def __init__(self, features: list[Feature]) -> None:
+        self.features = features
+        self.geoms = [shapely.geometry.shape(f["geometry"]) for f in features]
+        self.tree = shapely.STRtree(self.geoms)
+        self.bbox = [float(v) for v in shapely.total_bounds(self.geoms)]
+
+    def intersecting(self, bbox: tuple[float, float, float, float]) -> list[int]:
+        """Positions of the features intersecting ``bbox`` (CRS84), in list order."""
+        hits = self.tree.query(shapely.box(*bbox), predicate="intersects")
+        return sorted(int(i) for i in hits)
 
 
 class BoundaryCache:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._lock = threading.Lock()
-        self._built: dict[int, tuple[list[dict], list[dict]]] = {}
+        self._features: Cache[int, tuple[list[Feature], list[Feature]]] = Cache()
+        self._shapes: Cache[tuple[int, Layer], Shapes] = Cache()
 
-    def features(self, generation: int) -> tuple[list[dict], list[dict]]:
+    def features(self, generation: int) -> tuple[list[Feature], list[Feature]]:
         """(communities, grids) of ``generation`` as GeoJSON Feature dicts (EPSG:4326)."""
-        with self._lock:
-            if generation not in self._built:
-                self._built[generation] = self._build(generation)
-            return self._built[generation]
+        return self._features.get(generation, lambda: self._build(generation))
 
-    def _build(self, generation: int) -> tuple[list[dict], list[dict]]:
+    def shapes(self, generation: int, layer: Layer) -> Shapes:
+        """The :class:`Shapes` of ``generation``'s communities or grids, built on first use."""
+
+        def build() -> Shapes:
+            comms, grids = self.features(generation)
+            return Shapes(comms if layer == "communities" else grids)
+
+        return self._shapes.get((generation, layer), build)
+
+    def _build(self, generation: int) -> tuple[list[Feature], list[Feature]]:
         comms = self.store.communities(generation)
         grids = self.store.grids(generation)
         names = {c.code: c.name for c in comms}
@@ -34,7 +59,7 @@ class BoundaryCache:
         for g in grids:
             per_comm[g.community_code] = per_comm.get(g.community_code, 0) + 1
 
-        def feature(fid: str, geom, props: dict) -> dict:
+        def feature(fid: str, geom: Any, props: dict[str, Any]) -> Feature:
             props["area_km2"] = round(coords.geodesic_area_m2(geom) / 1e6, 4)
             props["generation"] = generation
             return {

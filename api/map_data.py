@@ -43,7 +43,8 @@ def workload_page(
         until=until,
         now=state.cases.now(),
     )
-    return workload_map(comms, grids, rep, kpi=kpi, **_options(state, inline))
+    title = f"{state.settings.district_name}网格工作量 Workload by community"
+    return workload_map(comms, grids, rep, kpi=kpi, title=title, **_options(state, inline))
 
 
 def community_page(
@@ -118,4 +119,8 @@ def index(state: AppState) -> str:
         now=state.cases.now(),
     )
     rows = {r["code"]: r for r in rep["rows"]}
-    return index_page([{**c["properties"], **rows.get(c["id"], {})} for c in comms])
+    s = state.settings
+    return index_page(
+        [{**c["properties"], **rows.get(c["id"], {})} for c in comms],
+        title=f"{s.district_name}网格化管理地图 Grid maps · {s.district_name_en}",
+    )

@@ -8,16 +8,15 @@ documents themselves. Every coordinate here is CRS84: WGS84 longitude, latitude 
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-import shapely
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from api.boundary_cache import Shapes
 from api.views import case_view
 from geo.cases.model import CHINA_TIME, Case
 from geo.errors import InputError, NotFoundError
@@ -207,7 +206,8 @@ def root_url(request: Request) -> str:
     return str(request.url_for("ogc_landing")).rstrip("/")
 
 
-def landing_page(request: Request) -> dict[str, Any]:
+def landing_page(request: Request, *, district: str) -> dict[str, Any]:
+    """The landing page; ``district`` names the district served (in English)."""
     root = root_url(request)
     app = request.app
     base = str(request.base_url).rstrip("/")
@@ -224,8 +224,8 @@ def landing_page(request: Request) -> dict[str, Any]:
         links.append(link(f"{base}{app.docs_url}", "service-doc", HTML, "API documentation"))
     return {
         "title": "网格化管理 gridmgr — OGC API – Features",
-        "description": "Communities, grids and cases of Yunyan District, Guiyang, as GeoJSON "
-        "features in CRS84 (WGS84 lon/lat). Read only.",
+        "description": f"Communities, grids and cases of {district}, as GeoJSON features in "
+        "CRS84 (WGS84 lon/lat). Read only.",
         "links": links,
     }
 
@@ -308,46 +308,12 @@ def feature_doc(request: Request, info: Collection, feature: dict) -> dict[str, 
 # --- boundaries ---------------------------------------------------------------------------
 
 
-class Shapes:
-    """Shapely geometries of one cached feature list, their spatial index and extent."""
-
-    def __init__(self, features: list[dict]) -> None:
-        self.features = features
-        self.geoms = [shapely.geometry.shape(f["geometry"]) for f in features]
-        self.tree = shapely.STRtree(self.geoms)
-        self.bbox = [float(v) for v in shapely.total_bounds(self.geoms)]
-
-    def intersecting(self, bbox: tuple[float, float, float, float]) -> list[int]:
-        """Positions of the features intersecting ``bbox`` (CRS84), in list order."""
-        hits = self.tree.query(shapely.box(*bbox), predicate="intersects")
-        return sorted(int(i) for i in hits)
-
-
-_shapes: dict[int, Shapes] = {}
-_shapes_lock = threading.Lock()
-
-
-def shapes(features: list[dict]) -> Shapes:
-    """The :class:`Shapes` of ``features`` (a generation's list from the boundary cache, which
-    stays the same object), built on first use."""
-    with _shapes_lock:
-        hit = _shapes.get(id(features))
-        if hit is None or hit.features is not features:
-            if len(_shapes) >= 16:
-                _shapes.clear()
-            hit = _shapes[id(features)] = Shapes(features)
-        return hit
-
-
-def boundary_items(
-    features: list[dict], *, bbox, community_code: str | None, key: str
-) -> list[dict]:
-    """The features matching the filters, in code order; ``key`` is the property compared
-    with ``community_code`` (``code`` for communities, ``community_code`` for grids)."""
+def boundary_items(shapes: Shapes, *, bbox, community_code: str | None, key: str) -> list[dict]:
+    """The features of ``shapes`` matching the filters, in code order; ``key`` is the property
+    compared with ``community_code`` (``code`` for communities, ``community_code`` for grids)."""
+    chosen = shapes.features
     if bbox is not None:
-        chosen = [features[i] for i in shapes(features).intersecting(bbox)]
-    else:
-        chosen = features
+        chosen = [chosen[i] for i in shapes.intersecting(bbox)]
     if community_code is not None:
         chosen = [f for f in chosen if f["properties"][key] == community_code]
     return chosen

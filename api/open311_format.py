@@ -20,7 +20,6 @@ from geo.cases.workflow import FINAL_STATES, STATE_ZH
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json", "xml": "text/xml"}
-DISTRICT = "云岩区"  # agency of cases outside every community
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"
 
@@ -78,9 +77,12 @@ def notice(case: Case, cat: Category | None) -> str:
 
 
 def request_view(
-    case: Case, cat: Category | None, agency: str | None, updated: Any
+    case: Case, cat: Category | None, agency: str | None, updated: Any, *, district: str
 ) -> dict[str, Any]:
-    """A service request as GET answers it: never the reporter's name, phone or e-mail."""
+    """A service request as GET answers it: never the reporter's name, phone or e-mail.
+
+    ``agency``: the name of the case's community; None for a case outside every community,
+    whose agency is then the ``district`` (its name)."""
     return {
         "service_request_id": str(case.id),
         "status": "closed" if case.status in FINAL_STATES else "open",
@@ -88,7 +90,7 @@ def request_view(
         "service_name": cat.name_zh if cat else None,
         "service_code": case.category,
         "description": case.description,
-        "agency_responsible": agency or DISTRICT,
+        "agency_responsible": agency or district,
         "service_notice": notice(case, cat),
         "requested_datetime": iso(case.reported_at),
         "updated_datetime": iso(updated),
@@ -111,10 +113,12 @@ def created_view(case: Case, cat: Category | None) -> dict[str, Any]:
     }
 
 
-def discovery(base_url: str, changeset: str) -> dict[str, Any]:
+def discovery(base_url: str, changeset: str, *, district: str, district_en: str) -> dict[str, Any]:
+    """The discovery document; ``district`` and ``district_en`` name the district served
+    (in Chinese and in English)."""
     return {
         "changeset": changeset,
-        "contact": "云岩区 网格化管理 / Yunyan District grid management, Guiyang",
+        "contact": f"{district} 网格化管理 / {district_en} grid management",
         "key_service": "POST needs api_key: an open311 token issued by the district "
         "(gridmgr token create --role open311)",
         "endpoints": [

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     # years that overrides the built-in national calendar (see data/calendar/README.md).
     work_hours: str = "08:30-12:00,14:00-17:30"
     calendar_file: Path | None = None
+    # The district served: its name heads the map pages, the OGC API landing page and the
+    # Open311 discovery document, and is the Open311 agency of cases outside every community.
+    district_name: str = "云岩区"
+    district_name_en: str = "Yunyan District, Guiyang"
+    # Leading names of the administrative areas every address lies in (province, city,
+    # district), comma-separated: stripped before addresses are compared with the gazetteer.
+    address_prefixes: str = "贵州省,贵阳市,云岩区"
     # Map basemap: osm, tianditu (needs tianditu_key), gaode (GCJ-02 tiles; overlays are
     # shifted for display) or none (an intranet without a tile server).
     basemap: Literal["osm", "tianditu", "gaode", "none"] = "osm"
@@ -57,6 +64,10 @@ class Settings(BaseSettings):
         if self.db_pool is not None:
             return self.db_pool
         return max(2, 2 * (os.cpu_count() or 1) // self.processes)
+
+    def address_prefix_list(self) -> tuple[str, ...]:
+        """``address_prefixes`` as a tuple of names, blanks dropped."""
+        return tuple(p.strip() for p in self.address_prefixes.split(",") if p.strip())
 
     def calendar(self) -> WorkCalendar:
         """The working calendar for deadlines (Asia/Shanghai)."""

@@ -6,22 +6,23 @@ Opened once in the app's lifespan and closed at shutdown; nothing here runs at i
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 
 from api.auth.tokens import hash_token
 from api.boundary_cache import BoundaryCache
 from api.errors import InFlight
 from api.settings import Settings
+from geo.cache import Cache
 from geo.cases.model import Case
 from geo.cases.service import CaseService, Intake
 from geo.cases.workflow import Actor
-from geo.gazetteer import Gazetteer
+from geo.gazetteer import StoredGazetteer
 from geo.locate.locator import Locator
 from geo.store import Store, open_store
 from geo.store.records import TokenRecord
 
 TOKEN_CACHE_S = 5.0  # a revoked token stops working within this many seconds
+TOKENS_KEPT = 10_000  # token answers cached at most
 GAZETTEER_TTL_S = 60.0  # a new gazetteer import is used within this many seconds
 MISS = object()  # cached_token's answer when the store must be asked
 
@@ -33,32 +34,29 @@ class AppState:
     locator: Locator
     cases: CaseService
     boundaries: BoundaryCache
+    gazetteer: StoredGazetteer  # call it for the current Gazetteer
     in_flight: set[str] = field(default_factory=set)
     in_flight_lock: threading.Lock = field(default_factory=threading.Lock)
-    _tokens: dict[str, tuple[float, TokenRecord | None]] = field(default_factory=dict)
-
-    _gazetteer: tuple[float, Gazetteer] | None = None
+    # Token hash -> its active record, or None for an unknown or revoked token.
+    tokens: Cache[str, TokenRecord | None] = field(
+        default_factory=lambda: Cache(TOKEN_CACHE_S, max_entries=TOKENS_KEPT)
+    )
 
     @classmethod
     def open(cls, settings: Settings) -> AppState:
         store = open_store(settings.database(), connections=settings.pool_size())
         locator = Locator(store)
-        state = cls(
-            settings,
-            store,
-            locator,
-            CaseService(store, locator, settings.calendar()),
-            BoundaryCache(store),
+        gazetteer = StoredGazetteer(
+            store.gazetteer, prefixes=settings.address_prefix_list(), ttl_s=GAZETTEER_TTL_S
         )
-        state.cases.gazetteer = state.gazetteer
-        return state
-
-    def gazetteer(self, *, fresh: bool = False) -> Gazetteer:
-        """The gazetteer as stored, re-read at most once a minute (or now, if ``fresh``)."""
-        now = time.monotonic()
-        if fresh or self._gazetteer is None or now - self._gazetteer[0] > GAZETTEER_TTL_S:
-            self._gazetteer = (now, Gazetteer(self.store.gazetteer()))
-        return self._gazetteer[1]
+        return cls(
+            settings=settings,
+            store=store,
+            locator=locator,
+            cases=CaseService(store, locator, settings.calendar(), gazetteer=gazetteer),
+            boundaries=BoundaryCache(store),
+            gazetteer=gazetteer,
+        )
 
     def warm_up(self) -> None:
         """Build the active generation's locate index now, not on the first request."""
@@ -88,22 +86,16 @@ class AppState:
                 with self.in_flight_lock:
                     self.in_flight.discard(key)
 
-    def cached_token(self, token: str):
+    def cached_token(self, token: str) -> TokenRecord | None | object:
         """The cached answer for ``token`` (a record or None), or MISS when stale or absent."""
-        hit = self._tokens.get(hash_token(token))
-        if hit is None or time.monotonic() - hit[0] > TOKEN_CACHE_S:
-            return MISS
-        return hit[1]
+        return self.tokens.peek(hash_token(token), MISS)
 
     def token(self, token: str) -> TokenRecord | None:
         """The active token record for ``token``, looked up by hash (cached briefly)."""
         digest = hash_token(token)
-        now = time.monotonic()
-        hit = self._tokens.get(digest)
-        if hit is None or now - hit[0] > TOKEN_CACHE_S:
+
+        def load() -> TokenRecord | None:
             record = self.store.token_by_hash(digest)
-            hit = (now, record if record is not None and record.active else None)
-            if len(self._tokens) > 10_000:
-                self._tokens.clear()
-            self._tokens[digest] = hit
-        return hit[1]
+            return record if record is not None and record.active else None
+
+        return self.tokens.get(digest, load)

@@ -2,16 +2,17 @@
 
 ``normalise`` folds full-width characters to half-width (NFKC; Chinese numerals are left as
 they are), writes 號 as 号 and the building words 幢/座 as 栋, drops spaces and punctuation,
-and strips leading province, city and district names (贵州省, 贵阳市, 云岩区) and a ...社区
-prefix when a street address follows, so "贵阳市云岩区 松山路５９號" and "松山路59号" match.
+and strips leading ``prefixes`` (the province, city and district names of the deployment,
+e.g. 贵州省, 贵阳市, 云岩区) and a ...社区 prefix when a street address follows, so with
+those prefixes "贵阳市云岩区 松山路５９號" and "松山路59号" match.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
-PREFIXES = ("贵州省", "贵阳市", "云岩区")
 _COMMUNITY = re.compile(r"^[\u4e00-\u9fff]{1,6}社区(?=[\u4e00-\u9fff\d])")
 _REPLACE = (
     ("號", "号"),
@@ -27,8 +28,9 @@ _PLACE = re.compile(r"(路|街|巷|道|村|小区|花园|苑|号)")  # what rema
 _DROP = re.compile(r"[\s,，.。、;；:：'\"“”‘’()（）\[\]【】<>《》#/\\]+")
 
 
-def normalise(address: str) -> str:
-    """The comparable form of ``address`` (may be empty)."""
+def normalise(address: str, prefixes: Sequence[str] = ()) -> str:
+    """The comparable form of ``address`` (may be empty), with leading ``prefixes`` (names
+    of the administrative areas every address lies in, in any order) stripped."""
     text = unicodedata.normalize("NFKC", address or "").strip()
     for old, new in _REPLACE:
         text = text.replace(old, new)
@@ -36,8 +38,8 @@ def normalise(address: str) -> str:
     changed = True
     while changed:
         changed = False
-        for prefix in PREFIXES:
-            if text.startswith(prefix) and len(text) > len(prefix):
+        for prefix in prefixes:
+            if prefix and text.startswith(prefix) and len(text) > len(prefix):
                 text = text[len(prefix) :]
                 changed = True
         stripped = _COMMUNITY.sub("", text)

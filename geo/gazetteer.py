@@ -3,17 +3,20 @@
 A lookup is exact on the normalised address first (score 100), then fuzzy (rapidfuzz's
 ``fuzz.ratio`` on the normalised text, 0–100). Only a best score at or above ``threshold``
 places a case; below it the case waits for a dispatcher, with the candidates to choose from.
-Points are WGS84 (lon, lat degrees).
+Points are WGS84 (lon, lat degrees). Addresses are compared without the leading ``prefixes``
+given (see :func:`geo.address.normalise`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
 from geo.address import normalise
+from geo.cache import CachedValue
 
 DEFAULT_THRESHOLD = 90.0
 
@@ -36,10 +39,11 @@ class Match:
 class Gazetteer:
     """An in-memory index of standard addresses, by their normalised form."""
 
-    def __init__(self, entries: Iterable[Entry]) -> None:
+    def __init__(self, entries: Iterable[Entry], *, prefixes: Sequence[str] = ()) -> None:
+        self.prefixes = tuple(prefixes)
         self._by_key: dict[str, Entry] = {}
         for e in entries:
-            key = normalise(e.address)
+            key = normalise(e.address, self.prefixes)
             if key:
                 self._by_key.setdefault(key, e)
         self._keys = list(self._by_key)
@@ -49,7 +53,7 @@ class Gazetteer:
 
     def lookup(self, address: str, *, limit: int = 5) -> list[Match]:
         """Up to ``limit`` candidates, best first (an exact match alone scores 100)."""
-        key = normalise(address)
+        key = normalise(address, self.prefixes)
         if not key:
             return []
         exact = self._by_key.get(key)
@@ -66,3 +70,27 @@ class Gazetteer:
         """The best candidate if it scores at least ``threshold``, else None."""
         best = self.lookup(address, limit=1)
         return best[0] if best and best[0].score >= threshold else None
+
+
+class StoredGazetteer:
+    """The current :class:`Gazetteer` over the entries ``read`` returns (e.g. a store's
+    ``gazetteer``), read again once ``ttl_s`` seconds old; call it to get one."""
+
+    def __init__(
+        self,
+        read: Callable[[], Iterable[Entry]],
+        *,
+        prefixes: Sequence[str] = (),
+        ttl_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._read = read
+        self.prefixes = tuple(prefixes)
+        self._kept: CachedValue[Gazetteer] = CachedValue(ttl_s, clock=clock)
+
+    def _load(self) -> Gazetteer:
+        return Gazetteer(self._read(), prefixes=self.prefixes)
+
+    def __call__(self, *, fresh: bool = False) -> Gazetteer:
+        """The gazetteer, read at most ``ttl_s`` seconds ago (or now, if ``fresh``)."""
+        return self._kept.get(self._load, fresh=fresh)

@@ -39,9 +39,9 @@ def index_page(
     communities_with_figures: Iterable[Any],
     *,
     kinds: Mapping | Iterable[str] | None = None,
-    title: str = "云岩区网格化管理地图 Yunyan grid maps",
+    title: str = "网格化管理地图 Grid maps",
 ) -> str:
-    """The index as an HTML document (UTF-8 text).
+    """The index as an HTML document (UTF-8 text), headed ``title`` (e.g. naming the district).
 
     ``communities_with_figures``: one item per community, a dict (or a GeoJSON Feature
     whose properties are used) with ``code`` and ``name`` and any of ``grids``,

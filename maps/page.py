@@ -33,7 +33,7 @@ PAGE_CSS = """<style>
 .leaflet-tooltip table th { text-align: left; padding-right: 8px; font-weight: normal;
   color: #555; }
 </style>"""
-DISTRICT_BOUNDS = (106.59, 26.55, 106.79, 26.69)  # Yunyan, WGS84: shown when nothing is given
+WORLD_BOUNDS = (-180.0, -60.0, 180.0, 75.0)  # display degrees: shown when there is nothing
 NO_TILES_CSS = "<style>.folium-map.leaflet-container { background: #f2f1ec; }</style>"
 
 # Restores a polygon's own style (kept in its properties) after the mouse leaves it.
@@ -90,11 +90,11 @@ class KeyLegend(MacroElement):
 
 def extent(*layers) -> tuple[float, float, float, float]:
     """Bounds (minx, miny, maxx, maxy) of the first non-empty array of geometries given;
-    the district's when all are empty."""
+    the whole world's when all are empty (a map is centred on what it draws)."""
     for geoms in layers:
         if len(geoms):
             return tuple(float(v) for v in shapely.total_bounds(geoms))
-    return DISTRICT_BOUNDS
+    return WORLD_BOUNDS
 
 
 def new_map(bounds, title: str, options: PageOptions) -> folium.Map:
@@ -103,7 +103,7 @@ def new_map(bounds, title: str, options: PageOptions) -> folium.Map:
     get_basemap(options.basemap)  # fails early on an unknown name
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     if not all(map(math.isfinite, (minx, miny, maxx, maxy))):  # nothing to draw
-        minx, miny, maxx, maxy = DISTRICT_BOUNDS
+        minx, miny, maxx, maxy = WORLD_BOUNDS
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=13,

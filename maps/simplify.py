@@ -12,19 +12,18 @@ figures shown in tooltips come from the data handed in, never from these shapes.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 
 import numpy as np
 import shapely
 
+from geo.cache import Cache
 from maps.shift import shift_geometries
 
 TOLERANCE = 1e-5  # degrees, about 1 m: invisible at street zoom, keeps the page small
 DECIMALS = 6
-_CACHE: OrderedDict[tuple, np.ndarray] = OrderedDict()
-_CACHE_SIZE = 8  # simplified coverages kept (a generation's grids and communities...)
-_LOCK = threading.Lock()  # the server builds pages in several threads
+# Simplified coverages by their input's digest (a generation's grids and communities...).
+# Shared by the threads that build pages; an entry never goes stale, as the key is the input.
+_SIMPLIFIED: Cache[tuple, np.ndarray] = Cache(max_entries=8)
 
 
 def _key(geoms: np.ndarray, tolerance: float) -> tuple:
@@ -47,22 +46,12 @@ def simplify_coverage(geoms, tolerance: float = TOLERANCE) -> np.ndarray:
     if tolerance <= 0 or len(geoms) == 0:
         return geoms.copy()
     key = _key(geoms, tolerance)
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key].copy()
-    out = shapely.coverage_simplify(geoms, tolerance)
-    with _LOCK:
-        _CACHE[key] = out
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return out.copy()
+    return _SIMPLIFIED.get(key, lambda: shapely.coverage_simplify(geoms, tolerance)).copy()
 
 
 def clear_cache() -> None:
     """Forget the simplified coverages kept so far."""
-    with _LOCK:
-        _CACHE.clear()
+    _SIMPLIFIED.clear()
 
 
 def round_coordinates(geoms, decimals: int = DECIMALS):

@@ -42,6 +42,7 @@ def workload_map(
     inline: bool = False,
     asset_base: str = ASSET_BASE,
     tolerance: float = TOLERANCE,
+    title: str = "网格工作量 Workload by community",
 ) -> folium.Map:
     """Communities as a choropleth of ``kpi``, with a legend, and a toggleable grid layer.
 
@@ -55,7 +56,8 @@ def workload_map(
     community's name, code and figures from the rows, exactly as given. ``basemap``: osm,
     tianditu (needs ``tianditu_key``), gaode (overlays shifted to GCJ-02 for display) or
     none. ``inline``/``asset_base``: see maps.assets. ``tolerance``: display simplification
-    in degrees (maps.simplify; 0 keeps every vertex).
+    in degrees (maps.simplify; 0 keeps every vertex). ``title``: the page's (e.g. naming the
+    district).
     """
     if kpi not in KPIS:
         raise ValueError(f"kpi {kpi!r} is not one of {', '.join(KPIS)}")
@@ -64,7 +66,7 @@ def workload_map(
     rows = inputs.rows_by_code(rows_by_code)
     comm_geoms = display_geometries(comms.geoms, tolerance, basemap=basemap)
     cell_geoms = display_geometries(cells.geoms, tolerance, basemap=basemap)
-    m = new_map(extent(comm_geoms, cell_geoms), "云岩区网格工作量 Workload by community", options)
+    m = new_map(extent(comm_geoms, cell_geoms), title, options)
 
     spec = KPIS[kpi]
     codes = [str(p.get("code")) for p in comms.props]

@@ -56,7 +56,8 @@ def cases(
         mapping = load_mapping(mapping_path)
     except GridmgrError as exc:
         fail(str(exc))
-    calendar = configured_settings().calendar()
+    config = configured_settings()
+    calendar = config.calendar()
     bars: list = []  # the progress bar, started with the first chunk (after the file opened)
 
     def progress(done: int, estimate: int) -> None:
@@ -79,6 +80,7 @@ def cases(
                 mapping=mapping,
                 crs=crs,
                 calendar=calendar,
+                address_prefixes=config.address_prefix_list(),
                 actor_id=f"import:{getpass.getuser()}",
                 dry_run=dry_run,
                 rejects_path=rejects,

@@ -21,7 +21,7 @@ from api.cli.workers import serve_processes
     help="Processes (PostGIS only; the embedded DuckDB file allows one).",
 )
 def serve(host: str, port: int, workers: int) -> None:
-    """Serve the API (and, later, the maps) at http://HOST:PORT."""
+    """Serve the API, the console and the maps at http://HOST:PORT."""
     settings = configured_settings()
     if workers > 1 and settings.database().backend != "postgis":
         raise click.UsageError("--workers > 1 needs PostGIS (GRIDMGR_DATABASE_URL=postgresql://…)")

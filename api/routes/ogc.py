@@ -60,14 +60,14 @@ def _boundaries(state: State) -> tuple[list[dict], list[dict]]:
 
 def _extent(state: State, collection_id: str) -> list[float]:
     """[w, s, e, n] in CRS84; cases get the grids' extent, the area the service covers."""
-    comms, grids = _boundaries(state)
-    return ogc.shapes(comms if collection_id == "communities" else grids).bbox
+    layer = "communities" if collection_id == "communities" else "grids"
+    return state.boundaries.shapes(state.locator.generation(), layer).bbox
 
 
 @router.get("", name="ogc_landing", summary="OGC API – Features landing page")
-def landing(request: Request, f: Format = None) -> JSONResponse:
+def landing(request: Request, state: State, f: Format = None) -> JSONResponse:
     ogc.check_params(request, {"f"})
-    return JSONResponse(ogc.landing_page(request))
+    return JSONResponse(ogc.landing_page(request, district=state.settings.district_name_en))
 
 
 @router.get("/conformance", summary="Conformance classes")
@@ -188,9 +188,9 @@ def boundary_items(
     ogc.check_params(request, info.params)
     box, limit = ogc.parse_bbox(bbox), ogc.clamp_limit(limit)
     ogc.parse_datetime(when)
-    comms, grids = _boundaries(state)
+    layer = "communities" if collection_id == "communities" else "grids"
     matched = ogc.boundary_items(
-        comms if collection_id == "communities" else grids,
+        state.boundaries.shapes(state.locator.generation(), layer),
         bbox=box,
         community_code=community_code,
         key="code" if collection_id == "communities" else "community_code",

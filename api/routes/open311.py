@@ -24,8 +24,9 @@ Every endpoint answers ``.json`` or ``.xml``. Decisions where the spec leaves ro
   gives the next page (``after`` = the last id).
 - ``status`` is ``closed`` for closed and rejected cases, ``open`` otherwise;
   ``status_notes`` is the Chinese state name (已上报, 已立案, 已派遣 ...);
-  ``agency_responsible`` is the community's name, or 云岩区 for a case outside every
-  community; ``expected_datetime`` is the due time (set when the case is registered);
+  ``agency_responsible`` is the community's name, or the district's
+  (``GRIDMGR_DISTRICT_NAME``) for a case outside every community; ``expected_datetime`` is
+  the due time (set when the case is registered);
   ``updated_datetime`` is the latest audit event for one request and, in lists, the latest of
   the times a case keeps (reported, registered, suspended, closed).
 - Errors are the spec's list ``[{"code": status, "description": "..."}]`` (or ``<errors>``):
@@ -159,9 +160,11 @@ Form = Annotated[dict[str, str], Depends(form_fields)]
 
 
 @router.get("/discovery.{fmt}", name="open311_discovery", summary="Open311 discovery")
-def discovery(fmt: Fmt, request: Request) -> Response:
+def discovery(fmt: Fmt, request: Request, state: State) -> Response:
     url = str(request.url_for("open311_discovery", fmt=fmt)).rsplit("/", 1)[0]
-    return fmt311.render(fmt, fmt311.discovery(url, CHANGESET), root="discovery")
+    s = state.settings
+    doc = fmt311.discovery(url, CHANGESET, district=s.district_name, district_en=s.district_name_en)
+    return fmt311.render(fmt, doc, root="discovery")
 
 
 @router.get("/services.{fmt}", summary="服务类型 Service list")
@@ -209,9 +212,12 @@ def list_requests(
             after=after,
             size=size,
         )
-    agencies = _agencies(state, cases)
+    agencies, district = _agencies(state, cases), state.settings.district_name
     body = [
-        fmt311.request_view(c, cats.get(c.category), agencies.get(c.id), _touched(c)) for c in cases
+        fmt311.request_view(
+            c, cats.get(c.category), agencies.get(c.id), _touched(c), district=district
+        )
+        for c in cases
     ]
     headers = None
     if more:
@@ -233,6 +239,7 @@ def one_request(request_id: str, fmt: Fmt, state: State, actor: Reader) -> Respo
         state.cases.categories().get(case.category),
         _agencies(state, [case]).get(case.id),
         updated,
+        district=state.settings.district_name,
     )
     return fmt311.render(fmt, [view], root="service_requests", item="request")
 

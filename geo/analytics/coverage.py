@@ -230,20 +230,7 @@ def _by_community(table: pd.DataFrame, communities: pd.DataFrame | None) -> pd.D
 
 def underserved(result: CoverageResult, threshold: float) -> list[str]:
     """Codes of the grids whose covered_area_share < threshold (0..1), in grid order."""
-    return [code for code, _ in _below(result, threshold)]
-
-
-def underserved_population(result: CoverageResult, threshold: float) -> list[tuple[str, float]]:
-    """(code, population) of the grids whose covered_area_share < threshold (0..1).
-
-    Sorted by population descending, then by code.
-    """
-    return sorted(_below(result, threshold), key=lambda pair: (-pair[1], pair[0]))
-
-
-def _below(result: CoverageResult, threshold: float) -> list[tuple[str, float]]:
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be between 0 and 1, not {threshold!r}")
     t = result.grids
-    rows = t[t["covered_area_share"] < threshold]
-    return list(zip(rows["code"].tolist(), rows["population"].tolist(), strict=True))
+    return t.loc[t["covered_area_share"] < threshold, "code"].tolist()

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 
 from geo.assign import Assignment, choose_assignee
+from geo.cache import CachedValue
 from geo.cases.categories import Category
 from geo.cases.model import Case, CaseEvent
 from geo.cases.preview import Preview
@@ -97,15 +97,15 @@ class CaseService:
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Where address-only reports are looked up; None: they all wait for a dispatcher.
     gazetteer: Callable[[], Gazetteer] | None = None
-    _catalogue: tuple[float, dict[str, Category]] | None = field(
-        default=None, init=False, repr=False
+    _catalogue: CachedValue[dict[str, Category]] = field(
+        default_factory=lambda: CachedValue(CATEGORY_TTL_S), init=False, repr=False
     )
 
     # -- catalogue ------------------------------------------------------------------------
     def load_categories(self, categories: list[Category]) -> None:
         with self.store.case_tx() as tx:
             tx.replace_categories(categories)
-        self._catalogue = None
+        self._catalogue.invalidate()
 
     def categories(self) -> dict[str, Category]:
         with self.store.case_tx() as tx:
@@ -114,10 +114,13 @@ class CaseService:
     def _category(self, tx: CaseTx, code: str) -> Category:
         """The category ``code``, from a copy of the catalogue kept for CATEGORY_TTL_S (an
         unknown code re-reads it at once, so a newly loaded category is found)."""
-        kept = self._catalogue
-        if kept is None or time.monotonic() - kept[0] > CATEGORY_TTL_S or code not in kept[1]:
-            kept = self._catalogue = (time.monotonic(), {c.code: c for c in tx.categories()})
-        cats = kept[1]
+
+        def load() -> dict[str, Category]:
+            return {c.code: c for c in tx.categories()}
+
+        cats = self._catalogue.get(load)
+        if code not in cats:
+            cats = self._catalogue.get(load, fresh=True)
         if code not in cats:
             raise InputError(f"unknown category {code!r}", field="category")
         return cats[code]
@@ -420,10 +423,8 @@ class CaseService:
     def _resume(self, case: Case, now: datetime) -> dict:
         """The clock stood still while suspended: push the due time by that working time."""
         due = case.due_at
-        if due is not None and case.suspended_at is not None and case.suspended_at < due:
-            due = self.calendar.add_working_hours(
-                due, self.calendar.working_hours_between(case.suspended_at, now)
-            )
+        if due is not None and case.suspended_at is not None:
+            due = self.calendar.resumed_due(due, case.suspended_at, now)
         return {"suspended_at": None, "due_at": due}
 
     def _transition(self, tx, case, action, actor, now, changes, note) -> Case:

@@ -13,7 +13,7 @@ import csv
 import os
 import tempfile
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -99,6 +99,7 @@ def import_cases(
     mapping: Mapping | None = None,
     crs: str | None = None,
     calendar: WorkCalendar | None = None,
+    address_prefixes: Sequence[str] = (),
     actor_id: str = "import",
     dry_run: bool = False,
     rejects_path: str | Path | None = None,
@@ -109,10 +110,12 @@ def import_cases(
     """Import the cases in ``path`` (CSV, .xlsx or GeoJSON) into ``store``.
 
     ``crs`` (wgs84, cgcs2000, gcj02, bd09) is the coordinates' CRS where no column says;
-    it overrides the mapping's. ``progress(rows_done, rows_estimate)`` is called after each
-    chunk. Rejected rows go to ``rejects_path`` (default: ``<file>.rejects.csv`` beside the
-    file). Raises InputError when the file as a whole cannot be imported (unreadable, a
-    required column missing), before anything is written.
+    it overrides the mapping's. ``address_prefixes`` are stripped from addresses before they
+    are looked up in the gazetteer (see geo.address.normalise). ``progress(rows_done,
+    rows_estimate)`` is called after each chunk. Rejected rows go to ``rejects_path``
+    (default: ``<file>.rejects.csv`` beside the file). Raises InputError when the file as a
+    whole cannot be imported (unreadable, a required column missing), before anything is
+    written.
     """
     path = Path(path)
     mapping = mapping or Mapping()
@@ -125,7 +128,7 @@ def import_cases(
     locator = Locator(store)
     places = Places(
         locator.index(locator.generation()),
-        Gazetteer(store.gazetteer()),
+        Gazetteer(store.gazetteer(), prefixes=address_prefixes),
         grid_owners(store),
         DEFAULT_THRESHOLD,
     )

@@ -8,15 +8,15 @@ its own). Which generation is active is asked of the store at most once a second
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
 from geo import coords
+from geo.cache import Cache, CachedValue
 from geo.errors import NotFoundError
 from geo.locate.index import LocateIndex
 from geo.store.base import Store
@@ -43,13 +43,19 @@ class GenerationIndex:
 class Locator:
     """Locates WGS84, CGCS2000, GCJ-02 or BD-09 points in a store's boundary generations."""
 
-    def __init__(self, store: Store, *, keep: int = 4, recheck_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        keep: int = 4,
+        recheck_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``keep``: generations whose index is kept (the least recently used goes first);
+        ``recheck_s``: seconds the active generation is taken as known."""
         self.store = store
-        self._keep = keep
-        self._recheck_s = recheck_s
-        self._indexes: OrderedDict[int, GenerationIndex] = OrderedDict()
-        self._lock = threading.Lock()
-        self._active: tuple[float, int | None] = (-float("inf"), None)
+        self._indexes: Cache[int, GenerationIndex] = Cache(max_entries=keep, clock=clock)
+        self._active: CachedValue[int | None] = CachedValue(recheck_s, clock=clock)
 
     def generation(self, *, generation: int | None = None, at: datetime | None = None) -> int:
         """The generation asked for, or the one active at ``at``, or the active one now."""
@@ -58,10 +64,7 @@ class Locator:
         if at is not None:
             found = self.store.active_generation(at=at)
         else:
-            checked, found = self._active
-            if time.monotonic() - checked > self._recheck_s:
-                found = self.store.active_generation()
-                self._active = (time.monotonic(), found)
+            found = self._active.get(self.store.active_generation)
         if found is None:
             when = f" at {at.isoformat()}" if at else ""
             raise NotFoundError(f"no boundary generation was active{when}; run `gridmgr init`")
@@ -69,23 +72,18 @@ class Locator:
 
     def index(self, generation: int) -> GenerationIndex:
         """The index of ``generation``, built on first use (a few seconds for ~1,250 grids)."""
-        with self._lock:
-            if generation in self._indexes:
-                self._indexes.move_to_end(generation)
-                return self._indexes[generation]
-            grids = self.store.grids(generation)
-            names = {c.code: c.name for c in self.store.communities(generation)}
-            built = GenerationIndex(
-                generation=generation,
-                index=LocateIndex.build([g.code for g in grids], [g.geom for g in grids]),
-                grid_codes=np.array([g.code for g in grids], dtype=object),
-                community_codes=np.array([g.community_code for g in grids], dtype=object),
-                community_names=names,
-            )
-            self._indexes[generation] = built
-            while len(self._indexes) > self._keep:
-                self._indexes.popitem(last=False)
-            return built
+        return self._indexes.get(generation, lambda: self._build(generation))
+
+    def _build(self, generation: int) -> GenerationIndex:
+        grids = self.store.grids(generation)
+        names = {c.code: c.name for c in self.store.communities(generation)}
+        return GenerationIndex(
+            generation=generation,
+            index=LocateIndex.build([g.code for g in grids], [g.geom for g in grids]),
+            grid_codes=np.array([g.code for g in grids], dtype=object),
+            community_codes=np.array([g.community_code for g in grids], dtype=object),
+            community_names=names,
+        )
 
     def locate_one(
         self,

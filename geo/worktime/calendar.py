@@ -375,41 +375,15 @@ class WorkCalendar:
             return self.add_working_days(start, int(limit.value))
         return self.add_working_hours(start, limit.value)
 
-    def due_after(
-        self,
-        start: datetime,
-        limit: TimeLimit | str,
-        suspensions: Iterable[tuple[datetime, datetime]] = (),
-    ) -> datetime:
-        """Due time of a case filed at ``start`` with ``limit``, the clock stopped during
-        ``suspensions`` (``(begin, end)`` pairs, e.g. 延期/挂起 periods).
-
-        The due time is ``add(start, limit)``; then, taking the suspensions (merged where they
-        overlap) in order of their begin, each one whose part after ``start`` begins before the
-        current due time (with working time between the two) pushes it by the working time
-        inside that part. Pushing can bring a later suspension before the due time, which then
-        pushes too. A suspension wholly outside working time pushes nothing.
-        """
-        pairs = [(b, e) for b, e in suspensions]
-        for b, e in pairs:
-            if self._local(b) > self._local(e):
-                raise CalendarError(f"suspension ({b}, {e}) ends before it begins")
-        pairs.sort()
-        due = self.add(start, limit)
-        merged: list[list[datetime]] = []
-        for b, e in pairs:
-            if merged and b <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], e)
-            else:
-                merged.append([b, e])
-        for b, e in merged:
-            b = max(b, start)
-            if not self._between_us(b, due):
-                break
-            pushed = self._between_us(b, e)
-            if pushed:
-                due = self._add_us(due, pushed)
-        return due
+    def resumed_due(self, due: datetime, suspended_at: datetime, resumed_at: datetime) -> datetime:
+        """The due time of a case suspended (延期/挂起) at ``suspended_at`` and resumed at
+        ``resumed_at``: its clock stood still meanwhile, so a suspension that began before
+        ``due`` pushes it by the working time suspended; one that began at or after ``due``
+        (the case was already late) pushes nothing, nor does a resume at or before the
+        suspension. All three instants are timezone-aware."""
+        if self._local(suspended_at) >= self._local(due):
+            return due
+        return self.add_working_hours(due, self.working_hours_between(suspended_at, resumed_at))
 
 
 @lru_cache(maxsize=1024)

@@ -105,10 +105,18 @@ def test_discovery(o311):
     assert endpoint["specification"] == SPEC
     assert endpoint["url"].endswith(BASE) and endpoint["type"] == "production"
     assert {"application/json", "text/xml"} <= set(endpoint["formats"])
+    assert body["contact"] == "云岩区 网格化管理 / Yunyan District, Guiyang grid management"
     xml = ET.fromstring(o311.client.get(f"{BASE}/discovery.xml").content)
     assert xml.tag == "discovery"
     assert xml.find("endpoints/endpoint/specification").text == SPEC
     assert [f.text for f in xml.findall("endpoints/endpoint/formats/format")] == endpoint["formats"]
+
+
+def test_discovery_names_the_configured_district():
+    from api.open311_format import discovery
+
+    doc = discovery("https://x/open311/v2", "c", district="武侯区", district_en="Wuhou District")
+    assert doc["contact"] == "武侯区 网格化管理 / Wuhou District grid management"
 
 
 def test_services_follow_the_catalogue(o311):

@@ -71,3 +71,15 @@ def test_connection_pool_is_two_per_core_shared_among_processes(monkeypatch):
     assert Settings().pool_size() == 3
     with pytest.raises(ValidationError):
         Settings(db_pool=0)
+
+
+def test_district_names_and_address_prefixes_come_from_the_environment(monkeypatch):
+    s = Settings()
+    assert s.district_name == "云岩区"
+    assert s.address_prefix_list() == ("贵州省", "贵阳市", "云岩区")
+    monkeypatch.setenv("GRIDMGR_DISTRICT_NAME", "武侯区")
+    monkeypatch.setenv("GRIDMGR_DISTRICT_NAME_EN", "Wuhou District, Chengdu")
+    monkeypatch.setenv("GRIDMGR_ADDRESS_PREFIXES", " 四川省, 成都市,,武侯区 ")
+    s = Settings()
+    assert (s.district_name, s.district_name_en) == ("武侯区", "Wuhou District, Chengdu")
+    assert s.address_prefix_list() == ("四川省", "成都市", "武侯区")

@@ -171,7 +171,8 @@ def test_results_are_in_the_calendar_zone():
         lambda: CAL.working_hours_between(datetime(2026, 6, 1, 9), at(2026, 6, 1, 10)),
         lambda: CAL.working_hours_between(at(2026, 6, 1, 9), datetime(2026, 6, 1, 10)),
         lambda: CAL.is_working_day(datetime(2026, 6, 1, 9)),
-        lambda: CAL.due_after(FILED, "4h", [(datetime(2026, 6, 1, 10), at(2026, 6, 1, 11))]),
+        lambda: CAL.resumed_due(at(2026, 6, 1, 15), datetime(2026, 6, 1, 10), at(2026, 6, 1, 11)),
+        lambda: CAL.resumed_due(at(2026, 6, 1, 15), at(2026, 6, 1, 10), datetime(2026, 6, 1, 11)),
     ],
 )
 def test_naive_datetimes_are_rejected(call):
@@ -225,75 +226,66 @@ def test_time_limit_values_are_checked(value, unit):
 # --- suspensions ------------------------------------------------------------------------------
 
 
-def test_no_suspension():
-    assert CAL.due_after(FILED, "4h") == at(2026, 6, 1, 15)
+def resumed(due, *suspensions):
+    """``due`` after each (begin, end) suspension in turn, as a case goes through them."""
+    for begin, end in suspensions:
+        due = CAL.resumed_due(due, begin, end)
+    return due
 
 
 def test_two_working_hour_suspension_pushes_two_working_hours():
-    assert CAL.due_after(FILED, "4h", [(at(2026, 6, 1, 10), at(2026, 6, 1, 12))]) == at(
-        2026, 6, 1, 17
-    )
+    due = CAL.add(FILED, "4h")
+    assert due == at(2026, 6, 1, 15)
+    assert resumed(due, (at(2026, 6, 1, 10), at(2026, 6, 1, 12))) == at(2026, 6, 1, 17)
     # Filed Mon 16:00 + 4 h: due Tue 11:00. Suspended Mon 16:30-17:30 and Tue 08:30-09:30,
     # 2 working hours across the night: due Tue 11:00-12:00, 14:00-15:00.
-    filed = at(2026, 6, 1, 16)
-    assert CAL.due_after(filed, "4h") == at(2026, 6, 2, 11)
+    due = CAL.add(at(2026, 6, 1, 16), "4h")
+    assert due == at(2026, 6, 2, 11)
     night = (at(2026, 6, 1, 16, 30), at(2026, 6, 2, 9, 30))
-    assert CAL.due_after(filed, "4h", [night]) == at(2026, 6, 2, 15)
+    assert resumed(due, night) == at(2026, 6, 2, 15)
 
 
 def test_suspension_outside_working_time_pushes_nothing():
     lunch = (at(2026, 6, 1, 12, 0), at(2026, 6, 1, 14, 0))
     night = (at(2026, 6, 1, 18), at(2026, 6, 2, 8))
-    assert CAL.due_after(FILED, "4h", [lunch, night]) == at(2026, 6, 1, 15)
+    assert resumed(CAL.add(FILED, "4h"), lunch, night) == at(2026, 6, 1, 15)
 
 
 def test_suspension_after_the_due_time_pushes_nothing():
     later = (at(2026, 6, 1, 15), at(2026, 6, 1, 17))
-    assert CAL.due_after(FILED, "4h", [later]) == at(2026, 6, 1, 15)
+    assert resumed(CAL.add(FILED, "4h"), later) == at(2026, 6, 1, 15)
 
 
-def test_suspension_beginning_when_no_working_time_is_left_pushes_nothing():
+def test_suspension_across_the_end_of_the_working_day():
     # Mon 08:30 + 1 day is due Tue 08:30, i.e. at the end of Monday's working time.
-    filed = at(2026, 6, 1, 8, 30)
-    early = (at(2026, 6, 2, 8), at(2026, 6, 2, 9))
-    assert CAL.due_after(filed, "1d", [early]) == at(2026, 6, 2, 8, 30)
+    due = CAL.add(at(2026, 6, 1, 8, 30), "1d")
+    assert due == at(2026, 6, 2, 8, 30)
     monday = (at(2026, 6, 1, 17), at(2026, 6, 2, 9))  # 0.5 h on Monday, 0.5 h on Tuesday
-    assert CAL.due_after(filed, "1d", [monday]) == at(2026, 6, 2, 9, 30)
+    assert resumed(due, monday) == at(2026, 6, 2, 9, 30)
 
 
 def test_push_can_bring_a_later_suspension_before_the_due_time():
     first = (at(2026, 6, 1, 10), at(2026, 6, 1, 11))  # 1 h: due 15:00 -> 16:00
     second = (at(2026, 6, 1, 15, 30), at(2026, 6, 1, 16, 30))  # now before 16:00: -> 17:00
-    assert CAL.due_after(FILED, "4h", [second, first]) == at(2026, 6, 1, 17)
-
-
-def test_overlapping_suspensions_count_once():
-    a = (at(2026, 6, 1, 10), at(2026, 6, 1, 11, 30))
-    b = (at(2026, 6, 1, 11), at(2026, 6, 1, 12))
-    assert CAL.due_after(FILED, "4h", [a, b]) == at(2026, 6, 1, 17)
-
-
-def test_suspension_before_filing_is_clipped():
-    before = (at(2026, 6, 1, 8, 30), at(2026, 6, 1, 10))  # only 09:00-10:00 counts
-    assert CAL.due_after(FILED, "4h", [before]) == at(2026, 6, 1, 16)
+    assert resumed(CAL.add(FILED, "4h"), first, second) == at(2026, 6, 1, 17)
 
 
 def test_suspension_running_past_the_due_time():
     # Suspended Mon 14:00 until Wed 10:00 with 1 h left: resumes then, due Wed 11:00.
     long = (at(2026, 6, 1, 14), at(2026, 6, 3, 10))
-    assert CAL.due_after(FILED, "4h", [long]) == at(2026, 6, 3, 11)
+    assert resumed(CAL.add(FILED, "4h"), long) == at(2026, 6, 3, 11)
 
 
 def test_suspension_with_a_day_limit():
     # 1 day: due Tue 09:00; a 3.5 h suspension on Monday afternoon pushes it by 3.5 working
     # hours: 09:00-12:00 (3 h), 14:00-14:30.
     s = (at(2026, 6, 1, 14), at(2026, 6, 1, 17, 30))
-    assert CAL.due_after(FILED, TimeLimit(1, "days"), [s]) == at(2026, 6, 2, 14, 30)
+    assert resumed(CAL.add(FILED, TimeLimit(1, "days")), s) == at(2026, 6, 2, 14, 30)
 
 
-def test_suspension_ending_before_it_begins_is_rejected():
-    with pytest.raises(CalendarError, match="ends before it begins"):
-        CAL.due_after(FILED, "4h", [(at(2026, 6, 1, 11), at(2026, 6, 1, 10))])
+def test_resume_before_the_suspension_pushes_nothing():
+    due = CAL.add(FILED, "4h")
+    assert resumed(due, (at(2026, 6, 1, 11), at(2026, 6, 1, 10))) == due
 
 
 # --- override file ----------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from geo.analytics.coverage import (
     coverage,
     prepare_grids,
     underserved,
-    underserved_population,
 )
 from geo.boundaries.read import read_boundary_set
 
@@ -142,11 +141,6 @@ def test_underserved_lists_grids_below_the_threshold():
     assert underserved(result, 0.5) == codes[1:]
     assert underserved(result, 0.0) == []
     assert underserved(result, 1.0) == codes[1:]
-    assert underserved_population(result, 0.5) == [
-        (codes[2], 900),
-        (codes[3], 700),
-        (codes[1], 500),
-    ]
     with pytest.raises(ValueError, match="threshold"):
         underserved(result, 1.5)
 

@@ -367,7 +367,7 @@ def test_address_only_rows_use_the_gazetteer(store, tmp_path):
             [b, "暴露垃圾", "", "不知道在哪里", "", "", "2024-03-01 09:00:00", "", "", ""],
         ],
     )
-    summary = _run(store, path)
+    summary = _run(store, path, address_prefixes=("贵阳市", "云岩区"))
     assert (summary.counts["located"], summary.counts["needs_location"]) == (1, 1)
     placed, waiting = _case(store, a), _case(store, b)
     assert placed.lon == pytest.approx(INSIDE[0]) and placed.grid_code is not None

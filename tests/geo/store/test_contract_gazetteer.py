@@ -17,7 +17,7 @@ def test_gazetteer_places_confident_addresses_only(make_world):
         == 2
     )
     assert {e.address for e in store.gazetteer()} == {"中华北路1号", "松山路59号"}
-    w.service.gazetteer = lambda: Gazetteer(store.gazetteer())
+    w.service.gazetteer = lambda: Gazetteer(store.gazetteer(), prefixes=("贵阳市", "云岩区"))
     placed = w.service.intake(
         Intake(category="elderly_visit", address="贵阳市云岩区中华北路１號"), w.dispatcher
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, params
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import Unauthenticated
-from api.state import MISS, AppState
+from api.state import AppState
 from geo.cases.workflow import Actor
 from geo.errors import PermissionDeniedError
 from geo.store.records import TokenRecord
@@ -17,7 +17,8 @@ from geo.store.records import TokenRecord
 # Dependencies are async so that FastAPI runs them on the event loop instead of handing each
 # to the thread pool; only a token-cache miss goes to a thread (it queries the store).
 async def get_state(request: Request) -> AppState:
-    return request.app.state.gridmgr
+    state: AppState = request.app.state.gridmgr  # set by the app's lifespan
+    return state
 
 
 State = Annotated[AppState, Depends(get_state)]
@@ -35,8 +36,11 @@ async def bearer_token(request: Request, state: State) -> TokenRecord:
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise Unauthenticated("send Authorization: Bearer <token>")
-    record = state.cached_token(value.strip())
-    if record is MISS:
+    cached = state.cached_token(value.strip())  # a record, None, or MISS
+    record: TokenRecord | None
+    if cached is None or isinstance(cached, TokenRecord):
+        record = cached
+    else:
         record = await run_in_threadpool(state.token, value.strip())
     if record is None:
         raise Unauthenticated("the token is unknown or revoked")
@@ -53,8 +57,9 @@ async def caller(token: Token) -> Actor:
 Caller = Annotated[Actor, Depends(caller)]
 
 
-def roles(*allowed: str):
-    """A dependency that admits only ``allowed`` roles (403 for the others)."""
+def roles(*allowed: str) -> params.Depends:
+    """A dependency that admits only ``allowed`` roles (403 for the others), for a route's
+    ``dependencies``."""
 
     async def check(actor: Caller) -> Actor:
         if actor.role not in allowed:
@@ -63,4 +68,5 @@ def roles(*allowed: str):
             )
         return actor
 
-    return Depends(check)
+    dependency: params.Depends = Depends(check)  # Depends is declared to return Any
+    return dependency

@@ -65,8 +65,9 @@ TABLE: list[tuple[type[Exception], int, str, str]] = [
 ]
 
 
-def problem(status: int, kind: str, title: str, detail: str, **extra) -> JSONResponse:
-    body = {
+def problem(status: int, kind: str, title: str, detail: str, **extra: object) -> JSONResponse:
+    """An RFC 9457 problem answer; ``extra`` are further members of its JSON object."""
+    body: dict[str, object] = {
         "type": f"https://gridmgr.invalid/problems/{kind}",
         "title": title,
         "status": status,
@@ -89,7 +90,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(e.GridmgrError)
     async def domain(_: Request, exc: e.GridmgrError) -> JSONResponse:
         status, kind, title = classify(exc)
-        extra = {}
+        extra: dict[str, object] = {}
         field = getattr(exc, "field", None)
         if field:
             extra["field"] = field

@@ -7,6 +7,9 @@ half-open [since, until) in China time.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TypedDict
+
+import folium
 
 from api.state import AppState
 from api.views import case_view
@@ -26,14 +29,22 @@ def default_period(now: datetime) -> tuple[datetime, datetime]:
     return now - timedelta(days=365), now
 
 
-def _options(state: AppState, inline: bool) -> dict:
+class MapOptions(TypedDict):
+    """What every map function takes besides its data: the basemap and asset inlining."""
+
+    basemap: str
+    tianditu_key: str | None
+    inline: bool
+
+
+def _options(state: AppState, inline: bool) -> MapOptions:
     s = state.settings
     return {"basemap": s.basemap, "tianditu_key": s.tianditu_key, "inline": inline}
 
 
 def workload_page(
     state: AppState, *, kpi: str, since: datetime, until: datetime, inline: bool = False
-):
+) -> folium.Map:
     comms, grids = state.boundaries.features(state.locator.generation())
     rep = workload_report(
         state.store,
@@ -49,7 +60,7 @@ def workload_page(
 
 def community_page(
     state: AppState, code: str, *, since: datetime, until: datetime, inline: bool = False
-):
+) -> folium.Map:
     comms, grids = state.boundaries.features(state.locator.generation())
     community = next((c for c in comms if c["id"] == code), None)
     if community is None:
@@ -92,7 +103,7 @@ def coverage_page(
     threshold: float,
     sites: int = 0,
     inline: bool = False,
-):
+) -> folium.Map:
     _, grids = state.boundaries.features(state.locator.generation())
     rep = coverage_report(
         state.store, state.locator, kind=kind, radius_m=radius_m, threshold=threshold

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import NoReturn, TypeVar
+from typing import NoReturn, Protocol, TypeVar
 
 import click
 from pydantic import ValidationError
@@ -16,7 +16,14 @@ from api.state import AppState
 from geo.errors import GridmgrError
 from geo.store import Store, open_store
 
-T = TypeVar("T")
+
+class _Closable(Protocol):
+    """What ``_closing`` opens: anything with a ``close()``."""
+
+    def close(self) -> None: ...
+
+
+T = TypeVar("T", bound=_Closable)
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 

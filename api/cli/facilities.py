@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 import geopandas as gpd
@@ -17,12 +18,12 @@ from geo.facilities.placing import place_facility
 from geo.locate.locator import Locator
 
 
-def _records(path: Path) -> list[dict]:
+def _records(path: Path) -> list[dict[str, Any]]:
     """Rows of a CSV, or of a vector file's points (lon/lat from the geometry, in WGS84 when
     the file declares a CRS)."""
     if path.suffix.lower() == ".csv":
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        return frame.to_dict("records")
+        return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
     try:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several kinds; all mean "cannot read"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,9 @@ from api.cli.common import configured_store, fail
 from api.cli.common import settings as configured_settings
 from geo.errors import GridmgrError
 from geo.importing import import_cases, load_mapping
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar  # what click.progressbar returns
 
 CRS_NAMES = click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"], case_sensitive=False)
 
@@ -58,7 +62,8 @@ def cases(
         fail(str(exc))
     config = configured_settings()
     calendar = config.calendar()
-    bars: list = []  # the progress bar, started with the first chunk (after the file opened)
+    # The progress bar, started with the first chunk (after the file opened).
+    bars: list[ProgressBar[int]] = []
 
     def progress(done: int, estimate: int) -> None:
         if not bars:

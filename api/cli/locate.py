@@ -6,8 +6,11 @@ import json
 import os
 import re
 import sys
-from contextlib import nullcontext
+from collections import Counter
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import geopandas as gpd
@@ -18,15 +21,19 @@ import shapely
 from api.cli.common import configured_store, fail, parse_time
 from geo.errors import GridmgrError
 from geo.locate.locator import GenerationIndex, Locator
-from geo.point_input import parse_points
+from geo.point_input import ParsedPoints, parse_points
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar  # what click.progressbar returns
 
 CRS_CHOICE = click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"], case_sensitive=False)
 VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".fgb"}
 READ_SUFFIXES = VECTOR_SUFFIXES | {".shp"}
 CHUNK_ROWS = 200_000
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _generation_options(f):
+def _generation_options(f: F) -> F:
     f = click.option(
         "--date", "date", default=None, help="Use the generation that was active then (ISO 8601)."
     )(f)
@@ -85,7 +92,9 @@ def locate(
         click.echo(f"unassigned: no grid covers WGS84 {wlon:.7f}, {wlat:.7f}")
 
 
-def _results(gi: GenerationIndex, positions: np.ndarray, parsed) -> dict[str, np.ndarray]:
+def _results(
+    gi: GenerationIndex, positions: np.ndarray, parsed: ParsedPoints
+) -> dict[str, np.ndarray]:
     """The columns added to every row: grid_code, community_code, status, error."""
     n = len(positions)
     grid = np.full(n, "", dtype=object)
@@ -97,7 +106,9 @@ def _results(gi: GenerationIndex, positions: np.ndarray, parsed) -> dict[str, np
     return {"grid_code": grid, "community_code": comm, "status": status, "error": parsed.error}
 
 
-def _locate_frame(frame, lon, lat, crs, gi: GenerationIndex) -> pd.DataFrame:
+def _locate_frame(
+    frame: pd.DataFrame, lon: pd.Series, lat: pd.Series, crs: str, gi: GenerationIndex
+) -> pd.DataFrame:
     parsed = parse_points(lon, lat, crs)
     positions = np.full(len(frame), -1, dtype=np.int64)
     if parsed.valid.any():
@@ -116,10 +127,16 @@ def _write_vector(frame: gpd.GeoDataFrame, path: Path) -> None:
     frame.to_file(path, layer=layer)
 
 
-def _progress(total: int):
+def _progress(total: int) -> AbstractContextManager[ProgressBar[int] | None]:
     if sys.stderr.isatty():
         return click.progressbar(length=total, label="locating", file=sys.stderr)
     return nullcontext(None)
+
+
+def _count(counts: Counter[str], status: pd.Series) -> None:
+    """Add the rows of each status to ``counts`` (a file comes in several chunks)."""
+    for value, n in status.value_counts().items():
+        counts[str(value)] += int(n)
 
 
 def _count_rows(path: Path) -> int:
@@ -127,11 +144,22 @@ def _count_rows(path: Path) -> int:
         return max(sum(1 for _ in fh) - 1, 0)
 
 
-def _csv_in(path: Path, out: Path, lon_col, lat_col, crs, gi, counts) -> None:
+def _csv_in(
+    path: Path,
+    out: Path,
+    lon_col: str,
+    lat_col: str,
+    crs: str,
+    gi: GenerationIndex,
+    counts: Counter[str],
+) -> None:
     total = _count_rows(path)
-    reader = pd.read_csv(
-        path, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=CHUNK_ROWS
-    )
+    try:
+        reader = pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=CHUNK_ROWS
+        )
+    except pd.errors.EmptyDataError:  # not even a header line
+        fail(f"{path}: the file is empty")
     vector_out = out.suffix.lower() in VECTOR_SUFFIXES
     parts = []
     with _progress(total) as bar:
@@ -143,7 +171,7 @@ def _csv_in(path: Path, out: Path, lon_col, lat_col, crs, gi, counts) -> None:
                     f"{', '.join(map(repr, chunk.columns))} (use --lon-col/--lat-col)"
                 )
             located = _locate_frame(chunk, chunk[lon_col], chunk[lat_col], crs, gi)
-            counts.update(located["status"].value_counts().to_dict())
+            _count(counts, located["status"])
             if vector_out:
                 parts.append(located)
             else:
@@ -153,16 +181,16 @@ def _csv_in(path: Path, out: Path, lon_col, lat_col, crs, gi, counts) -> None:
             if bar is not None:
                 bar.update(len(chunk))
     if vector_out:
-        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-        lon = pd.to_numeric(frame.get(lon_col), errors="coerce")
-        lat = pd.to_numeric(frame.get(lat_col), errors="coerce")
+        frame = pd.concat(parts, ignore_index=True)  # a header-only file gives one chunk
+        lon = pd.to_numeric(frame[lon_col], errors="coerce")
+        lat = pd.to_numeric(frame[lat_col], errors="coerce")
         geom = gpd.points_from_xy(lon, lat)
         _write_vector(gpd.GeoDataFrame(frame, geometry=geom, crs="EPSG:4326"), out)
-    elif total == 0 and not out.exists():
-        fail(f"{path}: the file is empty")
 
 
-def _vector_in(path: Path, out: Path, crs, gi, counts) -> None:
+def _vector_in(
+    path: Path, out: Path, crs: str | None, gi: GenerationIndex, counts: Counter[str]
+) -> None:
     try:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several kinds; all mean "cannot read"
@@ -185,7 +213,7 @@ def _vector_in(path: Path, out: Path, crs, gi, counts) -> None:
         f"geometry is {'empty' if g is None or g.is_empty else g.geom_type}, not a point"
         for g in frame.geometry[not_point]
     ]
-    counts.update(located["status"].value_counts().to_dict())
+    _count(counts, located["status"])
     if out.suffix.lower() in VECTOR_SUFFIXES:
         _write_vector(gpd.GeoDataFrame(located, geometry="geometry", crs=frame.crs), out)
     else:
@@ -232,7 +260,7 @@ def locate_file(
     if output.suffix.lower() not in VECTOR_SUFFIXES | {".csv"}:
         fail(f"{output}: write .csv, .geojson, .gpkg or .fgb")
     tmp = output.with_name(f".partial-{output.name}")
-    counts: dict[str, int] = {}
+    counts: Counter[str] = Counter()  # rows by status, summed over the chunks
     with configured_store() as store:
         locator = Locator(store)
         gi = locator.index(locator.generation(generation=generation, at=at))

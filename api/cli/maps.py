@@ -3,9 +3,11 @@ from disk with no server and no internet (assets inlined)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
+import folium
 
 from api import map_data
 from api.cli.common import configured_state, parse_time
@@ -23,7 +25,7 @@ FROM = click.option("--from", "since", default=None, help="Start (default: a yea
 TO = click.option("--to", "until", default=None, help="End, exclusive (default: now).")
 
 
-def _period(state: AppState, since: str | None, until: str | None):
+def _period(state: AppState, since: str | None, until: str | None) -> tuple[datetime, datetime]:
     dsince, duntil = map_data.default_period(state.cases.now())
     return (
         parse_time(since, "--from") if since else dsince,
@@ -31,7 +33,7 @@ def _period(state: AppState, since: str | None, until: str | None):
     )
 
 
-def _save(m, out: Path) -> None:
+def _save(m: folium.Map, out: Path) -> None:
     m.save(str(out))
     click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)", err=True)
 

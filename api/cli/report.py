@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 import shapely
@@ -14,15 +16,18 @@ from geo.analytics.export import write_csv, write_geojson
 from geo.analytics.reports import coverage_report, siting_report, workload_report
 from geo.errors import GridmgrError
 from geo.locate.locator import Locator
+from geo.store import Store
 
 
-def _geometries(store, locator: Locator, level: str) -> dict[str, dict]:
+def _geometries(store: Store, locator: Locator, level: str) -> dict[str, dict[str, Any]]:
     gen = locator.generation()
     records = store.communities(gen) if level == "community" else store.grids(gen)
     return {r.code: shapely.geometry.mapping(r.geom) for r in records}
 
 
-def _write(rows, out: Path, geometries) -> None:
+def _write(
+    rows: list[dict[str, Any]], out: Path, geometries: Callable[[], dict[str, dict[str, Any]]]
+) -> None:
     suffix = out.suffix.lower()
     if suffix == ".csv":
         write_csv(rows, out)
@@ -55,7 +60,7 @@ def report() -> None:
     default=None,
     help="FILE.csv or FILE.geojson; without it, JSON on standard output.",
 )
-def workload(level: str, since: str, until: str, category: str | None, out: Path | None):
+def workload(level: str, since: str, until: str, category: str | None, out: Path | None) -> None:
     """Workload KPIs per community, grid or worker for a period."""
     with configured_store() as store:
         locator = Locator(store)

@@ -20,6 +20,8 @@ import os
 import signal
 import socket
 from multiprocessing.connection import wait
+from types import FrameType
+from typing import NoReturn
 
 import uvicorn
 
@@ -62,7 +64,7 @@ def serve_processes(host: str, port: int, count: int) -> int:
         ctx.Process(target=_serve_one, args=(host, port), name=f"gridmgr-{i}") for i in range(count)
     ]
 
-    def stop(signum, frame):
+    def stop(signum: int, frame: FrameType | None) -> NoReturn:
         raise _Stop
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}

@@ -8,7 +8,8 @@ session redirects to the sign-in page instead.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request, Response
@@ -95,7 +96,7 @@ def error_response(request: Request, exc: Exception) -> Response:
 class ConsoleRoute(APIRoute):
     """A route whose domain and validation errors become console pages (see above)."""
 
-    def get_route_handler(self) -> Callable:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:

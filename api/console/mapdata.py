@@ -8,6 +8,7 @@ CRS (``display_crs``), so the server converts it like any other reported point.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import shapely
 
@@ -20,10 +21,10 @@ from maps.style import OVERDUE_RING, STATE_COLOURS
 
 OUTLINE_TOLERANCE = 5e-5  # degrees, about 5 m: community outlines at district zoom
 _lock = threading.Lock()
-_outlines: dict[tuple[int, str], dict] = {}
+_outlines: dict[tuple[int, str], dict[str, Any]] = {}
 
 
-def basemap_config(settings: Settings) -> dict:
+def basemap_config(settings: Settings) -> dict[str, Any]:
     """The basemap's tile layers for Leaflet, the CRS a click is read in, and the case
     markers' colours (those of the maps)."""
     basemap = get_basemap(settings.basemap)
@@ -48,7 +49,7 @@ def basemap_config(settings: Settings) -> dict:
     }
 
 
-def community_outlines(state: AppState) -> dict:
+def community_outlines(state: AppState) -> dict[str, Any]:
     """The active generation's communities as a GeoJSON FeatureCollection (code, name)."""
     generation = state.locator.generation()
     basemap = state.settings.basemap
@@ -76,7 +77,9 @@ def community_outlines(state: AppState) -> dict:
     return built
 
 
-def grid_geometry(state: AppState, code: str | None, generation: int | None) -> dict | None:
+def grid_geometry(
+    state: AppState, code: str | None, generation: int | None
+) -> dict[str, Any] | None:
     """A grid's polygon (GeoJSON geometry, display coordinates), or None."""
     if code is None or generation is None:
         return None
@@ -85,7 +88,7 @@ def grid_geometry(state: AppState, code: str | None, generation: int | None) -> 
     return None if found is None else display_shift(found["geometry"], state.settings.basemap)
 
 
-def display_point(state: AppState, lon: float | None, lat: float | None) -> list | None:
+def display_point(state: AppState, lon: float | None, lat: float | None) -> list[float] | None:
     """A WGS84 point as drawn, ``[lat, lon]`` for Leaflet, or None."""
     if lon is None or lat is None:
         return None

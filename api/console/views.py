@@ -125,7 +125,7 @@ def case_row(
 def queue_order(rows: list[CaseRow]) -> list[CaseRow]:
     """Overdue first (most overdue on top), then by due time (none last), then by id."""
 
-    def key(r: CaseRow):
+    def key(r: CaseRow) -> tuple[bool, float, float, int]:
         due = r.case.due_at.timestamp() if r.case.due_at else float("inf")
         return (
             not r.deadline.overdue,

@@ -3,7 +3,7 @@ to build next. Distances and areas are computed in the metric CRS (EPSG:32648, m
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -20,7 +20,7 @@ def coverage(
     kind: str,
     radius_m: Annotated[float | None, Query(gt=0, le=50_000)] = None,
     threshold: Annotated[float, Query(ge=0, le=1)] = 0.5,
-) -> dict:
+) -> dict[str, Any]:
     """Share of each grid's area (so population) within ``radius_m`` of a facility of
     ``kind``; per community, covered residents; grids below ``threshold`` are underserved."""
     return coverage_report(
@@ -34,7 +34,7 @@ def siting(
     kind: str,
     count: Annotated[int, Query(ge=1, le=100)] = 3,
     radius_m: Annotated[float | None, Query(gt=0, le=50_000)] = None,
-) -> dict:
+) -> dict[str, Any]:
     """``count`` new sites among grid centre points, chosen greedily to cover the most
     residents not yet covered (within (1 - 1/e) ≈ 63 % of the optimum)."""
     return siting_report(state.store, state.locator, kind=kind, count=count, radius_m=radius_m)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -13,25 +13,25 @@ router = APIRouter(tags=["boundaries"])
 Generation = Annotated[int | None, Query(description="Boundary generation (default: active)")]
 
 
-def _find(features: list[dict], code: str, what: str) -> dict:
+def _find(features: list[dict[str, Any]], code: str, what: str) -> dict[str, Any]:
     for f in features:
         if f["id"] == code:
             return f
     raise NotFoundError(f"there is no {what} {code}")
 
 
-def _collection(features: list[dict]) -> dict:
+def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
 @router.get("/communities", summary="社区 Communities")
-def communities(state: State, _: Caller, generation: Generation = None) -> dict:
+def communities(state: State, _: Caller, generation: Generation = None) -> dict[str, Any]:
     comms, _g = state.boundaries.features(state.locator.generation(generation=generation))
     return _collection(comms)
 
 
 @router.get("/communities/{code}", summary="社区 One community")
-def community(code: str, state: State, _: Caller, generation: Generation = None) -> dict:
+def community(code: str, state: State, _: Caller, generation: Generation = None) -> dict[str, Any]:
     comms, _g = state.boundaries.features(state.locator.generation(generation=generation))
     return _find(comms, code, "community")
 
@@ -39,7 +39,7 @@ def community(code: str, state: State, _: Caller, generation: Generation = None)
 @router.get("/grids", summary="网格 Grids")
 def grids(
     state: State, _: Caller, community: str | None = None, generation: Generation = None
-) -> dict:
+) -> dict[str, Any]:
     _c, gs = state.boundaries.features(state.locator.generation(generation=generation))
     if community is not None:
         gs = [f for f in gs if f["properties"]["community_code"] == community]
@@ -47,6 +47,6 @@ def grids(
 
 
 @router.get("/grids/{code}", summary="网格 One grid")
-def grid(code: str, state: State, _: Caller, generation: Generation = None) -> dict:
+def grid(code: str, state: State, _: Caller, generation: Generation = None) -> dict[str, Any]:
     _c, gs = state.boundaries.features(state.locator.generation(generation=generation))
     return _find(gs, code, "grid")

@@ -7,7 +7,7 @@ Reads return an ``ETag`` (the case's id and version); actions need it back in ``
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
@@ -55,13 +55,14 @@ class NewCase(BaseModel):
     auto_dispatch: bool = False
 
 
-@router.post("/cases", status_code=201, summary="上报 File a case")
+# The answer is a JSONResponse (for its headers); response_model documents its body.
+@router.post("/cases", status_code=201, response_model=dict[str, Any], summary="上报 File a case")
 def create_case(
     body: NewCase,
     state: State,
     actor: Caller,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> dict:
+) -> JSONResponse:
     req = Intake(
         category=body.category,
         description=body.description,
@@ -97,7 +98,7 @@ def list_cases(
     bbox: Annotated[str | None, Query(description="west,south,east,north (WGS84)")] = None,
     cursor: Annotated[int, Query(ge=0, description="`next` of the previous page")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-) -> dict:
+) -> dict[str, Any]:
     box = None
     if bbox:
         try:
@@ -132,20 +133,20 @@ def list_cases(
 
 
 @router.get("/cases/{case_id}", summary="事件详情 One case")
-def get_case(case_id: int, state: State, actor: Caller, response: Response) -> dict:
+def get_case(case_id: int, state: State, actor: Caller, response: Response) -> dict[str, Any]:
     case = state.cases.get(case_id, actor)
     response.headers["ETag"] = etag(case)
     return case_view(case, now=state.cases.now())
 
 
 @router.get("/cases/{case_id}/events", summary="处理记录 Audit trail")
-def case_events(case_id: int, state: State, actor: Caller) -> list[dict]:
+def case_events(case_id: int, state: State, actor: Caller) -> list[dict[str, Any]]:
     return [event_view(e) for e in state.cases.events(case_id, actor)]
 
 
 class ActionBody(BaseModel):
-    note: str | None = Field(None, max_length=2000)
-    assignee_id: str | None = Field(None, max_length=64)
+    note: str | None = Field(default=None, max_length=2000)
+    assignee_id: str | None = Field(default=None, max_length=64)
     lon: float | None = None
     lat: float | None = None
     crs: Literal["wgs84", "cgcs2000", "gcj02", "bd09"] = "wgs84"
@@ -160,7 +161,7 @@ def act(
     response: Response,
     body: ActionBody | None = None,
     if_match: Annotated[str | None, Header()] = None,
-) -> dict:
+) -> dict[str, Any]:
     """Actions: register, reject, dispatch (``assignee_id`` optional), reassign (``assignee_id``
     required), return, handle, verify, rework, suspend, resume, and place (put a case that
     has only an address on the map: ``lon``, ``lat``, ``crs``)."""
@@ -181,6 +182,6 @@ def act(
 
 
 @router.post("/cases/{case_id}/reveal", summary="查看联系方式 Reveal the reporter (audited)")
-def reveal(case_id: int, state: State, actor: Caller) -> dict:
+def reveal(case_id: int, state: State, actor: Caller) -> dict[str, Any]:
     name, phone = state.cases.reveal_reporter(case_id, actor)
     return {"name": name, "phone": phone}

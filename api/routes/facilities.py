@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from api.deps import Caller, State, roles
 from geo.errors import NotFoundError
-from geo.facilities.model import Facility, read_kinds
+from geo.facilities.model import Facility, FacilityKind, read_kinds
 from geo.facilities.placing import place_facility
 
 router = APIRouter(tags=["facilities"])
 ADMIN = roles("admin")
 
 
-def feature(f: Facility, kinds) -> dict:
+def feature(f: Facility, kinds: dict[str, FacilityKind]) -> dict[str, Any]:
     props = {k: v for k, v in asdict(f).items() if k not in ("lon", "lat")}
     kind = kinds.get(f.kind)
     props["kind_name"] = kind.name_zh if kind else None
@@ -40,14 +41,14 @@ class FacilityIn(BaseModel):
 
 
 @router.get("/facilities/kinds", summary="设施类型 Facility kinds")
-def facility_kinds(_: Caller) -> list[dict]:
+def facility_kinds(_: Caller) -> list[dict[str, Any]]:
     return [asdict(k) for k in read_kinds().values()]
 
 
 @router.get("/facilities", summary="服务设施 Facilities")
 def list_facilities(
     state: State, _: Caller, kind: str | None = None, community: str | None = None
-) -> dict:
+) -> dict[str, Any]:
     kinds = read_kinds()
     return {
         "type": "FeatureCollection",
@@ -58,7 +59,7 @@ def list_facilities(
 
 
 @router.get("/facilities/{facility_id}", summary="服务设施 One facility")
-def get_facility(facility_id: int, state: State, _: Caller) -> dict:
+def get_facility(facility_id: int, state: State, _: Caller) -> dict[str, Any]:
     found = state.store.facilities(facility_id=facility_id)
     if not found:
         raise NotFoundError(f"there is no facility {facility_id}")
@@ -68,7 +69,7 @@ def get_facility(facility_id: int, state: State, _: Caller) -> dict:
 @router.post(
     "/facilities", status_code=201, dependencies=[ADMIN], summary="新增设施 Add a facility"
 )
-def create_facility(body: FacilityIn, state: State, response: Response) -> dict:
+def create_facility(body: FacilityIn, state: State, response: Response) -> dict[str, Any]:
     kinds = read_kinds()
     f = place_facility(body.model_dump(), state.locator, kinds, crs=body.crs)
     (new_id,) = state.store.add_facilities([f])
@@ -77,7 +78,7 @@ def create_facility(body: FacilityIn, state: State, response: Response) -> dict:
 
 
 @router.put("/facilities/{facility_id}", dependencies=[ADMIN], summary="修改设施 Change")
-def update_facility(facility_id: int, body: FacilityIn, state: State) -> dict:
+def update_facility(facility_id: int, body: FacilityIn, state: State) -> dict[str, Any]:
     kinds = read_kinds()
     f = place_facility(
         body.model_dump(), state.locator, kinds, crs=body.crs, facility_id=facility_id

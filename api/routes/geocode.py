@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -18,7 +18,7 @@ def geocode(
     _: Caller,
     address: Annotated[str, Query(min_length=1, max_length=500)],
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
-) -> dict:
+) -> dict[str, Any]:
     """Candidates (WGS84) with scores 0–100, best first; ``placed`` when the best reaches the
     threshold at which an address-only case is placed on its own."""
     found = state.gazetteer().lookup(address, limit=limit)

@@ -1,5 +1,7 @@
 """``GET /health``: is the service up and its store answering (no token needed)."""
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from api.deps import State
@@ -8,7 +10,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(state: State) -> dict:
+def health(state: State) -> dict[str, Any]:
     return {
         "status": "ok",
         "store": state.store.backend,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from fastapi import APIRouter
@@ -26,7 +26,7 @@ async def locate_one(
     crs: CRS = "wgs84",
     generation: int | None = None,
     date: datetime | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Point in ``crs`` (lon, lat); answer in WGS84. Edge points go to the smallest code.
 
     Async on purpose: the answer comes from the in-process index in microseconds, so a
@@ -53,7 +53,7 @@ class Batch(BaseModel):
 
 
 @router.post("/locate", summary="批量定位 Locate a batch of points")
-def locate_many(batch: Batch, state: State, _: Caller) -> dict:
+def locate_many(batch: Batch, state: State, _: Caller) -> dict[str, Any]:
     """Every point comes back, in order, as assigned, unassigned or invalid (with why)."""
     lon = [p[0] for p in batch.points]
     lat = [p[1] for p in batch.points]

@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
+import folium
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from api import map_data
 from api.deps import State
+from api.state import AppState
 
 router = APIRouter(tags=["maps"])
 KPI = Literal[
@@ -21,12 +23,14 @@ KPI = Literal[
 ]
 
 
-def _period(state, since: datetime | None, until: datetime | None):
+def _period(
+    state: AppState, since: datetime | None, until: datetime | None
+) -> tuple[datetime, datetime]:
     dsince, duntil = map_data.default_period(state.cases.now())
     return since or dsince, until or duntil
 
 
-def _html(m) -> HTMLResponse:
+def _html(m: folium.Map) -> HTMLResponse:
     return HTMLResponse(m.get_root().render())
 
 

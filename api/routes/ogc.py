@@ -11,7 +11,7 @@ follow the ``next`` link, which carries every parameter of the request.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -53,7 +53,7 @@ Format = Annotated[str | None, Query(description="json (the only format)")]
 CommunityCode = Annotated[str | None, Query(description="9-digit community code")]
 
 
-def _boundaries(state: State) -> tuple[list[dict], list[dict]]:
+def _boundaries(state: State) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(communities, grids) of the active generation as GeoJSON features (CRS84)."""
     return state.boundaries.features(state.locator.generation())
 

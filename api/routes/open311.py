@@ -346,6 +346,7 @@ def _intake(form: dict[str, str], cats: dict[str, Category], key: str | None) ->
             field="description",
         )
     first, last = _text(form, "first_name", 50), _text(form, "last_name", 50)
+    name: str | None
     if first and last:
         name = f"{last}{first}" if _CJK.search(first + last) else f"{first} {last}"
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
@@ -21,7 +21,7 @@ def workload(
     to: Annotated[datetime, Query(description="end (exclusive), ISO 8601 with offset")],
     level: Literal["community", "grid", "worker"] = "community",
     category: Annotated[str | None, Query(description="major class code")] = None,
-) -> dict:
+) -> dict[str, Any]:
     return workload_report(
         state.store,
         state.locator,

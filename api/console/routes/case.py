@@ -7,7 +7,7 @@ refused by the case service and the page says so ("此案件已被他人更改�
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -103,6 +103,6 @@ def reveal(case_id: int, state: State, user: Writer) -> Response:
 
 
 @router.get("/cases/{case_id}/version")
-def version(case_id: int, state: State, user: User) -> dict:
+def version(case_id: int, state: State, user: User) -> dict[str, Any]:
     """The case's current version: an open page compares it with the one it shows."""
     return {"id": case_id, "version": state.cases.get(case_id, user.actor).version}

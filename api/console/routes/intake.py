@@ -5,26 +5,28 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.console import mapdata
-from api.console.deps import signed_in_as
+from api.console.deps import ConsoleUser, signed_in_as
 from api.console.errors import ConsoleRoute
 from api.console.render import page
 from api.deps import State
 from api.errors import InFlight, classify
+from geo.cases.model import Case
 from geo.cases.service import MAX_DESCRIPTION, SOURCES, Intake
+from geo.cases.workflow import Actor
 from geo.errors import GridmgrError, InputError
 from geo.gazetteer import DEFAULT_THRESHOLD
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 CRS = Literal["wgs84", "cgcs2000", "gcj02", "bd09"]
 FILERS = ("admin", "dispatcher")
-Filer = signed_in_as(*FILERS)
-FilerWriting = signed_in_as(*FILERS, write=True)
+Filer = Annotated[ConsoleUser, Depends(signed_in_as(*FILERS))]
+FilerWriting = Annotated[ConsoleUser, Depends(signed_in_as(*FILERS, write=True))]
 IN_FLIGHT_WAIT_S = 10.0  # a double-click's second request waits for the first, then replays
 SOURCE_ZH = {
     "hotline": "热线 Hotline",
@@ -39,7 +41,12 @@ SOURCE_ZH = {
 
 
 def _form_page(
-    request: Request, state: State, form: dict, *, error: str | None = None, status_code: int = 200
+    request: Request,
+    state: State,
+    form: dict[str, Any],
+    *,
+    error: str | None = None,
+    status_code: int = 200,
 ) -> Response:
     cats = sorted(state.cases.categories().values(), key=lambda c: (c.class_code, c.code))
     return page(
@@ -132,7 +139,7 @@ def file_case(
     return RedirectResponse(f"/console/cases/{case.id}?done=intake&case={case.id}", status_code=303)
 
 
-def _file(state: State, req: Intake, actor):
+def _file(state: State, req: Intake, actor: Actor) -> Case:
     """File once per key: a second submit waits while the first is in flight, then replays."""
     deadline = time.monotonic() + IN_FLIGHT_WAIT_S
     while True:
@@ -152,7 +159,7 @@ def preview(
     lat: float,
     crs: CRS = "wgs84",
     category: Annotated[str | None, Query(max_length=64)] = None,
-) -> dict:
+) -> dict[str, Any]:
     """Where the point falls and what filing now would decide (geo CaseService.preview)."""
     p = state.cases.preview(user.actor, lon=lon, lat=lat, crs=crs, category=category or None)
     loc, a = p.located, p.assignment
@@ -193,7 +200,7 @@ def preview(
 @router.get("/geocode")
 def geocode(
     state: State, _: Filer, address: Annotated[str, Query(min_length=1, max_length=500)]
-) -> dict:
+) -> dict[str, Any]:
     """Gazetteer candidates (WGS84, drawn at ``display``), best first."""
     found = state.gazetteer().lookup(address, limit=8)
     return {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.console import mapdata
@@ -14,6 +14,7 @@ from api.console.render import page
 from api.console.roster import workers_by_community
 from api.console.views import CaseRow, case_row, queue_order
 from api.deps import State
+from geo.cases.model import Case
 from geo.cases.workflow import FINAL_STATES, STATE_ZH, STATES
 from geo.errors import InputError
 
@@ -21,11 +22,11 @@ router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schem
 OPEN_STATES = tuple(s for s in STATES if s not in FINAL_STATES)
 PER_STATE = 200  # rows per state on one page (the oldest first: they are the most urgent)
 Filter = Annotated[str | None, Query(max_length=64)]
-Supervisor = signed_in_as("admin", "dispatcher")
-Assignee = signed_in_as("worker", "admin")
+Supervisor = Annotated[ConsoleUser, Depends(signed_in_as("admin", "dispatcher"))]
+Assignee = Annotated[ConsoleUser, Depends(signed_in_as("worker", "admin"))]
 
 
-def _rows(state: State, user: ConsoleUser, cases) -> list[CaseRow]:
+def _rows(state: State, user: ConsoleUser, cases: list[Case]) -> list[CaseRow]:
     categories = state.cases.categories()
     now = state.cases.now()
     return [case_row(c, user.actor, categories, state.cases.calendar, now) for c in cases]

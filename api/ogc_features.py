@@ -8,7 +8,7 @@ documents themselves. Every coordinate here is CRS84: WGS84 longitude, latitude 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from api.boundary_cache import Shapes
+from api.boundary_cache import Feature, Shapes
 from api.views import case_view
 from geo.cases.model import CHINA_TIME, Case
 from geo.errors import InputError, NotFoundError
@@ -261,11 +261,11 @@ def timestamp() -> str:
 def feature_collection(
     request: Request,
     info: Collection,
-    features: list[dict],
+    features: list[Feature],
     *,
     matched: int | None,
-    next_params: dict | None,
-    prev_params: dict | None = None,
+    next_params: Mapping[str, object] | None,
+    prev_params: Mapping[str, object] | None = None,
 ) -> dict[str, Any]:
     """A page of items; ``next_params``/``prev_params`` replace parameters of this request's
     URL (every other parameter is kept) to make the ``next``/``prev`` links."""
@@ -294,7 +294,7 @@ def feature_collection(
     return out
 
 
-def feature_doc(request: Request, info: Collection, feature: dict) -> dict[str, Any]:
+def feature_doc(request: Request, info: Collection, feature: Feature) -> dict[str, Any]:
     url = f"{root_url(request)}/collections/{info.id}"
     return {
         **feature,
@@ -308,7 +308,13 @@ def feature_doc(request: Request, info: Collection, feature: dict) -> dict[str, 
 # --- boundaries ---------------------------------------------------------------------------
 
 
-def boundary_items(shapes: Shapes, *, bbox, community_code: str | None, key: str) -> list[dict]:
+def boundary_items(
+    shapes: Shapes,
+    *,
+    bbox: tuple[float, float, float, float] | None,
+    community_code: str | None,
+    key: str,
+) -> list[Feature]:
     """The features of ``shapes`` matching the filters, in code order; ``key`` is the property
     compared with ``community_code`` (``code`` for communities, ``community_code`` for grids)."""
     chosen = shapes.features

@@ -175,9 +175,9 @@ def to_xml(body: Any, *, root: str, item: str | None = None) -> bytes:
             _fill(ET.SubElement(top, item or "item"), entry)
     else:
         _fill(top, body)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(
-        top, encoding="utf-8", xml_declaration=False
-    )
+    # typeshed types tostring() with an encoding other than "unicode" as Any; it is bytes.
+    text: bytes = ET.tostring(top, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + text
 
 
 def _fill(element: ET.Element, value: Any) -> None:

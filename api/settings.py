@@ -45,9 +45,9 @@ class Settings(BaseSettings):
     # serve, transactions wait for a core while holding their locks and the tail latency
     # grows; with fewer, requests queue for a connection instead, which costs nothing.
     # Route code runs in as many threads per process (see ``api.app``).
-    db_pool: int | None = Field(None, ge=1)
+    db_pool: int | None = Field(default=None, ge=1)
     # How many server processes share this machine (set by ``gridmgr serve --workers``).
-    processes: int = Field(1, ge=1)
+    processes: int = Field(default=1, ge=1)
 
     @field_validator("database_url")
     @classmethod

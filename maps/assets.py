@@ -23,6 +23,7 @@ import functools
 import json
 import mimetypes
 import re
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 import folium
@@ -128,6 +129,14 @@ def _elements(root):
         stack.extend(element._children.values())
 
 
+def figure_of(element: Element) -> Figure:
+    """The branca Figure (the page) ``element`` belongs to; TypeError if it has none."""
+    figure = element.get_root()
+    if not isinstance(figure, Figure):
+        raise TypeError(f"{type(element).__name__} must belong to a branca Figure")
+    return figure
+
+
 class _LocalAssets(Element):
     """Last step of rendering: every header link becomes a local link or an inlined file."""
 
@@ -138,7 +147,7 @@ class _LocalAssets(Element):
         self.asset_base = asset_base
 
     def render(self, **kwargs) -> str:
-        header = self.get_root().header
+        header = figure_of(self).header
         for name, child in list(header._children.items()):
             if not isinstance(child, JavascriptLink | CssLink):
                 continue
@@ -163,6 +172,8 @@ def localize(m: folium.Map, *, inline: bool = False, asset_base: str = ASSET_BAS
                 f"{type(element).__name__} needs jQuery or awesome-markers, which "
                 "the map pages do not load; use a Tooltip or a DivIcon"
             )
+        names_js: Sequence[str]
+        names_css: Sequence[str]
         if isinstance(element, folium.Map):
             names_js, names_css = MAP_JS, MAP_CSS
         elif isinstance(element, JSCSSMixin):
@@ -172,8 +183,5 @@ def localize(m: folium.Map, *, inline: bool = False, asset_base: str = ASSET_BAS
             continue
         element.default_js = [(name, asset_url(name, asset_base)) for name in names_js]
         element.default_css = [(name, asset_url(name, asset_base)) for name in names_css]
-    figure = m.get_root()
-    if not isinstance(figure, Figure):
-        raise TypeError("the map must belong to a branca Figure")
-    figure.add_child(_LocalAssets(inline, asset_base), name="gridmgr_local_assets")
+    figure_of(m).add_child(_LocalAssets(inline, asset_base), name="gridmgr_local_assets")
     return m

@@ -113,9 +113,17 @@ def tile_templates(key: str, tianditu_key: str | None = None) -> list[str]:
     return [t.template.replace("{tk}", tianditu_key or "") for t in basemap.tiles]
 
 
-def tile_hosts(key: str) -> list[re.Pattern]:
+def _host(template: str) -> str:
+    """The host part of an https tile URL template."""
+    match = re.match(r"https://([^/]+)/", template)
+    if match is None:
+        raise ValueError(f"tile template {template!r} is not an https URL")
+    return match.group(1)
+
+
+def tile_hosts(key: str) -> list[re.Pattern[str]]:
     """Patterns of the hosts the basemap's tiles come from ({s} is any subdomain letter)."""
-    hosts = {re.match(r"https://([^/]+)/", t.template).group(1) for t in get_basemap(key).tiles}
+    hosts = {_host(t.template) for t in get_basemap(key).tiles}
     any_subdomain = r"(?:\{s\}|[0-9a-z])"  # as in the template, or as requested
     return [
         re.compile(re.escape(h).replace(re.escape("{s}"), any_subdomain)) for h in sorted(hosts)
@@ -134,5 +142,5 @@ def add_basemap(m: folium.Map, key: str, *, tianditu_key: str | None = None) -> 
             control=True,
             max_zoom=source.max_zoom,
             max_native_zoom=source.max_zoom,
-            **({"subdomains": source.subdomains} if source.subdomains else {}),
+            subdomains=source.subdomains or "abc",  # "abc": folium's and Leaflet's default
         ).add_to(m)

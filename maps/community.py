@@ -10,7 +10,7 @@ import shapely
 from folium.plugins import HeatMap, Search
 
 from maps import inputs
-from maps.assets import ASSET_BASE, RawHtml
+from maps.assets import ASSET_BASE, RawHtml, figure_of
 from maps.inputs import Polygons
 from maps.page import (
     ClusterRows,
@@ -144,7 +144,7 @@ def community_map(
     comm_geoms = display_geometries(comm.geoms, tolerance, basemap=basemap)
     cell_geoms = display_geometries(cells.geoms, tolerance, basemap=basemap)
     m = new_map(extent(comm_geoms, cell_geoms), f"{name} 社区网格 Community {code}", options)
-    m.get_root().header.add_child(RawHtml(case_css()), name="gridmgr_case_css")
+    figure_of(m).header.add_child(RawHtml(case_css()), name="gridmgr_case_css")
 
     rows = inputs.rows_by_code(grid_rows)
     spec = KPIS[kpi]

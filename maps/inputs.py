@@ -75,7 +75,7 @@ def as_dict(row: Any) -> dict:
         return dict(row)
     if hasattr(row, "as_dict"):
         return row.as_dict()
-    if dataclasses.is_dataclass(row):
+    if dataclasses.is_dataclass(row) and not isinstance(row, type):
         return dataclasses.asdict(row)
     raise TypeError(f"cannot read a row from {type(row).__name__}")
 

@@ -10,17 +10,20 @@ from __future__ import annotations
 import html
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import folium
 import numpy as np
+import numpy.typing as npt
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
+from folium.map import Layer
 from folium.plugins import Fullscreen, MarkerCluster
 from folium.template import Template
 from folium.utilities import JsCode
 
-from maps.assets import ASSET_BASE, RawHtml, localize
+from maps.assets import ASSET_BASE, RawHtml, figure_of, localize
 from maps.basemaps import add_basemap, get_basemap
 from maps.simplify import TOLERANCE
 
@@ -93,7 +96,8 @@ def extent(*layers) -> tuple[float, float, float, float]:
     the whole world's when all are empty (a map is centred on what it draws)."""
     for geoms in layers:
         if len(geoms):
-            return tuple(float(v) for v in shapely.total_bounds(geoms))
+            minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+            return float(minx), float(miny), float(maxx), float(maxy)
     return WORLD_BOUNDS
 
 
@@ -117,7 +121,7 @@ def new_map(bounds, title: str, options: PageOptions) -> folium.Map:
         position="topleft", title="全屏 Full screen", title_cancel="退出全屏 Exit full screen"
     ).add_to(m)
     AttributionPrefix().add_to(m)
-    figure = m.get_root()
+    figure = figure_of(m)
     figure.title = html.escape(title)
     figure.header.add_child(RawHtml(PAGE_CSS), name="gridmgr_css")
     if options.basemap == "none":
@@ -137,11 +141,11 @@ def defuse(markup: str) -> str:
 
 def finish(m: folium.Map, options: PageOptions) -> folium.Map:
     """Add the layer control and point every script and stylesheet at local copies."""
-    stack = [m]
+    stack: list[Element] = [m]
     while stack:
         element = stack.pop()
         stack.extend(element._children.values())
-        if isinstance(getattr(element, "layer_name", None), str):
+        if isinstance(element, Layer) and isinstance(element.layer_name, str):
             element.layer_name = defuse(element.layer_name)
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
     return localize(m, inline=options.inline, asset_base=options.asset_base)
@@ -167,12 +171,13 @@ class DataGeoJson(folium.GeoJson):
         super().__init__({"type": "FeatureCollection", "features": [sample]}, **kwargs)
         self._features_json = features_json
 
-    def render(self, **kwargs) -> None:
+    def render(self, **kwargs) -> str:
         super().render(**kwargs)
-        self.get_root().script.add_child(
+        figure_of(self).script.add_child(
             RawHtml(f"{self.get_name()}_add({self._features_json});"),
             name=self.get_name() + "_data",
         )
+        return ""
 
 
 class RowsLayer(folium.FeatureGroup):
@@ -188,10 +193,10 @@ class RowsLayer(folium.FeatureGroup):
         super().__init__(name=name, show=show)
         self._rows, self._draw_js, self._layer_id = rows, draw_js, layer_id
 
-    def render(self, **kwargs) -> None:
+    def render(self, **kwargs) -> str:
         super().render(**kwargs)
         # L.featureGroup(layers, options) takes no options first: set the id afterwards.
-        self.get_root().script.add_child(
+        figure_of(self).script.add_child(
             RawHtml(
                 f"(function (group) {{ group.options.gridmgrLayer = "
                 f"{script_json(self._layer_id)}; var draw = {self._draw_js}; var rows = "
@@ -200,6 +205,7 @@ class RowsLayer(folium.FeatureGroup):
             ),
             name=self.get_name() + "_rows",
         )
+        return ""
 
 
 class ClusterRows(MarkerCluster):
@@ -212,9 +218,9 @@ class ClusterRows(MarkerCluster):
         super().__init__(name=name, show=show, gridmgr_layer=layer_id, **options)
         self._rows, self._marker_js = rows, marker_js
 
-    def render(self, **kwargs) -> None:
+    def render(self, **kwargs) -> str:
         super().render(**kwargs)
-        self.get_root().script.add_child(
+        figure_of(self).script.add_child(
             RawHtml(
                 f"(function (cluster) {{ var marker = {self._marker_js}; var rows = "
                 f"{script_json(self._rows)}; cluster.addLayers(rows.map(marker)); }})"
@@ -222,6 +228,7 @@ class ClusterRows(MarkerCluster):
             ),
             name=self.get_name() + "_rows",
         )
+        return ""
 
 
 def polygon_layer(
@@ -240,7 +247,9 @@ def polygon_layer(
     rows. ``props`` values shown in tooltips are ready, escaped text. Features get ``id`` =
     their ``code`` property; the layer's Leaflet options carry ``gridmgrLayer: layer_id``."""
     props = [{**p, "style": s} for p, s in zip(props, styles, strict=True)]
-    texts = shapely.to_geojson(np.asarray(geoms, dtype=object)) if len(props) else []
+    texts: Sequence[str] | npt.NDArray[np.str_] = (
+        shapely.to_geojson(np.asarray(geoms, dtype=object)) if len(props) else []
+    )
     features_json = (
         "["
         + ",".join(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import branca.colormap as cm
@@ -101,7 +102,14 @@ def text(value) -> str:
     return "—" if value is None or value == "" else html.escape(str(value))
 
 
-def colormap(kpi: Kpi, values: list[float]) -> cm.LinearColormap:
+def _builtin(name: str) -> cm.LinearColormap:
+    """One of branca's named linear colormaps (set on ``cm.linear`` with setattr, so type
+    checkers do not see them as attributes)."""
+    scale: cm.LinearColormap = getattr(cm.linear, name)
+    return scale
+
+
+def colormap(kpi: Kpi, values: Sequence[float | None]) -> cm.LinearColormap:
     """A legend and scale for ``kpi`` over ``values`` (red = worse); a new instance."""
     finite = [v for v in values if v is not None and math.isfinite(v)]
     if kpi.fixed_range:
@@ -110,7 +118,7 @@ def colormap(kpi: Kpi, values: list[float]) -> cm.LinearColormap:
         lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)
         if hi <= lo:
             hi = lo + 1.0
-    base = cm.linear.YlOrRd_09 if kpi.higher_is_worse else cm.linear.RdYlGn_09
+    base = _builtin("YlOrRd_09" if kpi.higher_is_worse else "RdYlGn_09")
     scale = base.scale(lo, hi)
     scale.caption = kpi.label + (" (0–1)" if kpi.percent else "")
     return scale
@@ -118,6 +126,6 @@ def colormap(kpi: Kpi, values: list[float]) -> cm.LinearColormap:
 
 def share_colormap() -> cm.LinearColormap:
     """Covered share 0..1: pale (not covered) to deep green (fully covered); a new instance."""
-    scale = cm.linear.YlGn_09.scale(0.0, 1.0)
+    scale = _builtin("YlGn_09").scale(0.0, 1.0)
     scale.caption = "覆盖比例 Covered share of area (0–1)"
     return scale

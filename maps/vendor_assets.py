@@ -21,6 +21,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from maps.assets import MANIFEST, asset_dir
 
@@ -32,6 +33,18 @@ class Source:
     version: str
     files: dict[str, str]  # path inside the package -> path under data/assets
     note: str = ""
+
+
+class ManifestEntry(TypedDict):
+    """One file of manifest.json: where it lives under data/assets and where it came from."""
+
+    file: str  # path under data/assets
+    package: str
+    version: str
+    registry: str
+    source: str  # path inside the package
+    sha256: str
+    bytes: int
 
 
 SOURCES = (
@@ -130,6 +143,14 @@ def _run(args: list[str], cwd: Path) -> None:
         raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr.strip()}")
 
 
+def _tar_member(tar: tarfile.TarFile, path: str) -> bytes:
+    """The bytes of the regular file ``path`` in ``tar``."""
+    member = tar.extractfile(path)
+    if member is None:
+        raise SystemExit(f"{path} in the package is not a regular file")
+    return member.read()
+
+
 def _fetch(source: Source, work: Path) -> dict[str, bytes]:
     """The wanted files of one package release, by their path inside the package."""
     spec = f"{source.package}@{source.version}"
@@ -137,7 +158,7 @@ def _fetch(source: Source, work: Path) -> dict[str, bytes]:
         _run(["npm", "pack", "--silent", spec], work)
         name = source.package.replace("@", "").replace("/", "-")
         with tarfile.open(work / f"{name}-{source.version}.tgz") as tar:
-            return {path: tar.extractfile(path).read() for path in source.files}
+            return {path: _tar_member(tar, path) for path in source.files}
     _run(
         [
             sys.executable,
@@ -158,7 +179,7 @@ def _fetch(source: Source, work: Path) -> dict[str, bytes]:
         return {path: zf.read(path) for path in source.files}
 
 
-def _readme(entries: list[dict]) -> str:
+def _readme(entries: list[ManifestEntry]) -> str:
     lines = [
         "# Map assets",
         "",
@@ -182,9 +203,9 @@ def _readme(entries: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def vendor(dest: Path) -> list[dict]:
+def vendor(dest: Path) -> list[ManifestEntry]:
     """Fetch every source into ``dest``; write manifest.json and README.md; return entries."""
-    entries = []
+    entries: list[ManifestEntry] = []
     with tempfile.TemporaryDirectory(prefix="gridmgr-assets-") as tmp:
         for i, source in enumerate(SOURCES):
             work = Path(tmp) / str(i)

@@ -21,12 +21,13 @@ from api.cli.common import configured_store
 from api.cli.common import settings as configured_settings
 from api.cli.store import initialise
 from geo import bundled
-from geo.boundaries.checks import validate_boundary_set
+from geo.boundaries.checks import CommunitySummary, validate_boundary_set
 from geo.boundaries.read import read_boundary_set
 from geo.cases.categories import read_catalogue
 from geo.facilities.model import read_kinds
 from geo.facilities.placing import place_facility
 from geo.locate.locator import Locator
+from geo.store import Store
 from geo.store.records import TokenRecord
 from geo.synth.cases import synth_cases
 from geo.synth.facilities import synth_facilities
@@ -51,6 +52,22 @@ def _row(*cells: str) -> str:
     )
 
 
+def _count(value: int | float | None) -> str:
+    """A figure with thousands separators; "—" when unknown."""
+    return "—" if value is None else f"{value:,}"
+
+
+def _community_row(c: CommunitySummary) -> str:
+    """A community's table line; "—" for a name or population the boundary set lacks."""
+    return _row(
+        c["code"],
+        "—" if c["name"] is None else c["name"],
+        str(c["grids"]),
+        f"{c['area_km2']:.2f}",
+        _count(c["population"]),
+    )
+
+
 def _summary() -> None:
     report = validate_boundary_set(read_boundary_set(bundled.BOUNDARIES_DIR))
     summary = report.summary
@@ -63,28 +80,20 @@ def _summary() -> None:
     click.echo("")
     click.echo(_row("代码 code", "社区 community", "网格 grids", "面积 km²", "人口 population"))
     for c in summary["per_community"]:
-        click.echo(
-            _row(
-                c["code"],
-                c["name"],
-                str(c["grids"]),
-                f"{c['area_km2']:.2f}",
-                f"{c['population']:,}",
-            )
-        )
+        click.echo(_community_row(c))
     click.echo(
         _row(
             "合计 total",
             "",
             str(summary["grids"]),
             f"{summary['area_km2']:.2f}",
-            f"{summary['population']['grids']:,}",
+            _count(summary["population"]["grids"]),
         )
     )
     click.echo("")
 
 
-def _populate(store, *, cases: int, seed: int) -> None:
+def _populate(store: Store, *, cases: int, seed: int) -> None:
     initialise(store)
     locator = Locator(store)
     gen = locator.generation()
@@ -137,7 +146,7 @@ def _populate(store, *, cases: int, seed: int) -> None:
     )
 
 
-def _token(store, role: str) -> str:
+def _token(store: Store, role: str) -> str:
     secret, token_id, digest = new_token()
     store.add_token(
         TokenRecord(token_id, role, f"demo {role}", None, None, datetime.now(UTC)), digest

@@ -13,13 +13,21 @@ NaN for a community (or a district) without residents.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo import coords
+
+Floats: TypeAlias = npt.NDArray[np.float64]
+Objects: TypeAlias = npt.NDArray[np.object_]
+# Facilities as facility_array() takes them: rows (lon, lat[, radius_m]) or a DataFrame.
+Facilities: TypeAlias = "pd.DataFrame | npt.ArrayLike"
 
 QUAD_SEGS = 32  # segments per quarter circle: a 128-gon, area within 0.04 % of the disc
 _FULL = 1e-9  # a share within this of 1 (or of 0) is reported as exactly 1 (or 0)
@@ -35,11 +43,11 @@ class MetricGrids:
     residents (float64); ``tree`` is an STRtree over ``geometry``. Rows keep the input order.
     """
 
-    code: np.ndarray
-    community_code: np.ndarray
-    population: np.ndarray
-    geometry: np.ndarray
-    area: np.ndarray
+    code: Objects
+    community_code: Objects
+    population: Floats
+    geometry: Objects
+    area: Floats
     tree: shapely.STRtree
 
 
@@ -75,8 +83,11 @@ def prepare_grids(grids: gpd.GeoDataFrame | MetricGrids) -> MetricGrids:
 
 
 def facility_array(
-    facilities, radius_m: float | None = None, *, default_radius_m: float | None = None
-) -> np.ndarray:
+    facilities: Facilities,
+    radius_m: float | None = None,
+    *,
+    default_radius_m: float | None = None,
+) -> Floats:
     """Facilities as an (n, 3) float array of lon, lat (EPSG:4326 degrees) and radius (metres).
 
     ``facilities``: rows (lon, lat, radius_m), or (lon, lat) when a radius is given below, or
@@ -104,12 +115,16 @@ def facility_array(
     return np.column_stack([rows[:, :2], radii])
 
 
-def metric_points(lon, lat) -> np.ndarray:
+def metric_points(lon: npt.ArrayLike, lat: npt.ArrayLike) -> Objects:
     """Shapely points in METRIC_CRS (metres) from EPSG:4326 lon/lat arrays (degrees)."""
-    return coords.to_metric(shapely.points(np.asarray(lon, float), np.asarray(lat, float)))
+    # shapely.points gives an array for array input; its stubs also allow a single Point.
+    points: Objects = np.asarray(
+        shapely.points(np.asarray(lon, float), np.asarray(lat, float)), dtype=object
+    )
+    return coords.to_metric(points)
 
 
-def covered_area(grids: MetricGrids, centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
+def covered_area(grids: MetricGrids, centres: Objects, radii: Floats) -> Floats:
     """Per grid, the area in m² of grid ∩ (union of discs); centres are METRIC_CRS points.
 
     A grid inside one disc is taken whole; grids that some disc only crosses are intersected
@@ -138,7 +153,9 @@ def covered_area(grids: MetricGrids, centres: np.ndarray, radii: np.ndarray) -> 
     return out
 
 
-def _split(geom, box, depth: int) -> list:
+def _split(
+    geom: BaseGeometry, box: tuple[float, float, float, float], depth: int
+) -> list[BaseGeometry]:
     """Cut a geometry into disjoint pieces by quartering its box until the pieces are small."""
     if geom.is_empty:
         return []
@@ -146,7 +163,7 @@ def _split(geom, box, depth: int) -> list:
         return [geom]
     x0, y0, x1, y1 = box
     xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
-    pieces = []
+    pieces: list[BaseGeometry] = []
     for quarter in ((x0, y0, xm, ym), (xm, y0, x1, ym), (x0, ym, xm, y1), (xm, ym, x1, y1)):
         pieces += _split(shapely.intersection(geom, shapely.box(*quarter)), quarter, depth + 1)
     return pieces
@@ -174,7 +191,11 @@ class CoverageResult:
 
 
 def coverage(
-    grids, facilities, *, radius_m: float | None = None, communities: pd.DataFrame | None = None
+    grids: gpd.GeoDataFrame | MetricGrids,
+    facilities: Facilities,
+    *,
+    radius_m: float | None = None,
+    communities: pd.DataFrame | None = None,
 ) -> CoverageResult:
     """Share of each grid's area, and of its residents, inside some facility's disc.
 

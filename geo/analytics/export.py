@@ -8,9 +8,10 @@ import csv
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 
-def write_csv(rows: Sequence[Mapping], path: Path | str) -> None:
+def write_csv(rows: Sequence[Mapping[str, object]], path: Path | str) -> None:
     """Rows (dicts with the same keys) to ``path`` as CSV, UTF-8 with a BOM."""
     rows = list(rows)
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
@@ -22,10 +23,15 @@ def write_csv(rows: Sequence[Mapping], path: Path | str) -> None:
 
 
 def write_geojson(
-    rows: Sequence[Mapping], geometries: Mapping[str, dict], path: Path | str, *, key: str = "code"
+    rows: Sequence[Mapping[str, object]],
+    geometries: Mapping[Any, Mapping[str, object]],
+    path: Path | str,
+    *,
+    key: str = "code",
 ) -> None:
     """A FeatureCollection: each row's figures as properties of ``geometries[row[key]]``
-    (GeoJSON geometry dicts; rows without one get a null geometry)."""
+    (GeoJSON geometry dicts; rows without one get a null geometry). The keys of
+    ``geometries`` are the rows' ``key`` values, of whatever type they are (codes, ranks)."""
     features = [
         {
             "type": "Feature",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Hashable, Mapping
 from datetime import datetime
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from geo.analytics.coverage import coverage, underserved
+from geo.analytics.coverage import Facilities, coverage, underserved
 from geo.analytics.siting import greedy_sites, grid_centroid_candidates
 from geo.analytics.workload import LEVELS, build_rows, imbalance
 from geo.cases.model import iso
@@ -27,7 +29,7 @@ def workload_report(
     until: datetime,
     now: datetime,
     category_class: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """``{"level", "from", "to", "rows": [...], "imbalance": {"cv", "gini"}}``.
 
     Periods are half-open, [since, until); open and overdue are as of ``now``. Community and
@@ -44,6 +46,9 @@ def workload_report(
     )
     roster = store.workers()
     generation = locator.generation()
+    names: dict[str, str | None]
+    population: dict[str, int]
+    workers: Mapping[str, int]
     if level == "community":
         comms = store.communities(generation)
         names = {c.code: c.name for c in comms}
@@ -99,7 +104,7 @@ def _kind_and_radius(kind: str, radius_m: float | None) -> float:
     return radius
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
+def _records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
     return [
         {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
         for row in frame.to_dict("records")
@@ -113,7 +118,7 @@ def coverage_report(
     kind: str,
     radius_m: float | None = None,
     threshold: float = 0.5,
-) -> dict:
+) -> dict[str, Any]:
     """Coverage of every grid and community by facilities of ``kind`` within ``radius_m``
     metres (default: the kind's radius), computed in the metric CRS; grids covered below
     ``threshold`` (share of area, so of population) are underserved."""
@@ -143,8 +148,8 @@ def siting_report(
     kind: str,
     count: int,
     radius_m: float | None = None,
-    candidates=None,
-) -> dict:
+    candidates: Facilities | None = None,
+) -> dict[str, Any]:
     """Where ``count`` new facilities of ``kind`` would cover the most residents, chosen
     greedily among ``candidates`` ((lon, lat) WGS84; default: a point inside every grid).
     Greedy maximal covering is within (1 - 1/e), about 63 %, of the best possible choice."""

@@ -12,14 +12,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
 from geo import coords
 from geo.analytics.coverage import (
     CoverageResult,
+    Facilities,
+    Floats,
     MetricGrids,
+    Objects,
     coverage,
     facility_array,
     metric_points,
@@ -36,13 +41,15 @@ _TIE = 1e-9  # gains within this fraction of the total population of the best on
 class DemandPoints:
     """Demand points in METRIC_CRS metres: x, y, the index of their grid, residents carried."""
 
-    x: np.ndarray
-    y: np.ndarray
-    grid: np.ndarray
-    weight: np.ndarray
+    x: Floats
+    y: Floats
+    grid: npt.NDArray[np.intp]
+    weight: Floats
 
 
-def demand_points(grids, *, target: int = DEMAND_TARGET, minimum: int = DEMAND_MIN) -> DemandPoints:
+def demand_points(
+    grids: gpd.GeoDataFrame | MetricGrids, *, target: int = DEMAND_TARGET, minimum: int = DEMAND_MIN
+) -> DemandPoints:
     """Sample each grid with lattice points; their weights sum to the grid's population.
 
     A grid that no lattice reaches (far thinner than its cells) gets one point on its surface.
@@ -69,7 +76,9 @@ def demand_points(grids, *, target: int = DEMAND_TARGET, minimum: int = DEMAND_M
     return DemandPoints(x=x, y=y, grid=grid, weight=mg.population[grid] / counts[grid])
 
 
-def _lattice(geoms: np.ndarray, areas: np.ndarray, cells: float):
+def _lattice(
+    geoms: Objects, areas: Floats, cells: float
+) -> tuple[Floats, Floats, npt.NDArray[np.intp]]:
     """Centres of a bounding-box lattice of cells of area <= area / cells, kept when inside."""
     b = shapely.bounds(geoms).reshape(-1, 4)
     w, h = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
@@ -85,7 +94,7 @@ def _lattice(geoms: np.ndarray, areas: np.ndarray, cells: float):
     return x[inside], y[inside], i[inside]
 
 
-def grid_centroid_candidates(grids) -> pd.DataFrame:
+def grid_centroid_candidates(grids: gpd.GeoDataFrame | MetricGrids) -> pd.DataFrame:
     """One candidate site per grid: its centroid, or a point on its surface when outside.
 
     Returns lon, lat (EPSG:4326 degrees), grid_code, community_code, in grid order.
@@ -139,9 +148,9 @@ class SitingResult:
 
 
 def greedy_sites(
-    grids,
-    existing,
-    candidates,
+    grids: gpd.GeoDataFrame | MetricGrids,
+    existing: Facilities,
+    candidates: Facilities,
     *,
     radius_m: float,
     count: int,
@@ -168,7 +177,9 @@ def greedy_sites(
     old = facility_array(existing, default_radius_m=radius_m)
     cand = facility_array(candidates, radius_m)[:, :2]
     demand = demand_points(mg)
-    tree = shapely.STRtree(shapely.points(demand.x, demand.y))
+    # An array of points (shapely's stubs also allow a single Point).
+    demand_geoms: Objects = np.asarray(shapely.points(demand.x, demand.y), dtype=object)
+    tree = shapely.STRtree(demand_geoms)
     covered = np.zeros(len(demand.x), bool)
     if len(old):
         covered[
@@ -183,7 +194,8 @@ def greedy_sites(
     starts = np.searchsorted(c, np.arange(len(cand) + 1))
     weight = np.where(covered, 0.0, demand.weight)
     tie = _TIE * max(1.0, float(mg.population.sum()))
-    chosen, gains = [], []
+    chosen: list[int] = []
+    gains: list[float] = []
     for _ in range(count):
         gain = np.bincount(c, weights=weight[p], minlength=len(cand))
         if len(gain) == 0 or gain.max() <= tie:
@@ -214,7 +226,7 @@ def greedy_sites(
     )
 
 
-def _locate(mg: MetricGrids, points: np.ndarray) -> tuple[list, list]:
+def _locate(mg: MetricGrids, points: Objects) -> tuple[list[str | None], list[str | None]]:
     """Grid and community codes of the grid covering each point (smallest grid code wins)."""
     best: dict[int, int] = {}
     for i, g in zip(*mg.tree.query(points, predicate="intersects"), strict=True):

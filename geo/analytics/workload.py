@@ -10,11 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from typing import Any, SupportsFloat, SupportsInt, TypeAlias
 
 import numpy as np
 
 LEVELS = ("community", "grid", "worker")
 COUNTS = ("received", "open", "closed", "closed_on_time", "overdue", "returned", "reworked")
+
+# One row of the store's counts: (code, the seven COUNTS, p50 and p90 handling hours), the
+# numbers as the database driver gives them (int, Decimal, float; percentiles None when empty).
+CountsRow: TypeAlias = tuple[
+    object,
+    SupportsInt,
+    SupportsInt,
+    SupportsInt,
+    SupportsInt,
+    SupportsInt,
+    SupportsInt,
+    SupportsInt,
+    SupportsFloat | None,
+    SupportsFloat | None,
+]
 
 
 @dataclass(frozen=True)
@@ -34,7 +50,7 @@ class WorkloadRow:
     per_1000_residents: float | None
     open_per_worker: float | None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -55,14 +71,14 @@ def coefficient_of_variation(values: Iterable[float]) -> float | None:
     return float(x.std() / x.mean())
 
 
-def _round(value: float | None, digits: int = 4) -> float | None:
+def _round(value: SupportsFloat | None, digits: int = 4) -> float | None:
     return None if value is None or value != value else round(float(value), digits)
 
 
 def build_rows(
-    counts: Iterable[tuple],
+    counts: Iterable[CountsRow],
     *,
-    names: Mapping[str, str],
+    names: Mapping[str, str | None],
     population: Mapping[str, int],
     workers: Mapping[str, int],
     keys: Iterable[str] = (),
@@ -76,7 +92,8 @@ def build_rows(
     by_code = {str(c[0]): c for c in counts}
     out = []
     for code in sorted(set(by_code) | set(keys)):
-        c = by_code.get(code, (code, 0, 0, 0, 0, 0, 0, 0, None, None))
+        empty: CountsRow = (code, 0, 0, 0, 0, 0, 0, 0, None, None)
+        c = by_code.get(code, empty)
         received, open_, closed, on_time, overdue, returned, reworked = (int(v) for v in c[1:8])
         denominator = closed + overdue
         pop = population.get(code)

@@ -9,14 +9,22 @@ calendar, so the figures are what the live system would have recorded.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
 from geo.cases.categories import Category
 from geo.cases.model import CHINA_TIME
 from geo.worktime.calendar import WorkCalendar
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+# One audit event: (action, from status, to status, when, actor role).
+_Event: TypeAlias = tuple[str, str | None, str, datetime, str]
 
 # Major classes' share of cases (community-governance classes beside urban management).
 CLASS_WEIGHT = {
@@ -37,7 +45,9 @@ WEEKDAY_WEIGHT = (1.1, 1.1, 1.0, 1.0, 1.0, 0.7, 0.6)
 SOURCES = (("patrol", 0.45), ("hotline", 0.35), ("app", 0.15), ("video", 0.05))
 
 
-def _points(grids, idx: np.ndarray, rng: np.random.Generator):
+def _points(
+    grids: gpd.GeoDataFrame, idx: npt.NDArray[np.int64], rng: np.random.Generator
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Uniform random points inside each chosen grid (rejection in its bounding box)."""
     geoms = grids.geometry.to_numpy()
     shapely.prepare(geoms)
@@ -68,7 +78,7 @@ def _report_times(n: int, end: datetime, rng: np.random.Generator) -> list[datet
 
 
 def synth_cases(
-    grids,
+    grids: gpd.GeoDataFrame,
     categories: list[Category],
     *,
     count: int,
@@ -92,7 +102,8 @@ def synth_cases(
     cat = rng.choice(len(categories), count, p=cw / cw.sum())
     reported = sorted(_report_times(count, end, rng))
     codes = grids["code"].astype(str).to_numpy()[g]
-    rows, events = [], []
+    rows: list[dict[str, object]] = []
+    events: list[dict[str, object]] = []
     for i in range(count):
         c = categories[cat[i]]
         rep = reported[i]
@@ -101,8 +112,10 @@ def synth_cases(
         due = calendar.add(reg, c.time_limit)
         limit_h = calendar.working_hours_between(reg, due)
         worker = f"W{codes[i]}"
-        trail = [("intake", None, "reported", rep, "dispatcher")]
-        row = {
+        trail: list[_Event] = [("intake", None, "reported", rep, "dispatcher")]
+        registered_at: datetime | None = reg
+        due_at: datetime | None = due
+        row: dict[str, object] = {
             "id": first_id + i,
             "category": c.code,
             "reported_at": rep,
@@ -113,7 +126,7 @@ def synth_cases(
         if fate < 0.02:
             status = "rejected"
             trail.append(("reject", "reported", "rejected", reg, "dispatcher"))
-            reg = due = None
+            registered_at = due_at = None
         else:
             trail.append(("register", "reported", "registered", reg, "dispatcher"))
             t = reg + timedelta(minutes=float(rng.uniform(1, 30)))
@@ -158,8 +171,8 @@ def synth_cases(
             )
         row.update(
             status=status,
-            registered_at=reg,
-            due_at=due,
+            registered_at=registered_at,
+            due_at=due_at,
             version=len(trail),
             source=str(rng.choice([s for s, _ in SOURCES], p=[p for _, p in SOURCES])),
             description=f"{c.name_zh}（示例）",

@@ -124,14 +124,15 @@ class TimeLimit:
     unit: Literal["hours", "days"]
 
     def __post_init__(self) -> None:
+        value: object = self.value  # checked as any object: callers may pass anything
         if (
             self.unit not in ("hours", "days")
-            or isinstance(self.value, bool)
+            or isinstance(value, bool)
             or not (
-                isinstance(self.value, numbers.Real)
-                and math.isfinite(self.value)
-                and self.value > 0
-                and (self.unit == "hours" or self.value == int(self.value))
+                isinstance(value, numbers.Real)
+                and math.isfinite(value)
+                and float(value) > 0
+                and (self.unit == "hours" or value == math.trunc(value))
             )
         ):
             raise CalendarError(
@@ -166,6 +167,10 @@ class WorkCalendar:
     )
     _years: dict[int, list[int]] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    # set by __post_init__: periods as (start, end) microseconds after local midnight, and
+    # the working microseconds of a day
+    _spans: tuple[tuple[int, int], ...] = field(init=False, repr=False)
+    _day_us: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.periods:
@@ -318,10 +323,11 @@ class WorkCalendar:
         returned for ``hours == 0``). A result exactly on a period's end is that end, e.g.
         16:30 + 1 h is 17:30 on the same day, not 08:30 the next working day.
         """
+        value: object = hours  # checked as any object: callers may pass anything
         if (
-            isinstance(hours, bool)
-            or not isinstance(hours, numbers.Real)
-            or not (math.isfinite(hours) and hours >= 0)
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Real)
+            or not (math.isfinite(value) and float(value) >= 0)
         ):
             raise CalendarError(f"bad number of working hours {hours!r}")
         return self._add_us(start, round(hours * _US_PER_HOUR))
@@ -391,7 +397,8 @@ def _parse_limit(text: str) -> TimeLimit:
     m = _LIMIT_RE.fullmatch(text)
     if m is None:
         raise CalendarError(f"bad time limit {text!r}; expected e.g. '4h', '2.5h' or '20d'")
-    value, unit = float(m[1]), ("hours" if m[2].lower() == "h" else "days")
+    value = float(m[1])
+    unit: Literal["hours", "days"] = "hours" if m[2].lower() == "h" else "days"
     if value <= 0 or (unit == "days" and not value.is_integer()):
         raise CalendarError(f"bad time limit {text!r}; needs a value > 0 (whole days for 'd')")
     return TimeLimit(int(value) if unit == "days" else value, unit)

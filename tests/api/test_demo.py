@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from api.cli.demo import _community_row
+
 GRIDMGR = str(Path(sys.executable).parent / "gridmgr")
 
 
@@ -78,3 +80,14 @@ def test_demo_serves_the_index(tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def test_summary_line_of_a_community_without_name_or_population():
+    line = _community_row(
+        {"code": "520103001", "name": None, "grids": 3, "area_km2": 1.5, "population": None}
+    )
+    assert line.split() == ["520103001", "—", "3", "1.50", "—"]
+    named = _community_row(
+        {"code": "520103002", "name": "中华", "grids": 4, "area_km2": 2.25, "population": 12345}
+    )
+    assert named.split() == ["520103002", "中华", "4", "2.25", "12,345"]

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from api import ogc_features as ogc
+from api.boundary_cache import Layer
 from api.deps import Caller, State
 from api.ogc_features import GeoJSONResponse
 from geo.errors import NotFoundError
@@ -60,7 +61,7 @@ def _boundaries(state: State) -> tuple[list[dict[str, Any]], list[dict[str, Any]
 
 def _extent(state: State, collection_id: str) -> list[float]:
     """[w, s, e, n] in CRS84; cases get the grids' extent, the area the service covers."""
-    layer = "communities" if collection_id == "communities" else "grids"
+    layer: Layer = "communities" if collection_id == "communities" else "grids"
     return state.boundaries.shapes(state.locator.generation(), layer).bbox
 
 
@@ -188,7 +189,7 @@ def boundary_items(
     ogc.check_params(request, info.params)
     box, limit = ogc.parse_bbox(bbox), ogc.clamp_limit(limit)
     ogc.parse_datetime(when)
-    layer = "communities" if collection_id == "communities" else "grids"
+    layer: Layer = "communities" if collection_id == "communities" else "grids"
     matched = ogc.boundary_items(
         state.boundaries.shapes(state.locator.generation(), layer),
         bbox=box,

@@ -218,6 +218,6 @@ def _arrow_csv(table) -> io.BytesIO:
 
 def _csv(frame: pd.DataFrame) -> io.StringIO:
     buf = io.StringIO()
-    frame.to_csv(buf, header=False, index=False, date_format="%Y-%m-%dT%H:%M:%S%z")
+    frame.to_csv(buf, header=False, index=False, date_format="%Y-%m-%dT%H:%M:%S.%f%z")
     buf.seek(0)
     return buf

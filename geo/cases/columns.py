@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import typing
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Generic, Literal, TypeVar
 
@@ -73,6 +74,7 @@ class Columns(Generic[T]):
 
     def __init__(self, record: type[T], *, alias: str = "c") -> None:
         self.record_type = record
+        self._make: Callable[..., T] = record
         self.alias = alias
         self.spec: dict[str, Column] = {}
         for f in fields(record):  # type: ignore[arg-type]
@@ -99,7 +101,11 @@ class Columns(Generic[T]):
 
     def record(self, row: typing.Sequence[Any]) -> T:
         """The dataclass for one row selected with :meth:`selection`, mapped by name."""
-        return self.record_type(**dict(zip(self.names, row, strict=True)))
+        return self._make(**dict(zip(self.names, row, strict=True)))
+
+    def filled(self, values: typing.Mapping[str, Any]) -> T:
+        """The dataclass from ``values`` by name; fields not among them are None."""
+        return self._make(**{n: values.get(n) for n in self.names})
 
     def expand(self, text: str, backend: str) -> str:
         """``text`` with its ``{case_...}`` placeholders replaced by column lists:
@@ -117,7 +123,7 @@ class Columns(Generic[T]):
         bound parameters. An unknown placeholder is an error.
         """
         param = _PARAMETER[backend].format
-        lists = {
+        lists: dict[str, Callable[[], str]] = {
             "case_select": self.selection,
             "case_insert_columns": lambda: ", ".join(self.intake),
             "case_insert_values": lambda: ", ".join(param(n) for n in self.intake),

@@ -121,10 +121,7 @@ class CaseTx:
     @staticmethod
     def inserted(case_id: int, row: dict[str, Any]) -> Case:
         """The case ``insert_case`` wrote from ``row``, without reading it back."""
-        values = dict.fromkeys(CASE_COLUMNS.names)
-        values.update({k: v for k, v in row.items() if k in values})
-        values["id"] = case_id
-        return Case(**values)
+        return CASE_COLUMNS.filled({**row, "id": case_id})
 
     def case(self, case_id: int, *, lock: bool = False) -> Case | None:
         self.cur.execute(self._case_query("where_id", lock=lock), {"id": case_id})

@@ -57,6 +57,8 @@ class _DryRun(Exception):  # noqa: N818 - control flow: roll the chunk back, kee
 class ImportWrites:
     """Mixed into SqlStore; backends implement the three ``_import_*`` hooks."""
 
+    backend: str
+
     def begin_import(self, *, file_name: str, file_sha256: str, actor_id: str, at: datetime) -> int:
         """Log a new import; returns its id."""
         with self.transaction() as cur:

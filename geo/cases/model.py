@@ -6,9 +6,10 @@ Times are timezone-aware; shown in ISO 8601 with the +08:00 offset. Locations ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from geo.cases.columns import EVERY_WRITE, Columns, column
 from geo.cases.workflow import FINAL_STATES
 
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -16,42 +17,46 @@ CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 @dataclass(frozen=True)
 class Case:
-    id: int
-    status: str
-    category: str
-    description: str
-    source: str
-    generation: int | None
-    grid_code: str | None
-    community_code: str | None
-    lon: float | None
-    lat: float | None
-    input_lon: float | None
-    input_lat: float | None
-    input_crs: str | None
-    address: str | None
-    assignee_id: str | None
-    assignee_name: str | None
-    assign_reason_code: str | None
-    assign_reason: str | None
-    reporter_name: str | None
-    reporter_phone: str | None
-    reported_at: datetime
-    registered_at: datetime | None
-    due_at: datetime | None
-    closed_at: datetime | None
-    closed_on_time: bool | None
-    suspended_at: datetime | None
-    unassigned: bool
-    needs_location: bool
-    possible_duplicate_of: int | None
-    version: int
-    idempotency_key: str | None
-    request_hash: str | None
-    handling_hours: float | None  # working hours from registration to closing
-    external_id: str | None = None  # its id in the system it was imported from (事件编号)
+    """A case as stored. Each field is a column of ``cases`` (or, with ``select``, read
+    through a join), declared with the writes that include it: this class is the one
+    definition of the case's columns (see :mod:`geo.cases.columns`)."""
 
-    COLUMNS = ()  # filled below: the stored columns, in order
+    id: int = column("bulk")
+    status: str = column(*EVERY_WRITE)
+    category: str = column("intake", "import", "bulk")
+    description: str = column("intake", "import", "bulk")
+    source: str = column("intake", "import", "bulk")
+    generation: int | None = column(*EVERY_WRITE)
+    grid_code: str | None = column(*EVERY_WRITE)
+    community_code: str | None = column(*EVERY_WRITE)
+    lon: float | None = column(*EVERY_WRITE)  # WGS84 degrees
+    lat: float | None = column(*EVERY_WRITE)
+    input_lon: float | None = column(*EVERY_WRITE)  # as reported, in input_crs
+    input_lat: float | None = column(*EVERY_WRITE)
+    input_crs: str | None = column(*EVERY_WRITE)
+    address: str | None = column("intake", "import", "bulk")
+    assignee_id: str | None = column(*EVERY_WRITE)
+    assignee_name: str | None = column(select="w.name")  # display only, from workers
+    assign_reason_code: str | None = column(*EVERY_WRITE)
+    assign_reason: str | None = column(*EVERY_WRITE)
+    reporter_name: str | None = column("intake", "import")
+    reporter_phone: str | None = column("intake", "import")
+    reported_at: datetime = column("intake", "import", "bulk")
+    registered_at: datetime | None = column(*EVERY_WRITE)
+    due_at: datetime | None = column(*EVERY_WRITE)
+    closed_at: datetime | None = column("update", "import", "bulk")
+    closed_on_time: bool | None = column("update", "import", "bulk")
+    suspended_at: datetime | None = column("update", "bulk")
+    unassigned: bool = column(*EVERY_WRITE)
+    needs_location: bool = column(*EVERY_WRITE)
+    possible_duplicate_of: int | None = column("intake", "update")
+    version: int = column("intake", "bulk")  # an update adds one; an import counts its own
+    idempotency_key: str | None = column("intake")
+    request_hash: str | None = column("intake")
+    # working hours from registration to closing
+    handling_hours: float | None = column("update", "import", "bulk")
+    # its id in the system it was imported from (事件编号)
+    external_id: str | None = column("import", default=None)
 
     def overdue(self, now: datetime) -> bool:
         """Past its due time and not finished; a suspended case's clock stopped when it was."""
@@ -61,7 +66,7 @@ class Case:
         return clock > self.due_at
 
 
-Case.COLUMNS = tuple(f.name for f in fields(Case))
+CASE_COLUMNS: Columns[Case] = Columns(Case)
 
 
 @dataclass(frozen=True)

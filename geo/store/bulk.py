@@ -5,35 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-CASE_COLUMNS = (
-    "id",
-    "status",
-    "category",
-    "description",
-    "source",
-    "generation",
-    "grid_code",
-    "community_code",
-    "lon",
-    "lat",
-    "input_lon",
-    "input_lat",
-    "input_crs",
-    "address",
-    "assignee_id",
-    "assign_reason_code",
-    "assign_reason",
-    "reported_at",
-    "registered_at",
-    "due_at",
-    "closed_at",
-    "closed_on_time",
-    "suspended_at",
-    "unassigned",
-    "needs_location",
-    "version",
-    "handling_hours",
-)
+from geo.cases.model import CASE_COLUMNS as CASE
+
+# The case columns a bulk load copies, as declared on geo.cases.model.Case.
+CASE_COLUMNS = CASE.bulk
 EVENT_COLUMNS = (
     "case_id",
     "seq",

@@ -7,73 +7,37 @@ or rolls back together. The rules (workflow, assignment, deadlines) live in ``ge
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from geo.assign import Candidate
+from geo.assign import NARROWING, Candidate
 from geo.cases.categories import Category
-from geo.cases.model import Case, CaseEvent
+from geo.cases.model import CASE_COLUMNS, Case, CaseEvent
 from geo.errors import DuplicateKeyError
 from geo.store import sql
 from geo.store.records import Worker
 
-# What a workflow step may change; everything else is fixed at intake.
-UPDATABLE = (
-    "status",
-    "generation",
-    "grid_code",
-    "community_code",
-    "lon",
-    "lat",
-    "input_lon",
-    "input_lat",
-    "input_crs",
-    "assignee_id",
-    "assign_reason_code",
-    "assign_reason",
-    "registered_at",
-    "due_at",
-    "closed_at",
-    "closed_on_time",
-    "suspended_at",
-    "unassigned",
-    "needs_location",
-    "possible_duplicate_of",
-    "handling_hours",
-)
-
-INSERT_COLUMNS = (
-    "status",
-    "category",
-    "description",
-    "source",
-    "generation",
-    "grid_code",
-    "community_code",
-    "lon",
-    "lat",
-    "input_lon",
-    "input_lat",
-    "input_crs",
-    "address",
-    "reporter_name",
-    "reporter_phone",
-    "reported_at",
-    "unassigned",
-    "needs_location",
-    "possible_duplicate_of",
-    "idempotency_key",
-    "request_hash",
-    "assignee_id",
-    "assign_reason_code",
-    "assign_reason",
-    "registered_at",
-    "due_at",
-    "version",
-)
 EVENT_FIELDS = ("action", "actor_id", "actor_role", "from_status", "to_status", "at", "note")
+
+
+_COMMENTED_PLACEHOLDER = re.compile(r"--[^\n]*\{\w+\}")
+
+
+@functools.cache
+def case_sql(backend: str, family: str, name: str) -> str:
+    """The statement ``name`` of ``sql/<backend>/<family>.sql`` with its case column lists
+    filled in from the definition (:meth:`geo.cases.columns.Columns.expand`): every statement
+    that names the case's columns (here, and in bulk loads and imports) is read through this.
+    ``{assignment_narrowing}`` becomes the assignment policy's rule (geo.assign.NARROWING).
+    Both are fixed text from code, never values."""
+    text = sql.statements(backend, family)[name]
+    if _COMMENTED_PLACEHOLDER.search(text):
+        raise ValueError(f"{backend}/{family}.sql {name}: a placeholder inside a comment")
+    return CASE_COLUMNS.expand(text, backend).replace("{assignment_narrowing}", NARROWING)
 
 
 def _event_arrays(events: Sequence[dict[str, Any]]) -> dict[str, list]:
@@ -90,7 +54,7 @@ class CaseTx:
         self._unique_violation = unique_violation
 
     def _q(self, name: str) -> str:
-        return sql.statements(self.backend, "cases")[name]
+        return case_sql(self.backend, "cases", name)
 
     def _run(self, *statements: tuple[str, dict[str, Any]]) -> None:
         """Run the named statements with their parameters in order, each a statement of its
@@ -126,7 +90,7 @@ class CaseTx:
 
     # cases
     def insert_case(self, row: dict[str, Any], events: Sequence[dict[str, Any]]) -> int | None:
-        """Insert a new case (``row``: the INSERT_COLUMNS) with its first audit ``events``
+        """Insert a new case (``row``: at least the intake columns) with its first audit ``events``
         (dicts of add_event's arguments but case_id, in order); its id, or None when its
         idempotency key is already stored (then nothing is written).
 
@@ -134,7 +98,7 @@ class CaseTx:
         NOTHING: a concurrent request with the same key waits for the first to commit).
         DuckDB looks first; a concurrent insert that wins meanwhile raises DuplicateKeyError."""
         key = row["idempotency_key"]
-        params = {k: row[k] for k in INSERT_COLUMNS}
+        params = {k: row[k] for k in CASE_COLUMNS.intake}
         if self.backend == "postgis":
             params.update(_event_arrays(events))
         elif key and self.case_by_key(key) is not None:
@@ -157,20 +121,17 @@ class CaseTx:
     @staticmethod
     def inserted(case_id: int, row: dict[str, Any]) -> Case:
         """The case ``insert_case`` wrote from ``row``, without reading it back."""
-        values = dict.fromkeys(Case.COLUMNS)
-        values.update({k: v for k, v in row.items() if k in values})
-        values["id"] = case_id
-        return Case(**values)
+        return CASE_COLUMNS.filled({**row, "id": case_id})
 
     def case(self, case_id: int, *, lock: bool = False) -> Case | None:
         self.cur.execute(self._case_query("where_id", lock=lock), {"id": case_id})
         row = self.cur.fetchone()
-        return None if row is None else Case(*row)
+        return None if row is None else CASE_COLUMNS.record(row)
 
     def case_by_key(self, key: str) -> Case | None:
         self.cur.execute(self._case_query("where_key"), {"key": key})
         row = self.cur.fetchone()
-        return None if row is None else Case(*row)
+        return None if row is None else CASE_COLUMNS.record(row)
 
     def cases(
         self,
@@ -214,15 +175,16 @@ class CaseTx:
                 "limit": limit,
             },
         )
-        return [Case(*row) for row in self.cur.fetchall()]
+        return [CASE_COLUMNS.record(row) for row in self.cur.fetchall()]
 
     def update_case(self, case: Case, changes: dict[str, Any]) -> Case | None:
         """Write ``changes`` if the row still has ``case.version``: the case as it now is, or
-        None if it moved on. ``assignee_name`` may come with ``assignee_id`` (display only)."""
-        unknown = set(changes) - set(UPDATABLE) - {"assignee_name"}
+        None if it moved on. Only the columns declared for ``update`` are written; a value read
+        through a join (``assignee_name`` with ``assignee_id``) may come along, for display."""
+        unknown = set(changes) - set(CASE_COLUMNS.update) - set(CASE_COLUMNS.derived)
         if unknown:
             raise ValueError(f"cannot update {sorted(unknown)}")
-        row = {k: changes.get(k, getattr(case, k)) for k in (*UPDATABLE, "id", "version")}
+        row = {k: changes.get(k, getattr(case, k)) for k in (*CASE_COLUMNS.update, "id", "version")}
         self.cur.execute(self._q("update_case"), row)
         if self.backend == "duckdb":  # DuckDB answers an UPDATE with a row: the count
             done = int(self.cur.fetchone()[0]) == 1

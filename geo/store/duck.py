@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from geo.errors import StoreError
 from geo.store.bulk import CASE_COLUMNS, EVENT_COLUMNS, ordered
+from geo.store.casetx import case_sql
 from geo.store.imports import IMPORT_COLUMNS
 from geo.store.sqlstore import SqlStore
 
@@ -81,7 +82,7 @@ class DuckStore(SqlStore):
 
     def next_case_id(self) -> int:
         with self.transaction() as cur:
-            cur.execute(self._sql("bulk", "next_case_id"))
+            cur.execute(case_sql(self.backend, "bulk", "next_case_id"))
             return int(cur.fetchone()[0])
 
     def bulk_load_cases(self, cases: pd.DataFrame, events: pd.DataFrame) -> int:
@@ -91,9 +92,9 @@ class DuckStore(SqlStore):
         with self.writer(), self.transaction() as cur:
             cur.register("bulk_cases", cases)
             cur.register("bulk_events", events)
-            cur.execute(self._sql("bulk", "insert_cases"))
-            cur.execute(self._sql("bulk", "insert_events"))
-            cur.execute(self._sql("bulk", "advance_case_ids"))
+            cur.execute(case_sql(self.backend, "bulk", "insert_cases"))
+            cur.execute(case_sql(self.backend, "bulk", "insert_events"))
+            cur.execute(case_sql(self.backend, "bulk", "advance_case_ids"))
             cur.unregister("bulk_cases")
             cur.unregister("bulk_events")
         return len(cases)
@@ -101,7 +102,7 @@ class DuckStore(SqlStore):
     # -- imports (see geo.store.imports) ----------------------------------------------
     def _import_existing(self, cur, external_ids) -> pd.DataFrame:
         cur.register("import_ids", pa.table({"external_id": external_ids}))
-        cur.execute(self._sql("importing", "existing"))
+        cur.execute(self._import_sql("existing"))
         rows = cur.fetchall()
         cur.unregister("import_ids")
         return pd.DataFrame(
@@ -110,7 +111,7 @@ class DuckStore(SqlStore):
 
     def _import_insert(self, cur, table, import_id: int) -> None:
         cur.register("import_new", table)  # Arrow, scanned in place
-        cur.execute(self._sql("importing", "insert_new"), {"import_id": import_id})
+        cur.execute(self._import_sql("insert_new"), {"import_id": import_id})
         cur.unregister("import_new")
 
     def _import_stage_changes(self, cur, changes: pd.DataFrame) -> None:

@@ -17,39 +17,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from geo.cases.model import CASE_COLUMNS
 from geo.errors import StoreError
+from geo.store.casetx import case_sql
 
-# Columns an import writes to a case (new or changed), in this order.
-IMPORT_COLUMNS = (
-    "status",
-    "category",
-    "description",
-    "source",
-    "generation",
-    "grid_code",
-    "community_code",
-    "lon",
-    "lat",
-    "input_lon",
-    "input_lat",
-    "input_crs",
-    "address",
-    "assignee_id",
-    "assign_reason_code",
-    "assign_reason",
-    "reporter_name",
-    "reporter_phone",
-    "reported_at",
-    "registered_at",
-    "due_at",
-    "closed_at",
-    "closed_on_time",
-    "unassigned",
-    "needs_location",
-    "handling_hours",
-    "external_id",
-    "import_hash",
-)
+# Columns an import writes to a case (new or changed), in this order: the case's columns
+# declared for "import" on geo.cases.model.Case, and the fingerprint of the row it came from.
+IMPORT_COLUMNS = (*CASE_COLUMNS.imported, "import_hash")
 # Compared to say what a changed row changed, in the audit event's note.
 COMPARED = (
     "status",
@@ -83,11 +57,13 @@ class _DryRun(Exception):  # noqa: N818 - control flow: roll the chunk back, kee
 class ImportWrites:
     """Mixed into SqlStore; backends implement the three ``_import_*`` hooks."""
 
+    backend: str
+
     def begin_import(self, *, file_name: str, file_sha256: str, actor_id: str, at: datetime) -> int:
         """Log a new import; returns its id."""
         with self.transaction() as cur:
             cur.execute(
-                self._sql("importing", "begin_import"),
+                self._import_sql("begin_import"),
                 {
                     "file_name": file_name,
                     "file_sha256": file_sha256,
@@ -99,14 +75,12 @@ class ImportWrites:
 
     def finish_import(self, import_id: int, *, at: datetime, counts: dict[str, int]) -> None:
         with self.transaction() as cur:
-            cur.execute(
-                self._sql("importing", "finish_import"), {"id": import_id, "at": at, **counts}
-            )
+            cur.execute(self._import_sql("finish_import"), {"id": import_id, "at": at, **counts})
 
     def case_id_by_external(self, external_id: str) -> int | None:
         """The id of the case imported with ``external_id``, if any."""
         with self.transaction() as cur:
-            cur.execute(self._sql("importing", "case_id_by_external"), {"external_id": external_id})
+            cur.execute(self._import_sql("case_id_by_external"), {"external_id": external_id})
             row = cur.fetchone()
             return None if row is None else int(row[0])
 
@@ -152,7 +126,7 @@ class ImportWrites:
     def _import_chunk(
         self, cur, cases: pa.Table, *, import_id, actor_id, actor_role, at, source_name
     ) -> ChunkResult:
-        cur.execute(self._sql("importing", "lock_imports"))
+        cur.execute(self._import_sql("lock_imports"))
         ext = cases["external_id"].combine_chunks()
         existing = self._import_existing(cur, ext)
         where = pc.index_in(ext, value_set=pa.array(existing["external_id"].tolist(), pa.string()))
@@ -200,25 +174,29 @@ class ImportWrites:
                 )
             ]
             self._import_stage_changes(cur, changes)
-            cur.execute(self._sql("importing", "apply_changes"), {"import_id": import_id})
+            cur.execute(self._import_sql("apply_changes"), {"import_id": import_id})
             applied = self._rowcount(cur)
             if applied != result.updated:
                 raise StoreError(
                     "cases changed while the import was updating them; run the import again"
                 )
             cur.execute(
-                self._sql("importing", "change_events"),
+                self._import_sql("change_events"),
                 {"actor_id": actor_id, "actor_role": actor_role, "at": at},
             )
         return result
 
     def _import_old_values(self, cur, ids: list[int]) -> pd.DataFrame:
-        cur.execute(self._sql("importing", "old_values"), {"ids": ids})
+        cur.execute(self._import_sql("old_values"), {"ids": ids})
         frame = pd.DataFrame(cur.fetchall(), columns=["id", *COMPARED])
         return frame.set_index("id")
 
     def _rowcount(self, cur) -> int:
         return int(cur.rowcount)
+
+    def _import_sql(self, name: str) -> str:
+        """The importing statement ``name``, with the case column lists filled in."""
+        return case_sql(self.backend, "importing", name)
 
     # -- backend hooks -----------------------------------------------------------------
     def _import_existing(self, cur, external_ids: pa.Array) -> pd.DataFrame:

@@ -23,8 +23,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from geo.errors import StoreError
-from geo.store import sql
 from geo.store.bulk import CASE_COLUMNS, EVENT_COLUMNS, ordered
+from geo.store.casetx import case_sql
 from geo.store.imports import IMPORT_COLUMNS
 from geo.store.prepared import PreparingConnection, PreparingCursor
 from geo.store.sqlstore import SqlStore
@@ -119,7 +119,7 @@ class PostgisStore(SqlStore):
 
     def next_case_id(self) -> int:
         with self.transaction() as cur:
-            cur.execute(self._sql("bulk", "next_case_id"))
+            cur.execute(case_sql(self.backend, "bulk", "next_case_id"))
             return int(cur.fetchone()[0])
 
     def bulk_load_cases(self, cases: pd.DataFrame, events: pd.DataFrame) -> int:
@@ -131,11 +131,11 @@ class PostgisStore(SqlStore):
         cases = ordered(cases, CASE_COLUMNS, "cases")
         events = ordered(events, EVENT_COLUMNS, "events")
         with self.transaction() as cur:
-            cur.execute(self._sql("bulk", "stage_cases"))
-            cur.copy_expert(self._sql("bulk", "copy_cases"), _csv(cases))
-            cur.execute(self._sql("bulk", "insert_cases"))
-            cur.copy_expert(self._sql("bulk", "copy_events"), _csv(events))
-            cur.execute(self._sql("bulk", "advance_case_ids"))
+            cur.execute(case_sql(self.backend, "bulk", "stage_cases"))
+            cur.copy_expert(case_sql(self.backend, "bulk", "copy_cases"), _csv(cases))
+            cur.execute(case_sql(self.backend, "bulk", "insert_cases"))
+            cur.copy_expert(case_sql(self.backend, "bulk", "copy_events"), _csv(events))
+            cur.execute(case_sql(self.backend, "bulk", "advance_case_ids"))
         return len(cases)
 
     # -- imports (see geo.store.imports) ----------------------------------------------
@@ -148,7 +148,7 @@ class PostgisStore(SqlStore):
         bounds = pc.min_max(external_ids.cast(pa.binary()))
         limit = 2 * len(external_ids) + self.import_range_slack
         cur.execute(
-            self._sql("importing", "existing_in_range"),
+            self._import_sql("existing_in_range"),
             {
                 "lo": bounds["min"].as_py().decode(),
                 "hi": bounds["max"].as_py().decode(),
@@ -163,7 +163,7 @@ class PostgisStore(SqlStore):
             )
             return found[np.asarray(wanted, bool)].reset_index(drop=True)
         joined = pc.binary_join(pa.array([external_ids], pa.list_(pa.string())), "\x1f")
-        cur.execute(self._sql("importing", "existing"), {"ids": joined[0].as_py()})
+        cur.execute(self._import_sql("existing"), {"ids": joined[0].as_py()})
         return pd.DataFrame(cur.fetchall(), columns=columns)
 
     def _import_insert(self, cur, table, import_id: int) -> None:
@@ -171,25 +171,26 @@ class PostgisStore(SqlStore):
         n = table.num_rows
         table = table.append_column("import_id", _constant(import_id, n))
         table = table.append_column("import_version", _constant(1, n))
-        cur.execute(self._sql("importing", "utc"))
-        cur.copy_expert(self._sql("importing", "copy_new"), _arrow_csv(table))
+        cur.execute(self._import_sql("utc"))
+        cur.copy_expert(self._import_sql("copy_new"), _arrow_csv(table))
 
     def _import_stage_changes(self, cur, changes: pd.DataFrame) -> None:
-        cur.execute(self._sql("importing", "stage_changes"))
+        cur.execute(self._import_sql("stage_changes"))
         columns = ["id", "version", *IMPORT_COLUMNS, "old_status", "note"]
-        cur.execute(self._sql("importing", "utc"))
-        cur.copy_expert(
-            self._sql("importing", "copy_changes"), _arrow_csv(_arrow(changes[columns]))
-        )
+        cur.execute(self._import_sql("utc"))
+        cur.copy_expert(self._import_sql("copy_changes"), _arrow_csv(_arrow(changes[columns])))
 
 
 @functools.cache
 def _hot_case_statements() -> frozenset[str]:
     """The texts of the case statements run prepared, with the case reads by id or key."""
-    q = sql.statements("postgis", "cases")
-    reads = [q["case_columns"] + "\n" + q[where] for where in ("where_id", "where_key")]
-    reads.append("\n".join((q["case_columns"], q["where_id"], q["for_update"])))
-    return frozenset([*(q[n] for n in PREPARED_CASE_STATEMENTS), *reads])
+
+    def q(name: str) -> str:
+        return case_sql("postgis", "cases", name)
+
+    reads = [q("case_columns") + "\n" + q(where) for where in ("where_id", "where_key")]
+    reads.append("\n".join((q("case_columns"), q("where_id"), q("for_update"))))
+    return frozenset([*(q(n) for n in PREPARED_CASE_STATEMENTS), *reads])
 
 
 def _arrow(frame: pd.DataFrame):
@@ -217,6 +218,6 @@ def _arrow_csv(table) -> io.BytesIO:
 
 def _csv(frame: pd.DataFrame) -> io.StringIO:
     buf = io.StringIO()
-    frame.to_csv(buf, header=False, index=False, date_format="%Y-%m-%dT%H:%M:%S%z")
+    frame.to_csv(buf, header=False, index=False, date_format="%Y-%m-%dT%H:%M:%S.%f%z")
     buf.seek(0)
     return buf

@@ -22,6 +22,7 @@ from geo.errors import (
     StaleVersionError,
     WorkflowError,
 )
+from geo.store.records import Worker
 
 GRID = "520103400001001"  # first grid of 中华社区
 
@@ -279,6 +280,30 @@ def test_assignment_candidates_lead_to_the_same_choice_as_all_workers(make_world
                 assert chosen == choose_assignee(candidates=everyone, **kw), (grid, cls)
                 picks.add(chosen.reason_code)
     assert picks == {"grid_worker", "community_least_loaded", "community_queue"}
+
+
+def test_assignment_candidates_break_ties_by_code_point_like_the_policy(store):
+    """Equal loads: the narrowed rows keep the worker with the smallest id in code-point order
+    (upper case before lower, accented after), as choose_assignee orders them; a worker
+    without the skill, off duty or full is passed over on both sides."""
+    store.add_workers(
+        [
+            Worker(i, i, "community_staff", "999999999", skills=("k",))
+            for i in ("b", "É", "B", "a", "Ba")
+        ]
+        + [
+            Worker("A", "A", "community_staff", "999999999", skills=("x", "kk")),
+            Worker("0", "0", "community_staff", "999999999", skills=("k",), on_duty=False),
+            Worker("1", "1", "community_staff", "999999999", skills=("k",), open_case_cap=0),
+        ]
+    )
+    kw = {"grid_code": None, "community_code": "999999999", "class_code": "k"}
+    with store.case_tx() as tx:
+        few = tx.assignment_candidates("999999999", None, "k")
+        everyone = tx.candidates("999999999")
+    assert [c.id for c in few] == ["B"]
+    assert choose_assignee(candidates=few, **kw) == choose_assignee(candidates=everyone, **kw)
+    assert choose_assignee(candidates=everyone, **kw).worker_id == "B"
 
 
 def open_counts(w, community="520103400") -> tuple[dict[str, int], dict[str, int]]:

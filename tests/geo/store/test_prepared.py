@@ -6,7 +6,7 @@ import psycopg2
 import pytest
 
 from geo.cases.service import Intake
-from geo.store import sql
+from geo.store.casetx import case_sql
 from geo.store.postgis import PostgisStore
 from geo.store.prepared import PreparingConnection, PreparingCursor, prepared
 from tests.geo.store.conftest import build_world
@@ -98,9 +98,8 @@ def test_case_work_on_postgis_prepares_the_intake_statements(postgis_schemas, bu
             )
         with store.case_tx() as tx:
             names = session_statements(tx.cur)
-        q = sql.statements("postgis", "cases")
         for statement in ("insert_case", "assignment_candidates", "lock_community", "recent_open"):
-            assert prepared(q[statement]).name in names, statement
+            assert prepared(case_sql("postgis", "cases", statement)).name in names, statement
     finally:
         store.close()
 

@@ -1,15 +1,10 @@
+-- Bulk loads. Words in braces stand for column lists of geo.cases.model.Case, filled in when a
+-- statement is read (geo.cases.columns: identifiers from that fixed definition, never values).
+
 -- name: insert_cases
 -- Set-based: one INSERT ... SELECT from the registered data frame, points built in DuckDB.
-INSERT INTO cases (id, status, category, description, source, generation, grid_code,
-                   community_code, lon, lat, input_lon, input_lat, input_crs, address,
-                   assignee_id, assign_reason_code, assign_reason, reported_at, registered_at,
-                   due_at, closed_at, closed_on_time, suspended_at, unassigned, needs_location,
-                   version, handling_hours, geom)
-SELECT id, status, category, description, source, generation, grid_code, community_code, lon,
-       lat, input_lon, input_lat, input_crs, address, assignee_id, assign_reason_code,
-       assign_reason, reported_at, registered_at, due_at, closed_at, closed_on_time,
-       suspended_at, unassigned, needs_location, version, handling_hours,
-       CASE WHEN lon IS NULL THEN NULL ELSE ST_Point(lon, lat) END
+INSERT INTO cases ({case_bulk_columns}, geom)
+SELECT {case_bulk_columns}, CASE WHEN lon IS NULL THEN NULL ELSE ST_Point(lon, lat) END
 FROM bulk_cases;
 
 -- name: insert_events

@@ -1,3 +1,7 @@
+-- Case statements. Words in braces stand for column lists of geo.cases.model.Case, filled in
+-- when a statement is read (geo.cases.columns: identifiers from that fixed definition, never
+-- values), and for the assignment policy's rule (geo.assign.NARROWING).
+
 -- name: delete_categories
 DELETE FROM categories;
 
@@ -13,27 +17,13 @@ SELECT code, class_code, class_zh, class_en, name_zh, name_en, limit_value, limi
 FROM categories ORDER BY position;
 
 -- name: insert_case
-INSERT INTO cases (status, category, description, source, generation, grid_code, community_code,
-                   lon, lat, input_lon, input_lat, input_crs, address, reporter_name,
-                   reporter_phone, reported_at, unassigned, needs_location,
-                   possible_duplicate_of, idempotency_key, request_hash, assignee_id,
-                   assign_reason_code, assign_reason, registered_at, due_at, version, geom)
-VALUES ($status, $category, $description, $source, $generation, $grid_code,
-        $community_code, $lon, $lat, $input_lon, $input_lat, $input_crs,
-        $address, $reporter_name, $reporter_phone, $reported_at, $unassigned,
-        $needs_location, $possible_duplicate_of, $idempotency_key, $request_hash,
-        $assignee_id, $assign_reason_code, $assign_reason, $registered_at, $due_at, $version,
+INSERT INTO cases ({case_insert_columns}, geom)
+VALUES ({case_insert_values},
         CASE WHEN $lon IS NULL THEN NULL ELSE ST_Point($lon, $lat) END)
 RETURNING id;
 
 -- name: case_columns
-SELECT c.id, c.status, c.category, c.description, c.source, c.generation, c.grid_code,
-       c.community_code, c.lon, c.lat, c.input_lon, c.input_lat, c.input_crs, c.address,
-       c.assignee_id, w.name, c.assign_reason_code, c.assign_reason, c.reporter_name,
-       c.reporter_phone, c.reported_at, c.registered_at, c.due_at, c.closed_at,
-       c.closed_on_time, c.suspended_at, c.unassigned, c.needs_location,
-       c.possible_duplicate_of, c.version, c.idempotency_key, c.request_hash,
-       c.handling_hours, c.external_id
+SELECT {case_select}
 FROM cases c LEFT JOIN workers w ON w.id = c.assignee_id
 
 -- name: where_id
@@ -67,15 +57,7 @@ LIMIT $limit
 -- name: update_case
 -- Guarded write: it changes the row only if nobody else has since the caller read it.
 UPDATE cases SET
-    status = $status, generation = $generation, grid_code = $grid_code,
-    community_code = $community_code, lon = $lon, lat = $lat,
-    input_lon = $input_lon, input_lat = $input_lat, input_crs = $input_crs,
-    assignee_id = $assignee_id, assign_reason_code = $assign_reason_code,
-    assign_reason = $assign_reason, registered_at = $registered_at, due_at = $due_at,
-    handling_hours = $handling_hours,
-    closed_at = $closed_at, closed_on_time = $closed_on_time,
-    suspended_at = $suspended_at, unassigned = $unassigned,
-    needs_location = $needs_location, possible_duplicate_of = $possible_duplicate_of,
+    {case_update_set},
     geom = CASE WHEN $lon IS NULL THEN NULL ELSE ST_Point($lon, $lat) END,
     version = version + 1
 WHERE id = $id AND version = $version;
@@ -108,11 +90,12 @@ WHERE w.community_code = $community
 ORDER BY w.id;
 
 -- name: assignment_candidates
--- Only the workers the assignment policy (geo.assign) can name for a new case in grid $grid
--- needing skill $class: the grid's own workers and the least-loaded fitting worker with room
--- (ties: the smaller id; DuckDB compares text by code point, like Python). See the PostGIS
--- statement for why; a contract test compares choose_assignee over these and over all.
-WITH people AS (
+-- Only the workers the assignment policy can name for a new case in grid $grid needing skill
+-- $class, by the rule geo.assign.NARROWING states for both backends (filled in below); see
+-- the PostGIS statement for why. A contract test compares choose_assignee over these and
+-- over all.
+WITH asked AS (SELECT $grid::text AS grid_code, $class::text AS class_code),
+people AS (
     SELECT w.id, w.name, w.community_code, w.home_grid_code, w.on_duty, w.open_case_cap,
            w.skills, COALESCE(o.n, 0) AS n
     FROM workers w
@@ -123,11 +106,7 @@ WITH people AS (
     ) o ON o.assignee_id = w.id
     WHERE w.community_code = $community
 )
-(SELECT * FROM people WHERE home_grid_code = $grid)
-UNION ALL
-(SELECT * FROM people
- WHERE on_duty AND n < open_case_cap AND list_contains(string_split(skills, ','), $class)
- ORDER BY n, id LIMIT 1);
+{assignment_narrowing};
 
 -- name: worker
 SELECT id, name, role, community_code, home_grid_code, phone, skills, on_duty, open_case_cap

@@ -1,3 +1,7 @@
+-- Imports. Words in braces stand for column lists of geo.cases.model.Case, filled in when a
+-- statement is read (geo.cases.columns: identifiers from that fixed definition, never values);
+-- import_hash, import_id and import_version are the import's own bookkeeping.
+
 -- name: begin_import
 INSERT INTO case_imports (file_name, file_sha256, actor_id, started_at)
 VALUES ($file_name, $file_sha256, $actor_id, $at)
@@ -21,17 +25,8 @@ FROM cases c JOIN import_ids i ON c.external_id = i.external_id;
 
 -- name: insert_new
 -- import_new: the chunk's new rows, registered as a data frame; points built here.
-INSERT INTO cases (status, category, description, source, generation, grid_code,
-                   community_code, lon, lat, input_lon, input_lat, input_crs, address,
-                   assignee_id, assign_reason_code, assign_reason, reporter_name,
-                   reporter_phone, reported_at, registered_at, due_at, closed_at,
-                   closed_on_time, unassigned, needs_location, handling_hours, external_id,
-                   import_hash, import_id, import_version, geom)
-SELECT status, category, description, source, generation, grid_code, community_code, lon,
-       lat, input_lon, input_lat, input_crs, address, assignee_id, assign_reason_code,
-       assign_reason, reporter_name, reporter_phone, reported_at, registered_at, due_at,
-       closed_at, closed_on_time, unassigned, needs_location, handling_hours, external_id,
-       import_hash, $import_id, 1,
+INSERT INTO cases ({case_import_columns}, import_hash, import_id, import_version, geom)
+SELECT {case_import_columns}, import_hash, $import_id, 1,
        CASE WHEN lon IS NULL THEN NULL ELSE ST_Point(lon, lat) END
 FROM import_new;
 
@@ -43,16 +38,7 @@ FROM cases WHERE list_contains($ids, id);
 -- name: apply_changes
 -- import_changes: the changed rows, registered as a data frame.
 UPDATE cases
-SET status = s.status, category = s.category, description = s.description,
-    source = s.source, generation = s.generation, grid_code = s.grid_code,
-    community_code = s.community_code, lon = s.lon, lat = s.lat, input_lon = s.input_lon,
-    input_lat = s.input_lat, input_crs = s.input_crs, address = s.address,
-    assignee_id = s.assignee_id, assign_reason_code = s.assign_reason_code,
-    assign_reason = s.assign_reason, reporter_name = s.reporter_name,
-    reporter_phone = s.reporter_phone, reported_at = s.reported_at,
-    registered_at = s.registered_at, due_at = s.due_at, closed_at = s.closed_at,
-    closed_on_time = s.closed_on_time, unassigned = s.unassigned,
-    needs_location = s.needs_location, handling_hours = s.handling_hours,
+SET {case_import_set},
     import_hash = s.import_hash, import_id = $import_id,
     version = cases.version + 1, import_version = cases.version + 1,
     geom = CASE WHEN s.lon IS NULL THEN NULL ELSE ST_Point(s.lon, s.lat) END

@@ -1,25 +1,17 @@
+-- Bulk loads. Words in braces stand for column lists of geo.cases.model.Case, filled in when a
+-- statement is read (geo.cases.columns: identifiers from that fixed definition, never values).
+
 -- name: stage_cases
 CREATE TEMP TABLE stage_cases (LIKE cases INCLUDING DEFAULTS) ON COMMIT DROP;
 
 -- name: copy_cases
-COPY stage_cases (id, status, category, description, source, generation, grid_code,
-                  community_code, lon, lat, input_lon, input_lat, input_crs, address,
-                  assignee_id, assign_reason_code, assign_reason, reported_at, registered_at,
-                  due_at, closed_at, closed_on_time, suspended_at, unassigned, needs_location,
-                  version, handling_hours)
+COPY stage_cases ({case_bulk_columns})
 FROM STDIN WITH (FORMAT csv);
 
 -- name: insert_cases
 -- Set-based: one INSERT ... SELECT for the whole batch (geom is computed from lon, lat).
-INSERT INTO cases (id, status, category, description, source, generation, grid_code,
-                   community_code, lon, lat, input_lon, input_lat, input_crs, address,
-                   assignee_id, assign_reason_code, assign_reason, reported_at, registered_at,
-                   due_at, closed_at, closed_on_time, suspended_at, unassigned, needs_location,
-                   version, handling_hours)
-SELECT id, status, category, description, source, generation, grid_code, community_code, lon,
-       lat, input_lon, input_lat, input_crs, address, assignee_id, assign_reason_code,
-       assign_reason, reported_at, registered_at, due_at, closed_at, closed_on_time,
-       suspended_at, unassigned, needs_location, version, handling_hours
+INSERT INTO cases ({case_bulk_columns})
+SELECT {case_bulk_columns}
 FROM stage_cases;
 
 -- name: copy_events

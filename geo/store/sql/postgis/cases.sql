@@ -1,3 +1,7 @@
+-- Case statements. Words in braces stand for column lists of geo.cases.model.Case, filled in
+-- when a statement is read (geo.cases.columns: identifiers from that fixed definition, never
+-- values), and for the assignment policy's rule (geo.assign.NARROWING).
+
 -- name: delete_categories
 DELETE FROM categories;
 
@@ -17,17 +21,8 @@ FROM categories ORDER BY position;
 -- about as much CPU as the insert itself. A reused idempotency key inserts nothing (no id comes
 -- back) and a concurrent request with the same key waits for the first to commit.
 WITH c AS (
-    INSERT INTO cases (status, category, description, source, generation, grid_code,
-                       community_code, lon, lat, input_lon, input_lat, input_crs, address,
-                       reporter_name, reporter_phone, reported_at, unassigned, needs_location,
-                       possible_duplicate_of, idempotency_key, request_hash, assignee_id,
-                       assign_reason_code, assign_reason, registered_at, due_at, version)
-    VALUES (%(status)s, %(category)s, %(description)s, %(source)s, %(generation)s,
-            %(grid_code)s, %(community_code)s, %(lon)s, %(lat)s, %(input_lon)s, %(input_lat)s,
-            %(input_crs)s, %(address)s, %(reporter_name)s, %(reporter_phone)s,
-            %(reported_at)s, %(unassigned)s, %(needs_location)s, %(possible_duplicate_of)s,
-            %(idempotency_key)s, %(request_hash)s, %(assignee_id)s, %(assign_reason_code)s,
-            %(assign_reason)s, %(registered_at)s, %(due_at)s, %(version)s)
+    INSERT INTO cases ({case_insert_columns})
+    VALUES ({case_insert_values})
     ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id
 ), trail AS (
@@ -44,13 +39,7 @@ WITH c AS (
 SELECT id FROM c;
 
 -- name: case_columns
-SELECT c.id, c.status, c.category, c.description, c.source, c.generation, c.grid_code,
-       c.community_code, c.lon, c.lat, c.input_lon, c.input_lat, c.input_crs, c.address,
-       c.assignee_id, w.name, c.assign_reason_code, c.assign_reason, c.reporter_name,
-       c.reporter_phone, c.reported_at, c.registered_at, c.due_at, c.closed_at,
-       c.closed_on_time, c.suspended_at, c.unassigned, c.needs_location,
-       c.possible_duplicate_of, c.version, c.idempotency_key, c.request_hash,
-       c.handling_hours, c.external_id
+SELECT {case_select}
 FROM cases c LEFT JOIN workers w ON w.id = c.assignee_id
 
 -- name: where_id
@@ -83,15 +72,7 @@ LIMIT %(limit)s
 -- name: update_case
 -- Guarded write: it changes the row only if nobody else has since the caller read it.
 UPDATE cases SET
-    status = %(status)s, generation = %(generation)s, grid_code = %(grid_code)s,
-    community_code = %(community_code)s, lon = %(lon)s, lat = %(lat)s,
-    input_lon = %(input_lon)s, input_lat = %(input_lat)s, input_crs = %(input_crs)s,
-    assignee_id = %(assignee_id)s, assign_reason_code = %(assign_reason_code)s,
-    assign_reason = %(assign_reason)s, registered_at = %(registered_at)s, due_at = %(due_at)s,
-    handling_hours = %(handling_hours)s,
-    closed_at = %(closed_at)s, closed_on_time = %(closed_on_time)s,
-    suspended_at = %(suspended_at)s, unassigned = %(unassigned)s,
-    needs_location = %(needs_location)s, possible_duplicate_of = %(possible_duplicate_of)s,
+    {case_update_set},
     version = version + 1
 WHERE id = %(id)s AND version = %(version)s;
 
@@ -125,13 +106,13 @@ WHERE w.community_code = %(community)s
 ORDER BY w.id;
 
 -- name: assignment_candidates
--- Only the workers the assignment policy (geo.assign) can name for a new case in grid
--- %(grid)s needing skill %(class)s: the grid's own workers (chosen first, or named in the
--- reason they were passed over) and the least-loaded fitting worker with room (ties: the
--- smaller id, in code-point order like Python's). Fetching all of a community's workers and
--- building each in Python cost more than the rest of intake's Python; choose_assignee picks
--- the same from these rows as from all of them (a contract test compares the two).
-WITH people AS (
+-- Only the workers the assignment policy can name for a new case in grid %(grid)s needing
+-- skill %(class)s, by the rule geo.assign.NARROWING states for both backends (filled in
+-- below): fetching all of a community's workers and building each in Python cost more than
+-- the rest of intake's Python. choose_assignee picks the same from these rows as from all of
+-- them (a contract test compares the two).
+WITH asked AS (SELECT %(grid)s::text AS grid_code, %(class)s::text AS class_code),
+people AS (
     SELECT w.id, w.name, w.community_code, w.home_grid_code, w.on_duty, w.open_case_cap,
            w.skills, COALESCE(o.n, 0) AS n
     FROM workers w
@@ -142,11 +123,7 @@ WITH people AS (
     ) o ON o.assignee_id = w.id
     WHERE w.community_code = %(community)s
 )
-(SELECT * FROM people WHERE home_grid_code = %(grid)s)
-UNION ALL
-(SELECT * FROM people
- WHERE on_duty AND n < open_case_cap AND %(class)s = ANY (string_to_array(skills, ','))
- ORDER BY n, id COLLATE "C" LIMIT 1);
+{assignment_narrowing};
 
 -- name: worker
 SELECT id, name, role, community_code, home_grid_code, phone, skills, on_duty, open_case_cap

@@ -1,3 +1,7 @@
+-- Imports. Words in braces stand for column lists of geo.cases.model.Case, filled in when a
+-- statement is read (geo.cases.columns: identifiers from that fixed definition, never values);
+-- import_hash, import_id and import_version are the import's own bookkeeping.
+
 -- name: begin_import
 INSERT INTO case_imports (file_name, file_sha256, actor_id, started_at)
 VALUES (%(file_name)s, %(file_sha256)s, %(actor_id)s, %(at)s)
@@ -39,11 +43,7 @@ SET LOCAL TIME ZONE 'UTC';
 
 -- name: copy_new
 -- Straight into cases: no staging pass for the rows that are new (geom follows lon, lat).
-COPY cases (status, category, description, source, generation, grid_code, community_code,
-            lon, lat, input_lon, input_lat, input_crs, address, assignee_id,
-            assign_reason_code, assign_reason, reporter_name, reporter_phone, reported_at,
-            registered_at, due_at, closed_at, closed_on_time, unassigned, needs_location,
-            handling_hours, external_id, import_hash, import_id, import_version)
+COPY cases ({case_import_columns}, import_hash, import_id, import_version)
 FROM STDIN WITH (FORMAT csv);
 
 -- name: old_values
@@ -56,26 +56,12 @@ CREATE TEMP TABLE import_changes (LIKE cases) ON COMMIT DROP;
 ALTER TABLE import_changes ADD COLUMN old_status text, ADD COLUMN note text;
 
 -- name: copy_changes
-COPY import_changes (id, version, status, category, description, source, generation,
-                     grid_code, community_code, lon, lat, input_lon, input_lat, input_crs,
-                     address, assignee_id, assign_reason_code, assign_reason, reporter_name,
-                     reporter_phone, reported_at, registered_at, due_at, closed_at,
-                     closed_on_time, unassigned, needs_location, handling_hours, external_id,
-                     import_hash, old_status, note)
+COPY import_changes (id, version, {case_import_columns}, import_hash, old_status, note)
 FROM STDIN WITH (FORMAT csv);
 
 -- name: apply_changes
 UPDATE cases c
-SET status = s.status, category = s.category, description = s.description,
-    source = s.source, generation = s.generation, grid_code = s.grid_code,
-    community_code = s.community_code, lon = s.lon, lat = s.lat, input_lon = s.input_lon,
-    input_lat = s.input_lat, input_crs = s.input_crs, address = s.address,
-    assignee_id = s.assignee_id, assign_reason_code = s.assign_reason_code,
-    assign_reason = s.assign_reason, reporter_name = s.reporter_name,
-    reporter_phone = s.reporter_phone, reported_at = s.reported_at,
-    registered_at = s.registered_at, due_at = s.due_at, closed_at = s.closed_at,
-    closed_on_time = s.closed_on_time, unassigned = s.unassigned,
-    needs_location = s.needs_location, handling_hours = s.handling_hours,
+SET {case_import_set},
     import_hash = s.import_hash, import_id = %(import_id)s,
     version = c.version + 1, import_version = c.version + 1
 FROM import_changes s

@@ -20,6 +20,7 @@ import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -68,8 +69,9 @@ def save_index(path: Path, key: str, index: LocateIndex) -> bool:
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        arrays: dict[str, Any] = {"key": np.array(key), **index.tables()}
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, key=np.array(key), **index.tables())
+            np.savez(fh, **arrays)
         os.replace(tmp, path)
         return True
     except OSError:

@@ -34,6 +34,7 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
 bench: $(DEV_STAMP)
+	$(PY) bench/bench_startup.py
 	$(PY) bench/bench_coords.py
 	scripts/with-postgis $(PY) bench/bench_locate.py
 	$(PY) bench/bench_coverage.py

@@ -1,40 +1,74 @@
-"""The ``gridmgr`` command. Each command family lives in its own module."""
+"""The ``gridmgr`` command. Each command family lives in its own module, imported only when
+one of its commands runs (see :mod:`api.cli.lazy`): ``gridmgr --help`` imports none of them."""
 
 from __future__ import annotations
 
 import click
 
-from api.cli.boundaries import check_boundaries, synth
-from api.cli.categories import categories
-from api.cli.demo import demo
-from api.cli.facilities import facilities
-from api.cli.gazetteer import gazetteer
-from api.cli.importing import import_group
-from api.cli.locate import locate, locate_file
-from api.cli.maps import map_
-from api.cli.report import report
-from api.cli.serve import serve
-from api.cli.store import boundaries, init
-from api.cli.tokens import token
+from api.cli.lazy import LazyCommand, LazyGroup
+
+# Command name -> where it lives and its help line (the first sentence of its docstring).
+COMMANDS: dict[str, LazyCommand] = {
+    "boundaries": LazyCommand(
+        "api.cli.store", "boundaries", "Boundary generations: load, activate, list."
+    ),
+    "categories": LazyCommand(
+        "api.cli.categories",
+        "categories",
+        "The catalogue of case categories (classes, subclasses, time limits).",
+    ),
+    "check-boundaries": LazyCommand(
+        "api.cli.boundaries",
+        "check_boundaries",
+        "Validate a boundary set (communities and grids) at PATH.",
+    ),
+    "demo": LazyCommand(
+        "api.cli.demo",
+        "demo",
+        "Build (or reuse) a demo database and serve gridmgr at http://HOST:PORT.",
+    ),
+    "facilities": LazyCommand(
+        "api.cli.facilities",
+        "facilities",
+        "Service facilities (elderly-care stations, volunteer huts, health stations ...).",
+    ),
+    "gazetteer": LazyCommand(
+        "api.cli.gazetteer",
+        "gazetteer",
+        "The gazetteer of standard addresses (address -> point).",
+    ),
+    "import": LazyCommand(
+        "api.cli.importing", "import_group", "Import records from other systems."
+    ),
+    "init": LazyCommand(
+        "api.cli.store",
+        "init",
+        "Create the database, load the bundled Yunyan boundaries and the roster.",
+    ),
+    "locate": LazyCommand(
+        "api.cli.locate", "locate", "The grid and community covering the point LON LAT."
+    ),
+    "locate-file": LazyCommand(
+        "api.cli.locate",
+        "locate_file",
+        "Locate every row of INPUT_PATH (CSV, or GeoJSON/GeoPackage points).",
+    ),
+    "map": LazyCommand("api.cli.maps", "map_", "Write a map as a self-contained HTML file."),
+    "report": LazyCommand(
+        "api.cli.report",
+        "report",
+        "Reports for planners (CSV with a BOM for Excel, or GeoJSON).",
+    ),
+    "serve": LazyCommand(
+        "api.cli.serve", "serve", "Serve the API, the console and the maps at http://HOST:PORT."
+    ),
+    "synth": LazyCommand(
+        "api.cli.boundaries", "synth", "Generate illustrative data (deterministic by seed)."
+    ),
+    "token": LazyCommand("api.cli.tokens", "token", "API tokens."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """gridmgr: grid management for urban community governance (网格化管理)."""
-
-
-main.add_command(check_boundaries)
-main.add_command(synth)
-main.add_command(demo)
-main.add_command(init)
-main.add_command(categories)
-main.add_command(facilities)
-main.add_command(gazetteer)
-main.add_command(import_group)
-main.add_command(boundaries)
-main.add_command(locate)
-main.add_command(locate_file)
-main.add_command(map_)
-main.add_command(report)
-main.add_command(serve)
-main.add_command(token)

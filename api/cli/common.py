@@ -6,15 +6,17 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import NoReturn, Protocol, TypeVar
+from typing import TYPE_CHECKING, NoReturn, Protocol, TypeVar
 
 import click
 from pydantic import ValidationError
 
 from api.settings import Settings
-from api.state import AppState
 from geo.errors import GridmgrError
 from geo.store import Store, open_store
+
+if TYPE_CHECKING:  # the app's state imports FastAPI and the maps: only commands that serve
+    from api.state import AppState
 
 
 class _Closable(Protocol):
@@ -65,6 +67,8 @@ def configured_store() -> AbstractContextManager[Store]:
 
 def configured_state() -> AbstractContextManager[AppState]:
     """What the server holds (store, locator, case service), for commands that draw maps."""
+    from api.state import AppState
+
     config = settings()
     return _closing(lambda: AppState.open(config))
 

@@ -13,18 +13,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
-from api.cli.common import configured_store, fail, parse_time
+from api.cli.common import configured_store, fail, parse_time, settings
+from api.cli.lazy import LazyModule
 from geo.errors import GridmgrError
+from geo.locate.cache import FileCachedLocator
 from geo.locate.locator import GenerationIndex, Locator
 from geo.point_input import ParsedPoints, parse_points
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
     from click._termui_impl import ProgressBar  # what click.progressbar returns
+else:  # imported by locate-file when it runs: `gridmgr locate` starts without them
+    gpd = LazyModule("geopandas")
+    pd = LazyModule("pandas")
 
 CRS_CHOICE = click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"], case_sensitive=False)
 VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".fgb"}
@@ -63,8 +68,15 @@ def locate(
     """The grid and community covering the point LON LAT."""
     at = parse_time(date, "--date") if date else None
     with configured_store() as store:
+        database = settings().database()
+        # An embedded store's index is kept in a file beside it: built once, not every run.
+        locator = (
+            FileCachedLocator(store, database.path)
+            if database.backend == "duckdb" and database.path is not None
+            else Locator(store)
+        )
         try:
-            found, wlon, wlat = Locator(store).locate_one(
+            found, wlon, wlat = locator.locate_one(
                 lon, lat, crs=crs.lower(), generation=generation, at=at
             )
         except GridmgrError as exc:

@@ -19,7 +19,7 @@ multiple of them: away from the equator and the prime meridian a point's cell is
 without rounding, and elsewhere the rounding stays far below ``_MARGIN``.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -161,6 +161,59 @@ class LocateIndex:
         # Plain-Python views for locate_one: indexing a memoryview gives an int, fast.
         self._views = (self._coarse.data, self._fine.data, self._ptr.data, self._cand.data)
         self._geom_list = list(prepared)
+        return self
+
+    def tables(self) -> dict[str, npt.NDArray[np.generic]]:
+        """The lookup tables and their layout as named arrays, for :meth:`from_tables`."""
+        return {
+            "layout": np.array([self._bits, self._ncx], dtype=np.int64),
+            "origin": np.array([self._inv, self._x0, self._y0, self._nfx, self._nfy]),
+            "coarse": self._coarse,
+            "fine": self._fine,
+            "ptr": self._ptr,
+            "cand": self._cand,
+        }
+
+    @classmethod
+    def from_tables(
+        cls,
+        codes: Sequence[str],
+        geoms: Sequence[BaseGeometry | None],
+        tables: Mapping[str, npt.NDArray[np.generic]],
+    ) -> "LocateIndex":
+        """The index :meth:`build` made over ``codes`` and ``geoms``, from its :meth:`tables`.
+
+        The caller vouches that the tables were built over these very codes and geometries
+        (in this order); this checks only that they fit together (ValueError otherwise).
+        Costs a copy of the geometries, not a build (milliseconds for the Yunyan grids).
+        """
+        self = cls()
+        self.codes = np.asarray([str(c) for c in codes], dtype=str)
+        self._geoms = _checked_copy(geoms, len(self.codes))
+        bits, ncx = (int(v) for v in tables["layout"])
+        inv, x0, y0, nfx, nfy = (float(v) for v in tables["origin"])
+        self._bits, self._ncx, self._inv, self._x0, self._y0 = bits, ncx, inv, x0, y0
+        self._nfx, self._nfy = nfx, nfy
+        arrays = [np.ascontiguousarray(tables[k]) for k in ("coarse", "fine", "ptr", "cand")]
+        if any(a.dtype != np.int32 or a.ndim != 1 for a in arrays):
+            raise ValueError("locate tables must be one-dimensional int32 arrays")
+        self._coarse, self._fine, self._ptr, self._cand = arrays
+        side, n = 1 << bits, len(self.codes)
+        n_blocks = -1 - int(self._coarse.min(initial=-1))  # blocks are numbered -2, -3, ...
+        n_mixed = -1 - int(self._fine.min(initial=-1))
+        if (
+            not 0 <= bits <= 5
+            or nfx != ncx * side
+            or len(self._coarse) != ncx * (nfy / side)
+            or len(self._fine) != n_blocks * side * side
+            or len(self._ptr) != n_mixed + 1
+            or int(self._ptr[-1]) != len(self._cand)
+            or max(self._coarse.max(initial=-1), self._fine.max(initial=-1)) >= n
+            or (self._cand.size and not 0 <= self._cand.min() <= self._cand.max() < n)
+        ):
+            raise ValueError("the locate tables do not fit together or do not fit the grids")
+        self._views = (self._coarse.data, self._fine.data, self._ptr.data, self._cand.data)
+        self._geom_list = list(self._geoms)
         return self
 
     @property

@@ -3,14 +3,24 @@ INSERT INTO generations (label, source, community_count, grid_count)
 VALUES ($label, $source, $community_count, $grid_count)
 RETURNING id;
 
--- name: insert_community
+-- name: insert_communities
+-- A generation's communities in one statement: each parameter is a list, one item per
+-- community (unnest zips lists of equal length).
 INSERT INTO communities (generation, code, name, population, households, geom)
-VALUES ($generation, $code, $name, $population, $households, ST_Multi(ST_GeomFromWKB($wkb)));
+SELECT $generation, code, name, population, households, ST_Multi(ST_GeomFromWKB(wkb))
+FROM (SELECT unnest($code::VARCHAR[]) AS code, unnest($name::VARCHAR[]) AS name,
+             unnest($population::INTEGER[]) AS population,
+             unnest($households::INTEGER[]) AS households, unnest($wkb::BLOB[]) AS wkb);
 
--- name: insert_grid
+-- name: insert_grids
+-- A generation's grids in one statement, as insert_communities.
 INSERT INTO grids (generation, code, community_code, name, population, households, geom)
-VALUES ($generation, $code, $community_code, $name, $population, $households,
-        ST_Multi(ST_GeomFromWKB($wkb)));
+SELECT $generation, code, community_code, name, population, households,
+       ST_Multi(ST_GeomFromWKB(wkb))
+FROM (SELECT unnest($code::VARCHAR[]) AS code,
+             unnest($community_code::VARCHAR[]) AS community_code,
+             unnest($name::VARCHAR[]) AS name, unnest($population::INTEGER[]) AS population,
+             unnest($households::INTEGER[]) AS households, unnest($wkb::BLOB[]) AS wkb);
 
 -- name: generation_exists
 SELECT count(*) FROM generations WHERE id = $generation;

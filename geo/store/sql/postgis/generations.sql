@@ -3,15 +3,24 @@ INSERT INTO generations (label, source, community_count, grid_count)
 VALUES (%(label)s, %(source)s, %(community_count)s, %(grid_count)s)
 RETURNING id;
 
--- name: insert_community
+-- name: insert_communities
+-- A generation's communities in one statement: each parameter is an array, one item per
+-- community.
 INSERT INTO communities (generation, code, name, population, households, geom)
-VALUES (%(generation)s, %(code)s, %(name)s, %(population)s, %(households)s,
-        ST_Multi(ST_GeomFromWKB(%(wkb)s, 4326)));
+SELECT %(generation)s, code, name, population, households,
+       ST_Multi(ST_GeomFromWKB(wkb, 4326))
+FROM unnest(%(code)s::text[], %(name)s::text[], %(population)s::integer[],
+            %(households)s::integer[], %(wkb)s::bytea[])
+     AS t (code, name, population, households, wkb);
 
--- name: insert_grid
+-- name: insert_grids
+-- A generation's grids in one statement, as insert_communities.
 INSERT INTO grids (generation, code, community_code, name, population, households, geom)
-VALUES (%(generation)s, %(code)s, %(community_code)s, %(name)s, %(population)s, %(households)s,
-        ST_Multi(ST_GeomFromWKB(%(wkb)s, 4326)));
+SELECT %(generation)s, code, community_code, name, population, households,
+       ST_Multi(ST_GeomFromWKB(wkb, 4326))
+FROM unnest(%(code)s::text[], %(community_code)s::text[], %(name)s::text[],
+            %(population)s::integer[], %(households)s::integer[], %(wkb)s::bytea[])
+     AS t (code, community_code, name, population, households, wkb);
 
 -- name: generation_exists
 SELECT count(*) FROM generations WHERE id = %(generation)s;

@@ -24,9 +24,14 @@ demo: $(BASE_STAMP)
 	$(VENV)/bin/gridmgr demo
 
 # The map tests drive Debian's chromium through Playwright (never `playwright install`).
+# Two pytest workers (pytest-xdist), each module kept on one worker so that its module-scoped
+# database and server are set up once: about 3 minutes here instead of 5. Each worker makes
+# its own initialised databases (tests/conftest.py), so they never share one.
+PYTEST_WORKERS ?= 2
 test: $(DEV_STAMP)
 	scripts/ensure-chromium
-	GRIDMGR_REQUIRE_POSTGIS=1 scripts/with-postgis $(VENV)/bin/pytest
+	GRIDMGR_REQUIRE_POSTGIS=1 scripts/with-postgis $(VENV)/bin/pytest \
+		-n $(PYTEST_WORKERS) --dist loadscope --durations=15
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,4 @@
-"""Suite-wide pytest configuration: PostGIS fixtures and reporting.
+"""Suite-wide pytest configuration: PostGIS fixtures, initialised databases and reporting.
 
 Tests that need PostGIS request ``postgis_url`` (the server URL, session
 scope) or ``postgis_conn`` (a psycopg2 connection, autocommit off, rolled
@@ -10,6 +10,11 @@ The server comes from ``GRIDMGR_TEST_DATABASE_URL``; ``make test`` (via
 Without it, PostGIS tests are skipped with the reason shown, except under CI
 (``CI=true``/``CI=1``) or with ``GRIDMGR_REQUIRE_POSTGIS=1``, where they fail.
 A server that is configured but unreachable always fails, never skips.
+
+Initialised databases (``geo.bootstrap.initialise``: bundled boundaries as generation 1,
+roster, catalogue) are set up once per backend per session; ``initialised_duckdb()`` and
+``initialised_postgis()`` hand out private copies of them (a copied file; ``CREATE DATABASE
+... TEMPLATE``), so a module or test may write to its copy freely.
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ if TYPE_CHECKING:
 URL_ENV = "GRIDMGR_TEST_DATABASE_URL"
 REQUIRE_ENV = "GRIDMGR_REQUIRE_POSTGIS"
 POSTGIS_MARK = "postgis"
-POSTGIS_FIXTURES = frozenset({"postgis_url", "postgis_conn", "postgis_schemas"})
+POSTGIS_FIXTURES = frozenset(
+    {"postgis_url", "postgis_conn", "postgis_schemas", "postgis_databases", "initialised_postgis"}
+)
 CONNECT_TIMEOUT_S = 10
 
 HOW_TO_RUN = (
@@ -155,6 +162,126 @@ def postgis_schemas(postgis_url: str) -> Iterator[Callable[[], str]]:
         for schema in made:
             cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
     conn.close()
+
+
+def database_url(server_url: str, name: str) -> str:
+    """``server_url`` (a PostgreSQL URL) naming the database ``name`` instead of its own."""
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+class PostgisDatabases:
+    """Makes databases on the test server, each a copy of a template; drops them at the end.
+
+    ``CREATE DATABASE ... TEMPLATE`` copies files: much cheaper than building a database
+    again. The template must have no open connections while it is copied.
+    """
+
+    ATTEMPTS = 50  # a closed connection's server process may take a moment to go away
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = server_url
+        self.made: list[str] = []
+
+    def create(self, template: str = "template0") -> str:
+        """A new database copied from ``template``; its name."""
+        import time
+        import uuid
+
+        import psycopg2
+        from psycopg2 import sql
+
+        name = f"gridmgr_t_{uuid.uuid4().hex[:12]}"
+        conn = _connect(self.server_url)
+        conn.autocommit = True
+        try:
+            for attempt in range(self.ATTEMPTS):
+                try:
+                    with conn.cursor() as cur:
+                        cur.execute(
+                            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                                sql.Identifier(name), sql.Identifier(template)
+                            )
+                        )
+                    break
+                except psycopg2.errors.ObjectInUse:
+                    if attempt == self.ATTEMPTS - 1:
+                        raise
+                    time.sleep(0.02)
+        finally:
+            conn.close()
+        self.made.append(name)
+        return name
+
+    def url(self, name: str) -> str:
+        return database_url(self.server_url, name)
+
+    def drop_all(self) -> None:
+        from psycopg2 import sql
+
+        conn = _connect(self.server_url)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for name in reversed(self.made):
+                cur.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def postgis_databases(postgis_url: str) -> Iterator[PostgisDatabases]:
+    """Databases of their own on the test server (dropped at the end of the session)."""
+    databases = PostgisDatabases(postgis_url)
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture(scope="session")
+def initialised_postgis(postgis_databases: PostgisDatabases) -> Callable[[], str]:
+    """A factory of initialised PostGIS databases: each call returns the URL of a new copy
+    of one database set up once per session by :func:`geo.bootstrap.initialise` (bundled
+    boundaries as generation 1, roster, catalogue). Copies are private: write freely."""
+    from geo.bootstrap import initialise
+    from geo.store import open_store, parse_database_url
+
+    template = postgis_databases.create()
+    setup = _connect(postgis_databases.url(template))
+    setup.autocommit = True
+    with setup.cursor() as cur:
+        cur.execute("CREATE EXTENSION postgis")
+    setup.close()
+    store = open_store(parse_database_url(postgis_databases.url(template)))
+    try:
+        initialise(store)
+    finally:
+        store.close()
+    return lambda: postgis_databases.url(postgis_databases.create(template))
+
+
+@pytest.fixture(scope="session")
+def initialised_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Callable[[], str]:
+    """A factory of initialised DuckDB databases: each call returns the URL of a new copy of
+    one file set up once per session by :func:`geo.bootstrap.initialise` (bundled boundaries
+    as generation 1, roster, catalogue). Copies are private: write freely."""
+    import shutil
+
+    from geo.bootstrap import initialise
+    from geo.store import DatabaseTarget, open_store
+
+    template = tmp_path_factory.mktemp("initialised") / "gridmgr.duckdb"
+    store = open_store(DatabaseTarget("duckdb", path=template))
+    try:
+        initialise(store)
+    finally:
+        store.close()
+
+    def copy() -> str:
+        path = tmp_path_factory.mktemp("db") / "gridmgr.duckdb"
+        shutil.copyfile(template, path)
+        return f"duckdb:///{path}"  # an absolute path: four slashes
+
+    return copy
 
 
 @pytest.hookimpl(tryfirst=True)

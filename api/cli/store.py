@@ -9,45 +9,34 @@ from pathlib import Path
 import click
 
 from api.cli.common import CHINA_TIME, configured_store, fail, parse_time
-from geo import bundled
+from geo import bootstrap
 from geo.boundaries.checks import validate_boundary_set
 from geo.boundaries.read import read_boundary_set
 from geo.boundaries.report import format_report
-from geo.cases.categories import read_catalogue
 from geo.errors import GridmgrError
 from geo.store import Store
-from geo.synth.roster import synth_roster
 
 
 def initialise(store: Store) -> None:
     """Bring ``store`` to a usable state (bundled boundaries, roster, catalogue), keeping
-    whatever is already there, and say what was done."""
-    gens = store.list_generations()
-    if gens:
-        click.echo(f"boundaries: {len(gens)} generation(s) already stored; left as they are")
+    whatever is already there, and say what was done (see :func:`geo.bootstrap.initialise`;
+    its domain errors end the command through :func:`configured_store`)."""
+    done = bootstrap.initialise(store)
+    if done.staged is None:
+        click.echo(
+            f"boundaries: {done.generations_before} generation(s) already stored; left as they are"
+        )
     else:
-        bset = read_boundary_set(bundled.BOUNDARIES_DIR)
-        report = validate_boundary_set(bset)
-        if not report.ok:
-            fail(f"the bundled boundary set has problems:\n{format_report(report)}")
-        gen = store.stage_generation(bset, label="云岩区 bundled (illustrative)")
-        store.activate_generation(gen)
-        click.echo(f"boundaries: loaded the bundled set as generation {gen} and activated it")
-    active = store.active_generation()
-    if active is None:
-        fail("no boundary generation is active; run `gridmgr boundaries activate N`")
-    grids = [(g.code, g.community_code) for g in store.grids(active)]
-    communities = [c.code for c in store.communities(active)]
-    added = store.add_workers(synth_roster(grids, communities))
-    total = len(store.workers())
-    click.echo(f"roster: {added} worker(s) added, {total} in all")
-    with store.case_tx() as tx:
-        if tx.categories():
-            click.echo("categories: catalogue present; left as it is")
-        else:
-            cats = read_catalogue()
-            tx.replace_categories(cats)
-            click.echo(f"categories: loaded the bundled catalogue ({len(cats)} subclasses)")
+        click.echo(
+            f"boundaries: loaded the bundled set as generation {done.staged} and activated it"
+        )
+    click.echo(f"roster: {done.workers_added} worker(s) added, {done.workers_total} in all")
+    if done.categories_loaded:
+        click.echo(
+            f"categories: loaded the bundled catalogue ({done.categories_loaded} subclasses)"
+        )
+    else:
+        click.echo("categories: catalogue present; left as it is")
 
 
 @click.command()

@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth.tokens import new_token
-from api.cli import main
 from api.settings import Settings
 from geo.store import open_store, parse_database_url
 from geo.store.records import TokenRecord
@@ -59,13 +57,9 @@ def make_tokens(url: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def api(request, tmp_path_factory):
-    if request.param == "duckdb":
-        url = f"duckdb:///{tmp_path_factory.mktemp('api') / 'g.duckdb'}"
-    else:
-        url = request.getfixturevalue("postgis_schemas")()
-    result = CliRunner().invoke(main, ["init"], env={"GRIDMGR_DATABASE_URL": url})
-    assert result.exit_code == 0, result.output
+def api(request):
+    """The app on a private copy of the session's initialised database of each backend."""
+    url = request.getfixturevalue(f"initialised_{request.param}")()
     tokens = make_tokens(url)
     with TestClient(create_app(Settings(database_url=url))) as client:
         yield Api(client, url, tokens)

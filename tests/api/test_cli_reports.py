@@ -10,10 +10,9 @@ from api.cli import main
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(tmp_path_factory, initialised_duckdb):
     folder = tmp_path_factory.mktemp("reports")
-    env = {"GRIDMGR_DATABASE_URL": f"duckdb:///{folder / 'g.duckdb'}"}
-    assert CliRunner().invoke(main, ["init"], env=env).exit_code == 0
+    env = {"GRIDMGR_DATABASE_URL": initialised_duckdb()}
     return env, folder
 
 

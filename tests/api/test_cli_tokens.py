@@ -7,11 +7,10 @@ from api.cli import main
 from geo.store import open_store, parse_database_url
 
 
-def test_token_lifecycle(tmp_path):
-    url = f"duckdb:///{tmp_path / 'g.duckdb'}"
+def test_token_lifecycle(initialised_duckdb):
+    url = initialised_duckdb()
     env = {"GRIDMGR_DATABASE_URL": url}
     run = CliRunner().invoke
-    assert run(main, ["init"], env=env).exit_code == 0
     made = run(
         main, ["token", "create", "--role", "worker", "--worker", "W520103400001001"], env=env
     )

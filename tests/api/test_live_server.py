@@ -38,10 +38,9 @@ def call(url, method="GET", body=None, headers=None):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, initialised_duckdb):
     folder = tmp_path_factory.mktemp("live")
-    env = {**os.environ, "GRIDMGR_DATABASE_URL": f"duckdb:///{folder / 'g.duckdb'}"}
-    subprocess.run([GRIDMGR, "init"], env=env, check=True, capture_output=True, timeout=300)
+    env = {**os.environ, "GRIDMGR_DATABASE_URL": initialised_duckdb()}
     made = subprocess.run(
         [GRIDMGR, "token", "create", "--role", "dispatcher", "--name", "王五"],
         env=env,

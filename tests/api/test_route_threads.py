@@ -7,19 +7,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.cli import main
 from api.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def url(tmp_path_factory):
-    url = f"duckdb:///{tmp_path_factory.mktemp('threads') / 'g.duckdb'}"
-    assert CliRunner().invoke(main, ["init"], env={"GRIDMGR_DATABASE_URL": url}).exit_code == 0
-    return url
+def url(initialised_duckdb):
+    return initialised_duckdb()
 
 
 @pytest.mark.parametrize("connections", [1, 3])

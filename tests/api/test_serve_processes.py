@@ -62,9 +62,8 @@ def _listening(proc, port: int) -> bool:
 
 
 @pytest.fixture
-def serving(postgis_schemas, tmp_path):
-    env = {**os.environ, "GRIDMGR_DATABASE_URL": postgis_schemas()}
-    subprocess.run([GRIDMGR, "init"], env=env, check=True, capture_output=True, timeout=300)
+def serving(initialised_postgis, tmp_path):
+    env = {**os.environ, "GRIDMGR_DATABASE_URL": initialised_postgis()}
     port = free_port()
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(

@@ -9,13 +9,11 @@ from datetime import UTC, datetime
 
 import geopandas as gpd
 import pytest
-from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth.console import COOKIE
 from api.auth.tokens import new_token
-from api.cli import main
 from api.settings import Settings
 from geo import bundled
 from geo.store.records import TokenRecord
@@ -55,11 +53,6 @@ def add_people(store) -> dict[str, tuple[str, str]]:
         )
         out[who] = (secret, token_id)
     return out
-
-
-def init_database(url: str) -> None:
-    result = CliRunner().invoke(main, ["init"], env={"GRIDMGR_DATABASE_URL": url})
-    assert result.exit_code == 0, result.output
 
 
 def hidden(html: str, name: str) -> str:
@@ -126,12 +119,9 @@ class Console:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def console(request, tmp_path_factory):
-    if request.param == "duckdb":
-        url = f"duckdb:///{tmp_path_factory.mktemp('console') / 'g.duckdb'}"
-    else:
-        url = request.getfixturevalue("postgis_schemas")()
-    init_database(url)
+def console(request):
+    """The app on a private copy of the session's initialised database of each backend."""
+    url = request.getfixturevalue(f"initialised_{request.param}")()
     app = create_app(Settings(database_url=url, basemap="none"))
     with TestClient(app) as client:
         yield Console(client, app, add_people(app.state.gridmgr.store))
@@ -165,7 +155,7 @@ class Live:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
+def live(initialised_duckdb):
     """``gridmgr`` on DuckDB served by uvicorn on 127.0.0.1 in a thread of this process."""
     import socket
     import threading
@@ -173,8 +163,7 @@ def live(tmp_path_factory):
 
     import uvicorn
 
-    url = f"duckdb:///{tmp_path_factory.mktemp('live') / 'g.duckdb'}"
-    init_database(url)
+    url = initialised_duckdb()
     app = create_app(Settings(database_url=url, basemap="none"))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

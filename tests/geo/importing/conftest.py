@@ -6,9 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from api.cli import main
 from geo.store import open_store, parse_database_url
 
 BACKENDS = [
@@ -32,14 +30,9 @@ INSIDE = (106.7125, 26.5842)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def db_url(request, tmp_path_factory):
-    if request.param == "duckdb":
-        url = f"duckdb:///{tmp_path_factory.mktemp('imp') / 'g.duckdb'}"
-    else:
-        url = request.getfixturevalue("postgis_schemas")()
-    result = CliRunner().invoke(main, ["init"], env={"GRIDMGR_DATABASE_URL": url})
-    assert result.exit_code == 0, result.output
-    return url
+def db_url(request):
+    """A private copy of the session's initialised database of each backend."""
+    return request.getfixturevalue(f"initialised_{request.param}")()
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from api.cli import main
 from geo.importing import import_cases
 from geo.store import open_store, parse_database_url
 from tests.geo.importing.conftest import BACKENDS, INSIDE, write_csv
@@ -56,15 +54,9 @@ CHILD = textwrap.dedent("""
 
 
 @pytest.fixture(params=BACKENDS)
-def fresh_url(request, tmp_path):
-    """An initialised database used by this test alone."""
-    if request.param == "duckdb":
-        url = f"duckdb:///{tmp_path / 'killed.duckdb'}"
-    else:
-        url = request.getfixturevalue("postgis_schemas")()
-    result = CliRunner().invoke(main, ["init"], env={"GRIDMGR_DATABASE_URL": url})
-    assert result.exit_code == 0, result.output
-    return url
+def fresh_url(request):
+    """An initialised database used by this test alone (a copy of the session's)."""
+    return request.getfixturevalue(f"initialised_{request.param}")()
 
 
 def _kill_during(url: str, path: Path, hook: str, kill_at: int, writers: int = 1) -> str:

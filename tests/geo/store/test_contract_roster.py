@@ -29,6 +29,16 @@ def test_add_workers_is_idempotent_and_filters(store):
     assert store.workers(community_code="520103499") == []
 
 
+def test_add_workers_counts_only_new_ids_and_keeps_the_first_of_an_id(store):
+    assert store.add_workers([]) == 0
+    first = Worker("W1", "张三", "grid_worker", "520103400", "520103400001001")
+    again = Worker("W1", "李四", "community_staff", "520103400")
+    assert store.add_workers([first, again, Worker("W2", "王五", "grid_worker", "520103401")]) == 2
+    assert store.add_workers([again, Worker("W3", "赵六", "grid_worker", "520103401")]) == 1
+    assert [w.id for w in store.workers()] == ["W1", "W2", "W3"]
+    assert store.workers()[0] == first
+
+
 def test_tokens_are_kept_hashed_and_can_be_revoked(store):
     from datetime import UTC, datetime
 

@@ -1,10 +1,3 @@
--- name: insert_worker
-INSERT INTO workers (id, name, role, community_code, home_grid_code, phone, skills, on_duty,
-                     open_case_cap)
-VALUES (%(id)s, %(name)s, %(role)s, %(community_code)s, %(home_grid_code)s, %(phone)s,
-        %(skills)s, %(on_duty)s, %(open_case_cap)s)
-ON CONFLICT (id) DO NOTHING;
-
 -- name: count_workers
 SELECT count(*) FROM workers;
 

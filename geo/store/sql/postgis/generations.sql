@@ -1,11 +1,19 @@
--- name: insert_community
--- PostGIS: ST_GeomFromWKB is given SRID 4326 (WGS84), which the geometry column requires.
+-- name: insert_communities
+-- PostGIS: multi-argument unnest of typed arrays; ST_GeomFromWKB is given SRID 4326 (WGS84),
+-- which the geometry column requires. A generation's communities in one statement: each
+-- parameter is an array, one item per community.
 INSERT INTO communities (generation, code, name, population, households, geom)
-VALUES (%(generation)s, %(code)s, %(name)s, %(population)s, %(households)s,
-        ST_Multi(ST_GeomFromWKB(%(wkb)s, 4326)));
+SELECT %(generation)s, code, name, population, households,
+       ST_Multi(ST_GeomFromWKB(wkb, 4326))
+FROM unnest(%(code)s::text[], %(name)s::text[], %(population)s::integer[],
+            %(households)s::integer[], %(wkb)s::bytea[])
+     AS t (code, name, population, households, wkb);
 
--- name: insert_grid
--- PostGIS: ST_GeomFromWKB is given SRID 4326 (WGS84), which the geometry column requires.
+-- name: insert_grids
+-- PostGIS: as insert_communities.
 INSERT INTO grids (generation, code, community_code, name, population, households, geom)
-VALUES (%(generation)s, %(code)s, %(community_code)s, %(name)s, %(population)s, %(households)s,
-        ST_Multi(ST_GeomFromWKB(%(wkb)s, 4326)));
+SELECT %(generation)s, code, community_code, name, population, households,
+       ST_Multi(ST_GeomFromWKB(wkb, 4326))
+FROM unnest(%(code)s::text[], %(community_code)s::text[], %(name)s::text[],
+            %(population)s::integer[], %(households)s::integer[], %(wkb)s::bytea[])
+     AS t (code, community_code, name, population, households, wkb);

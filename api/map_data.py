@@ -71,7 +71,7 @@ def community_page(
     )
     rows = [r for r in rep["rows"] if r["code"].startswith(code)]
     now = state.cases.now()
-    cases = state.cases.list(
+    cases = state.cases.find(
         PLANNER, community=code, since=since, until=until, limit=MAX_CASES_ON_MAP
     )
     views = [case_view(c, now=now) for c in cases]

@@ -99,18 +99,19 @@ def list_cases(
     cursor: Annotated[int, Query(ge=0, description="`next` of the previous page")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> dict[str, Any]:
-    box = None
+    box: tuple[float, float, float, float] | None = None
     if bbox:
         try:
-            box = tuple(float(v) for v in bbox.split(","))
+            nums = [float(v) for v in bbox.split(",")]
         except ValueError:
-            box = ()
-        if len(box) != 4 or not (box[0] <= box[2] and box[1] <= box[3]):
+            nums = []
+        if len(nums) != 4 or not (nums[0] <= nums[2] and nums[1] <= nums[3]):
             raise InputError(f"bbox {bbox!r} is not west,south,east,north", field="bbox")
+        box = (nums[0], nums[1], nums[2], nums[3])
     for name, value in (("from", from_), ("to", to)):
         if value is not None and value.tzinfo is None:
             raise InputError(f"{name} needs a UTC offset, e.g. +08:00", field=name)
-    cases = state.cases.list(
+    cases = state.cases.find(
         actor,
         community=community,
         grid=grid,

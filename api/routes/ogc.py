@@ -120,7 +120,7 @@ def case_items(
     ogc.check_params(request, info.params)
     box, limit = ogc.parse_bbox(bbox), ogc.clamp_limit(limit)
     since, until = ogc.parse_datetime(when)
-    found = state.cases.list(
+    found = state.cases.find(
         actor,
         community=community_code,
         grid=grid_code,

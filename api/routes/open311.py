@@ -459,7 +459,7 @@ def _matching(
     found: dict[int, Case] = {}
     for stored in statuses:
         for code in wanted:
-            for case in state.cases.list(
+            for case in state.cases.find(
                 actor,
                 status=stored,
                 category=code,

@@ -12,6 +12,7 @@ import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from geo.bundled import DATA_DIR
 from geo.errors import CalendarError, InputError
@@ -42,7 +43,7 @@ class Category:
     name_zh: str
     name_en: str
     limit_value: float
-    limit_unit: str  # "hours" or "days" (working hours / working days)
+    limit_unit: Literal["hours", "days"]  # working hours / working days
     duplicate_radius_m: float
 
     @property

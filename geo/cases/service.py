@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeAlias, Unpack
 
 from geo.assign import Assignment, choose_assignee
 from geo.cache import CachedValue
@@ -29,11 +30,14 @@ from geo.errors import (
     NotFoundError,
     PermissionDeniedError,
     StaleVersionError,
+    StoreError,
     WorkflowError,
 )
 from geo.gazetteer import Gazetteer
 from geo.locate.locator import Locator
-from geo.store.casetx import CaseTx
+from geo.store.base import Store
+from geo.store.casetx import CaseFilters, CaseTx
+from geo.store.records import Located
 from geo.worktime.calendar import WorkCalendar
 
 CATEGORY_TTL_S = 30.0  # a changed time limit is used within this many seconds
@@ -41,6 +45,9 @@ SOURCES = ("hotline", "patrol", "app", "web", "video", "referral", "open311", "i
 MAX_DESCRIPTION = 4000
 DUPLICATE_WINDOW = timedelta(hours=72)
 EARTH_RADIUS_M = 6_371_008.8
+
+# Where a point falls: (generation, Located, WGS84 lon, lat, input lon, lat, input CRS).
+Place: TypeAlias = tuple[int, Located, float, float, float, float, str]
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,7 @@ def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
-def _assigned_to(assignment: Assignment) -> dict:
+def _assigned_to(assignment: Assignment) -> dict[str, Any]:
     """The case columns that record ``assignment`` (someone was chosen)."""
     return {
         "assignee_id": assignment.worker_id,
@@ -91,7 +98,7 @@ def _assigned_to(assignment: Assignment) -> dict:
 class CaseService:
     """Case operations over a store; ``now`` is injectable for tests (timezone-aware)."""
 
-    store: object
+    store: Store
     locator: Locator
     calendar: WorkCalendar
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -169,10 +176,14 @@ class CaseService:
             found = self.gazetteer().place(req.address or "")
             if found is not None:  # a confident match places the case; else it waits
                 req = replace(req, lon=found.lon, lat=found.lat, crs="wgs84")
-        place = self._place(req.lon, req.lat, req.crs) if req.lon is not None else None
+        place = (
+            self._place(req.lon, req.lat, req.crs)
+            if req.lon is not None and req.lat is not None  # both or neither (_check_intake)
+            else None
+        )
         with self.store.case_tx() as tx:
             category = self._category(tx, req.category)
-            row = {
+            row: dict[str, Any] = {
                 "status": "reported",
                 "category": category.code,
                 "description": req.description or "",
@@ -201,7 +212,10 @@ class CaseService:
             # The case is written as it ends up, with its trail: one statement on PostGIS.
             case_id = tx.insert_case(row, events)
             if case_id is None:  # the key was used before: that request's case, or refused
-                earlier = tx.case_by_key(req.idempotency_key)
+                key = req.idempotency_key
+                earlier = None if key is None else tx.case_by_key(key)
+                if earlier is None:  # only a stored key keeps a case from being written
+                    raise StoreError(f"a case with idempotency key {key!r} was not written")
                 if earlier.request_hash != fingerprint:
                     raise IdempotencyConflictError(
                         "this Idempotency-Key was used for a different request"
@@ -217,7 +231,7 @@ class CaseService:
         to_status: str | None,
         at: datetime,
         note: str | None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         return {
             "action": action,
             "actor_id": actor.id,
@@ -228,7 +242,7 @@ class CaseService:
             "note": note,
         }
 
-    def _place(self, lon, lat, crs):
+    def _place(self, lon: float, lat: float, crs: str) -> Place:
         """Where a point falls: (generation, Located, WGS84 lon, lat, input lon, lat, crs)."""
         generation = self.locator.generation()
         try:
@@ -239,7 +253,7 @@ class CaseService:
             raise InputError(f"location: {exc}", field="location") from exc
         return generation, located, wlon, wlat, float(lon), float(lat), crs
 
-    def _location_columns(self, place, req: Intake) -> dict:
+    def _location_columns(self, place: Place | None, req: Intake) -> dict[str, Any]:
         if place is None:
             return {
                 "generation": None,
@@ -267,7 +281,7 @@ class CaseService:
             "needs_location": False,
         }
 
-    def _duplicate(self, tx: CaseTx, category: Category, place, now: datetime) -> int | None:
+    def _duplicate(self, tx: CaseTx, category: Category, place: Place, now: datetime) -> int | None:
         """The nearest open case of the same subclass within its radius, last 72 hours."""
         radius = category.duplicate_radius_m
         if radius <= 0:
@@ -319,7 +333,15 @@ class CaseService:
             duplicate = None if cat is None else self._duplicate(tx, cat, place, now)
         return Preview(generation, located, wlon, wlat, tuple(candidates), assignment, duplicate)
 
-    def _auto_dispatch(self, tx, row: dict, category, actor, now, events: list[dict]) -> None:
+    def _auto_dispatch(
+        self,
+        tx: CaseTx,
+        row: dict[str, Any],
+        category: Category,
+        actor: Actor,
+        now: datetime,
+        events: list[dict[str, Any]],
+    ) -> None:
         """Register and dispatch (or queue) the new case ``row`` before it is written: its
         columns change in place, its audit events (register, then dispatch or queue) are
         appended to ``events``, and it counts as one change after intake (version 2)."""
@@ -390,7 +412,7 @@ class CaseService:
                     note=note,
                     action=action,
                 )
-            changes = {
+            decide: dict[str, Callable[[], dict[str, Any]]] = {
                 "register": lambda: self._register(now, category),
                 "reject": lambda: {},
                 "return": lambda: {
@@ -414,20 +436,30 @@ class CaseService:
                     "assign_reason": None,
                 },
                 "resume": lambda: self._resume(case, now),
-            }[action]()
+            }
+            changes = decide[action]()
             return self._transition(tx, case, action, actor, now, changes, note)
 
-    def _register(self, now: datetime, category: Category) -> dict:
+    def _register(self, now: datetime, category: Category) -> dict[str, Any]:
         return {"registered_at": now, "due_at": self.calendar.add(now, category.time_limit)}
 
-    def _resume(self, case: Case, now: datetime) -> dict:
+    def _resume(self, case: Case, now: datetime) -> dict[str, Any]:
         """The clock stood still while suspended: push the due time by that working time."""
         due = case.due_at
         if due is not None and case.suspended_at is not None:
             due = self.calendar.resumed_due(due, case.suspended_at, now)
         return {"suspended_at": None, "due_at": due}
 
-    def _transition(self, tx, case, action, actor, now, changes, note) -> Case:
+    def _transition(
+        self,
+        tx: CaseTx,
+        case: Case,
+        action: str,
+        actor: Actor,
+        now: datetime,
+        changes: dict[str, Any],
+        note: str | None,
+    ) -> Case:
         target = RULES[action].target
         updated = tx.update_case(case, {**changes, "status": target})
         if updated is None:
@@ -444,7 +476,15 @@ class CaseService:
         )
         return updated
 
-    def _assignment(self, tx, grid_code, community_code, category, *, assignee_id) -> Assignment:
+    def _assignment(
+        self,
+        tx: CaseTx,
+        grid_code: str | None,
+        community_code: str | None,
+        category: Category,
+        *,
+        assignee_id: str | None,
+    ) -> Assignment:
         """Who takes a case in ``grid_code`` of ``community_code``: the named worker (checked)
         or the policy's choice; holds the community's lock until the transaction ends, so caps
         are not overrun."""
@@ -483,7 +523,16 @@ class CaseService:
         )
 
     def _dispatch(
-        self, tx, case, category, actor, now, *, assignee_id, note=None, action="dispatch"
+        self,
+        tx: CaseTx,
+        case: Case,
+        category: Category,
+        actor: Actor,
+        now: datetime,
+        *,
+        assignee_id: str | None,
+        note: str | None = None,
+        action: str = "dispatch",
     ) -> Case:
         assignment = self._assignment(
             tx, case.grid_code, case.community_code, category, assignee_id=assignee_id
@@ -550,7 +599,7 @@ class CaseService:
         with self.store.case_tx() as tx:
             return self._load(tx, case_id, actor)
 
-    def list(self, actor: Actor, **filters) -> list[Case]:
+    def find(self, actor: Actor, **filters: Unpack[CaseFilters]) -> list[Case]:
         """Cases the actor may read matching ``filters`` (see CaseTx.cases)."""
         if actor.role == "worker":
             if filters.get("community") not in (None, actor.community_code):

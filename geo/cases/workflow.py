@@ -9,6 +9,7 @@ suspended (挂账) and resumed later.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from geo.errors import PermissionDeniedError, WorkflowError
@@ -52,8 +53,25 @@ class Rule:
     needs_note: bool = False
 
 
-def _rule(action, zh, sources, target, roles, **kw) -> Rule:
-    return Rule(action, zh, frozenset(sources), target, frozenset(roles), **kw)
+def _rule(
+    action: str,
+    zh: str,
+    sources: Iterable[str],
+    target: str,
+    roles: Iterable[str],
+    *,
+    assignee_only: bool = False,
+    needs_note: bool = False,
+) -> Rule:
+    return Rule(
+        action,
+        zh,
+        frozenset(sources),
+        target,
+        frozenset(roles),
+        assignee_only=assignee_only,
+        needs_note=needs_note,
+    )
 
 
 SUPERVISORS = ("admin", "dispatcher")

@@ -186,7 +186,8 @@ def load_mapping(path: str | Path | None) -> Mapping:
                 field="mapping",
             )
     crs = data.get("crs", "wgs84")
-    if not isinstance(crs, str) or crs_of(crs) is None:
+    known_crs = crs_of(crs) if isinstance(crs, str) else None
+    if known_crs is None:
         raise InputError(
             f"{path}: crs {crs!r} is not one of wgs84, cgcs2000, gcj02, bd09", field="mapping"
         )
@@ -204,7 +205,7 @@ def load_mapping(path: str | Path | None) -> Mapping:
         tables["categories"],
         tables["statuses"],
         tables["sources"],
-        crs_of(crs),
+        known_crs,
         source,
         defaults,
     )

@@ -75,8 +75,9 @@ def plan_cases(
         wanted = pc.filter(address, pa.array(by_address)).to_pylist()
         found = {a: places.gazetteer.place(a, threshold=places.threshold) for a in set(wanted)}
         for i, a in zip(np.flatnonzero(by_address), wanted, strict=True):
-            if found[a] is not None:
-                lon[i], lat[i] = found[a].lon, found[a].lat
+            match = found[a]
+            if match is not None:
+                lon[i], lat[i] = match.lon, match.lat
     placed = ~np.isnan(lon)
     pos = np.full(n, -1)
     if placed.any():

@@ -18,10 +18,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    import pyarrow.csv as pacsv
 
 from geo.errors import InputError
 
@@ -35,7 +40,8 @@ class Chunk:
     lines: np.ndarray  # int64 line numbers, aligned with the rows
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        rows: int = self.table.num_rows
+        return rows
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,7 @@ def _csv(path: Path, chunk_rows: int) -> Source:
     _check_headers(path, headers)
     malformed: list[tuple[str, int]] = []
 
-    def ragged(row) -> str:
+    def ragged(row: pacsv.InvalidRow) -> str:
         malformed.append((row.text, row.actual_columns))
         return "skip"
 
@@ -197,7 +203,7 @@ def _csv(path: Path, chunk_rows: int) -> Source:
     )
 
 
-def _batches(path: Path, reader):
+def _batches(path: Path, reader: pacsv.CSVStreamingReader) -> Iterator[pa.RecordBatch]:
     while True:
         try:
             batch = reader.read_next_batch()
@@ -212,7 +218,7 @@ def _lines(first: int, n: int) -> np.ndarray:
     return np.arange(first, first + n, dtype=np.int64)
 
 
-def _chunk(table: pa.Table, lines) -> Chunk:
+def _chunk(table: pa.Table, lines: npt.ArrayLike) -> Chunk:
     """The rows with every cell trimmed (in Arrow, fast) and their line numbers."""
     table = table.combine_chunks()
     trimmed = pa.table(
@@ -240,7 +246,7 @@ def _check_headers(path: Path, headers: list[str]) -> None:
         seen.add(h)
 
 
-def _cell_text(value) -> str:
+def _cell_text(value: object) -> str:
     """An Excel or JSON value as the text a CSV export would hold."""
     if value is None:
         return ""
@@ -327,7 +333,7 @@ def _geojson(path: Path, chunk_rows: int) -> Source:
     headers = [h for h in headers if h not in (GEOJSON_LON, GEOJSON_LAT)]
     headers += [GEOJSON_LON, GEOJSON_LAT]
 
-    def cells(feat) -> list[str]:
+    def cells(feat: dict[str, Any]) -> list[str]:
         props = feat.get("properties") or {}
         geom = feat.get("geometry") or {}
         lon = lat = ""

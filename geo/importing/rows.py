@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import tzinfo
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ class Catalogue:
 
     @classmethod
     def of(cls, categories: list[Category]) -> Catalogue:
-        names = {}
+        names: dict[str, str] = {}
         for c in categories:
             for key in (
                 c.name_zh,
@@ -114,7 +115,7 @@ class Problems:
         self.chunk = chunk
         self.parts: list[pd.DataFrame] = []
 
-    def add(self, mask: np.ndarray, column: str | None, reason) -> None:
+    def add(self, mask: np.ndarray, column: str | None, reason: str | np.ndarray) -> None:
         """Reject rows where ``mask``; ``reason`` is text or an array of texts per row."""
         mask = np.asarray(mask, bool)
         if not mask.any():
@@ -172,7 +173,7 @@ def _null_if_empty(column: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
 
 
-def _np(mask) -> np.ndarray:
+def _np(mask: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), bool)
 
 
@@ -183,7 +184,7 @@ def check_chunk(
     catalogue: Catalogue,
     workers: pa.Array,
     *,
-    tz,
+    tz: tzinfo,
     now: pd.Timestamp,
     seen: SeenIds,
     default_crs: str,

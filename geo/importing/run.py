@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from geo.importing.readers import CHUNK_ROWS, open_source
 from geo.importing.rows import REJECT_COLUMNS, Catalogue, SeenIds, check_chunk
 from geo.locate.locator import Locator
 from geo.store import Store
+from geo.store.imports import ChunkResult
 from geo.worktime.calendar import WorkCalendar
 
 WRITERS = 2  # chunks written at once (PostGIS: two connections; DuckDB: one after another)
@@ -150,7 +151,7 @@ def import_cases(
     seen = SeenIds()
     counts = summary.counts
 
-    def write(planned: pa.Table):
+    def write(planned: pa.Table) -> ChunkResult:
         return store.import_chunk(
             planned,
             import_id=summary.import_id or 0,
@@ -161,7 +162,9 @@ def import_cases(
             dry_run=dry_run,
         )
 
-    def account(rows_read: int, rejected: pd.DataFrame, planned: pa.Table, result) -> None:
+    def account(
+        rows_read: int, rejected: pd.DataFrame, planned: pa.Table, result: ChunkResult
+    ) -> None:
         if len(result.conflicts):
             conflicts = result.conflicts.assign(column=cols["external_id"]).rename(
                 columns={"external_id": "value"}
@@ -186,7 +189,8 @@ def import_cases(
     # and connection), the next is read, checked and planned here. Results are taken in
     # file order.
     with _RejectFile(rejects_path) as rejects, ThreadPoolExecutor(max_workers=WRITERS) as writer:
-        pending: deque = deque()
+        # (rows read, rejected rows, planned table, its write) for each chunk being written
+        pending: deque[tuple[int, pd.DataFrame, pa.Table, Future[ChunkResult]]] = deque()
         for chunk in source.chunks:
             rows, rejected = check_chunk(
                 chunk,
@@ -226,7 +230,7 @@ def import_cases(
             counts["rows_read"] += len(source.malformed)
             counts["rejected"] += len(source.malformed)
         summary.rejects_path = rejects.finish()
-    if not dry_run:
+    if summary.import_id is not None:  # not a dry run
         store.finish_import(summary.import_id, at=datetime.now(UTC), counts=counts)
     return summary
 
@@ -260,7 +264,7 @@ class _RejectFile:
         os.replace(self.tmp, self.path)
         return self.path
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if not self.f.closed:
             self.f.close()
         if os.path.exists(self.tmp):

@@ -8,6 +8,7 @@ path, so a clean file never pays for the formats it does not use.
 from __future__ import annotations
 
 import re
+from datetime import tzinfo
 
 import numpy as np
 import pandas as pd
@@ -21,10 +22,11 @@ _FAST_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 def present(column: pa.Array) -> np.ndarray:
     """Cells that are not empty."""
-    return pc.not_equal(column, "").to_numpy(zero_copy_only=False)
+    mask: np.ndarray = pc.not_equal(column, "").to_numpy(zero_copy_only=False)
+    return mask
 
 
-def parse_times(column: pa.Array, tz) -> tuple[pd.Series, np.ndarray]:
+def parse_times(column: pa.Array, tz: tzinfo) -> tuple[pd.Series, np.ndarray]:
     """Instants (``datetime64[ns, tz]``) from text such as ``2023-05-01 08:30:00``,
     ``2023/5/1 8:30``, ``2023年5月1日 8时30分`` or ISO 8601 with an offset. Text without an
     offset is wall-clock time in ``tz``. Returns (instants, bad mask)."""
@@ -40,7 +42,7 @@ def parse_times(column: pa.Array, tz) -> tuple[pd.Series, np.ndarray]:
     return out, has & out.isna().to_numpy()
 
 
-def _slow_times(text: pd.Series, tz) -> pd.Series:
+def _slow_times(text: pd.Series, tz: tzinfo) -> pd.Series:
     out = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[ns, {tz}]")
     cleaned = (
         text.str.translate(_CJK_DATE).str.strip().str.rstrip(":").str.replace("/", "-", regex=False)

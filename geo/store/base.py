@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from geo.boundaries.read import BoundarySet
 from geo.store.records import (
@@ -25,6 +25,7 @@ from geo.store.records import (
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
     from geo.facilities.model import Facility
     from geo.gazetteer import Entry
@@ -68,7 +69,7 @@ class Store(Protocol):
     def next_case_id(self) -> int: ...
     def bulk_load_cases(self, cases: pd.DataFrame, events: pd.DataFrame) -> int: ...
 
-    # imports of cases from other systems (see geo.store.imports)
+    # imports of cases from other systems (see geo.store.imports); a chunk is an Arrow table
     def begin_import(
         self, *, file_name: str, file_sha256: str, actor_id: str, at: datetime
     ) -> int: ...
@@ -76,7 +77,7 @@ class Store(Protocol):
     def case_id_by_external(self, external_id: str) -> int | None: ...
     def import_chunk(
         self,
-        cases: pd.DataFrame,
+        cases: pa.Table,
         *,
         import_id: int,
         actor_id: str,
@@ -107,7 +108,7 @@ class Store(Protocol):
         until: datetime,
         now: datetime,
         category_class: str | None = None,
-    ) -> list[tuple]: ...
+    ) -> list[tuple[Any, ...]]: ...
 
     # the gazetteer of standard addresses (WGS84 points)
     def replace_gazetteer(self, entries: Sequence[Entry]) -> int: ...

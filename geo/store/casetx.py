@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from geo.assign import NARROWING, Candidate
 from geo.cases.categories import Category
@@ -40,9 +40,26 @@ def case_sql(backend: str, family: str, name: str) -> str:
     return CASE_COLUMNS.expand(text, backend).replace("{assignment_narrowing}", NARROWING)
 
 
-def _event_arrays(events: Sequence[dict[str, Any]]) -> dict[str, list]:
+def _event_arrays(events: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
     """Events as one array per field (``actions``, ``ats``, ...) for an unnest on PostGIS."""
     return {f"{k}s": [e[k] for e in events] for k in EVENT_FIELDS}
+
+
+class CaseFilters(TypedDict, total=False):
+    """The filters of :meth:`CaseTx.cases`, by name (each optional)."""
+
+    status: str | None
+    community: str | None
+    grid: str | None
+    assignee: str | None
+    category: str | None
+    since: datetime | None
+    until: datetime | None
+    bbox: tuple[float, float, float, float] | None  # west, south, east, north (WGS84)
+    overdue: bool | None
+    now: datetime | None
+    after: int
+    limit: int
 
 
 class CaseTx:

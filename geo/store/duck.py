@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,7 @@ class DuckStore(SqlStore):
         # under a cap, a version check) take turns here, as PostGIS's row locks make them do.
         self._write_lock = threading.RLock()
 
-    def writer(self):
+    def writer(self) -> AbstractContextManager[Any]:
         return self._write_lock
 
     @contextmanager
@@ -104,7 +104,7 @@ class DuckStore(SqlStore):
         return len(cases)
 
     # -- imports (see geo.store.imports) ----------------------------------------------
-    def _import_existing(self, cur, external_ids) -> pd.DataFrame:
+    def _import_existing(self, cur: Any, external_ids: pa.Array) -> pd.DataFrame:
         cur.register("import_ids", pa.table({"external_id": external_ids}))
         cur.execute(self._import_sql("existing"))
         rows = cur.fetchall()
@@ -113,15 +113,15 @@ class DuckStore(SqlStore):
             rows, columns=["external_id", "id", "stored_hash", "version", "import_version"]
         )
 
-    def _import_insert(self, cur, table, import_id: int) -> None:
+    def _import_insert(self, cur: Any, table: pa.Table, import_id: int) -> None:
         cur.register("import_new", table)  # Arrow, scanned in place
         cur.execute(self._import_sql("insert_new"), {"import_id": import_id})
         cur.unregister("import_new")
 
-    def _import_stage_changes(self, cur, changes: pd.DataFrame) -> None:
+    def _import_stage_changes(self, cur: Any, changes: pd.DataFrame) -> None:
         cur.register(
             "import_changes", changes[["id", "version", *IMPORT_COLUMNS, "old_status", "note"]]
         )
 
-    def _rowcount(self, cur) -> int:
+    def _rowcount(self, cur: Any) -> int:
         return int(cur.fetchone()[0])

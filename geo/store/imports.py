@@ -8,6 +8,8 @@ staging of changed rows (COPY on PostGIS, registered data frames on DuckDB).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -54,10 +56,20 @@ class _DryRun(Exception):  # noqa: N818 - control flow: roll the chunk back, kee
         self.result = result
 
 
-class ImportWrites:
+class ImportWrites(ABC):
     """Mixed into SqlStore; backends implement the three ``_import_*`` hooks."""
 
     backend: str
+    unique_violation: type[Exception]  # the driver's error for a duplicate key
+
+    # -- what SqlStore provides (see there) ----------------------------------------------
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Any]:
+        """A cursor inside one transaction: committed on success, rolled back on error."""
+
+    @abstractmethod
+    def writer(self) -> AbstractContextManager[Any]:
+        """Held around write transactions that must not interleave."""
 
     def begin_import(self, *, file_name: str, file_sha256: str, actor_id: str, at: datetime) -> int:
         """Log a new import; returns its id."""
@@ -124,7 +136,15 @@ class ImportWrites:
             ) from exc
 
     def _import_chunk(
-        self, cur, cases: pa.Table, *, import_id, actor_id, actor_role, at, source_name
+        self,
+        cur: Any,
+        cases: pa.Table,
+        *,
+        import_id: int,
+        actor_id: str,
+        actor_role: str,
+        at: datetime,
+        source_name: str,
     ) -> ChunkResult:
         cur.execute(self._import_sql("lock_imports"))
         ext = cases["external_id"].combine_chunks()
@@ -186,12 +206,12 @@ class ImportWrites:
             )
         return result
 
-    def _import_old_values(self, cur, ids: list[int]) -> pd.DataFrame:
+    def _import_old_values(self, cur: Any, ids: list[int]) -> pd.DataFrame:
         cur.execute(self._import_sql("old_values"), {"ids": ids})
         frame = pd.DataFrame(cur.fetchall(), columns=["id", *COMPARED])
         return frame.set_index("id")
 
-    def _rowcount(self, cur) -> int:
+    def _rowcount(self, cur: Any) -> int:
         return int(cur.rowcount)
 
     def _import_sql(self, name: str) -> str:
@@ -199,14 +219,14 @@ class ImportWrites:
         return case_sql(self.backend, "importing", name)
 
     # -- backend hooks -----------------------------------------------------------------
-    def _import_existing(self, cur, external_ids: pa.Array) -> pd.DataFrame:
+    def _import_existing(self, cur: Any, external_ids: pa.Array) -> pd.DataFrame:
         """external_id, id, stored_hash, version, import_version of stored ones."""
         raise NotImplementedError
 
-    def _import_insert(self, cur, table: pa.Table, import_id: int) -> None:
+    def _import_insert(self, cur: Any, table: pa.Table, import_id: int) -> None:
         raise NotImplementedError
 
-    def _import_stage_changes(self, cur, changes: pd.DataFrame) -> None:
+    def _import_stage_changes(self, cur: Any, changes: pd.DataFrame) -> None:
         """Stage ``changes`` (IMPORT_COLUMNS + id, version, old_status, note) as the table
         ``import_changes`` that ``apply_changes`` and ``change_events`` read."""
         raise NotImplementedError
@@ -219,13 +239,15 @@ def _same(a: Any, b: Any) -> bool:
         return abs(a - b) < 1e-9
     if isinstance(a, datetime) and isinstance(b, datetime):
         return pd.Timestamp(a) == pd.Timestamp(b)
-    return a == b
+    equal: bool = a == b  # plain values of one row: a bool
+    return equal
 
 
-def _changed_fields(new: dict, old: pd.Series) -> list[str]:
+def _changed_fields(new: dict[str, Any], old: pd.Series) -> list[str]:
     fields = [f for f in COMPARED if not _same(new.get(f), _none(old[f]))]
     return [f"{f} changed" for f in fields] or ["details changed"]
 
 
-def _none(value):
+def _none(value: Any) -> Any:
+    """A data frame's cell (any type, as the driver gave it) with NaN, NaT and NA as None."""
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value

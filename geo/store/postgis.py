@@ -139,7 +139,7 @@ class PostgisStore(SqlStore):
         return len(cases)
 
     # -- imports (see geo.store.imports) ----------------------------------------------
-    def _import_existing(self, cur, external_ids) -> pd.DataFrame:
+    def _import_existing(self, cur: Any, external_ids: pa.Array) -> pd.DataFrame:
         columns = ["external_id", "id", "stored_hash", "version", "import_version"]
         if not len(external_ids):
             return pd.DataFrame(columns=columns)
@@ -166,7 +166,7 @@ class PostgisStore(SqlStore):
         cur.execute(self._import_sql("existing"), {"ids": joined[0].as_py()})
         return pd.DataFrame(cur.fetchall(), columns=columns)
 
-    def _import_insert(self, cur, table, import_id: int) -> None:
+    def _import_insert(self, cur: Any, table: pa.Table, import_id: int) -> None:
         # COPY straight into cases: the fastest way in.
         n = table.num_rows
         table = table.append_column("import_id", _constant(import_id, n))
@@ -174,7 +174,7 @@ class PostgisStore(SqlStore):
         cur.execute(self._import_sql("utc"))
         cur.copy_expert(self._import_sql("copy_new"), _arrow_csv(table))
 
-    def _import_stage_changes(self, cur, changes: pd.DataFrame) -> None:
+    def _import_stage_changes(self, cur: Any, changes: pd.DataFrame) -> None:
         cur.execute(self._import_sql("stage_changes"))
         columns = ["id", "version", *IMPORT_COLUMNS, "old_status", "note"]
         cur.execute(self._import_sql("utc"))
@@ -193,15 +193,15 @@ def _hot_case_statements() -> frozenset[str]:
     return frozenset([*(q(n) for n in PREPARED_CASE_STATEMENTS), *reads])
 
 
-def _arrow(frame: pd.DataFrame):
+def _arrow(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
-def _constant(value: int, n: int):
+def _constant(value: int, n: int) -> pa.Array:
     return pa.array(np.full(n, value, dtype=np.int64))
 
 
-def _arrow_csv(table) -> io.BytesIO:
+def _arrow_csv(table: pa.Table) -> io.BytesIO:
     """CSV for COPY, written by Arrow's C++ writer (pandas' to_csv takes ~10x longer on
     timestamps): nulls as empty unquoted fields, text quoted. Instants are written as UTC
     wall-clock times without a zone (20x faster to format than with one): the transaction

@@ -39,7 +39,7 @@ def prepared(text: str) -> Prepared:
     ``text``, so the same text always has the same name."""
     order: list[str] = []
 
-    def number(match: re.Match) -> str:
+    def number(match: re.Match[str]) -> str:
         if match[1] not in order:
             order.append(match[1])
         return f"${order.index(match[1]) + 1}"

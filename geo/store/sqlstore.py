@@ -303,7 +303,7 @@ class SqlStore(ImportWrites, ABC):
         until: datetime,
         now: datetime,
         category_class: str | None = None,
-    ) -> list[tuple]:
+    ) -> list[tuple[Any, ...]]:
         """Per key of ``level`` (community, grid, worker): received, open, closed,
         closed_on_time, overdue, returned, reworked, handling_hours p50, p90 — for cases
         reported/closed/acted on in [since, until); open and overdue as of ``now``."""

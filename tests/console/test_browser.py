@@ -83,8 +83,8 @@ def test_file_dispatch_handle_verify_in_the_browser(person, live):
     page.dblclick("#submit")  # a double-click files one case
     page.wait_for_url(re.compile(r".*/console/cases/\d+\?done=intake.*"))
     case_id = _case_id(page)
-    assert live.state.cases.list(ADMIN, grid=GRID, limit=10)[-1].id == case_id
-    assert len(live.state.cases.list(ADMIN, grid=GRID, limit=10)) == 1
+    assert live.state.cases.find(ADMIN, grid=GRID, limit=10)[-1].id == case_id
+    assert len(live.state.cases.find(ADMIN, grid=GRID, limit=10)) == 1
     assert page.text_content("#grid").strip() == GRID
     assert "张*" in page.text_content("#reporter") and "138****5678" in page.text_content(
         "#reporter"

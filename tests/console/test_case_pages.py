@@ -70,7 +70,7 @@ def test_filing_twice_with_one_key_files_one_case(console):
     second = console.client.post("/console/cases", data=form, follow_redirects=False)
     assert first.status_code == second.status_code == 303
     assert first.headers["location"] == second.headers["location"]
-    posters = console.state.cases.list(ADMIN, category="illegal_posters", limit=10)
+    posters = console.state.cases.find(ADMIN, category="illegal_posters", limit=10)
     assert len(posters) == 1 and posters[0].idempotency_key == key
     changed = console.client.post("/console/cases", data={**form, "description": "别的"})
     assert changed.status_code == 422 and "Idempotency" in changed.text
@@ -212,7 +212,7 @@ def test_a_second_submit_waits_for_the_first_and_gets_its_case(console):
     assert time.monotonic() - started >= 0.4
     assert second.status_code == 303
     assert second.headers["location"] == first.headers["location"]
-    assert len(console.state.cases.list(ADMIN, category="waterlogging", limit=10)) == 1
+    assert len(console.state.cases.find(ADMIN, category="waterlogging", limit=10)) == 1
 
 
 def test_an_address_only_case_is_placed_from_its_page(console):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -26,6 +26,15 @@ Supervisor = Annotated[ConsoleUser, Depends(signed_in_as("admin", "dispatcher"))
 Assignee = Annotated[ConsoleUser, Depends(signed_in_as("worker", "admin"))]
 
 
+class _Filters(TypedDict):
+    """The queue's filters, as CaseService.find takes them (None: any)."""
+
+    community: str | None
+    category: str | None
+    assignee: str | None
+    overdue: bool | None
+
+
 def _rows(state: State, user: ConsoleUser, cases: list[Case]) -> list[CaseRow]:
     categories = state.cases.categories()
     now = state.cases.now()
@@ -46,7 +55,7 @@ def queue(
     status = status or "open"
     if status != "open" and status not in STATES:
         raise InputError(f"status {status!r} is not one of {', '.join(STATES)}", field="status")
-    filters = {
+    filters: _Filters = {
         "community": community or None,
         "category": category or None,
         "assignee": assignee or None,
@@ -54,7 +63,7 @@ def queue(
     }
     cases, truncated = [], False
     for s in OPEN_STATES if status == "open" else (status,):
-        found = state.cases.list(user.actor, status=s, limit=PER_STATE + 1, **filters)
+        found = state.cases.find(user.actor, status=s, limit=PER_STATE + 1, **filters)
         truncated |= len(found) > PER_STATE
         cases += found[:PER_STATE]
     rows = queue_order(_rows(state, user, cases))
@@ -82,7 +91,7 @@ def mine(request: Request, state: State, user: Assignee) -> Response:
     """The signed-in worker's open cases (dispatched to them, or handled awaiting checks)."""
     cases = []
     for s in ("dispatched", "handled"):
-        cases += state.cases.list(user.actor, status=s, assignee=user.actor.id, limit=500)
+        cases += state.cases.find(user.actor, status=s, assignee=user.actor.id, limit=500)
     rows = queue_order(_rows(state, user, cases))
     markers = [
         {

@@ -23,7 +23,7 @@ def test_bulk_load_then_the_workflow_goes_on(make_world):
         seed=3,
     )
     assert store.bulk_load_cases(cases, events) == 300
-    listed = w.service.list(w.admin, limit=1000)
+    listed = w.service.find(w.admin, limit=1000)
     assert len(listed) == 300 and [c.id for c in listed] == list(range(first, first + 300))
     closed = [c for c in listed if c.status == "closed"]
     assert closed and all(c.closed_at and c.handling_hours is not None for c in closed)

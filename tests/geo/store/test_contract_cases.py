@@ -129,7 +129,7 @@ def test_workers_act_only_on_their_own_cases_and_community(make_world):
         w.service.get(case.id, stranger)
     with pytest.raises(NotFoundError):
         w.service.act(case.id, "handle", stranger, version=case.version, note="x")
-    assert all(c.community_code == "520103401" for c in w.service.list(stranger))
+    assert all(c.community_code == "520103401" for c in w.service.find(stranger))
     with pytest.raises(WorkflowError, match="note"):
         w.service.act(case.id, "return", w.worker(GRID), version=case.version)
     case = w.service.act(
@@ -210,7 +210,7 @@ def test_two_hundred_concurrent_intakes_respect_every_cap(make_world):
     with ThreadPoolExecutor(max_workers=20) as pool:
         ids = list(pool.map(intake, range(200)))
     assert len(set(ids)) == 200
-    cases = w.service.list(w.admin, community="520103400", limit=1000)
+    cases = w.service.find(w.admin, community="520103400", limit=1000)
     assert len(cases) == 200
     load: dict[str, int] = {}
     for c in cases:
@@ -313,7 +313,7 @@ def open_counts(w, community="520103400") -> tuple[dict[str, int], dict[str, int
         stored = {c.id: c.open_cases for c in tx.candidates(community) if c.open_cases}
     mine = Counter(
         c.assignee_id
-        for c in w.service.list(w.admin, community=community, status="dispatched", limit=10_000)
+        for c in w.service.find(w.admin, community=community, status="dispatched", limit=10_000)
     )
     return stored, dict(mine)
 
@@ -420,7 +420,7 @@ def test_idempotent_intake(make_world):
     assert again.id == first.id
     with pytest.raises(IdempotencyConflictError):
         file_case(w, idempotency_key="abc", description="二")
-    assert len(w.service.list(w.admin)) == 1
+    assert len(w.service.find(w.admin)) == 1
 
 
 def test_possible_duplicates_are_linked_not_merged(make_world):
@@ -480,7 +480,7 @@ def test_bad_intake_is_refused_with_the_field(make_world, bad):
     with pytest.raises(InputError) as err:
         w.service.intake(bad, w.dispatcher)
     assert err.value.field in {"category", "location", "description", "source"}
-    assert w.service.list(w.admin) == []
+    assert w.service.find(w.admin) == []
 
 
 def test_reject_rework_and_suspend_paths(make_world):

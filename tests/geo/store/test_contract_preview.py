@@ -18,7 +18,7 @@ def test_preview_agrees_with_auto_dispatch_and_writes_nothing(make_world):
     assert bare.lon == pytest.approx(lon, abs=1e-8) and bare.lat == pytest.approx(lat, abs=1e-8)
     assert bare.assignment is None and bare.duplicate_of is None
     assert [c.id for c in bare.grid_workers] == [f"W{GRID}"]
-    assert w.service.list(w.admin) == []
+    assert w.service.find(w.admin) == []
 
     seen = w.service.preview(w.dispatcher, lon=lon, lat=lat, category="exposed_refuse")
     assert (seen.assignment.worker_id, seen.assignment.reason_code) == (f"W{GRID}", "grid_worker")

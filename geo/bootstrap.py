@@ -64,7 +64,7 @@ def initialise(
     2. If no boundary generation is stored: stage ``boundaries`` (default: the bundled Yunyan
        set) as a new generation labelled ``label`` and activate it. A given set is validated
        first and, if it has problems, nothing is stored (:class:`InvalidBoundarySetError`);
-       the bundled set is not, as it ships validated (tests/geo/test_bundled_boundaries.py).
+       the bundled set is not, as it ships validated (tests/geo/boundaries/test_bundled.py).
     3. Add the synthetic roster of the active generation's grids and communities (workers
        whose id is already stored are kept as they are).
     4. Load the bundled category catalogue unless a catalogue is present.

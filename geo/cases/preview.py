@@ -2,14 +2,14 @@
 
 :meth:`geo.cases.service.CaseService.preview` fills a :class:`Preview` with the same steps
 intake and auto-dispatch take: the point located in the active generation, the community's
-candidates, :func:`geo.assign.choose_assignee` and the duplicate search.
+candidates, :func:`geo.cases.assign.choose_assignee` and the duplicate search.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geo.assign import Assignment, Candidate
+from geo.cases.assign import Assignment, Candidate
 from geo.store.records import Located
 
 

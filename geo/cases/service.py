@@ -2,7 +2,7 @@
 
 Each operation is one store transaction: the guarded change, a version increment and an
 append-only audit event land together or not at all. Rules come from
-:mod:`geo.cases.workflow`, :mod:`geo.assign` and :mod:`geo.worktime.calendar`; the store
+:mod:`geo.cases.workflow`, :mod:`geo.cases.assign` and :mod:`geo.worktime.calendar`; the store
 only holds rows.
 """
 
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias, Unpack
 
-from geo.assign import Assignment, choose_assignee
 from geo.cache import CachedValue
+from geo.cases.assign import Assignment, choose_assignee
 from geo.cases.categories import Category
 from geo.cases.model import Case, CaseEvent
 from geo.cases.preview import Preview

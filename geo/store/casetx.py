@@ -2,7 +2,7 @@
 
 A :class:`CaseTx` wraps a cursor of an open transaction; everything done through it commits
 or rolls back together. The rules (workflow, assignment, deadlines) live in ``geo.cases`` and
-``geo.assign``; this module only reads and writes rows.
+``geo.cases.assign``; this module only reads and writes rows.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 
-from geo.assign import NARROWING, Candidate
+from geo.cases.assign import NARROWING, Candidate
 from geo.cases.categories import Category
 from geo.cases.model import CASE_COLUMNS, Case, CaseEvent
 from geo.errors import DuplicateKeyError
@@ -32,7 +32,7 @@ def case_sql(backend: str, family: str, name: str) -> str:
     """The statement ``name`` of ``sql/<backend>/<family>.sql`` with its case column lists
     filled in from the definition (:meth:`geo.cases.columns.Columns.expand`): every statement
     that names the case's columns (here, and in bulk loads and imports) is read through this.
-    ``{assignment_narrowing}`` becomes the assignment policy's rule (geo.assign.NARROWING).
+    ``{assignment_narrowing}`` becomes the assignment policy's rule (geo.cases.assign.NARROWING).
     Both are fixed text from code, never values."""
     text = sql.statements(backend, family)[name]
     if _COMMENTED_PLACEHOLDER.search(text):

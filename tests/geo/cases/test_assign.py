@@ -1,4 +1,4 @@
-from geo.assign import Candidate, choose_assignee
+from geo.cases.assign import Candidate, choose_assignee
 
 GRID = "520103400001001"
 

@@ -10,7 +10,7 @@ import pytest
 
 from api.views import case_view
 from geo import coords
-from geo.assign import choose_assignee
+from geo.cases.assign import choose_assignee
 from geo.cases.model import CHINA_TIME
 from geo.cases.service import Intake
 from geo.cases.workflow import Actor

@@ -1,6 +1,6 @@
 -- Case statements. Words in braces stand for column lists of geo.cases.model.Case, filled in
 -- when a statement is read (geo.cases.columns: identifiers from that fixed definition, never
--- values), and for the assignment policy's rule (geo.assign.NARROWING).
+-- values), and for the assignment policy's rule (geo.cases.assign.NARROWING).
 
 -- name: delete_categories
 DELETE FROM categories;
@@ -91,7 +91,7 @@ ORDER BY w.id;
 
 -- name: assignment_candidates
 -- Only the workers the assignment policy can name for a new case in grid $grid needing skill
--- $class, by the rule geo.assign.NARROWING states for both backends (filled in below); see
+-- $class, by the rule geo.cases.assign.NARROWING states for both backends (filled in below); see
 -- the PostGIS statement for why. A contract test compares choose_assignee over these and
 -- over all.
 WITH asked AS (SELECT $grid::text AS grid_code, $class::text AS class_code),

@@ -1,6 +1,6 @@
 -- Case statements. Words in braces stand for column lists of geo.cases.model.Case, filled in
 -- when a statement is read (geo.cases.columns: identifiers from that fixed definition, never
--- values), and for the assignment policy's rule (geo.assign.NARROWING).
+-- values), and for the assignment policy's rule (geo.cases.assign.NARROWING).
 
 -- name: delete_categories
 DELETE FROM categories;
@@ -107,7 +107,7 @@ ORDER BY w.id;
 
 -- name: assignment_candidates
 -- Only the workers the assignment policy can name for a new case in grid %(grid)s needing
--- skill %(class)s, by the rule geo.assign.NARROWING states for both backends (filled in
+-- skill %(class)s, by the rule geo.cases.assign.NARROWING states for both backends (filled in
 -- below): fetching all of a community's workers and building each in Python cost more than
 -- the rest of intake's Python. choose_assignee picks the same from these rows as from all of
 -- them (a contract test compares the two).

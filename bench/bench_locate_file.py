@@ -7,7 +7,8 @@ grids' bounding box widened by a tenth on every side (so some points fall outsid
 every 200th row bad in one of several ways (missing, not a number, not finite, out of range)
 and every 997th padded with blanks; and the same points in GCJ-02. Initialises a DuckDB store
 with ``gridmgr init`` in a temporary directory, then times, each as its own process (imports
-and start-up included, as a user sees them; best of --repeats wall times):
+and start-up included, as a user sees them; best of --repeats wall times, the CPU time of
+every run printed too, as a check on a busy machine):
 
 * ``gridmgr locate-file`` on the WGS84 file, and on the GCJ-02 file with ``--crs gcj02``;
 * for reference, the same CSV path (``geo.locate.files.locate_csv``: open the store, build the
@@ -158,8 +159,9 @@ def streaming_pipeline(src: str, dst: str, store: str) -> None:
         opened.close()
 
 
-def timed_process(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one run of ``cmd``; exits if it fails."""
+def timed_process(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of one run of ``cmd``;
+    exits if it fails."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -168,14 +170,15 @@ def timed_process(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     out, err = proc.communicate()
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode()}{out.decode()}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def best_of(label: str, cmd: list[str], env: dict[str, str], repeats: int) -> tuple[float, float]:
+    """The best wall time of ``repeats`` runs and the largest peak RSS; prints every run."""
     runs = [timed_process(cmd, env) for _ in range(repeats)]
-    walls = [w for w, _ in runs]
-    print(f"  {label:<34} " + "  ".join(f"{w:6.2f} s" for w in walls), flush=True)
-    return min(walls), max(r for _, r in runs)
+    times = "  ".join(f"{w:6.2f} s ({c:5.2f} s CPU)" for w, c, _ in runs)
+    print(f"  {label:<34} {times}", flush=True)
+    return min(w for w, _, _ in runs), max(r for _, _, r in runs)
 
 
 def grid_codes(path: Path) -> tuple[list[str], list[str]]:

@@ -43,6 +43,7 @@ bench: $(DEV_STAMP)
 	$(PY) bench/bench_coords.py
 	scripts/with-postgis $(PY) bench/bench_locate.py
 	$(PY) bench/bench_coverage.py
+	$(PY) bench/bench_locate_file.py
 	scripts/with-postgis $(PY) bench/bench_workload.py
 	$(PY) bench/bench_maps.py
 	scripts/with-postgis $(PY) bench/bench_api.py

@@ -156,6 +156,51 @@ def _count_rows(path: Path) -> int:
         return max(sum(1 for _ in fh) - 1, 0)
 
 
+def _require_columns(path: Path, columns: list[str], lon_col: str, lat_col: str) -> None:
+    missing = [c for c in (lon_col, lat_col) if c not in columns]
+    if missing:
+        fail(
+            f"{path}: no column {', '.join(map(repr, missing))}; the columns are "
+            f"{', '.join(map(repr, columns))} (use --lon-col/--lat-col)"
+        )
+
+
+def _csv_streamed(
+    path: Path,
+    out: Path,
+    lon_col: str,
+    lat_col: str,
+    crs: str,
+    gi: GenerationIndex,
+    counts: Counter[str],
+) -> bool:
+    """CSV to CSV with Arrow, a block at a time; False if the file needs the general reader."""
+    from geo.locate import files
+
+    try:
+        columns = files.csv_header(path)
+    except files.NeedsGeneralReader:
+        return False
+    _require_columns(path, columns, lon_col, lat_col)
+    total = _count_rows(path) if sys.stderr.isatty() else 0
+    try:
+        with _progress(total) as bar:
+            found = files.locate_csv(
+                path,
+                out,
+                lon_col=lon_col,
+                lat_col=lat_col,
+                crs=crs,
+                gi=gi,
+                chunk_rows=CHUNK_ROWS,
+                progress=None if bar is None else bar.update,
+            )
+    except files.NeedsGeneralReader:
+        return False  # ``out`` is rewritten from the start
+    counts.update(found)
+    return True
+
+
 def _csv_in(
     path: Path,
     out: Path,
@@ -165,23 +210,20 @@ def _csv_in(
     gi: GenerationIndex,
     counts: Counter[str],
 ) -> None:
-    total = _count_rows(path)
+    vector_out = out.suffix.lower() in VECTOR_SUFFIXES
+    if not vector_out and _csv_streamed(path, out, lon_col, lat_col, crs, gi, counts):
+        return
+    total = _count_rows(path) if sys.stderr.isatty() else 0
     try:
         reader = pd.read_csv(
             path, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=CHUNK_ROWS
         )
     except pd.errors.EmptyDataError:  # not even a header line
         fail(f"{path}: the file is empty")
-    vector_out = out.suffix.lower() in VECTOR_SUFFIXES
     parts = []
     with _progress(total) as bar:
         for i, chunk in enumerate(reader):
-            missing = [c for c in (lon_col, lat_col) if c not in chunk.columns]
-            if missing:
-                fail(
-                    f"{path}: no column {', '.join(map(repr, missing))}; the columns are "
-                    f"{', '.join(map(repr, chunk.columns))} (use --lon-col/--lat-col)"
-                )
+            _require_columns(path, list(chunk.columns), lon_col, lat_col)
             located = _locate_frame(chunk, chunk[lon_col], chunk[lat_col], crs, gi)
             _count(counts, located["status"])
             if vector_out:

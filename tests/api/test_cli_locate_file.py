@@ -69,3 +69,211 @@ def test_an_empty_csv_is_refused_with_a_message(db_url, tmp_path):
     assert result.exit_code == 2
     assert "the file is empty" in result.output
     assert not out.exists()
+
+
+# -- the streaming CSV reader against the general (pandas) one ------------------------------
+
+files = importlib.import_module("geo.locate.files")
+
+
+def run_both(url, monkeypatch, src, out_dir, *extra):
+    """Run locate-file the streaming way and the general way: both outputs and summaries.
+
+    Fails if the streaming run fell back to the general reader."""
+    streamed = []
+    locate_csv = files.locate_csv
+
+    def spy(*args, **kwargs):
+        found = locate_csv(*args, **kwargs)
+        streamed.append(True)
+        return found
+
+    fast_out, ref_out = out_dir / "fast.csv", out_dir / "ref.csv"
+    with monkeypatch.context() as m:
+        m.setattr(files, "locate_csv", spy)
+        fast = run(url, "locate-file", str(src), "-o", str(fast_out), *extra)
+    assert fast.exit_code == 0, fast.output
+    assert streamed == [True]
+
+    def general_only(path):
+        raise files.NeedsGeneralReader("the general reader, for comparison")
+
+    with monkeypatch.context() as m:
+        m.setattr(files, "csv_header", general_only)
+        ref = run(url, "locate-file", str(src), "-o", str(ref_out), *extra)
+    assert ref.exit_code == 0, ref.output
+    summaries = [r.output.split(" -> ")[0] for r in (fast, ref)]  # the counts, not the path
+    return fast_out.read_bytes(), ref_out.read_bytes(), *summaries
+
+
+# (lon, lat) as CSV fields: every way a row can be invalid, and valid values written oddly.
+ODD_VALUES = [
+    ("", "26.6"),
+    ("106.7", ""),
+    ("", ""),
+    ("  ", "26.6"),
+    ("abc", "26.6"),
+    ("106.7", "x1"),
+    ('"1,5"', "26.6"),
+    ('"a""b"', "26.6"),
+    ("nan", "26.6"),
+    ("NaN", "nan"),
+    ("inf", "26.6"),
+    ("106.7", "-inf"),
+    ("Infinity", "26.6"),
+    ("1e400", "26.6"),
+    ("1e-400", "26.6"),
+    ("181", "26.6"),
+    ("106.7", "-91"),
+    ("-200.5", "95"),
+    ("1000", "26.6"),
+    ("0x10", "26.6"),
+    ("1_0", "26.6"),
+    (" 106.7 ", "\t26.6"),
+    ("\u3000106.7", "26.6\u00a0"),
+    ("+106.7", "+26.6"),
+    ("106.", "26."),
+    (".5", "26.6"),
+    ("0106.7", "026.6"),
+    ("1.067e2", "2.66E1"),
+    ("-0", "0"),
+    ("180", "-90"),
+    ("180.000000000000000001", "90.0000000000000000001"),
+]
+
+
+@pytest.fixture(scope="module")
+def odd_csv(tmp_path_factory):
+    """Valid points in and out of the grids (17-digit and 7-digit decimals) around runs of
+    every kind of odd row; a note column with commas, quotes and line breaks."""
+    grids = gpd.read_file(bundled.BOUNDARIES_DIR / "grids.geojson")
+    lines = ["id,lon,lat,note"]
+    for k, g in enumerate(grids.geometry.iloc[::97]):
+        p = g.representative_point()
+        lines.append(f"v{k},{p.x!r},{p.y!r},inside")
+        lines.append(f"w{k},{p.x:.7f},{p.y:.7f},")
+        lines.append(f"o{k},{p.x + 1:.5f},{p.y},outside")
+        if k % 2 == 0:
+            for j, (x, y) in enumerate(ODD_VALUES):
+                note = ['"x, y"', '"say ""hi"""', '"two\nlines"', "plain", "ü"][j % 5]
+                lines.append(f"b{k}-{j},{x},{y},{note}")
+    path = tmp_path_factory.mktemp("odd") / "odd.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("chunk_rows", "block_size"), [(200_000, None), (1, 64), (7, 300), (3, 4096)]
+)
+def test_streaming_matches_the_general_reader_row_for_row(
+    db_url, odd_csv, tmp_path, monkeypatch, chunk_rows, block_size
+):
+    monkeypatch.setattr(locate_cli, "CHUNK_ROWS", chunk_rows)
+    if block_size:
+        monkeypatch.setattr(files, "BLOCK_BYTES", block_size)
+    fast, ref, fast_msg, ref_msg = run_both(db_url, monkeypatch, odd_csv, tmp_path)
+    assert fast == ref
+    assert fast_msg == ref_msg
+    got = list(csv.DictReader(fast.decode("utf-8").splitlines(keepends=True)))
+    assert {r["status"] for r in got} == {"assigned", "unassigned", "invalid"}
+    assert any("is not finite" in r["error"] for r in got)
+    assert any("is outside [-90, 90]" in r["error"] for r in got)
+    assert any(r["note"] == "two\nlines" for r in got)
+
+
+def test_streaming_agrees_with_the_index_on_parsed_points(db_url, odd_csv, tmp_path):
+    """Each row's grid is the index's answer for its coordinates as parse_points reads them."""
+    from geo.locate.locator import Locator
+    from geo.point_input import parse_points
+    from geo.store import open_store
+    from geo.store.target import parse_database_url
+
+    out = tmp_path / "out.csv"
+    assert run(db_url, "locate-file", str(odd_csv), "-o", str(out)).exit_code == 0
+    src = list(csv.DictReader(odd_csv.read_text(encoding="utf-8").splitlines(keepends=True)))
+    got = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines(keepends=True)))
+    assert [r["id"] for r in got] == [r["id"] for r in src]
+    parsed = parse_points([r["lon"] for r in src], [r["lat"] for r in src])
+    store = open_store(parse_database_url(db_url))
+    try:
+        locator = Locator(store)
+        gi = locator.index(locator.generation())
+    finally:
+        store.close()
+    positions = gi.index.locate(parsed.lon, parsed.lat)
+    want = [
+        gi.grid_codes[p] if ok and p >= 0 else ""
+        for p, ok in zip(positions, parsed.valid, strict=True)
+    ]
+    assert [r["grid_code"] for r in got] == want
+    assert [r["error"] for r in got] == list(parsed.error)
+    assert [r["status"] == "invalid" for r in got] == list(~parsed.valid)
+
+
+def test_streaming_gcj02_input(db_url, odd_csv, tmp_path, monkeypatch):
+    from geo import coords
+
+    grids = gpd.read_file(bundled.BOUNDARIES_DIR / "grids.geojson")
+    inside = [g.representative_point() for g in grids.geometry.iloc[::50]]
+    glon, glat = coords.from_wgs84([p.x for p in inside], [p.y for p in inside], "gcj02")
+    src = tmp_path / "gcj.csv"
+    rows = [
+        f"{i},{x!r},{y!r}"
+        for i, (x, y) in enumerate(zip(glon.tolist(), glat.tolist(), strict=True))
+    ] + ["99,abc,26.6"]
+    src.write_text("id,lon,lat\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    fast, ref, _, _ = run_both(db_url, monkeypatch, src, tmp_path, "--crs", "gcj02")
+    assert fast == ref
+    got = list(csv.DictReader(fast.decode("utf-8").splitlines()))
+    assert [r["grid_code"] for r in got[:-1]] == list(grids["code"].iloc[::50])
+    assert got[-1]["status"] == "invalid"
+
+
+def test_streaming_quoted_csv(db_url, tmp_path, monkeypatch):
+    """A BOM, every field quoted, CRLF line ends, blank lines, a column named status."""
+    src = tmp_path / "quoted.csv"
+    src.write_bytes(
+        b'\xef\xbb\xbf"name, full","lon","lat","status"\r\n'
+        b'"a ""b""","106.5","26.3","old"\r\n'
+        b"\r\n"
+        b'"c\r\nd","  106.5","26.3",""\r\n'
+        b'"e","1,5","26.6","x"\r\n'
+    )
+    fast, ref, _, _ = run_both(db_url, monkeypatch, src, tmp_path)
+    assert fast == ref
+    text = fast.decode("utf-8")
+    assert text.startswith('"name, full",lon,lat,status,grid_code,community_code,error\n')
+    got = list(csv.DictReader(text.splitlines(keepends=True)))
+    assert [r["name, full"] for r in got] == ['a "b"', "c\r\nd", "e"]
+    assert [r["status"] for r in got] == ["unassigned", "unassigned", "invalid"]
+    assert got[2]["error"] == "lon '1,5' is not a number"
+
+
+def test_a_header_only_csv_gives_the_header(db_url, tmp_path, monkeypatch):
+    src = tmp_path / "header.csv"
+    src.write_text("id,lon,lat\n", encoding="utf-8")
+    fast, ref, fast_msg, _ = run_both(db_url, monkeypatch, src, tmp_path)
+    assert fast == ref == b"id,lon,lat,grid_code,community_code,status,error\n"
+    assert "0 row(s): 0 assigned, 0 unassigned, 0 invalid" in fast_msg
+
+
+def test_a_file_arrow_reads_otherwise_goes_to_the_general_reader(db_url, tmp_path):
+    """A short row (pandas fills it with "") and a whitespace-only line (pandas skips it)."""
+    src = tmp_path / "ragged.csv"
+    src.write_text("id,lon,lat\n1,106.7,26.6\n2,106.7\n   \n3,abc,26.6\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = run(db_url, "locate-file", str(src), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    got = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert [r["id"] for r in got] == ["1", "2", "3"]
+    assert [r["error"] for r in got] == ["", "lat is missing", "lon 'abc' is not a number"]
+    assert "3 row(s): 1 assigned, 0 unassigned, 2 invalid" in result.output
+
+
+def test_missing_columns_are_named_before_reading(db_url, tmp_path):
+    src = tmp_path / "xy.csv"
+    src.write_text("x,y\n106.7,26.6\n", encoding="utf-8")
+    result = run(db_url, "locate-file", str(src), "-o", str(tmp_path / "o.csv"), "--lat-col", "y")
+    assert result.exit_code == 2
+    assert "no column 'lon'; the columns are 'x', 'y' (use --lon-col/--lat-col)" in result.output
+    assert not (tmp_path / "o.csv").exists()

@@ -1,0 +1,244 @@
+"""Locate every row of a CSV file of points, streaming: the file is read, located and written
+a block at a time, so memory stays bounded however large the file.
+
+Rows come out as pandas would write them after reading the file with
+``read_csv(dtype=str, keep_default_na=False, encoding="utf-8-sig")``: every input column
+unchanged (values re-quoted only where CSV needs it: a comma, a double quote or a line
+break), then ``grid_code``, ``community_code``, ``status`` (assigned, unassigned, invalid) and
+``error`` (why a row is invalid; "" otherwise). A column of the input with one of those names
+is replaced in place.
+
+Coordinates are checked as :func:`geo.point_input.parse_points` checks them, with the same
+error messages: a value written as a plain decimal (``-106.5``, ``26.61``: at most three
+integer digits, no exponent, no blanks) within range is parsed here by Arrow, and every other
+row (missing, not a number, not finite, out of range, padded with blanks, exponents...) goes
+through ``parse_points`` itself. Plain decimals parse to the correctly rounded double, as
+``float()`` does; pandas' own parser can be one unit in the last place off for values of more
+than 15 digits, so a point within about 1e-14 degrees of a grid edge may be placed as
+``gridmgr locate`` places it rather than as a pandas-based reader did.
+
+A file that Arrow's CSV reader does not read as pandas does (a row with a different number
+of fields, a whitespace-only line, a duplicate or empty column name, invalid UTF-8...) raises
+:class:`NeedsGeneralReader` before or while writing; the caller then reads it another way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from geo import coords
+from geo.locate.locator import GenerationIndex
+from geo.point_input import parse_points
+
+RESULT_COLUMNS = ("grid_code", "community_code", "status", "error")
+STATUSES = ("assigned", "unassigned", "invalid")  # status codes 0, 1, 2
+BLOCK_BYTES = 1 << 22  # bytes of CSV read at a time (Arrow splits the file at row ends)
+# A plain decimal: both Arrow and pandas read it, and at most 3 + 20 digits, no exponent.
+_PLAIN = r"^[+-]?[0-9]{1,3}(?:\.[0-9]{0,20})?$"
+# What makes pandas (the csv module, QUOTE_MINIMAL, "\n" line ends) quote a value.
+_NEEDS_QUOTES = r'[,"\n]'
+
+
+class NeedsGeneralReader(Exception):
+    """The file is not one the streaming reader reads exactly as pandas would."""
+
+
+def _read_options(block_size: int) -> pcsv.ReadOptions:
+    return pcsv.ReadOptions(block_size=block_size, encoding="utf8")  # a leading BOM is skipped
+
+
+_PARSE = pcsv.ParseOptions(newlines_in_values=True)  # quoted values may hold line breaks
+
+
+def csv_header(path: Path) -> list[str]:
+    """The column names of the CSV file at ``path``.
+
+    Raises :class:`NeedsGeneralReader` if the header cannot be read as pandas reads it
+    (including an empty file, which the general reader reports).
+    """
+    try:
+        reader = pcsv.open_csv(path, read_options=_read_options(1 << 16), parse_options=_PARSE)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise NeedsGeneralReader(str(exc)) from exc
+    names = list(reader.schema.names)
+    reader.close()
+    if "" in names or len(set(names)) != len(names):  # pandas renames these
+        raise NeedsGeneralReader("empty or duplicate column names")
+    return names
+
+
+def _plain_numbers(
+    column: pa.Array,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+    """Which values of a string column are plain decimals, and their values (NaN elsewhere)."""
+    plain = pc.fill_null(pc.match_substring_regex(column, _PLAIN), False)
+    mask = plain.to_numpy(zero_copy_only=False)
+    values = np.full(len(column), np.nan)
+    if mask.any():
+        values[mask] = pc.cast(column.filter(plain), pa.float64()).to_numpy()
+    return mask, values
+
+
+def parse_text_points(
+    lon: pa.Array, lat: pa.Array, crs: str
+) -> tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.bool_],
+    pa.Array,
+]:
+    """WGS84 (lon, lat) degrees (NaN where invalid), validity and error text of every row.
+
+    ``lon`` and ``lat`` are string columns in ``crs``; each row is judged exactly as
+    :func:`geo.point_input.parse_points` judges it (see the module doc).
+    """
+    lon_plain, x = _plain_numbers(lon)
+    lat_plain, y = _plain_numbers(lat)
+    with np.errstate(invalid="ignore"):
+        fast = lon_plain & lat_plain & (np.abs(x) <= 180.0) & (np.abs(y) <= 90.0)
+    out_lon, out_lat = np.full(len(x), np.nan), np.full(len(x), np.nan)
+    if fast.any():
+        out_lon[fast], out_lat[fast] = coords.to_wgs84(x[fast], y[fast], crs)
+    valid = fast.copy()
+    error_index = np.zeros(len(x), dtype=np.int32)  # into messages; 0 is ""
+    messages = [""]
+    other = np.flatnonzero(~fast)
+    if other.size:
+        rows = pa.array(other)
+        parsed = parse_points(lon.take(rows).to_pylist(), lat.take(rows).to_pylist(), crs)
+        out_lon[other], out_lat[other], valid[other] = parsed.lon, parsed.lat, parsed.valid
+        bad = np.flatnonzero(~parsed.valid)
+        error_index[other[bad]] = np.arange(1, bad.size + 1, dtype=np.int32)
+        messages.extend(str(m) for m in parsed.error[bad])
+    error = pc.take(pa.array(messages, pa.string()), pa.array(error_index))
+    return out_lon, out_lat, valid, error
+
+
+def _text_span(column: pa.Array) -> tuple[int, int]:
+    """Where the text of a (possibly sliced) string column lies in its data buffer."""
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)
+    return int(offsets[column.offset]), int(offsets[column.offset + len(column)])
+
+
+def _csv_column(column: pa.Array) -> pa.Array:
+    """A string column as CSV fields: quoted (quotes doubled) where pandas quotes."""
+    if column.null_count:
+        column = pc.fill_null(column, "")  # pandas writes a missing value as nothing
+    if len(column) == 0:
+        return column
+    start, end = _text_span(column)
+    text = memoryview(column.buffers()[2])[start:end].tobytes()
+    if b"," not in text and b'"' not in text and b"\n" not in text:
+        return column  # the common case: nothing to quote
+    needs = pc.match_substring_regex(column, _NEEDS_QUOTES)
+    if not pc.any(needs).as_py():
+        return column
+    quoted = ['"' + str(v).replace('"', '""') + '"' for v in column.filter(needs).to_pylist()]
+    return pc.replace_with_mask(column, needs, pa.array(quoted, pa.string()))
+
+
+def csv_line(names: list[str]) -> str:
+    """The header line pandas writes for ``names``."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerow(names)
+    return text.getvalue()
+
+
+def _write_rows(out: io.BufferedWriter, columns: list[pa.Array]) -> None:
+    """Append rows to ``out``: fields joined by commas, each row ended by a line feed."""
+    rows = pc.binary_join_element_wise(*[_csv_column(c) for c in columns], ",")
+    rows = pc.binary_join_element_wise(rows, "", "\n")  # row + "\n" + ""
+    if len(rows) == 0:
+        return
+    start, end = _text_span(rows)
+    out.write(memoryview(rows.buffers()[2])[start:end])
+
+
+class _Columns:
+    """Where the result columns go among the input columns (replaced in place, or appended)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = list(names)
+        self.slot: dict[str, int] = {}
+        for name in RESULT_COLUMNS:
+            if name not in self.names:
+                self.names.append(name)
+            self.slot[name] = self.names.index(name)
+
+
+def locate_csv(
+    src: Path,
+    dst: Path,
+    *,
+    lon_col: str,
+    lat_col: str,
+    crs: str,
+    gi: GenerationIndex,
+    chunk_rows: int,
+    block_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Counter[str]:
+    """Locate every row of the CSV ``src`` (coordinates in ``crs``) into the CSV ``dst``.
+
+    ``lon_col`` and ``lat_col`` must be columns of ``src`` (see :func:`csv_header`); rows are
+    read ``block_size`` bytes (default :data:`BLOCK_BYTES`) and located ``chunk_rows`` at a
+    time at most; ``progress`` hears how many rows after each chunk.
+    Returns the rows by status. Raises :class:`NeedsGeneralReader` (see the module doc);
+    ``dst`` is then incomplete.
+    """
+    names = csv_header(src)
+    layout = _Columns(names)
+    convert = pcsv.ConvertOptions(column_types={n: pa.string() for n in names})
+    grid_codes = pa.array(list(gi.grid_codes) + [""], pa.string())  # position -1: ""
+    community_codes = pa.array(list(gi.community_codes) + [""], pa.string())
+    statuses = pa.array(STATUSES, pa.string())
+    counts: Counter[str] = Counter()
+    try:
+        reader = pcsv.open_csv(
+            src,
+            read_options=_read_options(block_size or BLOCK_BYTES),
+            parse_options=_PARSE,
+            convert_options=convert,
+        )
+        with open(dst, "wb") as out:
+            out.write(csv_line(layout.names).encode("utf-8"))
+            for batch in reader:
+                for start in range(0, batch.num_rows, chunk_rows):
+                    chunk = batch.slice(start, chunk_rows)
+                    lon, lat, valid, error = parse_text_points(
+                        chunk.column(lon_col), chunk.column(lat_col), crs
+                    )
+                    positions = np.full(len(lon), -1, dtype=np.int64)
+                    if valid.any():
+                        positions[valid] = gi.index.locate(lon[valid], lat[valid])
+                    hit = positions >= 0
+                    status = np.where(valid, np.where(hit, 0, 1), 2).astype(np.int8)
+                    for code, n in enumerate(np.bincount(status, minlength=3)):
+                        if n:
+                            counts[STATUSES[code]] += int(n)
+                    found = pa.array(np.where(hit, positions, len(grid_codes) - 1))
+                    columns = list(chunk.columns) + [None] * (len(layout.names) - len(names))
+                    results = {
+                        "grid_code": pc.take(grid_codes, found),
+                        "community_code": pc.take(community_codes, found),
+                        "status": pc.take(statuses, pa.array(status)),
+                        "error": error,
+                    }
+                    for name, values in results.items():
+                        columns[layout.slot[name]] = values
+                    _write_rows(out, columns)
+                    if progress is not None:
+                        progress(chunk.num_rows)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise NeedsGeneralReader(str(exc)) from exc
+    return counts

@@ -1,7 +1,7 @@
 """What the maps show, gathered from the store: maps themselves never query it.
 
 Each function returns a ready folium map (or the index HTML) for a period; periods are
-half-open [since, until) in China time.
+half-open [since, until); times on them are shown in the district's time zone (``state.tz``).
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def workload_page(
         since=since,
         until=until,
         now=state.cases.now(),
+        tz=state.tz,
     )
     title = f"{state.settings.district_name}网格工作量 Workload by community"
     return workload_map(comms, grids, rep, kpi=kpi, title=title, **_options(state, inline))
@@ -67,14 +68,20 @@ def community_page(
         raise NotFoundError(f"there is no community {code}")
     own = [g for g in grids if g["properties"]["community_code"] == code]
     rep = workload_report(
-        state.store, state.locator, level="grid", since=since, until=until, now=state.cases.now()
+        state.store,
+        state.locator,
+        level="grid",
+        since=since,
+        until=until,
+        now=state.cases.now(),
+        tz=state.tz,
     )
     rows = [r for r in rep["rows"] if r["code"].startswith(code)]
     now = state.cases.now()
     cases = state.cases.find(
         PLANNER, community=code, since=since, until=until, limit=MAX_CASES_ON_MAP
     )
-    views = [case_view(c, now=now) for c in cases]
+    views = [case_view(c, now=now, tz=state.tz) for c in cases]
     for v in views:
         v.pop("reporter", None)  # no personal data on maps
     workers = {
@@ -128,6 +135,7 @@ def index(state: AppState) -> str:
         since=since,
         until=until,
         now=state.cases.now(),
+        tz=state.tz,
     )
     rows = {r["code"]: r for r in rep["rows"]}
     s = state.settings

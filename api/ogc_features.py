@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from fastapi import Request
@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 
 from api.boundary_cache import Feature, Shapes
 from api.views import case_view
-from geo.cases.model import CHINA_TIME, Case
+from geo.cases.model import Case
 from geo.errors import InputError, NotFoundError
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -150,12 +150,14 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return west, south, east, north
 
 
-def _instant(text: str) -> tuple[datetime, datetime]:
-    """[start, end) of one RFC 3339 date-time (an instant) or full date (that day, +08:00)."""
+def _instant(text: str, tz: tzinfo) -> tuple[datetime, datetime]:
+    """[start, end) of one RFC 3339 date-time (an instant) or full date (that day, from local
+    midnight to the next in zone ``tz``)."""
     try:
         if len(text) == 10:
-            start = datetime.combine(date.fromisoformat(text), time(), CHINA_TIME)
-            return start, start + timedelta(days=1)
+            day = date.fromisoformat(text)
+            start = datetime.combine(day, time(), tz)
+            return start, datetime.combine(day + timedelta(days=1), time(), tz)
         value = datetime.fromisoformat(text)
     except ValueError:
         raise InputError(
@@ -168,24 +170,25 @@ def _instant(text: str) -> tuple[datetime, datetime]:
     return value, value + timedelta(microseconds=1)
 
 
-def parse_datetime(text: str | None) -> tuple[datetime | None, datetime | None]:
+def parse_datetime(text: str | None, tz: tzinfo) -> tuple[datetime | None, datetime | None]:
     """The half-open range [start, end) of an instant, ``a/b``, ``../b`` or ``a/..``.
 
     Interval ends are inclusive in the OGC sense: ``a/b`` keeps times up to and including b.
-    ``(None, None)`` when no datetime was given.
+    A full date alone is that day in zone ``tz`` (the district's). ``(None, None)`` when no
+    datetime was given.
     """
     if text is None:
         return None, None
     if "/" not in text:
-        return _instant(text)
+        return _instant(text, tz)
     first, _, second = text.partition("/")
     open_ = ("", "..")
     if "/" in second or (first in open_ and second in open_):
         raise InputError(
             f"datetime {text!r} is not an instant or an interval a/b, ../b, a/..", field="datetime"
         )
-    start = None if first in open_ else _instant(first)[0]
-    end = None if second in open_ else _instant(second)[1]
+    start = None if first in open_ else _instant(first, tz)[0]
+    end = None if second in open_ else _instant(second, tz)[1]
     if start is not None and end is not None and start >= end:
         raise InputError(f"datetime {text!r} ends before it starts", field="datetime")
     return start, end
@@ -328,9 +331,10 @@ def boundary_items(
 # --- cases --------------------------------------------------------------------------------
 
 
-def case_feature(case: Case, now: datetime) -> dict[str, Any]:
-    """A case as a GeoJSON feature: a CRS84 point (null without a location), no reporter."""
-    props = case_view(case, now=now)
+def case_feature(case: Case, now: datetime, tz: tzinfo) -> dict[str, Any]:
+    """A case as a GeoJSON feature: a CRS84 point (null without a location), no reporter;
+    times in zone ``tz``."""
+    props = case_view(case, now=now, tz=tz)
     props.pop("reporter", None)
     geometry = None if case.lon is None else {"type": "Point", "coordinates": [case.lon, case.lat]}
     return {"type": "Feature", "id": case.id, "geometry": geometry, "properties": props}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import tzinfo
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -77,12 +78,19 @@ def notice(case: Case, cat: Category | None) -> str:
 
 
 def request_view(
-    case: Case, cat: Category | None, agency: str | None, updated: Any, *, district: str
+    case: Case,
+    cat: Category | None,
+    agency: str | None,
+    updated: Any,
+    *,
+    district: str,
+    tz: tzinfo,
 ) -> dict[str, Any]:
     """A service request as GET answers it: never the reporter's name, phone or e-mail.
 
     ``agency``: the name of the case's community; None for a case outside every community,
-    whose agency is then the ``district`` (its name)."""
+    whose agency is then the ``district`` (its name). Times are W3C datetimes in zone ``tz``
+    (the district's)."""
     return {
         "service_request_id": str(case.id),
         "status": "closed" if case.status in FINAL_STATES else "open",
@@ -92,9 +100,9 @@ def request_view(
         "description": case.description,
         "agency_responsible": agency or district,
         "service_notice": notice(case, cat),
-        "requested_datetime": iso(case.reported_at),
-        "updated_datetime": iso(updated),
-        "expected_datetime": iso(case.due_at),
+        "requested_datetime": iso(case.reported_at, tz),
+        "updated_datetime": iso(updated, tz),
+        "expected_datetime": iso(case.due_at, tz),
         "address": case.address,
         "address_id": None,
         "zipcode": None,

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo.errors import CalendarError
 from geo.store.target import DatabaseTarget, parse_database_url
-from geo.worktime.calendar import WorkCalendar
+from geo.worktime.calendar import DEFAULT_TZ, WorkCalendar, load_zone
 
 
 class Settings(BaseSettings):
@@ -29,6 +30,10 @@ class Settings(BaseSettings):
     # years that overrides the built-in national calendar (see data/calendar/README.md).
     work_hours: str = "08:30-12:00,14:00-17:30"
     calendar_file: Path | None = None
+    # The district's time zone, an IANA name: times are shown in it (API, Open311, console,
+    # command line), a date or time without an offset is read in it, and working hours are
+    # wall-clock times there.
+    time_zone: str = DEFAULT_TZ
     # The district served: its name heads the map pages, the OGC API landing page and the
     # Open311 discovery document, and is the Open311 agency of cases outside every community.
     district_name: str = "云岩区"
@@ -55,6 +60,23 @@ class Settings(BaseSettings):
         parse_database_url(value)
         return value
 
+    @field_validator("time_zone")
+    @classmethod
+    def _check_time_zone(cls, value: str) -> str:
+        name = value.strip()
+        try:
+            load_zone(name)
+        except CalendarError:
+            raise ValueError(
+                f"GRIDMGR_TIME_ZONE {value!r} is not a known IANA time zone "
+                f"(e.g. {DEFAULT_TZ}, Asia/Urumqi, Europe/Berlin)"
+            ) from None
+        return name
+
+    def zone(self) -> ZoneInfo:
+        """The district's time zone (``time_zone``)."""
+        return load_zone(self.time_zone)
+
     def database(self, *, cwd: Path | None = None) -> DatabaseTarget:
         """The store this configuration points at."""
         return parse_database_url(self.database_url, cwd=cwd)
@@ -70,7 +92,7 @@ class Settings(BaseSettings):
         return tuple(p.strip() for p in self.address_prefixes.split(",") if p.strip())
 
     def calendar(self) -> WorkCalendar:
-        """The working calendar for deadlines (Asia/Shanghai)."""
+        """The working calendar for deadlines, in the district's time zone."""
         try:
             hours = [tuple(p.strip().split("-")) for p in self.work_hours.split(",") if p.strip()]
             if any(len(h) != 2 for h in hours):
@@ -80,4 +102,6 @@ class Settings(BaseSettings):
                 f"GRIDMGR_WORK_HOURS {self.work_hours!r}: expected periods "
                 "like 08:30-12:00,14:00-17:30"
             ) from None
-        return WorkCalendar.from_settings(hours=hours, override_file=self.calendar_file)
+        return WorkCalendar.from_settings(
+            hours=hours, tz=self.zone(), override_file=self.calendar_file
+        )

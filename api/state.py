@@ -1,4 +1,5 @@
-"""What the running app holds: the store (its connection pool), the locator, the case service.
+"""What the running app holds: the store (its connection pool), the locator, the case service,
+the district's time zone.
 
 Opened once in the app's lifespan and closed at shutdown; nothing here runs at import time.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from api.auth.tokens import hash_token
 from api.boundary_cache import BoundaryCache
@@ -35,6 +37,9 @@ class AppState:
     cases: CaseService
     boundaries: BoundaryCache
     gazetteer: StoredGazetteer  # call it for the current Gazetteer
+    # The district's time zone (GRIDMGR_TIME_ZONE): times are shown in it, and a date or time
+    # without an offset in a query means its wall clock. The case service's calendar uses it.
+    tz: ZoneInfo
     in_flight: set[str] = field(default_factory=set)
     in_flight_lock: threading.Lock = field(default_factory=threading.Lock)
     # Token hash -> its active record, or None for an unknown or revoked token.
@@ -44,6 +49,7 @@ class AppState:
 
     @classmethod
     def open(cls, settings: Settings) -> AppState:
+        calendar = settings.calendar()  # a bad setting fails before the store is opened
         store = open_store(settings.database(), connections=settings.pool_size())
         locator = Locator(store)
         gazetteer = StoredGazetteer(
@@ -53,9 +59,10 @@ class AppState:
             settings=settings,
             store=store,
             locator=locator,
-            cases=CaseService(store, locator, settings.calendar(), gazetteer=gazetteer),
+            cases=CaseService(store, locator, calendar, gazetteer=gazetteer),
             boundaries=BoundaryCache(store),
             gazetteer=gazetteer,
+            tz=calendar.tz,
         )
 
     def warm_up(self) -> None:

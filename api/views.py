@@ -3,12 +3,12 @@
 Reporters' names keep their first character (``张*``, ``欧***``); phone numbers keep the first
 three and last four digits (``138****5678``). Unmasked only with ``reveal`` (an audited action
 that ``geo.cases.workflow.may_reveal`` allows). Locations are WGS84 (lon, lat degrees); times
-ISO 8601 in the district's offset.
+ISO 8601 in the district's time zone (``tz``, from GRIDMGR_TIME_ZONE).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from geo.cases.model import Case, CaseEvent, iso
@@ -31,8 +31,9 @@ def mask_phone(phone: str | None) -> str | None:
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
-def case_view(case: Case, *, now: datetime, reveal: bool = False) -> dict[str, Any]:
-    """The case as the API and exports show it; reporter masked unless ``reveal``."""
+def case_view(case: Case, *, now: datetime, tz: tzinfo, reveal: bool = False) -> dict[str, Any]:
+    """The case as the API and exports show it, times in zone ``tz``; reporter masked unless
+    ``reveal``."""
     name, phone = case.reporter_name, case.reporter_phone
     return {
         "id": case.id,
@@ -61,10 +62,10 @@ def case_view(case: Case, *, now: datetime, reveal: bool = False) -> dict[str, A
             "reason": case.assign_reason,
             "reason_code": case.assign_reason_code,
         },
-        "reported_at": iso(case.reported_at),
-        "due_at": iso(case.due_at),
+        "reported_at": iso(case.reported_at, tz),
+        "due_at": iso(case.due_at, tz),
         "overdue": case.overdue(now),
-        "closed_at": iso(case.closed_at),
+        "closed_at": iso(case.closed_at, tz),
         "closed_on_time": case.closed_on_time,
         "version": case.version,
         "flags": {
@@ -79,7 +80,8 @@ def case_view(case: Case, *, now: datetime, reveal: bool = False) -> dict[str, A
     }
 
 
-def event_view(event: CaseEvent) -> dict[str, Any]:
+def event_view(event: CaseEvent, *, tz: tzinfo) -> dict[str, Any]:
+    """An audit event as the API shows it, its time in zone ``tz``."""
     return {
         "seq": event.seq,
         "action": event.action,
@@ -87,6 +89,6 @@ def event_view(event: CaseEvent) -> dict[str, Any]:
         "role": event.actor_role,
         "from": event.from_status,
         "to": event.to_status,
-        "at": iso(event.at),
+        "at": iso(event.at, tz),
         "note": event.note,
     }

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, NoReturn, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 from pydantic import ValidationError
@@ -26,7 +27,6 @@ class _Closable(Protocol):
 
 
 T = TypeVar("T", bound=_Closable)
-CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -73,10 +73,17 @@ def configured_state() -> AbstractContextManager[AppState]:
     return _closing(lambda: AppState.open(config))
 
 
-def parse_time(text: str, option: str) -> datetime:
-    """An ISO 8601 date or time from ``option``; without an offset it is China time (+08:00)."""
+def local_zone() -> ZoneInfo:
+    """The district's time zone (GRIDMGR_TIME_ZONE); an unknown one is a one-line message,
+    exit 2."""
+    return settings().zone()
+
+
+def parse_time(text: str, option: str, tz: tzinfo | None = None) -> datetime:
+    """An ISO 8601 date or time from ``option``; without an offset it is the wall clock of
+    ``tz`` (default: the district's time zone, :func:`local_zone`)."""
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         fail(f"{option} {text!r} is not an ISO 8601 date or time (e.g. 2026-01-01T08:00+08:00)")
-    return value if value.tzinfo else value.replace(tzinfo=CHINA_TIME)
+    return value if value.tzinfo else value.replace(tzinfo=tz or local_zone())

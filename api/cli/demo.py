@@ -93,7 +93,9 @@ def _summary() -> None:
     click.echo("")
 
 
-def _populate(store: Store, *, cases: int, seed: int) -> None:
+def _populate(store: Store, *, cases: int, seed: int, calendar: WorkCalendar) -> None:
+    """Fill a new demo database; synthetic cases follow ``calendar`` (working time and the
+    district's time zone)."""
     initialise(store)
     locator = Locator(store)
     gen = locator.generation()
@@ -135,7 +137,7 @@ def _populate(store: Store, *, cases: int, seed: int) -> None:
         read_catalogue(),
         count=cases,
         end=datetime.now(UTC),
-        calendar=WorkCalendar.default(),
+        calendar=calendar,
         seed=seed,
         generation=gen,
     )
@@ -171,7 +173,7 @@ def demo(host: str, port: int, cases: int, seed: int, no_serve: bool) -> None:
     _summary()
     settings = configured_settings()
     with configured_store() as store:
-        _populate(store, cases=cases, seed=seed)
+        _populate(store, cases=cases, seed=seed, calendar=settings.calendar())
         planner, dispatcher = _token(store, "planner"), _token(store, "dispatcher")
     base = f"http://{host}:{port}"
     click.echo("")

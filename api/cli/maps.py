@@ -28,8 +28,8 @@ TO = click.option("--to", "until", default=None, help="End, exclusive (default: 
 def _period(state: AppState, since: str | None, until: str | None) -> tuple[datetime, datetime]:
     dsince, duntil = map_data.default_period(state.cases.now())
     return (
-        parse_time(since, "--from") if since else dsince,
-        parse_time(until, "--to") if until else duntil,
+        parse_time(since, "--from", state.tz) if since else dsince,
+        parse_time(until, "--to", state.tz) if until else duntil,
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import click
 import shapely
 
-from api.cli.common import configured_store, fail, parse_time
+from api.cli.common import configured_store, fail, local_zone, parse_time
 from geo.analytics.export import write_csv, write_geojson
 from geo.analytics.reports import coverage_report, siting_report, workload_report
 from geo.errors import GridmgrError
@@ -49,7 +49,12 @@ def report() -> None:
     default="community",
     show_default=True,
 )
-@click.option("--from", "since", required=True, help="Start (ISO 8601; +08:00 if no offset).")
+@click.option(
+    "--from",
+    "since",
+    required=True,
+    help="Start (ISO 8601; without an offset, the district's local time).",
+)
 @click.option("--to", "until", required=True, help="End, exclusive.")
 @click.option("--category", default=None, help="Major class code, e.g. city_appearance.")
 @click.option(
@@ -62,6 +67,7 @@ def report() -> None:
 )
 def workload(level: str, since: str, until: str, category: str | None, out: Path | None) -> None:
     """Workload KPIs per community, grid or worker for a period."""
+    tz = local_zone()
     with configured_store() as store:
         locator = Locator(store)
         try:
@@ -69,9 +75,10 @@ def workload(level: str, since: str, until: str, category: str | None, out: Path
                 store,
                 locator,
                 level=level,
-                since=parse_time(since, "--from"),
-                until=parse_time(until, "--to"),
+                since=parse_time(since, "--from", tz),
+                until=parse_time(until, "--to", tz),
                 now=datetime.now(UTC),
+                tz=tz,
                 category_class=category,
             )
         except GridmgrError as exc:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import click
 
-from api.cli.common import CHINA_TIME, configured_store, fail, parse_time
+from api.cli.common import configured_store, fail, local_zone, parse_time
 from geo import bootstrap
 from geo.boundaries.checks import validate_boundary_set
 from geo.boundaries.read import read_boundary_set
@@ -127,17 +127,21 @@ def list_(as_json: bool) -> None:
     if not gens:
         click.echo("no boundary generations; run `gridmgr init` or `gridmgr boundaries load`")
         return
+    tz = local_zone()
+    created = f"created ({tz.key})"
+    width = max(20, len(created) + 2)
     click.echo(
-        f"{'':2}{'id':>4}  {'created (+08:00)':<20}{'last activated':<20}"
+        f"{'':2}{'id':>4}  {created:<{width}}{'last activated':<20}"
         f"{'communities':>12}{'grids':>7}  label"
     )
     for g in gens:
-        last = _when(g.activations[-1]) if g.activations else "-"
+        last = _when(g.activations[-1], tz) if g.activations else "-"
         click.echo(
-            f"{'*' if g.active else ' ':2}{g.id:>4}  {_when(g.created_at):<20}{last:<20}"
+            f"{'*' if g.active else ' ':2}{g.id:>4}  {_when(g.created_at, tz):<{width}}{last:<20}"
             f"{g.community_count:>12}{g.grid_count:>7}  {g.label}"
         )
 
 
-def _when(value: datetime) -> str:
-    return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+def _when(value: datetime, tz: tzinfo) -> str:
+    """``value`` on the wall clock of zone ``tz``, to the minute."""
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")

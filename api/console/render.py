@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.responses import Response
 
-from geo.cases.model import CHINA_TIME
 from geo.cases.workflow import RULES, STATE_ZH
+
+if TYPE_CHECKING:
+    from api.state import AppState
 
 HERE = Path(__file__).parent
 STATIC_URL = "/static/console"
@@ -31,15 +35,28 @@ ACTION_ZH = {
 }
 
 
-def when(value: datetime | None) -> str:
-    """A time as China time, to the minute ("—" for none)."""
-    return "—" if value is None else value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+def when(value: datetime | None, tz: tzinfo) -> str:
+    """A time on the wall clock of zone ``tz``, to the minute ("—" for none)."""
+    return "—" if value is None else value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def local_zone(request: Request) -> tzinfo:
+    """The district's time zone, as the running app holds it (GRIDMGR_TIME_ZONE)."""
+    state: AppState = request.app.state.gridmgr  # set by the app's lifespan
+    return state.tz
+
+
+@pass_context
+def _when_filter(context: Context, value: datetime | None) -> str:
+    """``{{ t|when }}``: ``t`` in the district's time zone (from the page's request)."""
+    request: Request = context["request"]
+    return when(value, local_zone(request))
 
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.trim_blocks = templates.env.lstrip_blocks = True
 templates.env.filters.update(
-    when=when,
+    when=_when_filter,
     state_zh=lambda s: STATE_ZH.get(s, s),
     role_zh=lambda r: ROLE_ZH.get(r, r),
     action_zh=lambda a: ACTION_ZH.get(a, a),

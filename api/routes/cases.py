@@ -80,7 +80,9 @@ def create_case(
     headers = {"ETag": etag(case), "Location": f"/cases/{case.id}"}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(case_view(case, now=state.cases.now()), status_code=201, headers=headers)
+    return JSONResponse(
+        case_view(case, now=state.cases.now(), tz=state.tz), status_code=201, headers=headers
+    )
 
 
 @router.get("/cases", summary="事件列表 List cases")
@@ -128,7 +130,7 @@ def list_cases(
     now = state.cases.now()
     page = cases[:limit]
     return {
-        "cases": [case_view(c, now=now) for c in page],
+        "cases": [case_view(c, now=now, tz=state.tz) for c in page],
         "next": page[-1].id if len(cases) > limit else None,
     }
 
@@ -137,12 +139,12 @@ def list_cases(
 def get_case(case_id: int, state: State, actor: Caller, response: Response) -> dict[str, Any]:
     case = state.cases.get(case_id, actor)
     response.headers["ETag"] = etag(case)
-    return case_view(case, now=state.cases.now())
+    return case_view(case, now=state.cases.now(), tz=state.tz)
 
 
 @router.get("/cases/{case_id}/events", summary="处理记录 Audit trail")
 def case_events(case_id: int, state: State, actor: Caller) -> list[dict[str, Any]]:
-    return [event_view(e) for e in state.cases.events(case_id, actor)]
+    return [event_view(e, tz=state.tz) for e in state.cases.events(case_id, actor)]
 
 
 class ActionBody(BaseModel):
@@ -179,7 +181,7 @@ def act(
             case_id, action, actor, version=version, note=body.note, assignee_id=body.assignee_id
         )
     response.headers["ETag"] = etag(case)
-    return case_view(case, now=state.cases.now())
+    return case_view(case, now=state.cases.now(), tz=state.tz)
 
 
 @router.post("/cases/{case_id}/reveal", summary="查看联系方式 Reveal the reporter (audited)")

@@ -46,8 +46,9 @@ When = Annotated[
     str | None,
     Query(
         alias="datetime",
-        description="RFC 3339 instant or interval (a/b, ../b, a/..); cases: "
-        "reported_at; boundaries: accepted and not filtered on",
+        description="RFC 3339 instant or interval (a/b, ../b, a/..); a full date is that "
+        "day in the district's time zone; cases: reported_at; boundaries: accepted and not "
+        "filtered on",
     ),
 ]
 Format = Annotated[str | None, Query(description="json (the only format)")]
@@ -119,7 +120,7 @@ def case_items(
     info = ogc.COLLECTIONS["cases"]
     ogc.check_params(request, info.params)
     box, limit = ogc.parse_bbox(bbox), ogc.clamp_limit(limit)
-    since, until = ogc.parse_datetime(when)
+    since, until = ogc.parse_datetime(when, state.tz)
     found = state.cases.find(
         actor,
         community=community_code,
@@ -134,7 +135,7 @@ def case_items(
     )
     now, page = state.cases.now(), found[:limit]
     more = {"cursor": page[-1].id, "limit": limit} if len(found) > limit else None
-    features = [ogc.case_feature(c, now) for c in page]
+    features = [ogc.case_feature(c, now, state.tz) for c in page]
     return GeoJSONResponse(
         ogc.feature_collection(request, info, features, matched=None, next_params=more)
     )
@@ -154,7 +155,7 @@ def case_item(
         raise NotFoundError(f"there is no case {fid}")
     case = state.cases.get(int(fid), actor)
     return GeoJSONResponse(
-        ogc.feature_doc(request, info, ogc.case_feature(case, state.cases.now()))
+        ogc.feature_doc(request, info, ogc.case_feature(case, state.cases.now(), state.tz))
     )
 
 
@@ -188,7 +189,7 @@ def boundary_items(
     info = _boundary_collection(collection_id)
     ogc.check_params(request, info.params)
     box, limit = ogc.parse_bbox(bbox), ogc.clamp_limit(limit)
-    ogc.parse_datetime(when)
+    ogc.parse_datetime(when, state.tz)
     layer: Layer = "communities" if collection_id == "communities" else "grids"
     matched = ogc.boundary_items(
         state.boundaries.shapes(state.locator.generation(), layer),

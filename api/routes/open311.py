@@ -17,11 +17,11 @@ Every endpoint answers ``.json`` or ``.xml``. Decisions where the spec leaves ro
   ``tokens/{token}.json`` is always 404.
 - ``requests.json`` GET: ``service_request_id`` (comma list, at most 100; overrides the other
   filters), ``service_code`` and ``status`` (``open``, ``closed``; comma lists),
-  ``start_date``/``end_date`` (W3C datetimes; a time without offset is Beijing time; a date
-  alone covers that whole day). The window is the last 90 days by default and may not span
-  more than 90 days. Requests come in id order, at most ``page_size`` (default and maximum
-  1000, larger values are clamped); when more match, a ``Link: <...>; rel="next"`` header
-  gives the next page (``after`` = the last id).
+  ``start_date``/``end_date`` (W3C datetimes; a time without offset is the district's local
+  time, GRIDMGR_TIME_ZONE; a date alone covers that whole local day). The window is the last
+  90 days by default and may not span more than 90 days. Requests come in id order, at most
+  ``page_size`` (default and maximum 1000, larger values are clamped); when more match, a
+  ``Link: <...>; rel="next"`` header gives the next page (``after`` = the last id).
 - ``status`` is ``closed`` for closed and rejected cases, ``open`` otherwise;
   ``status_notes`` is the Chinese state name (已上报, 已立案, 已派遣 ...);
   ``agency_responsible`` is the community's name, or the district's
@@ -39,7 +39,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Coroutine
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -52,7 +52,7 @@ from api.deps import State, actor_of
 from api.errors import classify
 from api.state import AppState
 from geo.cases.categories import Category
-from geo.cases.model import CHINA_TIME, Case
+from geo.cases.model import Case
 from geo.cases.service import MAX_DESCRIPTION, Intake
 from geo.cases.workflow import FINAL_STATES, STATES, Actor
 from geo.errors import GridmgrError, InputError, NotFoundError, PermissionDeniedError
@@ -200,7 +200,7 @@ def list_requests(
     if service_request_id:
         cases, more = _by_ids(state, actor, service_request_id), False
     else:
-        since, until = _window(start_date, end_date, state.cases.now())
+        since, until = _window(start_date, end_date, state.cases.now(), state.tz)
         cases, more = _matching(
             state,
             actor,
@@ -215,7 +215,7 @@ def list_requests(
     agencies, district = _agencies(state, cases), state.settings.district_name
     body = [
         fmt311.request_view(
-            c, cats.get(c.category), agencies.get(c.id), _touched(c), district=district
+            c, cats.get(c.category), agencies.get(c.id), _touched(c), district=district, tz=state.tz
         )
         for c in cases
     ]
@@ -240,6 +240,7 @@ def one_request(request_id: str, fmt: Fmt, state: State, actor: Reader) -> Respo
         _agencies(state, [case]).get(case.id),
         updated,
         district=state.settings.district_name,
+        tz=state.tz,
     )
     return fmt311.render(fmt, [view], root="service_requests", item="request")
 
@@ -386,27 +387,31 @@ def _by_ids(state: AppState, actor: Actor, ids: str) -> list[Case]:
     return out
 
 
-def _when(text: str, name: str, *, end: bool) -> datetime:
-    """A W3C date or datetime; an end date alone includes its whole day."""
+def _when(text: str, name: str, *, end: bool, tz: tzinfo) -> datetime:
+    """A W3C date or datetime, read in zone ``tz`` when it has no offset (a date alone starts
+    at local midnight); an end date alone includes its whole day."""
     text = _SPACED_OFFSET.sub(r"\1+\2", text.strip())
     try:
         if len(text) == 10:
-            day = datetime.combine(date.fromisoformat(text), time(), CHINA_TIME)
-            return day + timedelta(days=1) if end else day
+            day = date.fromisoformat(text)
+            return datetime.combine(day + timedelta(days=1) if end else day, time(), tz)
         value = datetime.fromisoformat(text)
     except ValueError as exc:
         raise InputError(
             f"{name} {text!r} is not a W3C datetime such as 2026-06-01T08:00:00+08:00", field=name
         ) from exc
     if value.tzinfo is None:
-        value = value.replace(tzinfo=CHINA_TIME)
+        value = value.replace(tzinfo=tz)
     return value + timedelta(microseconds=1) if end else value
 
 
-def _window(start: str | None, end: str | None, now: datetime) -> tuple[datetime, datetime]:
-    """[since, until) of requested_datetime: 90 days by default, never more."""
-    since = _when(start, "start_date", end=False) if start else None
-    until = _when(end, "end_date", end=True) if end else None
+def _window(
+    start: str | None, end: str | None, now: datetime, tz: tzinfo
+) -> tuple[datetime, datetime]:
+    """[since, until) of requested_datetime: 90 days by default, never more; ``tz`` is the
+    zone of dates and times given without an offset."""
+    since = _when(start, "start_date", end=False, tz=tz) if start else None
+    until = _when(end, "end_date", end=True, tz=tz) if end else None
     if since is None:
         until = until or now + timedelta(microseconds=1)
         since = until - WINDOW

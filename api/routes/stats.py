@@ -29,5 +29,6 @@ def workload(
         since=from_,
         until=to,
         now=state.cases.now(),
+        tz=state.tz,
         category_class=category,
     )

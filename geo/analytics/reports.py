@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import geopandas as gpd
@@ -28,12 +28,14 @@ def workload_report(
     since: datetime,
     until: datetime,
     now: datetime,
+    tz: tzinfo,
     category_class: str | None = None,
 ) -> dict[str, Any]:
     """``{"level", "from", "to", "rows": [...], "imbalance": {"cv", "gini"}}``.
 
-    Periods are half-open, [since, until); open and overdue are as of ``now``. Community and
-    grid rows use the active boundary generation's names and population.
+    Periods are half-open, [since, until); open and overdue are as of ``now``. ``from`` and
+    ``to`` are shown in ISO 8601 in zone ``tz`` (the district's). Community and grid rows use
+    the active boundary generation's names and population.
     """
     if level not in LEVELS:
         raise InputError(f"level {level!r} is not one of {', '.join(LEVELS)}", field="level")
@@ -69,8 +71,8 @@ def workload_report(
     rows = build_rows(counts, names=names, population=population, workers=workers, keys=keys)
     return {
         "level": level,
-        "from": iso(since),
-        "to": iso(until),
+        "from": iso(since, tz),
+        "to": iso(until, tz),
         "category_class": category_class,
         "rows": [r.as_dict() for r in rows],
         "imbalance": imbalance(rows),

@@ -1,18 +1,17 @@
 """A case as stored, and as the API and exports show it.
 
-Times are timezone-aware; shown in ISO 8601 with the +08:00 offset. Locations are WGS84
-(lon, lat degrees), with the CRS and coordinates the report arrived in kept beside them.
+Times are timezone-aware; shown in ISO 8601 with the offset of the district's time zone,
+which callers pass in (see :func:`iso`). Locations are WGS84 (lon, lat degrees), with the CRS
+and coordinates the report arrived in kept beside them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, tzinfo
 
 from geo.cases.columns import EVERY_WRITE, Columns, column
 from geo.cases.workflow import FINAL_STATES
-
-CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -82,5 +81,7 @@ class CaseEvent:
     note: str | None
 
 
-def iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(CHINA_TIME).isoformat()
+def iso(value: datetime | None, tz: tzinfo) -> str | None:
+    """``value`` (timezone-aware) as ISO 8601 in zone ``tz``, e.g. ``2026-11-02T09:00:00+08:00``
+    for ``Asia/Shanghai``; None stays None."""
+    return None if value is None else value.astimezone(tz).isoformat()

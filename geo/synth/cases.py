@@ -2,13 +2,13 @@
 people live, a realistic category mix, most closed on time, some overdue, some returned.
 
 Deterministic by seed. Returns data frames in the bulk layouts of ``geo.store.bulk`` (WGS84
-points; times timezone-aware, Asia/Shanghai). Deadlines and handling times use the working
+points; times timezone-aware, in the calendar's zone). Deadlines and handling times use the working
 calendar, so the figures are what the live system would have recorded.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
@@ -17,7 +17,6 @@ import pandas as pd
 import shapely
 
 from geo.cases.categories import Category
-from geo.cases.model import CHINA_TIME
 from geo.worktime.calendar import WorkCalendar
 
 if TYPE_CHECKING:
@@ -61,9 +60,10 @@ def _points(
     return lon, lat
 
 
-def _report_times(n: int, end: datetime, rng: np.random.Generator) -> list[datetime]:
-    """``n`` instants in the year before ``end``, weighted by month, weekday and hour."""
-    days = pd.date_range(end=end.date() - timedelta(days=1), periods=365, freq="D")
+def _report_times(n: int, end: datetime, rng: np.random.Generator, tz: tzinfo) -> list[datetime]:
+    """``n`` instants in the year before ``end``'s day in zone ``tz``, weighted by month,
+    weekday and hour of the wall clock there."""
+    days = pd.date_range(end=end.astimezone(tz).date() - timedelta(days=1), periods=365, freq="D")
     w = np.array([MONTH_WEIGHT[d.month - 1] * WEEKDAY_WEIGHT[d.weekday()] for d in days])
     day = rng.choice(len(days), n, p=w / w.sum())
     hour_w = np.array(
@@ -72,7 +72,7 @@ def _report_times(n: int, end: datetime, rng: np.random.Generator) -> list[datet
     hour = rng.choice(24, n, p=hour_w / hour_w.sum())
     minute = rng.integers(0, 60, n)
     return [
-        datetime(d.year, d.month, d.day, int(h), int(m), tzinfo=CHINA_TIME)
+        datetime(d.year, d.month, d.day, int(h), int(m), tzinfo=tz)
         for d, h, m in zip(days[day], hour, minute, strict=True)
     ]
 
@@ -100,7 +100,7 @@ def synth_cases(
     per_class = pd.Series([c.class_code for c in categories]).value_counts()
     cw = cw / np.array([per_class[c.class_code] for c in categories])
     cat = rng.choice(len(categories), count, p=cw / cw.sum())
-    reported = sorted(_report_times(count, end, rng))
+    reported = sorted(_report_times(count, end, rng, calendar.tz))
     codes = grids["code"].astype(str).to_numpy()[g]
     rows: list[dict[str, object]] = []
     events: list[dict[str, object]] = []

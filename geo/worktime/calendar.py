@@ -2,7 +2,8 @@
 
 Time limits are set per subclass in working hours or working days. A :class:`WorkCalendar`
 holds the daily working periods (default 08:30-12:00 and 14:00-17:30, 7 hours), the time zone
-(default ``Asia/Shanghai``) and the day rules:
+(an IANA name, :data:`DEFAULT_TZ` unless given; the server takes it from its settings) and the
+day rules:
 
 * a day is a working day if it is Monday-Friday and not a statutory holiday, or if it is a
   make-up working day (调休) on a weekend;
@@ -40,6 +41,8 @@ import holidays
 from geo.errors import CalendarError
 
 DEFAULT_HOURS = (("08:30", "12:00"), ("14:00", "17:30"))
+# The district's time zone when none is configured: the one place this default is written
+# (the settings' GRIDMGR_TIME_ZONE defaults to it too).
 DEFAULT_TZ = "Asia/Shanghai"
 _US_PER_HOUR = 3_600_000_000
 _LIMIT_RE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([hd])\s*", re.IGNORECASE)
@@ -56,6 +59,15 @@ def _clock(value: time | str) -> time:
         return time.fromisoformat(str(value))
     except ValueError:
         raise CalendarError(f"bad working-period time {value!r}; expected HH:MM") from None
+
+
+def load_zone(name: str) -> ZoneInfo:
+    """The IANA time zone ``name`` (e.g. ``Asia/Shanghai``), from the system's zone database
+    or the ``tzdata`` package; :class:`~geo.errors.CalendarError` for an unknown name."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise CalendarError(f"unknown time zone {name!r}; expected an IANA name") from None
 
 
 def _file_date(value: object, path: Path, year: int, key: str) -> date:
@@ -191,16 +203,13 @@ class WorkCalendar:
     def from_settings(
         cls,
         hours: Iterable[Sequence[time | str]] = DEFAULT_HOURS,
-        tz: str = DEFAULT_TZ,
+        tz: str | ZoneInfo = DEFAULT_TZ,
         override_file: str | Path | None = None,
     ) -> WorkCalendar:
         """Build a calendar from settings: ``hours`` as ``("08:30", "12:00")`` pairs (or
-        :class:`~datetime.time` pairs), ``tz`` an IANA zone name, ``override_file`` a TOML
-        file read by :func:`load_overrides`."""
-        try:
-            zone = ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise CalendarError(f"unknown time zone {tz!r}") from None
+        :class:`~datetime.time` pairs), ``tz`` an IANA zone name (or the zone itself),
+        ``override_file`` a TOML file read by :func:`load_overrides`."""
+        zone = tz if isinstance(tz, ZoneInfo) else load_zone(tz)
         periods = []
         for pair in hours:
             if len(pair) != 2:
@@ -211,7 +220,7 @@ class WorkCalendar:
 
     @staticmethod
     def default() -> WorkCalendar:
-        """The shared calendar with default hours, ``Asia/Shanghai`` and no override file."""
+        """The shared calendar with default hours, :data:`DEFAULT_TZ` and no override file."""
         return _default()
 
     # --- day rules -------------------------------------------------------------------------

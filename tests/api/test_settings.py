@@ -83,3 +83,58 @@ def test_district_names_and_address_prefixes_come_from_the_environment(monkeypat
     s = Settings()
     assert (s.district_name, s.district_name_en) == ("武侯区", "Wuhou District, Chengdu")
     assert s.address_prefix_list() == ("四川省", "成都市", "武侯区")
+
+
+def test_time_zone_comes_from_the_environment(monkeypatch):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    s = Settings()
+    assert s.time_zone == "Asia/Shanghai" and s.zone() == ZoneInfo("Asia/Shanghai")
+    assert s.calendar().tz == ZoneInfo("Asia/Shanghai")
+    monkeypatch.setenv("GRIDMGR_TIME_ZONE", "Europe/Berlin")
+    s = Settings()
+    assert s.zone() == ZoneInfo("Europe/Berlin") and s.calendar().tz == s.zone()
+    # Working hours are Berlin's wall clock, in summer time (+02:00) as in winter (+01:00).
+    cal = s.calendar()
+    summer = datetime(2026, 7, 6, 8, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert cal.add_working_hours(summer, 1).isoformat() == "2026-07-06T09:30:00+02:00"
+    winter = datetime(2026, 1, 5, 6, 0, tzinfo=ZoneInfo("UTC"))  # 07:00 in Berlin
+    assert cal.add_working_hours(winter, 1).isoformat() == "2026-01-05T09:30:00+01:00"
+
+
+@pytest.mark.parametrize("bad", ["Mars/Olympus", "", "+08:00", "Asia", "../etc/passwd"])
+def test_an_unknown_time_zone_is_refused_naming_the_variable(monkeypatch, bad):
+    with pytest.raises(ValidationError, match="GRIDMGR_TIME_ZONE .* is not a known IANA"):
+        Settings(time_zone=bad)
+    monkeypatch.setenv("GRIDMGR_TIME_ZONE", bad)
+    with pytest.raises(ValidationError, match="GRIDMGR_TIME_ZONE"):
+        Settings()
+
+
+def test_an_unknown_time_zone_stops_the_app_before_it_serves(monkeypatch):
+    from api.app import create_app
+
+    monkeypatch.setenv("GRIDMGR_TIME_ZONE", "Asia/Peking")
+    with pytest.raises(ValidationError, match="GRIDMGR_TIME_ZONE 'Asia/Peking'"):
+        create_app()
+
+
+def test_time_zones_work_without_the_systems_zone_database(tmp_path):
+    """The ``tzdata`` package is a dependency: zone names resolve where the system has no
+    /usr/share/zoneinfo (slim containers), here simulated by an empty zone path."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from datetime import datetime\n"
+        "from api.settings import Settings\n"
+        "s = Settings(time_zone='Asia/Urumqi')\n"
+        "print(datetime(2026, 11, 2, 12, tzinfo=s.zone()).isoformat())\n"
+    )
+    env = {**os.environ, "PYTHONTZPATH": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "2026-11-02T12:00:00+06:00"

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from geo.cases.model import CHINA_TIME
 from geo.cases.workflow import Actor
 
 from .conftest import GRID, WORKER, grid_point, hidden
+
+CHINA_TIME = ZoneInfo("Asia/Shanghai")  # the district's default zone
 
 JSON = {"Accept": "application/json"}
 ADMIN = Actor("test", "admin")

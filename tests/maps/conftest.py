@@ -19,6 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import shapely
@@ -27,10 +28,12 @@ from api.views import case_view
 from geo.analytics.coverage import coverage, underserved
 from geo.boundaries.read import read_boundary_set
 from geo.bundled import BOUNDARIES_DIR
-from geo.cases.model import CHINA_TIME, Case
+from geo.cases.model import Case
 from geo.cases.workflow import STATES
 from geo.facilities.model import Facility
 from maps.assets import ASSET_BASE, asset_dir
+
+CHINA_TIME = ZoneInfo("Asia/Shanghai")  # the district's default zone
 
 COMMUNITY = "520103400"  # 中华社区, the first community of the bundled set
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=CHINA_TIME)
@@ -148,8 +151,12 @@ def community_data(boundaries) -> CommunityData:
     for i in range(30):
         status = STATES[i % len(STATES)]
         overdue = i % 4 == 0 and status not in ("closed", "rejected")
-        views.append(case_view(_case(i + 1, status, codes[i], points[i], overdue), now=NOW))
-    views.append(case_view(_case(99, "reported", None, None, False), now=NOW))  # no location
+        views.append(
+            case_view(_case(i + 1, status, codes[i], points[i], overdue), now=NOW, tz=CHINA_TIME)
+        )
+    views.append(
+        case_view(_case(99, "reported", None, None, False), now=NOW, tz=CHINA_TIME)
+    )  # no location
     facilities = [
         Facility(
             1,

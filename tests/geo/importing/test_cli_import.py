@@ -7,15 +7,17 @@ import re
 import uuid
 from contextlib import contextmanager
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 
 from api.cli import main
 from geo import coords
-from geo.cases.model import CHINA_TIME
 from geo.store import open_store, parse_database_url
 from tests.geo.importing.conftest import INSIDE, read_rejects, write_csv
+
+CHINA_TIME = ZoneInfo("Asia/Shanghai")  # the district's default zone
 
 COUNT_LINE = re.compile(r"^\s+\S+ ([a-z ]+?)\s*([\d,]+)$")
 

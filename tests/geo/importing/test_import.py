@@ -7,17 +7,19 @@ import json
 import uuid
 from collections import Counter
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 
 from geo import coords
-from geo.cases.model import CHINA_TIME
 from geo.cases.workflow import Actor
 from geo.importing import import_cases
 from geo.locate.locator import Locator
 from geo.worktime.calendar import WorkCalendar
 from tests.geo.importing.conftest import HEADER, INSIDE, read_rejects, write_csv
+
+CHINA_TIME = ZoneInfo("Asia/Shanghai")  # the district's default zone
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=CHINA_TIME)
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from geo import bundled
 from geo.boundaries.read import BoundarySet, read_boundary_set
 from geo.cases.categories import read_catalogue
-from geo.cases.model import CHINA_TIME
 from geo.cases.service import CaseService
 from geo.cases.workflow import Actor
 from geo.locate.locator import Locator
@@ -24,6 +24,8 @@ from geo.store.postgis import PostgisStore
 from geo.store.target import DatabaseTarget
 from geo.synth.roster import synth_roster
 from geo.worktime.calendar import WorkCalendar
+
+CHINA_TIME = ZoneInfo("Asia/Shanghai")  # the district's default zone
 
 BACKENDS = [
     pytest.param("duckdb", id="duckdb"),

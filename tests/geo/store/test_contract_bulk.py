@@ -2,11 +2,13 @@
 
 from collections import Counter
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from geo.cases.categories import read_catalogue
-from geo.cases.model import CHINA_TIME
 from geo.cases.service import Intake
 from geo.synth.cases import synth_cases
+
+CHINA_TIME = ZoneInfo("Asia/Shanghai")  # the district's default zone
 
 
 def test_bulk_load_then_the_workflow_goes_on(make_world):

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pyarrow as pa
 
 from geo.cases.columns import python_type
-from geo.cases.model import CASE_COLUMNS, CHINA_TIME, Case
+from geo.cases.model import CASE_COLUMNS, Case
 from geo.store.bulk import EVENT_COLUMNS
 from geo.store.imports import IMPORT_COLUMNS
+
+CHINA_TIME = ZoneInfo("Asia/Shanghai")  # the district's default zone
 
 BASE = datetime(2026, 3, 1, 8, 30, 15, 250_000, tzinfo=CHINA_TIME)
 # Columns of ``cases`` that are not a case's fields: the point built from lon, lat, and an

@@ -5,13 +5,13 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from api.views import case_view
 from geo import coords
 from geo.cases.assign import choose_assignee
-from geo.cases.model import CHINA_TIME
 from geo.cases.service import Intake
 from geo.cases.workflow import Actor
 from geo.errors import (
@@ -23,6 +23,8 @@ from geo.errors import (
     WorkflowError,
 )
 from geo.store.records import Worker
+
+CHINA_TIME = ZoneInfo("Asia/Shanghai")  # the district's default zone
 
 GRID = "520103400001001"  # first grid of 中华社区
 
@@ -370,16 +372,16 @@ def test_overdue_and_closing_late(make_world):
     w = make_world()
     case = file_case(w)
     case = w.service.act(case.id, "register", w.dispatcher, version=case.version)
-    assert not case_view(case, now=w.clock.value)["overdue"]
+    assert not case_view(case, now=w.clock.value, tz=CHINA_TIME)["overdue"]
     w.clock.value = case.due_at + timedelta(minutes=1)
-    assert case_view(case, now=w.clock.value)["overdue"]
+    assert case_view(case, now=w.clock.value, tz=CHINA_TIME)["overdue"]
     case = w.service.act(case.id, "dispatch", w.dispatcher, version=case.version)
     case = w.service.act(case.id, "handle", w.worker(GRID), version=case.version, note="ok")
     case = w.service.act(case.id, "verify", w.dispatcher, version=case.version)
     assert case.closed_on_time is False
     # Registered Mon 09:00 with 4 working hours: due 15:00 (lunch 12:00-14:00); closed 15:01.
     assert case.handling_hours == pytest.approx(4 + 1 / 60)
-    assert not case_view(case, now=w.clock.value)["overdue"]
+    assert not case_view(case, now=w.clock.value, tz=CHINA_TIME)["overdue"]
 
 
 def test_suspension_stops_the_clock(make_world):
@@ -390,7 +392,9 @@ def test_suspension_stops_the_clock(make_world):
     w.clock.value = datetime(2026, 11, 2, 10, 0, tzinfo=CHINA_TIME)
     case = w.service.act(case.id, "suspend", w.dispatcher, version=case.version, note="待协调")
     w.clock.value = datetime(2026, 11, 2, 15, 0, tzinfo=CHINA_TIME)  # 2 + 1 working hours
-    assert not case_view(case, now=datetime(2026, 11, 9, tzinfo=CHINA_TIME))["overdue"]
+    assert not case_view(case, now=datetime(2026, 11, 9, tzinfo=CHINA_TIME), tz=CHINA_TIME)[
+        "overdue"
+    ]
     case = w.service.act(case.id, "resume", w.dispatcher, version=case.version)
     assert case.status == "registered"
     assert case.due_at == w.service.calendar.add_working_hours(due, 3.0)
@@ -400,7 +404,7 @@ def test_reporter_is_masked_and_revealing_is_audited(make_world):
     w = make_world()
     case = file_case(w, reporter_name="张三丰", reporter_phone="13812345678")
     for actor in (w.admin, w.dispatcher, w.planner, w.worker(GRID)):
-        view = case_view(w.service.get(case.id, actor), now=w.clock.value)
+        view = case_view(w.service.get(case.id, actor), now=w.clock.value, tz=CHINA_TIME)
         assert view["reporter"] == {"name": "张**", "phone": "138****5678"}
     assert w.service.reveal_reporter(case.id, w.dispatcher) == ("张三丰", "13812345678")
     for actor in (w.planner, w.worker(GRID)):  # not assigned yet
@@ -513,7 +517,7 @@ def test_case_view_shape(make_world):
         description="路边垃圾",
         address="中华北路1号",
     )
-    view = case_view(case, now=w.clock.value)
+    view = case_view(case, now=w.clock.value, tz=CHINA_TIME)
     assert set(view) == {
         "id",
         "status",

@@ -1,14 +1,16 @@
 """Workload KPIs on a scripted case history with known answers, on every backend."""
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from geo.analytics.reports import workload_report
 from geo.analytics.workload import coefficient_of_variation, gini
-from geo.cases.model import CHINA_TIME
 from geo.cases.service import Intake
 from geo.locate.locator import Locator
+
+CHINA_TIME = ZoneInfo("Asia/Shanghai")  # the district's default zone
 
 GRID = "520103400001001"
 OTHER = "520103401001001"
@@ -65,6 +67,7 @@ def report(w, level, since=None, until=None, **kw):
         since=since or at(2, 0),
         until=until or at(4, 0),
         now=w.clock.value,
+        tz=CHINA_TIME,
         **kw,
     )
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from geo.errors import CalendarError, GridmgrError
-from geo.worktime.calendar import TimeLimit, WorkCalendar, load_overrides
+from geo.worktime.calendar import DEFAULT_TZ, TimeLimit, WorkCalendar, load_overrides, load_zone
 
 CST = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar.default()
@@ -386,6 +386,28 @@ def test_custom_hours():
 def test_bad_settings(kwargs):
     with pytest.raises(CalendarError):
         WorkCalendar.from_settings(**kwargs)
+
+
+def test_the_calendar_works_on_the_wall_clock_of_its_zone():
+    urumqi = ZoneInfo("Asia/Urumqi")  # +06:00: two hours behind Shanghai
+    cal = WorkCalendar.from_settings(tz="Asia/Urumqi")
+    assert cal.tz == urumqi and WorkCalendar.from_settings(tz=urumqi).tz == urumqi
+    # Mon 1 Jun 2026 09:00 Shanghai is 07:00 in Urumqi, before work: the 4 hours run from
+    # 08:30 there (08:30-12:00, 14:00-14:30), not from 09:00 Shanghai time.
+    due = cal.add_working_hours(FILED, 4)
+    assert due.tzinfo == urumqi and due.isoformat() == "2026-06-01T14:30:00+06:00"
+    assert CAL.add_working_hours(FILED, 4) == at(2026, 6, 1, 15)
+    # Whether a day is worked is decided by the date on the calendar's own wall clock.
+    friday_night = datetime(2026, 6, 5, 23, 0, tzinfo=urumqi)  # already Saturday in Shanghai
+    assert cal.is_working_day(friday_night) and not CAL.is_working_day(friday_night)
+
+
+def test_zones_are_iana_names():
+    assert DEFAULT_TZ == "Asia/Shanghai" and CAL.tz == ZoneInfo(DEFAULT_TZ)
+    assert load_zone("Europe/Berlin") == ZoneInfo("Europe/Berlin")
+    for bad in ("Mars/Olympus", "", "Asia", "/etc/passwd", "../zoneinfo/UTC"):
+        with pytest.raises(CalendarError, match="unknown time zone"):
+            load_zone(bad)
 
 
 def test_errors_are_domain_errors():

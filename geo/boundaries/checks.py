@@ -6,6 +6,10 @@ Input layers are in EPSG:4326 (lon, lat, degrees). Every area is measured in the
 millimetres of their true course after projection, then projected with geo.coords.to_metric.
 Areas in problem details are square metres; areas in the summary are square kilometres.
 Representative points are WGS84 lon/lat in degrees.
+
+Besides consistency, a set must be plausible for the deployment (:class:`Plausibility`):
+every feature within a lon/lat extent and every grid's area within bounds, which catches a
+set read in the wrong CRS (e.g. degrees declared as EPSG:3857 land off West Africa).
 """
 
 from __future__ import annotations
@@ -42,11 +46,36 @@ KINDS = (
     "outside_community",
     "overlap",
     "gap",
+    "implausible_extent",
 )
 AREA_TOLERANCE_M2 = 1.0  # overlaps, gaps and parts outside a community up to this are ignored
 DENSIFY_DEGREES = 0.0005  # about 50 m
 _LAYER_ORDER = {"communities": 0, "grids": 1, "district": 2}
 _POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    """Where a deployment's boundaries lie and how large a grid may be.
+
+    A feature whose EPSG:4326 bounds (degrees) are not within ``lon_min..lon_max`` and
+    ``lat_min..lat_max``, or a grid whose area in the metric CRS (m²) is under
+    ``grid_area_min_m2`` or over ``grid_area_max_m2``, is an ``implausible_extent`` problem.
+    The defaults are China's extent and 100 m² to 100 km².
+    """
+
+    lon_min: float = 73.0
+    lon_max: float = 136.0
+    lat_min: float = 3.0
+    lat_max: float = 54.0
+    grid_area_min_m2: float = 100.0
+    grid_area_max_m2: float = 100e6
+
+    def extent_text(self) -> str:
+        return f"lon {self.lon_min:g}..{self.lon_max:g}, lat {self.lat_min:g}..{self.lat_max:g}"
+
+
+CHINA = Plausibility()
 
 
 @dataclass(frozen=True)
@@ -135,17 +164,21 @@ class _Problems:
         return [item[3] for item in sorted(self._items, key=lambda item: item[:3])]
 
 
-def validate_boundary_set(bs: BoundarySet) -> ValidationReport:
+def validate_boundary_set(bs: BoundarySet, *, plausible: Plausibility = CHINA) -> ValidationReport:
     """Check a boundary set and report every problem (kinds: :data:`KINDS`).
 
-    Features with a missing, empty, non-polygonal or invalid geometry are reported and left
-    out of the geometric checks; a gap check that such a feature could affect is skipped
-    and listed under ``summary["skipped_checks"]``.
+    Features with a missing, empty, non-polygonal or invalid geometry (including a NaN or
+    infinite coordinate), or lying outside the extent of ``plausible``, are reported and
+    left out of the geometric checks; a gap check that such a feature could affect is
+    skipped and listed under ``summary["skipped_checks"]``. Grids whose area is outside the
+    bounds of ``plausible`` are reported too.
     """
     problems = _Problems()
-    communities = _layer("communities", bs.communities, problems)
-    grids = _layer("grids", bs.grids, problems)
-    district = _layer("district", bs.district, problems) if bs.district is not None else None
+    communities = _layer("communities", bs.communities, problems, plausible)
+    grids = _layer("grids", bs.grids, problems, plausible)
+    district = (
+        _layer("district", bs.district, problems, plausible) if bs.district is not None else None
+    )
     skipped: list[str] = []
 
     for layer in (communities, grids):
@@ -153,6 +186,7 @@ def validate_boundary_set(bs: BoundarySet) -> ValidationReport:
         _check_overlaps(layer, problems)
     _check_community_codes(communities, problems)
     _check_grid_codes(grids, communities, problems)
+    _check_grid_areas(grids, problems, plausible)
     _check_outside(grids, communities, problems, skipped)
     _check_community_gaps(communities, grids, problems, skipped)
     _check_district_gaps(district, communities, problems, skipped)
@@ -172,7 +206,43 @@ def _text(value: ScalarOrNA) -> str | None:
     return text or None
 
 
-def _layer(name: str, frame: gpd.GeoDataFrame, problems: _Problems) -> _Layer:
+def _non_finite(geoms: npt.NDArray[np.object_]) -> dict[int, tuple[int, float, float]]:
+    """For each geometry with a NaN or infinite coordinate: (vertex number, x, y) of the first."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1)
+    found: dict[int, tuple[int, float, float]] = {}
+    if not bad.any():
+        return found
+    starts = np.searchsorted(index, np.arange(len(geoms)))
+    for row in np.flatnonzero(bad):
+        i = int(index[row])
+        if i not in found:
+            found[i] = (int(row - starts[i]), float(coords[row, 0]), float(coords[row, 1]))
+    return found
+
+
+def _outside_extent(
+    geoms: npt.NDArray[np.object_], candidates: npt.NDArray[np.bool_], plausible: Plausibility
+) -> dict[int, str]:
+    """For each candidate whose bounds leave the extent of ``plausible``: its bounds as text."""
+    index = np.flatnonzero(candidates)
+    bounds = shapely.bounds(geoms[index]).reshape(-1, 4)
+    lon0, lat0, lon1, lat1 = bounds.T
+    out = (
+        (lon0 < plausible.lon_min)
+        | (lon1 > plausible.lon_max)
+        | (lat0 < plausible.lat_min)
+        | (lat1 > plausible.lat_max)
+    )
+    found: dict[int, str] = {}
+    for i, (x0, y0, x1, y1) in zip(index[out], bounds[out], strict=True):
+        found[int(i)] = f"lon {x0:.7g}..{x1:.7g}, lat {y0:.7g}..{y1:.7g}"
+    return found
+
+
+def _layer(
+    name: str, frame: gpd.GeoDataFrame, problems: _Problems, plausible: Plausibility
+) -> _Layer:
     if frame.crs is not None and frame.crs != "EPSG:4326":
         frame = frame.to_crs("EPSG:4326")
     codes: list[str | None] = (
@@ -187,8 +257,12 @@ def _layer(name: str, frame: gpd.GeoDataFrame, problems: _Problems) -> _Layer:
     empty = missing | shapely.is_empty(geoms)
     types = np.array([None if g is None else g.geom_type for g in geoms], dtype=object)
     polygonal = ~empty & np.isin(types, _POLYGONAL)
+    non_finite = _non_finite(geoms)
+    finite = np.array([i not in non_finite for i in range(len(geoms))], dtype=bool)
     valid = np.zeros(len(geoms), bool)
-    valid[polygonal] = shapely.is_valid(geoms[polygonal])
+    checkable = polygonal & finite
+    valid[checkable] = shapely.is_valid(geoms[checkable])
+    outside = _outside_extent(geoms, valid, plausible)
     for i in range(len(geoms)):
         if empty[i]:
             what = "geometry is missing" if missing[i] else f"{types[i]} is empty"
@@ -197,9 +271,27 @@ def _layer(name: str, frame: gpd.GeoDataFrame, problems: _Problems) -> _Layer:
             problems.add(
                 layer, i, "wrong_geometry_type", f"{types[i]}; expected Polygon or MultiPolygon"
             )
+        elif i in non_finite:
+            vertex, x, y = non_finite[i]
+            problems.add(
+                layer,
+                i,
+                "invalid_geometry",
+                f"vertex #{vertex} has a {'NaN' if np.isnan([x, y]).any() else 'infinite'} "
+                f"coordinate ({x!r}, {y!r}); every coordinate must be a finite number",
+            )
         elif not valid[i]:
             problems.add(layer, i, "invalid_geometry", shapely.is_valid_reason(geoms[i]))
+        elif i in outside:
+            problems.add(
+                layer,
+                i,
+                "implausible_extent",
+                f"lies outside the expected extent ({plausible.extent_text()}): its bounds "
+                f"are {outside[i]}; is the CRS right? (--crs)",
+            )
     layer.usable = polygonal & valid
+    layer.usable[list(outside)] = False
     if layer.usable.any():
         dense = shapely.segmentize(geoms[layer.usable], DENSIFY_DEGREES)
         metric = np.asarray(to_metric(dense), dtype=object)
@@ -287,6 +379,22 @@ def _check_grid_codes(grids: _Layer, communities: _Layer, problems: _Problems) -
                 i,
                 "unknown_community",
                 f"community_code {community} is not in the communities layer",
+            )
+
+
+def _check_grid_areas(grids: _Layer, problems: _Problems, plausible: Plausibility) -> None:
+    """Grids whose area (metric CRS, m²) is outside the bounds of ``plausible``."""
+    low, high = plausible.grid_area_min_m2, plausible.grid_area_max_m2
+    for i in np.flatnonzero(grids.usable):
+        area = float(shapely.area(grids.metric[i]))
+        if area < low or area > high:
+            which = "under" if area < low else "over"
+            problems.add(
+                grids,
+                int(i),
+                "implausible_extent",
+                f"area {area:,.1f} m² is {which} the plausible {low:,.0f}..{high:,.0f} m² "
+                "for a grid; is the CRS right? (--crs)",
             )
 
 

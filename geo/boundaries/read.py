@@ -314,11 +314,11 @@ def _to_storage_crs(
         _check_lon_lat(geoms, where, label)  # before densifying by a step in degrees
     try:
         if source is None and label in ("gcj02", "bd09"):
-            geoms = _convert_vertices(shapely.segmentize(geoms, DENSIFY_DEGREES), label)
+            geoms = _convert_vertices(_segmentize(geoms, DENSIFY_DEGREES), label)
         elif source is not None:
             if source.is_projected:
                 metres_per_unit = source.axis_info[0].unit_conversion_factor
-                geoms = shapely.segmentize(geoms, DENSIFY_METRES / metres_per_unit)
+                geoms = _segmentize(geoms, DENSIFY_METRES / metres_per_unit)
             geoms = gpd.GeoSeries(geoms, crs=source).to_crs(STORAGE_CRS).values
     except (CoordinateError, pyproj.exceptions.ProjError) as exc:
         raise BoundaryReadError(f"cannot convert {where} to WGS84: {exc}") from exc
@@ -328,19 +328,38 @@ def _to_storage_crs(
     return out, label
 
 
+def _segmentize(geoms: npt.NDArray[np.object_], step: float) -> npt.NDArray[np.object_]:
+    """Densify to edges at most ``step`` long; a geometry with a NaN or infinite coordinate
+    is kept as it is (densifying would lose that vertex), for the validation to report."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    broken = np.zeros(len(geoms), dtype=bool)
+    broken[index[~np.isfinite(coords).all(axis=1)]] = True
+    out = np.array(geoms, dtype=object)
+    out[~broken] = shapely.segmentize(out[~broken], step)
+    return out
+
+
 def _convert_vertices(geometries: npt.NDArray[np.object_], crs: str) -> npt.NDArray[np.object_]:
     """Convert every vertex from GCJ-02 or BD-09 (lon, lat) to WGS84 (lon, lat)."""
 
     def convert(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        lon, lat = to_wgs84(coords[:, 0], coords[:, 1], crs)
-        return np.column_stack([lon, lat])
+        # A NaN or infinite vertex is kept as it is, for the validation to report by feature.
+        out = coords[:, :2].copy()
+        finite = np.isfinite(out).all(axis=1)
+        lon, lat = to_wgs84(out[finite, 0], out[finite, 1], crs)
+        out[finite, 0], out[finite, 1] = lon, lat
+        return out
 
     return shapely.transform(geometries, convert)
 
 
 def _check_lon_lat(geoms: npt.NDArray[np.object_], where: str, label: str) -> None:
-    """Refuse coordinates that cannot be (lon, lat) degrees, e.g. metres read as lon/lat."""
+    """Refuse coordinates that cannot be (lon, lat) degrees, e.g. metres read as lon/lat.
+
+    NaN and infinite coordinates are left for the validation to report by feature.
+    """
     coords = shapely.get_coordinates(geoms)
+    coords = coords[np.isfinite(coords).all(axis=1)]
     if len(coords) == 0:
         return
     lon, lat = coords[:, 0], coords[:, 1]

@@ -4,12 +4,13 @@ import json
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, Polygon, box
 
-from geo.boundaries.checks import KINDS, Problem, validate_boundary_set
+from geo.boundaries.checks import CHINA, KINDS, Plausibility, Problem, validate_boundary_set
 from geo.boundaries.read import BoundarySet
 from geo.boundaries.report import format_report, report_to_dict
 from geo.coords import METRIC_CRS
@@ -420,6 +421,133 @@ def test_problem_is_a_frozen_value():
     assert problem == Problem(layer="grids", code="520103400001001", kind="overlap", detail="x")
     with pytest.raises(AttributeError):
         problem.kind = "gap"
+
+
+# --- plausibility: extent, grid area, non-finite coordinates --------------------------------
+
+
+def test_defaults_are_china_and_100_m2_to_100_km2():
+    assert (CHINA.lon_min, CHINA.lon_max, CHINA.lat_min, CHINA.lat_max) == (73, 136, 3, 54)
+    assert (CHINA.grid_area_min_m2, CHINA.grid_area_max_m2) == (100.0, 100e6)
+
+
+def test_tiny_grid_is_implausible():
+    """A grid of 8 m x 8 m (about 64 m²) cut out of another one."""
+    communities, grids = clean_frames()
+    x0, y0, x1, y1 = grid_bounds(grids, 1)
+    tiny = box(x0, y0, x0 + 8 / M_PER_DEG_LON, y0 + 8 / M_PER_DEG_LAT)
+    grids = set_geometry(grids, 1, box(x0, y0, x1, y1).difference(tiny))
+    extra = grids.iloc[[1]].copy()
+    extra["code"] = "520103400001004"
+    extra = extra.set_geometry(gpd.GeoSeries([tiny], index=extra.index, crs=grids.crs))
+    grids = gpd.GeoDataFrame(pd.concat([grids, extra], ignore_index=True), crs=grids.crs)
+    report = validate_boundary_set(make_set(communities, grids))
+    assert kinds(report) == [("grids", "520103400001004", "implausible_extent")]
+    detail = report.problems[0].detail
+    assert "under the plausible 100..100,000,000 m²" in detail
+    area = float(detail.split("area ")[1].split(" m²")[0].replace(",", ""))
+    assert area == pytest.approx(64, rel=0.02)
+
+
+def huge_set(km: float) -> BoundarySet:
+    """One community of ``km`` x ``km`` covered by a single grid."""
+    east, north = WEST + km * 1000 / M_PER_DEG_LON, SOUTH + km * 1000 / M_PER_DEG_LAT
+    shape = shapely.segmentize(box(WEST, SOUTH, east, north), 0.001)
+    communities = gpd.GeoDataFrame({"code": ["520103400"]}, geometry=[shape], crs="EPSG:4326")
+    grids = gpd.GeoDataFrame(
+        {"code": ["520103400001001"], "community_code": ["520103400"]},
+        geometry=[shape],
+        crs="EPSG:4326",
+    )
+    return make_set(communities, grids)
+
+
+def test_huge_grid_is_implausible_unless_the_bounds_allow_it():
+    report = validate_boundary_set(huge_set(12))  # about 144 km²
+    assert kinds(report) == [("grids", "520103400001001", "implausible_extent")]
+    assert "over the plausible" in report.problems[0].detail
+    assert report.summary["problems_by_kind"]["implausible_extent"] == 1
+    allowed = Plausibility(grid_area_max_m2=200e6)
+    assert validate_boundary_set(huge_set(12), plausible=allowed).problems == []
+    assert validate_boundary_set(huge_set(9)).problems == []  # about 81 km²
+
+
+def moved_set(lon: float, lat: float) -> BoundarySet:
+    communities, grids = clean_frames()
+    dx, dy = lon - WEST, lat - SOUTH
+    return make_set(
+        communities.set_geometry(communities.translate(dx, dy)),
+        grids.set_geometry(grids.translate(dx, dy)),
+    )
+
+
+def test_set_outside_the_extent_is_implausible_feature_by_feature():
+    """The clean set moved to Paris: every feature is reported, and nothing else."""
+    bs = moved_set(2.30, 48.85)
+    report = validate_boundary_set(bs)
+    expected = [("communities", c, "implausible_extent") for c in bs.communities["code"]] + [
+        ("grids", g, "implausible_extent") for g in bs.grids["code"]
+    ]
+    assert kinds(report) == expected
+    assert "outside the expected extent (lon 73..136, lat 3..54)" in report.problems[0].detail
+    assert "lon 2.3..2.31" in report.problems[0].detail
+    assert report.summary["problems_by_kind"]["implausible_extent"] == len(expected)
+    assert (
+        "gap check of the district: community geometry unusable"
+        in (report.summary["skipped_checks"])
+    )
+    france = Plausibility(lon_min=-5.0, lon_max=10.0, lat_min=41.0, lat_max=52.0)
+    assert validate_boundary_set(bs, plausible=france).problems == []
+
+
+def test_feature_partly_outside_the_extent_is_implausible():
+    communities, grids = clean_frames()
+    plausible = Plausibility(lon_max=WEST + 1.5 * WIDTH)  # cuts community 2's middle strip
+    report = validate_boundary_set(make_set(communities, grids), plausible=plausible)
+    assert kinds(report) == [
+        ("communities", "520103401", "implausible_extent"),
+        ("grids", "520103401001002", "implausible_extent"),
+        ("grids", "520103401001003", "implausible_extent"),
+    ]
+
+
+def test_district_outside_the_extent_is_implausible():
+    communities, grids = clean_frames()
+    district = gpd.GeoDataFrame(
+        {"code": ["520103"]}, geometry=[box(WEST, SOUTH, WEST + 2 * WIDTH, 60.0)], crs="EPSG:4326"
+    )
+    report = validate_boundary_set(make_set(communities, grids, district))
+    assert kinds(report) == [("district", "520103", "implausible_extent")]
+
+
+@pytest.mark.parametrize(("value", "word"), [(np.nan, "NaN"), (np.inf, "infinite")])
+def test_non_finite_vertex_is_its_own_invalid_geometry_problem(value, word):
+    communities, grids = clean_frames()
+    x0, y0, x1, y1 = grid_bounds(grids, 1)
+    ring = [(x0, y0), (x1, y0), (x1, value), (x1, y1), (x0, y1)]
+    with np.errstate(invalid="ignore"):
+        broken = Polygon(ring)
+    grids = set_geometry(grids, 1, broken)
+    report = validate_boundary_set(make_set(communities, grids))
+    assert kinds(report) == [("grids", "520103400001002", "invalid_geometry")]
+    assert f"vertex #2 has a {word} coordinate" in report.problems[0].detail
+    assert report.summary["skipped_checks"] == [
+        "gap check of community 520103400: grid(s) unusable"
+    ]
+    assert "grids 520103400001002 (中华社区): invalid_geometry: vertex #2 has a" in (
+        format_report(report)
+    )
+
+
+def test_nan_vertex_in_a_community_is_reported_without_a_crash():
+    communities, grids = clean_frames()
+    x0, y0, x1, y1 = communities.geometry.iloc[1].bounds
+    with np.errstate(invalid="ignore"):
+        broken = Polygon([(x0, y0), (np.nan, np.nan), (x1, y1), (x0, y1)])
+    communities = set_geometry(communities, 1, broken)
+    report = validate_boundary_set(make_set(communities, grids))
+    assert kinds(report) == [("communities", "520103401", "invalid_geometry")]
+    assert "vertex #1 has a NaN coordinate (nan, nan)" in report.problems[0].detail
 
 
 # --- speed ---------------------------------------------------------------------------------

@@ -390,3 +390,35 @@ def test_single_geojson_file_is_not_a_set(tmp_path):
 def test_read_errors_are_domain_errors(tmp_path):
     with pytest.raises(GridmgrError):
         read_boundary_set(tmp_path / "nowhere")
+
+
+# --- NaN vertices --------------------------------------------------------------------------
+
+
+def with_nan_vertex(frame: gpd.GeoDataFrame, index: int) -> gpd.GeoDataFrame:
+    coords = list(frame.geometry.iloc[index].exterior.coords)
+    coords[2] = (coords[2][0], float("nan"))
+    geoms = list(frame.geometry)
+    with np.errstate(invalid="ignore"):
+        geoms[index] = shapely.Polygon(coords)
+    return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+
+
+@pytest.mark.parametrize(
+    ("crs", "declared"), [("EPSG:4326", None), ("EPSG:4326", "gcj02"), ("EPSG:4545", None)]
+)
+def test_nan_vertex_is_read_and_left_for_the_validation(tmp_path, crs, declared):
+    """Neither a read error nor lost while densifying: the feature is reported by code."""
+    communities, grids = clean_frames()
+    layers = {
+        "communities": communities.to_crs(crs),
+        "grids": with_nan_vertex(grids.to_crs(crs), 1),
+    }
+    bs = read_boundary_set(write_set(tmp_path, "gpkg-single", layers), crs=declared)
+    assert np.isnan(shapely.get_coordinates(bs.grids.geometry.iloc[1])).any()
+    report = validate_boundary_set(bs)
+    invalid = [p for p in report.problems if p.kind == "invalid_geometry"]
+    assert [p.code for p in invalid] == [bs.grids["code"].iloc[1]]
+    assert "has a NaN coordinate" in invalid[0].detail
+    if crs == "EPSG:4326":  # boxes whose edges stay straight: nothing else to report
+        assert report.problems == invalid

@@ -79,3 +79,24 @@ def test_declared_crs_is_used(runner, tmp_path):
     assert clean.exit_code == 0  # moved as a whole, the set is still consistent
     bad = runner.invoke(main, ["check-boundaries", str(tmp_path), "--crs", "EPSG:9999"])
     assert bad.exit_code == 2
+
+
+def test_bundled_set_read_as_web_mercator_is_refused(runner):
+    """Degrees declared as EPSG:3857 land off West Africa: every feature is implausible."""
+    result = runner.invoke(
+        main, ["check-boundaries", str(bundled.BOUNDARIES_DIR), "--crs", "EPSG:3857", "--json"]
+    )
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["ok"] is False
+    assert {p["kind"] for p in data["problems"]} == {"implausible_extent"}
+    grids = gpd.read_file(bundled.BOUNDARIES_DIR / "grids.geojson")
+    reported = {p["code"] for p in data["problems"] if p["layer"] == "grids"}
+    assert reported == set(grids["code"])
+    assert data["summary"]["problems_by_kind"]["implausible_extent"] == 26 + 1254 + 1
+    text = runner.invoke(
+        main, ["check-boundaries", str(bundled.BOUNDARIES_DIR), "--crs", "EPSG:3857"]
+    )
+    assert text.exit_code == 1
+    assert "problems by kind: implausible_extent 1281" in text.output
+    assert "communities 520103400 (中华社区): implausible_extent: lies outside" in text.output

@@ -165,3 +165,12 @@ def test_invalid_set_is_refused_and_stores_nothing(db_url, tmp_path):
     assert "duplicate_code" in result.output and "nothing was stored" in result.output
     listed = json.loads(run(db_url, "boundaries", "list", "--json").output)
     assert [g["id"] for g in listed] == [1]
+
+
+def test_set_in_the_wrong_crs_is_refused_and_stores_nothing(db_url):
+    result = run(db_url, "boundaries", "load", str(bundled.BOUNDARIES_DIR), "--crs", "EPSG:3857")
+    assert result.exit_code == 1
+    assert "implausible_extent" in result.output and "nothing was stored" in result.output
+    assert "grids 520103400001001 (中华社区): implausible_extent" in result.output
+    listed = json.loads(run(db_url, "boundaries", "list", "--json").output)
+    assert [g["id"] for g in listed] == [1]

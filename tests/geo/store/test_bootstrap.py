@@ -2,8 +2,9 @@
 
 import pytest
 
+from geo import bundled
 from geo.bootstrap import BUNDLED_LABEL, InvalidBoundarySetError, initialise
-from geo.boundaries.read import BoundarySet
+from geo.boundaries.read import BoundarySet, read_boundary_set
 from geo.synth.roster import synth_roster
 
 
@@ -49,4 +50,12 @@ def test_an_invalid_given_set_stores_nothing(store, bundled_set):
     with pytest.raises(InvalidBoundarySetError) as info:
         initialise(store, bad)
     assert not info.value.report.ok
+    assert store.list_generations() == [] and store.workers() == []
+
+
+def test_a_given_set_in_the_wrong_crs_stores_nothing(store):
+    implausible = read_boundary_set(bundled.BOUNDARIES_DIR, crs="EPSG:3857")
+    with pytest.raises(InvalidBoundarySetError, match="implausible_extent") as info:
+        initialise(store, implausible)
+    assert info.value.report.summary["problems_by_kind"]["implausible_extent"] == 1281
     assert store.list_generations() == [] and store.workers() == []

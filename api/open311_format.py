@@ -15,6 +15,7 @@ from xml.etree import ElementTree as ET
 
 from fastapi.responses import Response
 
+from api.anonymous import rounded
 from geo.cases.categories import Category
 from geo.cases.model import Case, iso
 from geo.cases.workflow import FINAL_STATES, STATE_ZH
@@ -109,6 +110,18 @@ def request_view(
         "lat": case.lat,
         "long": case.lon,
         "media_url": None,
+    }
+
+
+def public_request_view(view: dict[str, Any]) -> dict[str, Any]:
+    """A request_view for anonymous readers: the same fields, the free text (description,
+    address) left out and the location rounded to about 100 m (api.anonymous.PLACES)."""
+    return {
+        **view,
+        "description": None,
+        "address": None,
+        "lat": rounded(view["lat"]),
+        "long": rounded(view["long"]),
     }
 
 

@@ -141,7 +141,8 @@ def discovery(base_url: str, changeset: str, *, district: str, district_en: str)
         "changeset": changeset,
         "contact": f"{district} 网格化管理 / {district_en} grid management",
         "key_service": "POST needs api_key: an open311 token issued by the district "
-        "(gridmgr token create --role open311)",
+        "(gridmgr token create --role open311); reading requests needs one too unless the "
+        "district opens public reading",
         "endpoints": [
             {
                 "specification": SPECIFICATION,

@@ -119,14 +119,29 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
         yield w
 
 
-@pytest.fixture(params=[pytest.param(False, id="private"), pytest.param(True, id="public")])
-def mode(world: World, request: pytest.FixtureRequest) -> Iterator[bool]:
-    """Public reading off or on for one test (the app's settings, restored after)."""
+def _public_read(world: World, value: bool) -> Iterator[bool]:
+    """Public reading set to ``value`` for one test (the app's settings, restored after)."""
     settings = world.state.settings
     before = settings.public_read
-    settings.public_read = request.param
-    yield request.param
+    settings.public_read = value
+    yield value
     settings.public_read = before
+
+
+@pytest.fixture(params=[pytest.param(False, id="private"), pytest.param(True, id="public")])
+def mode(world: World, request: pytest.FixtureRequest) -> Iterator[bool]:
+    """Public reading off, then on."""
+    yield from _public_read(world, request.param)
+
+
+@pytest.fixture
+def off(world: World) -> Iterator[bool]:
+    yield from _public_read(world, False)
+
+
+@pytest.fixture
+def on(world: World) -> Iterator[bool]:
+    yield from _public_read(world, True)
 
 
 _CASE_ROW = re.compile(
@@ -186,9 +201,7 @@ def _xml_requests(body: bytes) -> list[dict[str, str | None]]:
     return [{e.tag: e.text for e in req} for req in root.findall("request")]
 
 
-def test_open311_anonymous_reading_needs_a_key_when_off(world: World, mode: bool) -> None:
-    if mode:
-        pytest.skip("public reading is on")
+def test_open311_anonymous_reading_needs_a_key_when_off(world: World, off: bool) -> None:
     for path in (
         "requests.json",
         "requests.xml",
@@ -205,9 +218,7 @@ def test_open311_anonymous_reading_needs_a_key_when_off(world: World, mode: bool
     assert world.client.get(f"{BASE}/discovery.json").status_code == 200
 
 
-def test_open311_anonymous_reading_when_on(world: World, mode: bool) -> None:
-    if not mode:
-        pytest.skip("public reading is off")
+def test_open311_anonymous_reading_when_on(world: World, on: bool) -> None:
     listed = world.client.get(f"{BASE}/requests.json")
     assert listed.status_code == 200, listed.text
     _no_personal_data(world, listed.text)
@@ -246,9 +257,7 @@ def test_open311_anonymous_reading_when_on(world: World, mode: bool) -> None:
     assert only_private == []
 
 
-def test_open311_public_pages_hold_only_public_cases(world: World, mode: bool) -> None:
-    if not mode:
-        pytest.skip("public reading is off")
+def test_open311_public_pages_hold_only_public_cases(world: World, on: bool) -> None:
     seen: list[str] = []
     r = world.client.get(f"{BASE}/requests.json", params={"page_size": 1})
     for _ in range(50):

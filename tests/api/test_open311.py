@@ -414,7 +414,7 @@ def test_list_dates_window_and_paging(o311, point):
     assert "link" not in o311.client.get(f"{BASE}/requests.json").headers
 
 
-def test_get_keys_are_optional_but_checked(o311, point):
+def test_get_keys_are_checked(o311, point):
     rid = report(o311, point)["service_request_id"]
     assert o311.request(rid, api_key=o311.tokens["planner"])["service_request_id"] == rid
     assert_spec_error(

@@ -2,15 +2,18 @@
 
 Each function returns a ready folium map (or the index HTML) for a period; periods are
 half-open [since, until); times on them are shown in the district's time zone (``state.tz``).
+The workload, coverage and index pages show aggregates only; the community page shows cases
+and staff names as its viewer may see them (see :func:`community_page`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import folium
 
+from api.anonymous import public_cases, rounded
 from api.state import AppState
 from api.views import case_view
 from geo.analytics.reports import coverage_report, siting_report, workload_report
@@ -60,8 +63,20 @@ def workload_page(
 
 
 def community_page(
-    state: AppState, code: str, *, since: datetime, until: datetime, inline: bool = False
+    state: AppState,
+    code: str,
+    *,
+    since: datetime,
+    until: datetime,
+    viewer: Actor | None = PLANNER,
+    inline: bool = False,
 ) -> folium.Map:
+    """One community's map as ``viewer`` may see it (None: an anonymous reader).
+
+    Signed-in viewers see the cases their role may read (never the reporter) and the grid
+    workers' names. Anonymous readers see the grid aggregates only, and, when public reading
+    is on (GRIDMGR_PUBLIC_READ), the cases of public categories with their location rounded
+    to about 100 m, without assignee, description, address or link to the console."""
     comms, grids = state.boundaries.features(state.locator.generation())
     community = next((c for c in comms if c["id"] == code), None)
     if community is None:
@@ -78,17 +93,28 @@ def community_page(
     )
     rows = [r for r in rep["rows"] if r["code"].startswith(code)]
     now = state.cases.now()
-    cases = state.cases.find(
-        PLANNER, community=code, since=since, until=until, limit=MAX_CASES_ON_MAP
-    )
-    views = [case_view(c, now=now, tz=state.tz) for c in cases]
+    anonymous = viewer is None
+    views = []
+    if viewer is not None or state.settings.public_read:
+        cases = state.cases.find(
+            viewer or PLANNER, community=code, since=since, until=until, limit=MAX_CASES_ON_MAP
+        )
+        if anonymous:
+            cases = public_cases(cases, state.cases.categories())
+        views = [case_view(c, now=now, tz=state.tz) for c in cases]
     for v in views:
         v.pop("reporter", None)  # no personal data on maps
-    workers = {
-        w.home_grid_code: w.name
-        for w in state.store.workers(community_code=code)
-        if w.home_grid_code
-    }
+        if anonymous:
+            _anonymise(v)
+    workers = (
+        {}
+        if anonymous
+        else {
+            w.home_grid_code: w.name
+            for w in state.store.workers(community_code=code)
+            if w.home_grid_code
+        }
+    )
     return community_map(
         community,
         own,
@@ -97,9 +123,18 @@ def community_page(
         state.store.facilities(community=code),
         kinds=read_kinds(),
         workers=workers,
-        case_link=CASE_PAGE,
+        case_link=None if anonymous else CASE_PAGE,
         **_options(state, inline),
     )
+
+
+def _anonymise(view: dict[str, Any]) -> None:
+    """Strip a case view to what anonymous readers may see (in place)."""
+    for key in ("description", "address", "assignee", "external_id", "flags"):
+        view[key] = None
+    where = view.get("location")
+    if where is not None:
+        view["location"] = {"lon": rounded(where["lon"]), "lat": rounded(where["lat"])}
 
 
 def coverage_page(

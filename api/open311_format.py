@@ -15,6 +15,7 @@ from xml.etree import ElementTree as ET
 
 from fastapi.responses import Response
 
+from api.anonymous import rounded
 from geo.cases.categories import Category
 from geo.cases.model import Case, iso
 from geo.cases.workflow import FINAL_STATES, STATE_ZH
@@ -112,6 +113,18 @@ def request_view(
     }
 
 
+def public_request_view(view: dict[str, Any]) -> dict[str, Any]:
+    """A request_view for anonymous readers: the same fields, the free text (description,
+    address) left out and the location rounded to about 100 m (api.anonymous.PLACES)."""
+    return {
+        **view,
+        "description": None,
+        "address": None,
+        "lat": rounded(view["lat"]),
+        "long": rounded(view["long"]),
+    }
+
+
 def created_view(case: Case, cat: Category | None) -> dict[str, Any]:
     """The answer to POST requests.json."""
     return {
@@ -128,7 +141,8 @@ def discovery(base_url: str, changeset: str, *, district: str, district_en: str)
         "changeset": changeset,
         "contact": f"{district} 网格化管理 / {district_en} grid management",
         "key_service": "POST needs api_key: an open311 token issued by the district "
-        "(gridmgr token create --role open311)",
+        "(gridmgr token create --role open311); reading requests needs one too unless the "
+        "district opens public reading",
         "endpoints": [
             {
                 "specification": SPECIFICATION,

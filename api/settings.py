@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     # shifted for display) or none (an intranet without a tile server).
     basemap: Literal["osm", "tianditu", "gaode", "none"] = "osm"
     tianditu_key: str | None = None
+    # What anonymous callers may read. Off (default): Open311 GET of requests needs an api_key
+    # and map pages without a signed-in user show aggregates only. On: they show cases of
+    # public categories, locations rounded to about 100 m, without names or descriptions.
+    public_read: bool = False
     # PostGIS connections each server process keeps open. Unset: two per CPU core, shared
     # among the server's processes, at least two. With more connections than the cores can
     # serve, transactions wait for a core while holding their locks and the tail latency

@@ -1,6 +1,7 @@
 """Signing in and out of the console: server-side sessions in the store, CSRF tokens.
 
-The cookie holds only a random session id (HttpOnly, SameSite=Lax, path /console); the store
+The cookie holds only a random session id (HttpOnly, SameSite=Lax, path / so that the map
+pages also know who is signed in; they only read it, never change anything); the store
 keeps its SHA-256 (api.auth.sessions), so sign-out ends a session for every server process and
 either backend, and a revoked token ends its sessions at once. Before sign-in there is no
 session, so the sign-in form is protected by a double-submit token: a random value in a
@@ -21,7 +22,8 @@ from geo.store.records import SessionRecord, TokenRecord
 
 COOKIE = "gm_console"
 LOGIN_COOKIE = "gm_console_login"
-PATH = "/console"
+PATH = "/console"  # of the sign-in form's cookie
+SESSION_PATH = "/"  # of the session cookie: the console and the map pages
 LIFETIME = timedelta(hours=12)
 LOGIN_LIFETIME_S = 3600
 CONSOLE_ROLES = ("admin", "dispatcher", "worker")
@@ -36,12 +38,14 @@ def same(expected: str | None, given: str | None) -> bool:
     )
 
 
-def _cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+def _cookie(
+    response: Response, request: Request, name: str, value: str, max_age: int, path: str = PATH
+) -> None:
     response.set_cookie(
         name,
         value,
         max_age=max_age,
-        path=PATH,
+        path=path,
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",
@@ -59,7 +63,7 @@ def open_session(state: AppState, request: Request, response: Response, token: T
     state.store.add_session(
         digest, token_id=token.id, csrf=csrf, created_at=now, expires_at=now + LIFETIME
     )
-    _cookie(response, request, COOKIE, session_id, int(LIFETIME.total_seconds()))
+    _cookie(response, request, COOKIE, session_id, int(LIFETIME.total_seconds()), SESSION_PATH)
     response.delete_cookie(LOGIN_COOKIE, path=PATH)
 
 
@@ -76,7 +80,8 @@ def close_session(state: AppState, request: Request, response: Response) -> None
     session_id = request.cookies.get(COOKIE)
     if session_id and len(session_id) <= 200:
         state.store.delete_session(hash_session(session_id))
-    response.delete_cookie(COOKIE, path=PATH)
+    response.delete_cookie(COOKIE, path=SESSION_PATH)
+    response.delete_cookie(COOKIE, path=PATH)  # set there by earlier versions
 
 
 def login_csrf(request: Request) -> str:

@@ -1,7 +1,10 @@
 """Map pages (text/html) and the index at ``/``; assets are served from /static/maps.
 
-Pages are for people in a browser: they take no token, show no personal data, and load
-nothing from outside but the basemap tiles.
+Pages are for people in a browser: they load nothing from outside but the basemap tiles and
+never show a reporter. The community page shows cases and staff names to signed-in users
+(console session cookie, or ``Authorization: Bearer``) as their role allows; anonymous
+readers get aggregates only, or with GRIDMGR_PUBLIC_READ on, public cases rounded to about
+100 m (see api.map_data.community_page). The other pages show aggregates only.
 """
 
 from __future__ import annotations
@@ -10,12 +13,14 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import folium
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
 from api import map_data
+from api.anonymous import page_viewer
 from api.deps import State
 from api.state import AppState
+from geo.cases.workflow import Actor
 
 router = APIRouter(tags=["maps"])
 KPI = Literal[
@@ -56,11 +61,12 @@ def workload(
 def community(
     code: str,
     state: State,
+    viewer: Annotated[Actor | None, Depends(page_viewer)],
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
 ) -> HTMLResponse:
     since, until = _period(state, from_, to)
-    return _html(map_data.community_page(state, code, since=since, until=until))
+    return _html(map_data.community_page(state, code, since=since, until=until, viewer=viewer))
 
 
 @router.get("/maps/coverage", response_class=HTMLResponse, summary="覆盖地图 Coverage map")

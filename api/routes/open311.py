@@ -2,9 +2,12 @@
 
 Every endpoint answers ``.json`` or ``.xml``. Decisions where the spec leaves room:
 
-- Reading (``services``, ``requests`` GET, ``discovery``) needs no ``api_key``: the answers
-  carry no personal data (never the reporter's name, phone or e-mail). A key that is sent
-  must be valid (403 otherwise); a worker's key sees only the worker's community.
+- ``services`` and ``discovery`` need no ``api_key``. ``requests`` GET needs one (any valid
+  token, 403 otherwise) unless ``GRIDMGR_PUBLIC_READ`` is on; answers never carry the
+  reporter's name, phone or e-mail, and a worker's key sees only the worker's community.
+  Without a key (public reading on) only cases of public categories are listed, their
+  location rounded to about 100 m (api.anonymous), without description or address; any
+  other case answers 404 as if it did not exist. A key that is sent must be valid.
 - ``POST requests.json`` takes form fields (``application/x-www-form-urlencoded`` or
   ``multipart/form-data``) and needs ``api_key``: a token of role open311, dispatcher or
   admin. It answers **201 Created** with ``[{service_request_id, service_notice,
@@ -48,6 +51,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import open311_format as fmt311
+from api.anonymous import is_public, public_cases
 from api.deps import State, actor_of
 from api.errors import classify
 from api.state import AppState
@@ -65,7 +69,7 @@ MAX_IDS = 100
 MAX_QUERIES = 40  # status x service_code combinations asked of the store for one list
 WINDOW = timedelta(days=90)
 POSTERS = frozenset({"open311", "dispatcher", "admin"})
-PUBLIC = Actor("open311:public", "open311")
+PUBLIC = Actor("public:anonymous", "open311")  # a reader without api_key (public reading)
 OPEN_STATES = tuple(s for s in STATES if s not in FINAL_STATES)
 CLOSED_STATES = tuple(s for s in STATES if s in FINAL_STATES)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -127,9 +131,12 @@ Fmt = Annotated[str, Depends(format_of)]
 
 
 def reader(state: State, api_key: str | None = None) -> Actor:
-    """Who reads: the key's holder, or the public when no key is sent."""
+    """Who reads: the key's holder, or the public (:data:`PUBLIC`) when no key is sent and
+    public reading (GRIDMGR_PUBLIC_READ) is on."""
     if not api_key:
-        return PUBLIC
+        if state.settings.public_read:
+            return PUBLIC
+        raise PermissionDeniedError("send api_key to read service requests")
     record = state.token(api_key)
     if record is None:
         raise PermissionDeniedError("api_key is unknown or revoked")
@@ -201,7 +208,7 @@ def list_requests(
         cases, more = _by_ids(state, actor, service_request_id), False
     else:
         since, until = _window(start_date, end_date, state.cases.now(), state.tz)
-        cases, more = _matching(
+        cases, more = _page(
             state,
             actor,
             cats,
@@ -214,9 +221,7 @@ def list_requests(
         )
     agencies, district = _agencies(state, cases), state.settings.district_name
     body = [
-        fmt311.request_view(
-            c, cats.get(c.category), agencies.get(c.id), _touched(c), district=district, tz=state.tz
-        )
+        _view(actor, c, cats.get(c.category), agencies.get(c.id), _touched(c), district, state.tz)
         for c in cases
     ]
     headers = None
@@ -233,14 +238,18 @@ def one_request(request_id: str, fmt: Fmt, state: State, actor: Reader) -> Respo
     case_id = _case_id(request_id)
     events = state.cases.events(case_id, actor)
     case = state.cases.get(case_id, actor)
+    cats = state.cases.categories()
+    if actor is PUBLIC and not is_public(case, cats):
+        raise NotFoundError(f"there is no service request {request_id!r}")
     updated = max((e.at for e in events), default=case.reported_at)
-    view = fmt311.request_view(
+    view = _view(
+        actor,
         case,
-        state.cases.categories().get(case.category),
+        cats.get(case.category),
         _agencies(state, [case]).get(case.id),
         updated,
-        district=state.settings.district_name,
-        tz=state.tz,
+        state.settings.district_name,
+        state.tz,
     )
     return fmt311.render(fmt, [view], root="service_requests", item="request")
 
@@ -366,6 +375,20 @@ def _intake(form: dict[str, str], cats: dict[str, Category], key: str | None) ->
     )
 
 
+def _view(
+    actor: Actor,
+    case: Case,
+    cat: Category | None,
+    agency: str | None,
+    updated: datetime,
+    district: str,
+    tz: tzinfo,
+) -> dict[str, Any]:
+    """The request as ``actor`` may read it: rounded and without free text for the public."""
+    view = fmt311.request_view(case, cat, agency, updated, district=district, tz=tz)
+    return fmt311.public_request_view(view) if actor is PUBLIC else view
+
+
 def _case_id(text: str) -> int:
     if not text.isascii() or not text.isdigit() or not 0 < int(text) <= MAX_ID:
         raise NotFoundError(f"there is no service request {text!r}")
@@ -384,7 +407,7 @@ def _by_ids(state: AppState, actor: Actor, ids: str) -> list[Case]:
             out.append(state.cases.get(_case_id(text), actor))
         except NotFoundError:
             continue
-    return out
+    return public_cases(out, state.cases.categories()) if actor is PUBLIC else out
 
 
 def _when(text: str, name: str, *, end: bool, tz: tzinfo) -> datetime:
@@ -476,6 +499,47 @@ def _matching(
                 found[case.id] = case
     ordered = sorted(found.values(), key=lambda c: c.id)
     return ordered[:size], len(ordered) > size
+
+
+def _page(
+    state: AppState,
+    actor: Actor,
+    cats: dict[str, Category],
+    *,
+    status: str | None,
+    codes: str | None,
+    since: datetime,
+    until: datetime,
+    after: int,
+    size: int,
+) -> tuple[list[Case], bool]:
+    """One page of the cases ``actor`` may read, and whether more may follow: for the public,
+    only cases of public categories (pages of the store are read until one is full)."""
+
+    def matching(start: int) -> tuple[list[Case], bool]:
+        return _matching(
+            state,
+            actor,
+            cats,
+            status=status,
+            codes=codes,
+            since=since,
+            until=until,
+            after=start,
+            size=size,
+        )
+
+    if actor is not PUBLIC:
+        return matching(after)
+    out: list[Case] = []
+    while True:
+        found, more = matching(after)
+        out += public_cases(found, cats)
+        if len(out) >= size:
+            return out[:size], more or len(out) > size
+        if not more:
+            return out, False
+        after = found[-1].id
 
 
 def _agencies(state: AppState, cases: list[Case]) -> dict[int, str]:

@@ -2,8 +2,12 @@
 
 The catalogue is a UTF-8 CSV (``data/categories/categories.csv`` is the bundled one) with the
 columns ``class_code, class_zh, class_en, code, name_zh, name_en, time_limit,
-duplicate_radius_m``. ``time_limit`` is a working-time limit such as ``4h`` or ``20d``;
-``duplicate_radius_m`` is in metres (0: never flag duplicates).
+duplicate_radius_m`` and, optionally, ``public``. ``time_limit`` is a working-time limit such
+as ``4h`` or ``20d``; ``duplicate_radius_m`` is in metres (0: never flag duplicates).
+``public`` (``true``/``false``, also ``yes``/``no``, ``1``/``0``) says whether cases of the
+subclass may be shown to anonymous readers when ``GRIDMGR_PUBLIC_READ`` is on: city
+appearance and facility matters, never matters about people (disputes, residents' services,
+public security). A missing column or an empty cell means not public.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ COLUMNS = (
     "time_limit",
     "duplicate_radius_m",
 )
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0", ""})
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
@@ -45,6 +51,7 @@ class Category:
     limit_value: float
     limit_unit: Literal["hours", "days"]  # working hours / working days
     duplicate_radius_m: float
+    public: bool = False  # shown to anonymous readers (GRIDMGR_PUBLIC_READ); off by default
 
     @property
     def time_limit(self) -> TimeLimit:
@@ -105,6 +112,9 @@ def read_catalogue(path: Path | str = BUNDLED_CATALOGUE) -> list[Category]:
                 "a distance in metres"
             )
             radius = 0.0
+        flag = row.get("public", "").lower()
+        if flag not in _TRUE | _FALSE:
+            problems.append(f"{where}: public {row.get('public')!r} is not true or false")
         out.append(
             Category(
                 row["code"],
@@ -116,6 +126,7 @@ def read_catalogue(path: Path | str = BUNDLED_CATALOGUE) -> list[Category]:
                 value,
                 unit,
                 radius,
+                flag in _TRUE,
             )
         )
     if not out and not problems:

@@ -7,13 +7,13 @@ DELETE FROM categories;
 
 -- name: insert_category
 INSERT INTO categories (code, class_code, class_zh, class_en, name_zh, name_en, limit_value,
-                        limit_unit, duplicate_radius_m, position)
+                        limit_unit, duplicate_radius_m, public, position)
 VALUES ($code, $class_code, $class_zh, $class_en, $name_zh, $name_en,
-        $limit_value, $limit_unit, $duplicate_radius_m, $position);
+        $limit_value, $limit_unit, $duplicate_radius_m, $public, $position);
 
 -- name: categories
 SELECT code, class_code, class_zh, class_en, name_zh, name_en, limit_value, limit_unit,
-       duplicate_radius_m
+       duplicate_radius_m, public
 FROM categories ORDER BY position;
 
 -- name: insert_case

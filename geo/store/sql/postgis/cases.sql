@@ -7,13 +7,14 @@ DELETE FROM categories;
 
 -- name: insert_category
 INSERT INTO categories (code, class_code, class_zh, class_en, name_zh, name_en, limit_value,
-                        limit_unit, duplicate_radius_m, position)
+                        limit_unit, duplicate_radius_m, public, position)
 VALUES (%(code)s, %(class_code)s, %(class_zh)s, %(class_en)s, %(name_zh)s, %(name_en)s,
-        %(limit_value)s, %(limit_unit)s, %(duplicate_radius_m)s, %(position)s);
+        %(limit_value)s, %(limit_unit)s, %(duplicate_radius_m)s, %(public)s,
+        %(position)s);
 
 -- name: categories
 SELECT code, class_code, class_zh, class_en, name_zh, name_en, limit_value, limit_unit,
-       duplicate_radius_m
+       duplicate_radius_m, public
 FROM categories ORDER BY position;
 
 -- name: insert_case

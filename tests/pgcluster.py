@@ -13,6 +13,8 @@ import signal
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -126,3 +128,22 @@ def _postgres_ids() -> tuple[int, int]:
 
     entry = pwd.getpwnam("postgres")
     return entry.pw_uid, entry.pw_gid
+
+
+@contextmanager
+def initialised_cluster() -> Iterator[PrivateCluster]:
+    """A private cluster whose database is initialised as the suite's are (bundled
+    boundaries as generation 1, roster, catalogue); stopped and removed afterwards."""
+    from geo.bootstrap import initialise
+    from geo.store import open_store, parse_database_url
+
+    made = PrivateCluster()
+    try:
+        store = open_store(parse_database_url(made.url))
+        try:
+            initialise(store)
+        finally:
+            store.close()
+        yield made
+    finally:
+        made.close()

@@ -14,10 +14,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from geo.bootstrap import initialise
-from geo.store import open_store, parse_database_url
 from tests.api.conftest import make_tokens
-from tests.pgcluster import PrivateCluster
+from tests.pgcluster import PrivateCluster, initialised_cluster
 
 pytestmark = pytest.mark.postgis
 
@@ -28,16 +26,8 @@ CONNECT_TIMEOUT_S = 2  # in the cluster's URL
 
 @pytest.fixture
 def cluster() -> Iterator[PrivateCluster]:
-    made = PrivateCluster()
-    try:
-        store = open_store(parse_database_url(made.url))
-        try:
-            initialise(store)
-        finally:
-            store.close()
+    with initialised_cluster() as made:
         yield made
-    finally:
-        made.close()
 
 
 def _timed(client: TestClient, path: str, token: str | None = None) -> tuple[int, float, dict]:

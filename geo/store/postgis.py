@@ -10,7 +10,7 @@ import functools
 import io
 import select
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, cast
 
@@ -128,6 +128,8 @@ class PostgisStore(SqlStore):
             raise StoreUnavailableError(
                 f"cannot connect to PostGIS at {_redact(dsn)}: {_first(exc)}"
             ) from exc
+        # Set in this thread while a schema change or bulk load runs: no statement timeout.
+        self._unlimited = threading.local()
         self._watchdog = StuckConnectionWatchdog(
             self._answers, after_s=statement_timeout_s or DEFAULT_STATEMENT_TIMEOUT_S
         )
@@ -197,6 +199,8 @@ class PostgisStore(SqlStore):
         with self._connection() as conn:
             try:
                 with conn.cursor() as cur:
+                    if getattr(self._unlimited, "on", False):
+                        cur.execute("SET LOCAL statement_timeout = 0")
                     yield cur
                 conn.commit()
             except BaseException:
@@ -232,6 +236,20 @@ class PostgisStore(SqlStore):
         if not self._pool.closed:
             self._pool.closeall()
 
+    @contextmanager
+    def _without_statement_timeout(self) -> Iterator[None]:
+        """Transactions of this thread run without the statement timeout: a schema change or
+        a bulk load may rightly take longer than any request should."""
+        self._unlimited.on = True
+        try:
+            yield
+        finally:
+            self._unlimited.on = False
+
+    def migrate(self, scripts: Sequence[tuple[int, str, str]] | None = None) -> int:
+        with self._without_statement_timeout():
+            return super().migrate(scripts)
+
     def next_case_id(self) -> int:
         with self.transaction() as cur:
             cur.execute(case_sql(self.backend, "bulk", "next_case_id"))
@@ -245,7 +263,7 @@ class PostgisStore(SqlStore):
         """
         cases = ordered(cases, CASE_COLUMNS, "cases")
         events = ordered(events, EVENT_COLUMNS, "events")
-        with self.transaction() as cur:
+        with self._without_statement_timeout(), self.transaction() as cur:
             cur.execute(case_sql(self.backend, "bulk", "stage_cases"))
             cur.copy_expert(case_sql(self.backend, "bulk", "copy_cases"), _csv(cases))
             cur.execute(case_sql(self.backend, "bulk", "insert_cases"))

@@ -61,6 +61,7 @@ TABLE: list[tuple[type[Exception], int, str, str]] = [
     (e.CoordinateError, 400, "invalid-coordinates", "Invalid coordinates"),
     (e.CodeError, 400, "invalid-code", "Invalid code"),
     (e.CalendarError, 400, "invalid-input", "Invalid input"),
+    (e.StoreUnavailableError, 503, "database-unavailable", "The database is unreachable"),
     (e.StoreError, 503, "store-unavailable", "The store cannot answer"),
 ]
 
@@ -96,7 +97,11 @@ def install(app: FastAPI) -> None:
             extra["field"] = field
         if status >= 500:
             log.error("store error: %s", type(exc).__name__)
-        return problem(status, kind, title, str(exc) if status < 500 else title, **extra)
+        answer = problem(status, kind, title, str(exc) if status < 500 else title, **extra)
+        retry_after = getattr(exc, "retry_after", None)
+        if isinstance(retry_after, int):
+            answer.headers["Retry-After"] = str(retry_after)
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

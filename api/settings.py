@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     # grows; with fewer, requests queue for a connection instead, which costs nothing.
     # Route code runs in as many threads per process (see ``api.app``).
     db_pool: int | None = Field(default=None, ge=1)
+    # PostGIS cancels a statement that runs longer than this, in seconds (0: no limit); a
+    # request cut off so is answered 503. Also how long a request waits for a free connection
+    # beyond the connect timeout (5 s).
+    db_statement_timeout: float = Field(default=30.0, ge=0)
     # How many server processes share this machine (set by ``gridmgr serve --workers``).
     processes: int = Field(default=1, ge=1)
 

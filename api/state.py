@@ -50,7 +50,11 @@ class AppState:
     @classmethod
     def open(cls, settings: Settings) -> AppState:
         calendar = settings.calendar()  # a bad setting fails before the store is opened
-        store = open_store(settings.database(), connections=settings.pool_size())
+        store = open_store(
+            settings.database(),
+            connections=settings.pool_size(),
+            statement_timeout_s=settings.db_statement_timeout,
+        )
         locator = Locator(store)
         gazetteer = StoredGazetteer(
             store.gazetteer, prefixes=settings.address_prefix_list(), ttl_s=GAZETTEER_TTL_S

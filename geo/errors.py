@@ -46,6 +46,19 @@ class StoreError(GridmgrError):
     """The store cannot do what was asked (and has changed nothing)."""
 
 
+class StoreUnavailableError(StoreError):
+    """The database cannot be reached, or did not answer in time; trying again later may work.
+
+    Raised instead of the driver's connection errors. ``retry_after`` is a hint in seconds.
+    Whether a write that was under way committed is unknown when it is raised mid-commit;
+    writes are never retried on the caller's behalf.
+    """
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class SchemaTooNewError(StoreError):
     """The database was written by a newer gridmgr; this one refuses to touch it."""
 

@@ -62,7 +62,9 @@ def _closing(opener: Callable[[], T]) -> Iterator[T]:
 def configured_store() -> AbstractContextManager[Store]:
     """The store ``GRIDMGR_DATABASE_URL`` names, migrated; closed on the way out."""
     config = settings()
-    return _closing(lambda: open_store(config.database()))
+    return _closing(
+        lambda: open_store(config.database(), statement_timeout_s=config.db_statement_timeout)
+    )
 
 
 def configured_state() -> AbstractContextManager[AppState]:

@@ -11,11 +11,14 @@ import click
 
 from api.cli.common import configured_store, fail
 from api.cli.common import settings as configured_settings
-from geo.errors import GridmgrError
+from geo.errors import GridmgrError, StoreUnavailableError
 from geo.importing import import_cases, load_mapping
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # what click.progressbar returns
+
+# Exit status when the database went away during the import (see docs/import.md).
+EXIT_DATABASE_LOST = 3
 
 CRS_NAMES = click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"], case_sensitive=False)
 
@@ -54,7 +57,8 @@ def cases(
     Each row is imported, or listed with its line, column, value and reason in the rejects
     file. Rows are known by their external id (事件编号): running the same file again imports
     nothing twice, and a changed row updates its case with an audit event. Exit status 1 when
-    any row was rejected, 2 when the file could not be imported at all.
+    any row was rejected, 2 when the file could not be imported at all, 3 when the database
+    went away during the import (run it again to finish).
     """
     try:
         mapping = load_mapping(mapping_path)
@@ -79,18 +83,28 @@ def cases(
 
     try:
         with configured_store() as store:
-            summary = import_cases(
-                store,
-                path,
-                mapping=mapping,
-                crs=crs,
-                calendar=calendar,
-                address_prefixes=config.address_prefix_list(),
-                actor_id=f"import:{getpass.getuser()}",
-                dry_run=dry_run,
-                rejects_path=rejects,
-                progress=progress,
-            )
+            try:
+                summary = import_cases(
+                    store,
+                    path,
+                    mapping=mapping,
+                    crs=crs,
+                    calendar=calendar,
+                    address_prefixes=config.address_prefix_list(),
+                    actor_id=f"import:{getpass.getuser()}",
+                    dry_run=dry_run,
+                    rejects_path=rejects,
+                    progress=progress,
+                )
+            except StoreUnavailableError as exc:
+                if bars:
+                    bars[0].__exit__(None, None, None)
+                    bars.clear()
+                fail(
+                    f"lost the database during the import ({exc}); the chunks written are "
+                    "kept: run the same command again to finish",
+                    EXIT_DATABASE_LOST,
+                )
     finally:
         if bars:
             bars[0].__exit__(None, None, None)

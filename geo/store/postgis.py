@@ -8,24 +8,27 @@ from __future__ import annotations
 
 import functools
 import io
+import select
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 import psycopg2
 import psycopg2.errors
+import psycopg2.extensions
 import psycopg2.pool
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from geo.errors import StoreError
+from geo.errors import StoreUnavailableError
 from geo.store.bulk import CASE_COLUMNS, EVENT_COLUMNS, ordered
 from geo.store.casetx import case_sql
 from geo.store.imports import IMPORT_COLUMNS
+from geo.store.pgwatch import StuckConnectionWatchdog
 from geo.store.prepared import PreparingConnection, PreparingCursor
 from geo.store.sqlstore import SqlStore
 
@@ -46,6 +49,37 @@ PREPARED_CASE_STATEMENTS = (
 )
 
 
+# A new connection that takes longer than this fails (the server is down, frozen or cut off).
+CONNECT_TIMEOUT_S = 5
+# The server cancels a statement that runs longer (GRIDMGR_DB_STATEMENT_TIMEOUT).
+DEFAULT_STATEMENT_TIMEOUT_S = 30.0
+
+
+def _connect_kwargs(dsn: str, statement_timeout_s: float, connect_timeout_s: int) -> dict[str, Any]:
+    """libpq parameters added to ``dsn``: its own ``options`` (e.g. a search path) are kept
+    and the statement timeout appended; a ``connect_timeout`` it names wins."""
+    params = psycopg2.extensions.parse_dsn(dsn)
+    timeout_ms = max(0, round(statement_timeout_s * 1000))
+    options = f"{params.get('options', '')} -c statement_timeout={timeout_ms}".strip()
+    kwargs: dict[str, Any] = {"options": options}
+    if "connect_timeout" not in params:
+        kwargs["connect_timeout"] = connect_timeout_s
+    return kwargs
+
+
+def _first(exc: BaseException) -> str:
+    """The first line of a driver error, for a one-line message."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _dropped(conn: Any) -> bool:
+    """Whether an idle connection has input waiting: the server's goodbye or EOF."""
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
+
+
 def _redact(dsn: str) -> str:
     """The DSN without its password, for messages."""
     head, sep, tail = dsn.rpartition("@")
@@ -62,39 +96,124 @@ class PostgisStore(SqlStore):
     unique_violation = psycopg2.errors.UniqueViolation
     import_range_slack = 1000  # stored ids in a chunk's id range beyond which ids are probed
 
-    def __init__(self, dsn: str, *, max_connections: int = 8) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        max_connections: int = 8,
+        statement_timeout_s: float = DEFAULT_STATEMENT_TIMEOUT_S,
+        connect_timeout_s: int = CONNECT_TIMEOUT_S,
+    ) -> None:
+        """``statement_timeout_s``: the server cancels a statement running longer (0: never);
+        ``connect_timeout_s``: how long a new connection may take (libpq counts whole
+        seconds, at least 2)."""
+        self._dsn = dsn
+        self._connect_kwargs = _connect_kwargs(dsn, statement_timeout_s, connect_timeout_s)
+        # A request waits this long for a free connection before it is told to come back.
+        self._slot_wait_s = connect_timeout_s + (statement_timeout_s or DEFAULT_STATEMENT_TIMEOUT_S)
+        self._max_connections = max_connections
         try:
             # As many kept open as may be used: with fewer, psycopg2 closes connections handed
             # back while another is idle, and busy periods reconnect on every other request.
             self._pool = psycopg2.pool.ThreadedConnectionPool(
-                max_connections, max_connections, dsn, connection_factory=PreparingConnection
+                max_connections,
+                max_connections,
+                dsn,
+                connection_factory=PreparingConnection,
+                **self._connect_kwargs,
             )
             # The pool refuses rather than waits when all connections are out: wait here.
             self._slots = threading.BoundedSemaphore(max_connections)
         except psycopg2.OperationalError as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise StoreError(f"cannot connect to PostGIS at {_redact(dsn)}: {first}") from exc
+            raise StoreUnavailableError(
+                f"cannot connect to PostGIS at {_redact(dsn)}: {_first(exc)}"
+            ) from exc
+        # Set in this thread while a schema change or bulk load runs: no statement timeout.
+        self._unlimited = threading.local()
+        self._watchdog = StuckConnectionWatchdog(
+            self._answers, after_s=statement_timeout_s or DEFAULT_STATEMENT_TIMEOUT_S
+        )
+
+    def _answers(self) -> bool:
+        """Whether the server accepts a new connection and runs a statement on it."""
+        try:
+            conn = psycopg2.connect(self._dsn, **self._connect_kwargs)
+        except psycopg2.Error:
+            return False
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1")
+            return True
+        except psycopg2.Error:
+            return False
+        finally:
+            conn.close()
+
+    def _checkout(self) -> PreparingConnection:
+        """A pooled connection that still looks alive: one the server has closed (a restart,
+        an idle timeout) has something to read or EOF waiting, and is replaced here rather
+        than failing the request's first statement."""
+        for _ in range(self._max_connections + 1):
+            try:
+                conn = cast(PreparingConnection, self._pool.getconn())
+            except psycopg2.OperationalError as exc:
+                raise StoreUnavailableError(f"the database is unreachable: {_first(exc)}") from exc
+            if conn.closed or _dropped(conn):
+                self._pool.putconn(conn, close=True)
+                continue
+            return conn
+        raise StoreUnavailableError("the database keeps closing new connections")
+
+    @contextmanager
+    def _connection(self) -> Iterator[PreparingConnection]:
+        """A connection for one transaction. Errors that mean the database is gone or too
+        slow become :class:`StoreUnavailableError`, and a broken connection is dropped from
+        the pool. Nothing is retried here: a write cut off at COMMIT may have committed."""
+        if not self._slots.acquire(timeout=self._slot_wait_s):
+            raise StoreUnavailableError(
+                f"no database connection came free within {self._slot_wait_s:.0f} s"
+            )
+        try:
+            conn = self._checkout()
+            self._watchdog.start(conn)
+            try:
+                yield conn
+            except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+                if conn.closed:
+                    raise StoreUnavailableError(
+                        f"the database connection was lost: {_first(exc)}"
+                    ) from exc
+                if isinstance(exc, psycopg2.errors.QueryCanceled):
+                    raise StoreUnavailableError(
+                        "the database did not answer within the statement timeout"
+                    ) from exc
+                raise
+            finally:
+                self._watchdog.stop(conn)
+                self._pool.putconn(conn, close=bool(conn.closed))
+        finally:
+            self._slots.release()
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
-        with self._slots:
-            conn = self._pool.getconn()
+        with self._connection() as conn:
             try:
                 with conn.cursor() as cur:
+                    if getattr(self._unlimited, "on", False):
+                        cur.execute("SET LOCAL statement_timeout = 0")
                     yield cur
                 conn.commit()
             except BaseException:
-                conn.rollback()
+                if not conn.closed:
+                    with suppress(psycopg2.OperationalError, psycopg2.InterfaceError):
+                        conn.rollback()
                 raise
-            finally:
-                self._pool.putconn(conn)
 
     @contextmanager
     def _case_transaction(self) -> Iterator[PreparingCursor]:
         """A transaction for case work: its hot statements run prepared, and BEGIN goes with
         the first statement (on an autocommit connection) rather than on its own."""
-        with self._slots:
-            conn = self._pool.getconn()
+        with self._connection() as conn:
             conn.autocommit = True
             try:
                 with conn.cursor() as raw:
@@ -111,11 +230,25 @@ class PostgisStore(SqlStore):
             finally:
                 if not conn.closed:
                     conn.autocommit = False
-                self._pool.putconn(conn)
 
     def close(self) -> None:
+        self._watchdog.close()
         if not self._pool.closed:
             self._pool.closeall()
+
+    @contextmanager
+    def _without_statement_timeout(self) -> Iterator[None]:
+        """Transactions of this thread run without the statement timeout: a schema change or
+        a bulk load may rightly take longer than any request should."""
+        self._unlimited.on = True
+        try:
+            yield
+        finally:
+            self._unlimited.on = False
+
+    def migrate(self, scripts: Sequence[tuple[int, str, str]] | None = None) -> int:
+        with self._without_statement_timeout():
+            return super().migrate(scripts)
 
     def next_case_id(self) -> int:
         with self.transaction() as cur:
@@ -130,7 +263,7 @@ class PostgisStore(SqlStore):
         """
         cases = ordered(cases, CASE_COLUMNS, "cases")
         events = ordered(events, EVENT_COLUMNS, "events")
-        with self.transaction() as cur:
+        with self._without_statement_timeout(), self.transaction() as cur:
             cur.execute(case_sql(self.backend, "bulk", "stage_cases"))
             cur.copy_expert(case_sql(self.backend, "bulk", "copy_cases"), _csv(cases))
             cur.execute(case_sql(self.backend, "bulk", "insert_cases"))

@@ -15,7 +15,7 @@ from geo.store.records import TokenRecord
 
 
 # Dependencies are async so that FastAPI runs them on the event loop instead of handing each
-# to the thread pool; only a token-cache miss goes to a thread (it queries the store).
+# to the thread pool; only the token look-up goes to a thread (it queries the store).
 async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.gridmgr  # set by the app's lifespan
     return state
@@ -36,12 +36,7 @@ async def bearer_token(request: Request, state: State) -> TokenRecord:
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise Unauthenticated("send Authorization: Bearer <token>")
-    cached = state.cached_token(value.strip())  # a record, None, or MISS
-    record: TokenRecord | None
-    if cached is None or isinstance(cached, TokenRecord):
-        record = cached
-    else:
-        record = await run_in_threadpool(state.token, value.strip())
+    record = await run_in_threadpool(state.token, value.strip())
     if record is None:
         raise Unauthenticated("the token is unknown or revoked")
     return record

@@ -10,7 +10,7 @@ from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import console, errors
+from api import admin, console, errors
 from api.limits import BodyLimit
 from api.routes import (
     analysis,
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         open311,
         maps,
         geocode,
+        admin,
     ):
         app.include_router(module.router)
     app.mount(ASSET_BASE, StaticFiles(directory=asset_dir()), name="map-assets")

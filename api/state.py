@@ -7,7 +7,7 @@ Opened once in the app's lifespan and closed at shutdown; nothing here runs at i
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from api.auth.tokens import hash_token
@@ -23,6 +23,19 @@ from geo.store import Store, open_store
 from geo.store.records import TokenRecord
 
 GAZETTEER_TTL_S = 60.0  # a new gazetteer import is used within this many seconds
+
+
+def scoped_key(owner: str | None, key: str | None) -> str | None:
+    """The stored form of an Idempotency-Key sent by the token ``owner`` (None: unscoped).
+
+    Token ids are hex and never hold ``:``, so two owners' keys never meet.
+    """
+    if not key:
+        return None
+    scope = owner or "*"
+    if ":" in scope:
+        raise ValueError(f"an owner id holds no ':' ({scope!r})")
+    return f"{scope}:{key}"
 
 
 @dataclass
@@ -66,14 +79,21 @@ class AppState:
     def close(self) -> None:
         self.store.close()
 
-    def file_case(self, req: Intake, actor: Actor) -> tuple[Case, bool]:
+    def file_case(
+        self, req: Intake, actor: Actor, *, owner: str | None = None
+    ) -> tuple[Case, bool]:
         """File ``req``; True when an earlier request with its Idempotency-Key is replayed.
 
-        A second request with a key whose first is still running is refused (409), so one
-        process never files two cases for one key.
+        A key belongs to its caller: it is stored as ``owner:key`` with ``owner`` the id of
+        the API token that sent it (a console session's token included), so the same key
+        from another token is another request and never returns the first caller's case.
+        Requests without an owner share the ``*`` scope. A second request with a key whose
+        first is still running is refused (409), so one process never files two cases for
+        one key.
         """
-        key = req.idempotency_key
+        key = scoped_key(owner, req.idempotency_key)
         if key:
+            req = replace(req, idempotency_key=key)
             with self.in_flight_lock:
                 if key in self.in_flight:
                     raise InFlight("a request with this Idempotency-Key is still in progress")

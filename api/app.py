@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import admin, console, errors
+from api.auth import throttle
 from api.limits import BodyLimit
 from api.routes import (
     analysis,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="gridmgr", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(BodyLimit)
     errors.install(app)
+    throttle.install(app)  # 429 for addresses with too many failed sign-ins
     for module in (
         health,
         boundaries,

@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
+from api.auth.throttle import Throttle
 from api.auth.tokens import hash_token
 from api.boundary_cache import BoundaryCache
 from api.errors import InFlight
@@ -49,6 +50,8 @@ class AppState:
     # The district's time zone (GRIDMGR_TIME_ZONE): times are shown in it, and a date or time
     # without an offset in a query means its wall clock. The case service's calendar uses it.
     tz: ZoneInfo
+    # Failed sign-ins per client address (api.auth.throttle), in this process.
+    throttle: Throttle = field(default_factory=Throttle)
     in_flight: set[str] = field(default_factory=set)
     in_flight_lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -10,7 +10,8 @@ from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import console, errors
+from api import admin, console, errors
+from api.auth import throttle
 from api.limits import BodyLimit
 from api.routes import (
     analysis,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="gridmgr", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(BodyLimit)
     errors.install(app)
+    throttle.install(app)  # 429 for addresses with too many failed sign-ins
     for module in (
         health,
         boundaries,
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         open311,
         maps,
         geocode,
+        admin,
     ):
         app.include_router(module.router)
     app.mount(ASSET_BASE, StaticFiles(directory=asset_dir()), name="map-assets")

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request, params
 from starlette.concurrency import run_in_threadpool
 
+from api.auth.throttle import client_address
 from api.errors import Unauthenticated
 from api.state import AppState
 from geo.cases.workflow import Actor
@@ -15,7 +16,7 @@ from geo.store.records import TokenRecord
 
 
 # Dependencies are async so that FastAPI runs them on the event loop instead of handing each
-# to the thread pool; only a token-cache miss goes to a thread (it queries the store).
+# to the thread pool; only the token look-up goes to a thread (it queries the store).
 async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.gridmgr  # set by the app's lifespan
     return state
@@ -32,17 +33,16 @@ def actor_of(token: TokenRecord) -> Actor:
 
 
 async def bearer_token(request: Request, state: State) -> TokenRecord:
+    address = client_address(request)
+    state.throttle.check(address)  # 429 after too many failures from this address
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
+        state.throttle.failed(address)
         raise Unauthenticated("send Authorization: Bearer <token>")
-    cached = state.cached_token(value.strip())  # a record, None, or MISS
-    record: TokenRecord | None
-    if cached is None or isinstance(cached, TokenRecord):
-        record = cached
-    else:
-        record = await run_in_threadpool(state.token, value.strip())
+    record = await run_in_threadpool(state.token, value.strip())
     if record is None:
+        state.throttle.failed(address)
         raise Unauthenticated("the token is unknown or revoked")
     return record
 

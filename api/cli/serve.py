@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import uvicorn
 
+from api.admin import door
 from api.app import create_app
 from api.cli.common import settings as configured_settings
 from api.cli.workers import serve_processes
@@ -37,4 +38,6 @@ def serve(host: str, port: int, workers: int) -> None:
             raise click.ClickException("a server process ended by itself: stopped them all")
     else:
         # No access log: query strings can carry an Open311 api_key.
-        uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
+        # On a DuckDB file, `gridmgr token` reaches this server through its door (api.admin).
+        with door(settings, host, port):
+            uvicorn.run(create_app(settings), host=host, port=port, access_log=False)

@@ -1,16 +1,22 @@
-"""``gridmgr token create|list|revoke``: API tokens (stored hashed; shown once)."""
+"""``gridmgr token create|list|revoke``: API tokens (stored hashed; shown once).
+
+On a DuckDB file that a running ``gridmgr serve`` holds, the commands ask that server
+(api.admin); otherwise they open the store themselves.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import click
 
-from api.auth.tokens import TOKEN_ROLES, new_token
-from api.cli.common import configured_store, fail
-from geo.codes import validate_community_code
-from geo.errors import CodeError
+from api.admin import Door, record_of
+from api.auth.tokens import TOKEN_ROLES, issue_token, revoke_token
+from api.cli.common import configured_store, fail, settings
+from geo.errors import GridmgrError
 from geo.store.records import TokenRecord
+
+
+def _door() -> Door | None:
+    return Door.find(settings())
 
 
 @click.group()
@@ -25,30 +31,24 @@ def token() -> None:
 @click.option("--name", default="", help="Who the token is for.")
 def create(role: str, community: str | None, worker_id: str | None, name: str) -> None:
     """Make a token; it is printed once, alone on the last line."""
-    with configured_store() as store:
-        if role == "worker":
-            if not worker_id:
-                fail("a worker token needs --worker ID (see the roster)")
-            worker = next((w for w in store.workers() if w.id == worker_id), None)
-            if worker is None:
-                fail(f"there is no worker {worker_id!r} in the roster")
-            if community and community != worker.community_code:
-                fail(f"{worker_id} works in {worker.community_code}, not {community}")
-            community = worker.community_code
-            name = name or worker.name
-        elif community:
-            try:
-                community = validate_community_code(community)
-            except CodeError as exc:
-                fail(str(exc))
-        secret, token_id, digest = new_token()
-        store.add_token(
-            TokenRecord(token_id, role, name, community, worker_id, datetime.now(UTC)), digest
-        )
+    door = _door()
+    if door is not None:
+        try:
+            answer = door.call(
+                "POST",
+                "/admin/tokens",
+                {"role": role, "community": community, "worker": worker_id, "name": name},
+            )
+        except GridmgrError as exc:
+            fail(str(exc))
+        record, secret = record_of(answer["token"]), str(answer["secret"])
+    else:
+        with configured_store() as store:
+            record, secret = issue_token(store, role, community, worker_id, name)
     click.echo(
-        f"token {token_id}: role {role}"
-        + (f", community {community}" if community else "")
-        + (f", {name}" if name else "")
+        f"token {record.id}: role {record.role}"
+        + (f", community {record.community_code}" if record.community_code else "")
+        + (f", {record.name}" if record.name else "")
     )
     click.echo(secret)
 
@@ -56,20 +56,35 @@ def create(role: str, community: str | None, worker_id: str | None, name: str) -
 @token.command("list")
 def list_() -> None:
     """Tokens (never their secrets)."""
-    with configured_store() as store:
-        for t in store.tokens():
-            state = "revoked" if t.revoked_at else "active"
-            click.echo(
-                f"{t.id}  {t.role:<10} {t.community_code or '-':<10} "
-                f"{t.worker_id or '-':<17} {state:<8} {t.name}"
-            )
+    door = _door()
+    records: list[TokenRecord]
+    if door is not None:
+        try:
+            records = [record_of(t) for t in door.call("GET", "/admin/tokens")]
+        except GridmgrError as exc:
+            fail(str(exc))
+    else:
+        with configured_store() as store:
+            records = store.tokens()
+    for t in records:
+        state = "revoked" if t.revoked_at else "active"
+        click.echo(
+            f"{t.id}  {t.role:<10} {t.community_code or '-':<10} "
+            f"{t.worker_id or '-':<17} {state:<8} {t.name}"
+        )
 
 
 @token.command("revoke")
 @click.argument("token_id")
 def revoke(token_id: str) -> None:
     """Revoke a token by its id."""
-    with configured_store() as store:
-        if not store.revoke_token(token_id):
-            fail(f"no active token {token_id}")
+    door = _door()
+    if door is not None:
+        try:
+            door.call("POST", f"/admin/tokens/{token_id}/revoke")
+        except GridmgrError as exc:
+            fail(str(exc))
+    else:
+        with configured_store() as store:
+            revoke_token(store, token_id)
     click.echo(f"revoked {token_id}")

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.deps import Caller, State
+from api.deps import Caller, State, Token
 from api.errors import PreconditionFailed, PreconditionRequired
 from api.views import case_view, event_view
 from geo.cases.model import Case
@@ -61,6 +61,7 @@ def create_case(
     body: NewCase,
     state: State,
     actor: Caller,
+    token: Token,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
     req = Intake(
@@ -76,7 +77,7 @@ def create_case(
         auto_dispatch=body.auto_dispatch,
         idempotency_key=idempotency_key,
     )
-    case, replayed = state.file_case(req, actor)
+    case, replayed = state.file_case(req, actor, owner=token.id)  # the key is the caller's
     headers = {"ETag": etag(case), "Location": f"/cases/{case.id}"}
     if replayed:
         headers["Idempotent-Replayed"] = "true"

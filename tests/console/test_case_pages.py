@@ -73,7 +73,9 @@ def test_filing_twice_with_one_key_files_one_case(console):
     assert first.status_code == second.status_code == 303
     assert first.headers["location"] == second.headers["location"]
     posters = console.state.cases.find(ADMIN, category="illegal_posters", limit=10)
-    assert len(posters) == 1 and posters[0].idempotency_key == key
+    # the key is stored in its token's scope (token id, then the key)
+    scoped = f"{console.people['dispatcher'][1]}:{key}"
+    assert len(posters) == 1 and posters[0].idempotency_key == scoped
     changed = console.client.post("/console/cases", data={**form, "description": "别的"})
     assert changed.status_code == 422 and "Idempotency" in changed.text
 
@@ -206,9 +208,10 @@ def test_a_second_submit_waits_for_the_first_and_gets_its_case(console):
         "lat": str(lat),
     }
     first = console.client.post("/console/cases", data=form, follow_redirects=False)
+    running = f"{console.people['dispatcher'][1]}:{key}"  # the key in its token's scope
     with console.state.in_flight_lock:  # as if the first submit were still running
-        console.state.in_flight.add(key)
-    threading.Timer(0.4, lambda: console.state.in_flight.discard(key)).start()
+        console.state.in_flight.add(running)
+    threading.Timer(0.4, lambda: console.state.in_flight.discard(running)).start()
     started = time.monotonic()
     second = console.client.post("/console/cases", data=form, follow_redirects=False)
     assert time.monotonic() - started >= 0.4

@@ -18,6 +18,7 @@ from api.auth.console import (
     remember_login_csrf,
     same,
 )
+from api.auth.throttle import client_address
 from api.console import nav
 from api.console.deps import Writer
 from api.console.errors import ConsoleRoute
@@ -75,8 +76,21 @@ async def login(
             status_code=403,
             error="页面已过期，请重新登录 / The page expired, sign in again",
         )
+    address = client_address(request)
+    wait = state.throttle.retry_after(address)
+    if wait is not None:  # too many failed sign-ins from this address lately
+        response = _login_page(
+            request,
+            next_=next_,
+            status_code=429,
+            error=f"尝试次数过多，请 {wait} 秒后再试 / Too many failed sign-ins, "
+            f"try again in {wait} s",
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     record = await run_in_threadpool(state.token, token.strip())
     if record is None:
+        state.throttle.failed(address)
         return _login_page(
             request,
             next_=next_,

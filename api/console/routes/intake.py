@@ -130,7 +130,7 @@ def file_case(
             auto_dispatch=auto_dispatch,
             idempotency_key=idempotency_key,
         )
-        case = _file(state, req, user.actor)
+        case = _file(state, req, user.actor, user.token.id)  # keys are the token's
     except GridmgrError as exc:
         status, _, _ = classify(exc)
         if status not in (400, 422):
@@ -139,12 +139,12 @@ def file_case(
     return RedirectResponse(f"/console/cases/{case.id}?done=intake&case={case.id}", status_code=303)
 
 
-def _file(state: State, req: Intake, actor: Actor) -> Case:
+def _file(state: State, req: Intake, actor: Actor, owner: str) -> Case:
     """File once per key: a second submit waits while the first is in flight, then replays."""
     deadline = time.monotonic() + IN_FLIGHT_WAIT_S
     while True:
         try:
-            return state.file_case(req, actor)[0]
+            return state.file_case(req, actor, owner=owner)[0]
         except InFlight:
             if time.monotonic() > deadline:
                 raise

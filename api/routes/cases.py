@@ -1,7 +1,8 @@
 """Cases: intake, lists, one case, its audit trail, workflow actions, revealing the reporter.
 
 Reads return an ``ETag`` (the case's id and version); actions need it back in ``If-Match``
-(428 without it, 412 when the case has moved on).
+(428 without it, 412 when the case has moved on or the tag is weak, ``W/"..."``: If-Match
+compares strongly, RFC 9110 §13.1.1).
 """
 
 from __future__ import annotations
@@ -31,7 +32,14 @@ def etag(case: Case) -> str:
 def _version_from(if_match: str | None, case_id: int) -> int:
     if if_match is None or not if_match.strip():
         raise PreconditionRequired("send If-Match with the ETag of the case you read")
-    tag = if_match.strip().removeprefix("W/").strip('"')
+    tag = if_match.strip()
+    if tag.startswith("W/"):
+        # RFC 9110 §13.1.1: If-Match uses the strong comparison, so a weak tag never matches.
+        raise PreconditionFailed(
+            f"If-Match {if_match} is a weak ETag, which never guards a write (RFC 9110 "
+            "§13.1.1): send the strong ETag of the case, without W/"
+        )
+    tag = tag.strip('"')
     cid, _, version = tag.partition("-")
     if cid != str(case_id) or not version.isdigit():
         raise PreconditionFailed(f"If-Match {if_match} is not an ETag of case {case_id}")

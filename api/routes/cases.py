@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat
 
 from api.deps import Caller, State
 from api.errors import PreconditionFailed, PreconditionRequired
@@ -54,8 +54,9 @@ class Reporter(BaseModel):
 class NewCase(BaseModel):
     category: str = Field(..., max_length=64)
     description: str = Field("", max_length=MAX_DESCRIPTION)
-    lon: float | None = None
-    lat: float | None = None
+    # Strict: true/false or "106.7" is a 400 naming the field, not a coordinate of 1.0.
+    lon: StrictFloat | None = None
+    lat: StrictFloat | None = None
     crs: Literal["wgs84", "cgcs2000", "gcj02", "bd09"] = "wgs84"
     address: str | None = Field(None, max_length=500)
     reporter: Reporter | None = None
@@ -158,8 +159,8 @@ def case_events(case_id: int, state: State, actor: Caller) -> list[dict[str, Any
 class ActionBody(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
     assignee_id: str | None = Field(default=None, max_length=64)
-    lon: float | None = None
-    lat: float | None = None
+    lon: StrictFloat | None = None  # strict, as in NewCase
+    lat: StrictFloat | None = None
     crs: Literal["wgs84", "cgcs2000", "gcj02", "bd09"] = "wgs84"
 
 

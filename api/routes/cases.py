@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, StrictFloat
 
 from api.deps import Caller, State
 from api.errors import PreconditionFailed, PreconditionRequired
+from api.logging_redact import remember
 from api.views import case_view, event_view
 from geo.cases.model import Case
 from geo.cases.service import MAX_DESCRIPTION, SOURCES, Intake
@@ -72,6 +73,8 @@ def create_case(
     actor: Caller,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
+    if body.reporter:  # kept out of any log record of this request
+        remember(body.reporter.name, body.reporter.phone)
     req = Intake(
         category=body.category,
         description=body.description,

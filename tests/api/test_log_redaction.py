@@ -96,6 +96,11 @@ def test_logs_of_a_failed_intake_and_an_api_key(api, caplog, monkeypatch):
     monkeypatch.setattr(state, "file_case", broken)
     client = TestClient(UvicornLike(api.client.app), raise_server_exceptions=False)
     caplog.set_level(logging.INFO)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        # A uvicorn started earlier in this process stops these from reaching the root.
+        monkeypatch.setattr(logging.getLogger(name), "propagate", True)
+        monkeypatch.setattr(logging.getLogger(name), "disabled", False)
+        caplog.set_level(logging.INFO, logger=name)
     body = {
         "category": "exposed_refuse",
         "lon": 106.7125,
@@ -110,7 +115,7 @@ def test_logs_of_a_failed_intake_and_an_api_key(api, caplog, monkeypatch):
     text = caplog.text
     assert "Exception in ASGI application" in text and "RuntimeError: cannot file" in text
     assert "Traceback" in text and "open311/v2/services.json?api_key=" in text
-    for secret in (NAME, PHONE, token, key, token.split("_")[-1], key.split("_")[-1]):
+    for secret in (NAME, PHONE, token, key, token.split("_", 2)[2], key.split("_", 2)[2]):
         assert secret not in text, secret
     for record in caplog.records:  # what any other handler would format
         assert PHONE not in record.getMessage() and NAME not in (record.exc_text or "")

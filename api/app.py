@@ -10,7 +10,7 @@ from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import admin, console, errors
+from api import admin, console, errors, logging_redact
 from api.auth import throttle
 from api.limits import BodyLimit
 from api.routes import (
@@ -65,8 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             gc.unfreeze()
             state.close()
 
+    logging_redact.install()  # no token, phone or name in the logs, tracebacks included
     app = FastAPI(title="gridmgr", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(BodyLimit)
+    app.add_middleware(logging_redact.RedactionScope)  # outermost: covers the whole request
     errors.install(app)
     throttle.install(app)  # 429 for addresses with too many failed sign-ins
     for module in (

@@ -18,6 +18,7 @@ import shapely
 
 from api.cli.common import configured_store, fail, parse_time, settings
 from api.cli.lazy import LazyModule
+from geo.csv_safety import neutralise, neutralise_cell
 from geo.errors import GridmgrError
 from geo.locate.cache import FileCachedLocator
 from geo.locate.locator import GenerationIndex, Locator
@@ -133,6 +134,17 @@ def _locate_frame(
     return out
 
 
+def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` for a CSV file: every text cell and column name a spreadsheet would run as a
+    formula gets a leading ``'`` (see :mod:`geo.csv_safety`); numbers stay as they are."""
+    out = frame.copy()
+    for name in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[name]):  # text (object or str dtype)
+            out[name] = out[name].map(neutralise_cell)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
+
+
 def _write_vector(frame: gpd.GeoDataFrame, path: Path) -> None:
     """Write a vector file; the layer is named after the final file, not the partial one."""
     layer = re.sub(r"\W", "_", path.stem.removeprefix(".partial-")) or "points"
@@ -229,7 +241,7 @@ def _csv_in(
             if vector_out:
                 parts.append(located)
             else:
-                located.to_csv(
+                _csv_safe(located).to_csv(
                     out, mode="w" if i == 0 else "a", header=i == 0, index=False, encoding="utf-8"
                 )
             if bar is not None:
@@ -274,7 +286,7 @@ def _vector_in(
         flat = pd.DataFrame(located.drop(columns="geometry"))
         flat.insert(0, "lat", lat)
         flat.insert(0, "lon", lon)
-        flat.to_csv(out, index=False, encoding="utf-8")
+        _csv_safe(flat).to_csv(out, index=False, encoding="utf-8")
 
 
 @click.command("locate-file")

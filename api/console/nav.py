@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import unicodedata
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from geo.cases.workflow import Actor
 
@@ -15,15 +16,34 @@ def home(actor: Actor) -> str:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """``target`` if it is a console address on this site, else ``default``."""
-    if not target:
+    """``target`` if it is a console address on this site, else ``default``.
+
+    Refused: anything with a scheme or host (``https://x``, ``//x``), a backslash
+    (``/\\x``, read as ``//x`` by browsers), control characters or blanks (browsers drop
+    some of them, joining what is around), dot segments, and any of these hidden behind
+    percent-encoding (``/%2F%2Fx``, ``/console/%2e%2e/x``, decoded up to three times).
+    """
+    if not target or len(target) > 2000 or any(_unsafe(c) for c in target):
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or target.startswith("//") or "\\" in target:
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return default
-    if parts.path != BASE and not parts.path.startswith(BASE + "/"):
-        return default
+    path = parts.path
+    for _ in range(3):  # layers of percent-encoding: %252F is %2F is /
+        path = unquote(path)
+    for candidate in (parts.path, path):
+        if any(_unsafe(c) for c in candidate) or "//" in candidate:
+            return default
+        if candidate != BASE and not candidate.startswith(BASE + "/"):
+            return default
+        if any(segment in (".", "..") for segment in candidate.split("/")):
+            return default
     return target
+
+
+def _unsafe(c: str) -> bool:
+    """A backslash, a blank or a control character: not in a return address."""
+    return c == "\\" or c.isspace() or unicodedata.category(c) == "Cc"
 
 
 def with_done(target: str, case_id: int, action: str) -> str:

@@ -1,7 +1,8 @@
 """Cases: intake, lists, one case, its audit trail, workflow actions, revealing the reporter.
 
 Reads return an ``ETag`` (the case's id and version); actions need it back in ``If-Match``
-(428 without it, 412 when the case has moved on).
+(428 without it, 412 when the case has moved on or the tag is weak, ``W/"..."``: If-Match
+compares strongly, RFC 9110 §13.1.1).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat
 
 from api.deps import Caller, State, Token
 from api.errors import PreconditionFailed, PreconditionRequired
+from api.logging_redact import remember
 from api.views import case_view, event_view
 from geo.cases.model import Case
 from geo.cases.service import MAX_DESCRIPTION, SOURCES, Intake
@@ -31,7 +33,14 @@ def etag(case: Case) -> str:
 def _version_from(if_match: str | None, case_id: int) -> int:
     if if_match is None or not if_match.strip():
         raise PreconditionRequired("send If-Match with the ETag of the case you read")
-    tag = if_match.strip().removeprefix("W/").strip('"')
+    tag = if_match.strip()
+    if tag.startswith("W/"):
+        # RFC 9110 §13.1.1: If-Match uses the strong comparison, so a weak tag never matches.
+        raise PreconditionFailed(
+            f"If-Match {if_match} is a weak ETag, which never guards a write (RFC 9110 "
+            "§13.1.1): send the strong ETag of the case, without W/"
+        )
+    tag = tag.strip('"')
     cid, _, version = tag.partition("-")
     if cid != str(case_id) or not version.isdigit():
         raise PreconditionFailed(f"If-Match {if_match} is not an ETag of case {case_id}")
@@ -46,8 +55,9 @@ class Reporter(BaseModel):
 class NewCase(BaseModel):
     category: str = Field(..., max_length=64)
     description: str = Field("", max_length=MAX_DESCRIPTION)
-    lon: float | None = None
-    lat: float | None = None
+    # Strict: true/false or "106.7" is a 400 naming the field, not a coordinate of 1.0.
+    lon: StrictFloat | None = None
+    lat: StrictFloat | None = None
     crs: Literal["wgs84", "cgcs2000", "gcj02", "bd09"] = "wgs84"
     address: str | None = Field(None, max_length=500)
     reporter: Reporter | None = None
@@ -64,6 +74,8 @@ def create_case(
     token: Token,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
+    if body.reporter:  # kept out of any log record of this request
+        remember(body.reporter.name, body.reporter.phone)
     req = Intake(
         category=body.category,
         description=body.description,
@@ -151,8 +163,8 @@ def case_events(case_id: int, state: State, actor: Caller) -> list[dict[str, Any
 class ActionBody(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
     assignee_id: str | None = Field(default=None, max_length=64)
-    lon: float | None = None
-    lat: float | None = None
+    lon: StrictFloat | None = None  # strict, as in NewCase
+    lat: StrictFloat | None = None
     crs: Literal["wgs84", "cgcs2000", "gcj02", "bd09"] = "wgs84"
 
 

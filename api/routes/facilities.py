@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat, StrictInt
 
 from api.deps import Caller, State, roles
 from geo.errors import NotFoundError
@@ -32,11 +32,12 @@ def feature(f: Facility, kinds: dict[str, FacilityKind]) -> dict[str, Any]:
 class FacilityIn(BaseModel):
     kind: str = Field(..., max_length=64)
     name: str = Field(..., max_length=200)
-    lon: float
-    lat: float
+    # Strict: true/false or a number in quotes is a 400 naming the field.
+    lon: StrictFloat
+    lat: StrictFloat
     crs: str = "wgs84"
-    radius_m: float | None = None
-    capacity: int | None = None
+    radius_m: StrictFloat | None = None
+    capacity: StrictInt | None = None
     opening: str = Field("", max_length=500)
 
 

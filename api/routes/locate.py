@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, StrictInt
 
 from api.deps import Caller, State
 from geo.point_input import parse_points
@@ -44,12 +44,23 @@ async def locate_one(
     }
 
 
+def _not_bool(value: object) -> object:
+    """JSON true/false is not a coordinate (pydantic would read it as 1.0 or 0.0)."""
+    if isinstance(value, bool):
+        raise ValueError(f"a number is expected, not {str(value).lower()}")
+    return value
+
+
+# A coordinate of a batch: a number, or text that parse_points judges row by row.
+Coordinate = Annotated[float | str | None, BeforeValidator(_not_bool)]
+
+
 class Batch(BaseModel):
-    points: list[tuple[float | str | None, float | str | None]] = Field(
+    points: list[tuple[Coordinate, Coordinate]] = Field(
         ..., max_length=MAX_BATCH, description="[[lon, lat], ...] in `crs`"
     )
     crs: CRS = "wgs84"
-    generation: int | None = None
+    generation: StrictInt | None = None
 
 
 @router.post("/locate", summary="批量定位 Locate a batch of points")

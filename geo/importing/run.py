@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from geo.csv_safety import neutralise_cell
 from geo.errors import InputError
 from geo.gazetteer import DEFAULT_THRESHOLD, Gazetteer
 from geo.importing.mapping import Mapping, crs_of
@@ -237,7 +238,11 @@ def import_cases(
 
 class _RejectFile:
     """Rejected rows, streamed to a temporary file and moved into place at the end (UTF-8
-    with a BOM, so that spreadsheet programs read the Chinese); no file when none."""
+    with a BOM, so that spreadsheet programs read the Chinese); no file when none.
+
+    The ``column``, ``value`` and ``reason`` cells are text and are neutralised where a
+    spreadsheet would run them as formulas (see :mod:`geo.csv_safety`); ``line`` is a number.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -253,7 +258,10 @@ class _RejectFile:
     def write(self, rejected: pd.DataFrame) -> None:
         if len(rejected):
             ordered = rejected.sort_values("line", kind="stable")
-            self.out.writerows(ordered[list(REJECT_COLUMNS)].itertuples(index=False))
+            self.out.writerows(
+                [neutralise_cell(cell) for cell in row]
+                for row in ordered[list(REJECT_COLUMNS)].itertuples(index=False)
+            )
             self.count += len(rejected)
 
     def finish(self) -> Path | None:

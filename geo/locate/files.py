@@ -8,6 +8,12 @@ break), then ``grid_code``, ``community_code``, ``status`` (assigned, unassigned
 ``error`` (why a row is invalid; "" otherwise). A column of the input with one of those names
 is replaced in place.
 
+Every text cell (the header, every input column including the coordinate columns, and the
+result columns) that a spreadsheet would run as a formula gets a leading ``'``, as
+:func:`geo.csv_safety.neutralise` does it: a plain decimal such as ``-106.5`` stays as it
+is, ``=1+2`` or ``@SUM(A1)`` is written ``'=1+2``, ``'@SUM(A1)``. The general reader's
+output (``gridmgr locate-file``) does the same, so both stay identical.
+
 Coordinates are checked as :func:`geo.point_input.parse_points` checks them, with the same
 error messages: a value written as a plain decimal (``-106.5``, ``26.61``: at most three
 integer digits, no exponent, no blanks) within range is parsed here by Arrow, and every other
@@ -37,6 +43,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from geo import coords
+from geo.csv_safety import FORMULA_START, NUMBER, PREFIX, neutralise
 from geo.locate.locator import GenerationIndex
 from geo.point_input import parse_points
 
@@ -130,12 +137,27 @@ def _text_span(column: pa.Array) -> tuple[int, int]:
     return int(offsets[column.offset]), int(offsets[column.offset + len(column)])
 
 
+def _neutralised(column: pa.Array) -> pa.Array:
+    """A string column with ``'`` before every value a spreadsheet would run as a formula
+    (plain decimal numbers excepted; see :mod:`geo.csv_safety`)."""
+    risky = pc.match_substring_regex(column, FORMULA_START)
+    if not pc.any(risky).as_py():
+        return column  # the common case
+    risky = pc.and_(risky, pc.invert(pc.match_substring_regex(column, NUMBER)))
+    if not pc.any(risky).as_py():
+        return column
+    prefixed = pc.binary_join_element_wise(PREFIX, column.filter(risky), "")
+    return pc.replace_with_mask(column, risky, prefixed)
+
+
 def _csv_column(column: pa.Array) -> pa.Array:
-    """A string column as CSV fields: quoted (quotes doubled) where pandas quotes."""
+    """A string column as CSV fields: neutralised, then quoted (quotes doubled) where pandas
+    quotes."""
     if column.null_count:
         column = pc.fill_null(column, "")  # pandas writes a missing value as nothing
     if len(column) == 0:
         return column
+    column = _neutralised(column)
     start, end = _text_span(column)
     text = memoryview(column.buffers()[2])[start:end].tobytes()
     if b"," not in text and b'"' not in text and b"\n" not in text:
@@ -148,9 +170,9 @@ def _csv_column(column: pa.Array) -> pa.Array:
 
 
 def csv_line(names: list[str]) -> str:
-    """The header line pandas writes for ``names``."""
+    """The header line pandas writes for ``names`` (neutralised)."""
     text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerow(names)
+    csv.writer(text, lineterminator="\n").writerow([neutralise(n) for n in names])
     return text.getvalue()
 
 

@@ -58,7 +58,11 @@ def _login_page(
 def login_form(
     request: Request, next_: Annotated[str | None, Query(alias="next")] = None, bye: bool = False
 ) -> Response:
-    return _login_page(request, next_=next_, notice="已退出登录 / Signed out" if bye else None)
+    return _login_page(
+        request,
+        next_=nav.safe_next(next_, ""),  # the form carries only a console address
+        notice="已退出登录 / Signed out" if bye else None,
+    )
 
 
 @router.post("/login")

@@ -476,3 +476,22 @@ def test_excel_rows_without_values_are_passed_over_and_lines_stay_right(store, t
     ) == (2, 1, 1)
     (reject,) = read_rejects(summary.rejects_path)
     assert (reject["line"], reject["value"]) == ("4", "abc")  # its row in the sheet
+
+
+def test_rejected_formula_cells_are_neutralised(store, tmp_path):
+    """Text cells of the rejects file that a spreadsheet would run get a leading quote; the
+    line number and plain numbers (a longitude of -206.5) stay as they are."""
+    ids = _ids(3)
+    when = "2024-03-01 09:00:00"
+    rows = [
+        [ids[0], '=HYPERLINK("http://evil")', "", "", *map(str, INSIDE), when, "", "", ""],
+        [ids[1], "暴露垃圾", "", "", "-206.5", "26.58", when, "", "", ""],
+        [ids[2], "暴露垃圾", "", "", "@SUM(A1)", "26.58", when, "", "", ""],
+    ]
+    summary = _run(store, write_csv(tmp_path / "hostile.csv", rows))
+    assert summary.counts["rejected"] == 3
+    rejects = {int(r["line"]): r for r in read_rejects(summary.rejects_path)}
+    assert rejects[2]["value"] == '\'=HYPERLINK("http://evil")'
+    assert rejects[3]["value"] == "-206.5"
+    assert rejects[4]["value"] == "'@SUM(A1)"
+    assert all(not r["reason"].startswith(("=", "+", "-", "@")) for r in rejects.values())

@@ -79,6 +79,13 @@ def test_workload_report_exports(env):
 
 def test_coverage_and_siting_exports(env):
     env, folder = env
+    station = folder / "station.csv"  # its own facility: no reliance on another test's import
+    station.write_text(
+        "kind,name,lon,lat,radius_m,capacity\nelderly_care,中华养老站,106.7135,26.5895,,30\n",
+        encoding="utf-8",
+    )
+    r = CliRunner().invoke(main, ["facilities", "import", str(station)], env=env)
+    assert r.exit_code == 0, r.output
     cov = folder / "cov.geojson"
     r = CliRunner().invoke(main, ["report", "coverage", "elderly_care", "-o", str(cov)], env=env)
     assert r.exit_code == 0, r.output

@@ -262,9 +262,9 @@ def create_request(
     request: Request,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
-    actor = _poster(state, form.get("api_key"))
+    actor, token_id = _poster(state, form.get("api_key"))
     cats = state.cases.categories()
-    case, replayed = state.file_case(_intake(form, cats, idempotency_key), actor)
+    case, replayed = state.file_case(_intake(form, cats, idempotency_key), actor, owner=token_id)
     headers = {
         "Location": str(request.url_for("open311_request", request_id=str(case.id), fmt=fmt))
     }
@@ -293,7 +293,9 @@ def unknown(rest: str, request: Request) -> Response:
 # -- helpers ------------------------------------------------------------------------------
 
 
-def _poster(state: AppState, api_key: str | None) -> Actor:
+def _poster(state: AppState, api_key: str | None) -> tuple[Actor, str]:
+    """The actor an Open311 POST acts as, and its token's id (the owner of its
+    Idempotency-Key)."""
     if not api_key:
         raise PermissionDeniedError("send api_key to create a service request")
     record = state.token(api_key)
@@ -304,7 +306,7 @@ def _poster(state: AppState, api_key: str | None) -> Actor:
             f"a {record.role} key may not create service requests; "
             f"allowed: {', '.join(sorted(POSTERS))}"
         )
-    return actor_of(record)
+    return actor_of(record), record.id
 
 
 def _text(form: dict[str, str], name: str, limit: int) -> str | None:

@@ -497,3 +497,19 @@ def test_no_personal_data_in_any_get(o311, point):
         "long",
         "media_url",
     }
+
+
+def test_an_idempotency_key_belongs_to_the_key_that_sent_it(o311, point):
+    fields = {"service_code": "unclean_road", "lat": point[1], "long": point[0]}
+    headers = {"Idempotency-Key": "o311-shared-key"}
+    mine = o311.client.post(
+        f"{BASE}/requests.json", data={**fields, "api_key": o311.tokens["open311"]}, headers=headers
+    )
+    theirs = o311.client.post(
+        f"{BASE}/requests.json",
+        data={**fields, "api_key": o311.tokens["dispatcher"]},
+        headers=headers,
+    )
+    assert mine.status_code == theirs.status_code == 201
+    assert "idempotent-replayed" not in theirs.headers
+    assert theirs.json()[0]["service_request_id"] != mine.json()[0]["service_request_id"]

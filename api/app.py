@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import console, errors
+from api.inputs import RejectNul
 from api.limits import BodyLimit
 from api.routes import (
     analysis,
@@ -65,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             state.close()
 
     app = FastAPI(title="gridmgr", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # The last added runs first: the body limit bounds what RejectNul reads.
+    app.add_middleware(RejectNul)
     app.add_middleware(BodyLimit)
     errors.install(app)
     for module in (

@@ -12,11 +12,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from geo import errors as e
 
 log = logging.getLogger("gridmgr.api")
 PROBLEM = "application/problem+json"
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 class Unauthenticated(e.GridmgrError):
@@ -84,6 +86,17 @@ def classify(exc: Exception) -> tuple[int, str, str]:
     return 500, "internal", "Internal error"
 
 
+def allowed_methods(request: Request) -> str:
+    """The ``Allow`` header of a 405: every method some route answers at this path (the
+    router names only the first route it found)."""
+    allowed = []
+    for method in METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -109,8 +122,13 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, "http", str(exc.detail), str(exc.detail))
+    async def http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = "too-large" if exc.status_code == 413 else "http"
+        response = problem(exc.status_code, kind, str(exc.detail), str(exc.detail))
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request)
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from api import map_data
 from api.deps import State
+from api.inputs import Instant
 from api.state import AppState
 
 router = APIRouter(tags=["maps"])
@@ -43,8 +44,8 @@ def index(state: State) -> HTMLResponse:
 def workload(
     state: State,
     kpi: KPI = "open_per_worker",
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    to: Instant | None = None,
 ) -> HTMLResponse:
     since, until = _period(state, from_, to)
     return _html(map_data.workload_page(state, kpi=kpi, since=since, until=until))
@@ -56,8 +57,8 @@ def workload(
 def community(
     code: str,
     state: State,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    to: Instant | None = None,
 ) -> HTMLResponse:
     since, until = _period(state, from_, to)
     return _html(map_data.community_page(state, code, since=since, until=until))

@@ -7,6 +7,7 @@ become a bare 500 and are logged by class name only.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -97,8 +98,50 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(allowed)
 
 
+def _problem_response(description: str) -> dict[str, object]:
+    return {
+        "description": description,
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def document(spec: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document as the app answers: invalid input is 400 (not FastAPI's 422), an
+    oversized body 413, both ``application/problem+json``."""
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "field": {"type": ["string", "null"]},
+        },
+        "required": ["type", "title", "status"],
+    }
+    for path in spec.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.get("responses", {})
+            if responses.pop("422", None) is not None:
+                responses["400"] = _problem_response("Invalid input")
+            if "requestBody" in operation:
+                responses["413"] = _problem_response("Request body too large")
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return spec
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers on ``app``."""
+    """Register the handlers on ``app``, and document what they answer in its OpenAPI."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(e.GridmgrError)
     async def domain(_: Request, exc: e.GridmgrError) -> JSONResponse:

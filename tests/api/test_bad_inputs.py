@@ -112,6 +112,7 @@ TIME_INPUTS = [
     Bad("GET", "/cases?to=2026-01-01T00:00:00-14:30", 400, "to"),
     Bad("GET", "/cases?from=1800-01-01T00:00:00%2B08:00", 400, "from"),
     Bad("GET", "/cases?to=2200-01-01T00:00:00Z", 400, "to"),
+    Bad("GET", f"/stats/workload?from={FAR}&to=2026-02-01T00:00:00Z", 400, "from"),
     Bad("GET", f"/maps/workload?from={FAR}", 400, "from", None),
     Bad("GET", "/maps/workload?to=1899-12-31T00:00:00", 400, "to", None),
     Bad("GET", f"/maps/communities/520103400?to={FAR}", 400, "to", None),
@@ -230,3 +231,11 @@ def test_chunked_body_over_the_limit_is_413(api):
     )
     assert r.status_code == 413, r.text
     assert r.json()["status"] == 413
+
+
+def test_openapi_documents_400_and_413_not_422(api):
+    spec = api.client.get("/openapi.json").json()
+    responses = [op["responses"] for path in spec["paths"].values() for op in path.values()]
+    assert all("422" not in r for r in responses)
+    create = spec["paths"]["/cases"]["post"]["responses"]
+    assert "400" in create and "413" in create

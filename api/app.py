@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import admin, console, errors, logging_redact
 from api.auth import throttle
+from api.inputs import RejectNul
 from api.limits import BodyLimit
 from api.routes import (
     analysis,
@@ -67,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     logging_redact.install()  # no token, phone or name in the logs, tracebacks included
     app = FastAPI(title="gridmgr", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # The last added runs first: the body limit bounds what RejectNul reads.
+    app.add_middleware(RejectNul)
     app.add_middleware(BodyLimit)
     app.add_middleware(logging_redact.RedactionScope)  # outermost: covers the whole request
     errors.install(app)

@@ -7,16 +7,19 @@ become a bare 500 and are logged by class name only.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from geo import errors as e
 
 log = logging.getLogger("gridmgr.api")
 PROBLEM = "application/problem+json"
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 class Unauthenticated(e.GridmgrError):
@@ -85,8 +88,61 @@ def classify(exc: Exception) -> tuple[int, str, str]:
     return 500, "internal", "Internal error"
 
 
+def allowed_methods(request: Request) -> str:
+    """The ``Allow`` header of a 405: every method some route answers at this path (the
+    router names only the first route it found)."""
+    allowed = []
+    for method in METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
+def _problem_response(description: str) -> dict[str, object]:
+    return {
+        "description": description,
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def document(spec: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document as the app answers: invalid input is 400 (not FastAPI's 422), an
+    oversized body 413, both ``application/problem+json``."""
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "field": {"type": ["string", "null"]},
+        },
+        "required": ["type", "title", "status"],
+    }
+    for path in spec.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.get("responses", {})
+            if responses.pop("422", None) is not None:
+                responses["400"] = _problem_response("Invalid input")
+            if "requestBody" in operation:
+                responses["413"] = _problem_response("Request body too large")
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return spec
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers on ``app``."""
+    """Register the handlers on ``app``, and document what they answer in its OpenAPI."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(e.GridmgrError)
     async def domain(_: Request, exc: e.GridmgrError) -> JSONResponse:
@@ -114,8 +170,13 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, "http", str(exc.detail), str(exc.detail))
+    async def http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = "too-large" if exc.status_code == 413 else "http"
+        response = problem(exc.status_code, kind, str(exc.detail), str(exc.detail))
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request)
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB
@@ -32,7 +33,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge()
             return message
 
         try:
@@ -62,5 +63,13 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised while a route reads a body without Content-Length that goes over the limit.
+
+    An HTTPException, because FastAPI's body parsing re-raises those as they are (any other
+    error there would become a 400); the app's handler answers it 413, and if it reaches
+    this middleware instead, :meth:`BodyLimit._refuse` does.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(413, "Request body too large")

@@ -7,7 +7,6 @@ compares strongly, RFC 9110 §13.1.1).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
@@ -16,6 +15,7 @@ from pydantic import BaseModel, Field, StrictFloat
 
 from api.deps import Caller, State, Token
 from api.errors import PreconditionFailed, PreconditionRequired
+from api.inputs import Id, IdQuery, Instant
 from api.logging_redact import remember
 from api.views import case_view, event_view
 from geo.cases.model import Case
@@ -108,10 +108,10 @@ def list_cases(
     category: str | None = None,
     assignee: str | None = None,
     overdue: bool | None = None,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    to: Instant | None = None,
     bbox: Annotated[str | None, Query(description="west,south,east,north (WGS84)")] = None,
-    cursor: Annotated[int, Query(ge=0, description="`next` of the previous page")] = 0,
+    cursor: Annotated[IdQuery, Query(description="`next` of the previous page")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> dict[str, Any]:
     box: tuple[float, float, float, float] | None = None
@@ -149,14 +149,14 @@ def list_cases(
 
 
 @router.get("/cases/{case_id}", summary="事件详情 One case")
-def get_case(case_id: int, state: State, actor: Caller, response: Response) -> dict[str, Any]:
+def get_case(case_id: Id, state: State, actor: Caller, response: Response) -> dict[str, Any]:
     case = state.cases.get(case_id, actor)
     response.headers["ETag"] = etag(case)
     return case_view(case, now=state.cases.now(), tz=state.tz)
 
 
 @router.get("/cases/{case_id}/events", summary="处理记录 Audit trail")
-def case_events(case_id: int, state: State, actor: Caller) -> list[dict[str, Any]]:
+def case_events(case_id: Id, state: State, actor: Caller) -> list[dict[str, Any]]:
     return [event_view(e, tz=state.tz) for e in state.cases.events(case_id, actor)]
 
 
@@ -170,7 +170,7 @@ class ActionBody(BaseModel):
 
 @router.post("/cases/{case_id}/actions/{action}", summary="办理 Take a workflow action")
 def act(
-    case_id: int,
+    case_id: Id,
     action: str,
     state: State,
     actor: Caller,
@@ -198,6 +198,6 @@ def act(
 
 
 @router.post("/cases/{case_id}/reveal", summary="查看联系方式 Reveal the reporter (audited)")
-def reveal(case_id: int, state: State, actor: Caller) -> dict[str, Any]:
+def reveal(case_id: Id, state: State, actor: Caller) -> dict[str, Any]:
     name, phone = state.cases.reveal_reporter(case_id, actor)
     return {"name": name, "phone": phone}

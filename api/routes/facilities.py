@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictFloat, StrictInt
 
 from api.deps import Caller, State, roles
+from api.inputs import Id
 from geo.errors import NotFoundError
 from geo.facilities.model import Facility, FacilityKind, read_kinds
 from geo.facilities.placing import place_facility
@@ -60,7 +61,7 @@ def list_facilities(
 
 
 @router.get("/facilities/{facility_id}", summary="服务设施 One facility")
-def get_facility(facility_id: int, state: State, _: Caller) -> dict[str, Any]:
+def get_facility(facility_id: Id, state: State, _: Caller) -> dict[str, Any]:
     found = state.store.facilities(facility_id=facility_id)
     if not found:
         raise NotFoundError(f"there is no facility {facility_id}")
@@ -79,7 +80,7 @@ def create_facility(body: FacilityIn, state: State, response: Response) -> dict[
 
 
 @router.put("/facilities/{facility_id}", dependencies=[ADMIN], summary="修改设施 Change")
-def update_facility(facility_id: int, body: FacilityIn, state: State) -> dict[str, Any]:
+def update_facility(facility_id: Id, body: FacilityIn, state: State) -> dict[str, Any]:
     kinds = read_kinds()
     f = place_facility(
         body.model_dump(), state.locator, kinds, crs=body.crs, facility_id=facility_id
@@ -92,7 +93,7 @@ def update_facility(facility_id: int, body: FacilityIn, state: State) -> dict[st
 @router.delete(
     "/facilities/{facility_id}", status_code=204, dependencies=[ADMIN], summary="删除设施 Delete"
 )
-def delete_facility(facility_id: int, state: State) -> Response:
+def delete_facility(facility_id: Id, state: State) -> Response:
     if not state.store.delete_facility(facility_id):
         raise NotFoundError(f"there is no facility {facility_id}")
     return Response(status_code=204)

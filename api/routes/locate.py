@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -10,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, BeforeValidator, Field, StrictInt
 
 from api.deps import Caller, State
+from api.inputs import Instant
 from geo.point_input import parse_points
 
 router = APIRouter(tags=["locate"])
@@ -25,7 +25,7 @@ async def locate_one(
     _: Caller,
     crs: CRS = "wgs84",
     generation: int | None = None,
-    date: datetime | None = None,
+    date: Instant | None = None,
 ) -> dict[str, Any]:
     """Point in ``crs`` (lon, lat); answer in WGS84. Edge points go to the smallest code.
 

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from api import map_data
 from api.anonymous import page_viewer
 from api.deps import State
+from api.inputs import Instant
 from api.state import AppState
 from geo.cases.workflow import Actor
 
@@ -48,8 +49,8 @@ def index(state: State) -> HTMLResponse:
 def workload(
     state: State,
     kpi: KPI = "open_per_worker",
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    to: Instant | None = None,
 ) -> HTMLResponse:
     since, until = _period(state, from_, to)
     return _html(map_data.workload_page(state, kpi=kpi, since=since, until=until))
@@ -62,8 +63,8 @@ def community(
     code: str,
     state: State,
     viewer: Annotated[Actor | None, Depends(page_viewer)],
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    to: Instant | None = None,
 ) -> HTMLResponse:
     since, until = _period(state, from_, to)
     return _html(map_data.community_page(state, code, since=since, until=until, viewer=viewer))

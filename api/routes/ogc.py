@@ -11,6 +11,7 @@ follow the ``next`` link, which carries every parameter of the request.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -19,6 +20,7 @@ from fastapi.responses import JSONResponse
 from api import ogc_features as ogc
 from api.boundary_cache import Layer
 from api.deps import Caller, State
+from api.inputs import IdQuery, check_instant
 from api.ogc_features import GeoJSONResponse
 from geo.errors import NotFoundError
 
@@ -35,8 +37,8 @@ Limit = Annotated[
 ]
 Offset = Annotated[int, Query(ge=0, description="Features to skip (the `next` link sets it)")]
 Cursor = Annotated[
-    int,
-    Query(ge=0, description="Id of the last case of the previous page (the `next` link sets it)"),
+    IdQuery,
+    Query(description="Id of the last case of the previous page (the `next` link sets it)"),
 ]
 Bbox = Annotated[
     str | None,
@@ -58,6 +60,16 @@ CommunityCode = Annotated[str | None, Query(description="9-digit community code"
 def _boundaries(state: State) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(communities, grids) of the active generation as GeoJSON features (CRS84)."""
     return state.boundaries.features(state.locator.generation())
+
+
+def _checked(
+    window: tuple[datetime | None, datetime | None],
+) -> tuple[datetime | None, datetime | None]:
+    """The ``datetime`` window, each end within the offsets and years accepted (else 400)."""
+    for end in window:
+        if end is not None:
+            check_instant(end, "datetime")
+    return window
 
 
 def _extent(state: State, collection_id: str) -> list[float]:
@@ -120,7 +132,7 @@ def case_items(
     info = ogc.COLLECTIONS["cases"]
     ogc.check_params(request, info.params)
     box, limit = ogc.parse_bbox(bbox), ogc.clamp_limit(limit)
-    since, until = ogc.parse_datetime(when, state.tz)
+    since, until = _checked(ogc.parse_datetime(when, state.tz))
     found = state.cases.find(
         actor,
         community=community_code,
@@ -189,7 +201,7 @@ def boundary_items(
     info = _boundary_collection(collection_id)
     ogc.check_params(request, info.params)
     box, limit = ogc.parse_bbox(bbox), ogc.clamp_limit(limit)
-    ogc.parse_datetime(when, state.tz)
+    _checked(ogc.parse_datetime(when, state.tz))
     layer: Layer = "communities" if collection_id == "communities" else "grids"
     matched = ogc.boundary_items(
         state.boundaries.shapes(state.locator.generation(), layer),

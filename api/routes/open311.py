@@ -54,6 +54,7 @@ from api import open311_format as fmt311
 from api.anonymous import is_public, public_cases
 from api.deps import State, actor_of
 from api.errors import classify
+from api.inputs import IdQuery, check_instant
 from api.state import AppState
 from geo.cases.categories import Category
 from geo.cases.model import Case
@@ -200,7 +201,7 @@ def list_requests(
     end_date: str | None = None,
     status: str | None = None,
     page_size: int = MAX_PAGE,
-    after: Annotated[int, Query(ge=0, description="the last id of the previous page")] = 0,
+    after: Annotated[IdQuery, Query(description="the last id of the previous page")] = 0,
 ) -> Response:
     size = min(max(page_size, 1), MAX_PAGE)
     cats = state.cases.categories()
@@ -419,6 +420,7 @@ def _when(text: str, name: str, *, end: bool, tz: tzinfo) -> datetime:
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
+            check_instant(datetime.combine(day, time()), name)
             return datetime.combine(day + timedelta(days=1) if end else day, time(), tz)
         value = datetime.fromisoformat(text)
     except ValueError as exc:
@@ -427,6 +429,7 @@ def _when(text: str, name: str, *, end: bool, tz: tzinfo) -> datetime:
         ) from exc
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
+    check_instant(value, name)
     return value + timedelta(microseconds=1) if end else value
 
 

@@ -40,6 +40,7 @@ TEXT_FIELDS = (
     "reporter_phone",
     "assignee_given",
 )
+NUL = "\x00"
 TIME_FIELDS = ("reported_at", "registered_at", "due_at", "closed_at")
 
 
@@ -122,7 +123,10 @@ class Problems:
             return
         idx = np.flatnonzero(mask)
         values = (
-            pc.take(self.chunk.table[column], pa.array(idx)).to_pylist()
+            [
+                v.replace(NUL, "\\0") if isinstance(v, str) else v  # the reject file stays text
+                for v in pc.take(self.chunk.table[column], pa.array(idx)).to_pylist()
+            ]
             if column in self.chunk.table.column_names
             else [""] * len(idx)
         )
@@ -193,6 +197,14 @@ def check_chunk(
     p = Problems(chunk)
     h = cols.get  # the file's header of a field, for messages
     n = len(chunk)
+
+    # No store keeps NUL in text (PostgreSQL refuses it), whichever column it is in.
+    for header in chunk.table.column_names:
+        p.add(
+            _np(pc.match_substring(chunk.table[header], NUL)),
+            header,
+            "the cell holds a NUL character (U+0000)",
+        )
 
     ext = _col(chunk, cols, "external_id")
     has_ext = present(ext)

@@ -19,13 +19,14 @@ from api.console.render import page
 from api.console.roster import workers_by_community
 from api.console.views import case_row
 from api.deps import State
+from api.inputs import MAX_ID, Id
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 Note = Annotated[str, Form(max_length=2000)]
 
 
 @router.get("/cases/{case_id}")
-def case_page(case_id: int, request: Request, state: State, user: User) -> Response:
+def case_page(case_id: Id, request: Request, state: State, user: User) -> Response:
     case = state.cases.get(case_id, user.actor)  # another community's case: 404
     events = state.cases.events(case_id, user.actor)
     row = case_row(
@@ -56,11 +57,11 @@ def case_page(case_id: int, request: Request, state: State, user: User) -> Respo
 
 @router.post("/cases/{case_id}/act")
 def act(
-    case_id: int,
+    case_id: Id,
     state: State,
     user: Writer,
     action: Annotated[str, Form(max_length=32)],
-    version: Annotated[int, Form(ge=1)],
+    version: Annotated[int, Form(ge=1, le=MAX_ID)],
     note: Note = "",
     assignee_id: Annotated[str, Form(max_length=64)] = "",
     next_: Annotated[str, Form(alias="next", max_length=2000)] = "",
@@ -80,10 +81,10 @@ def act(
 
 @router.post("/cases/{case_id}/place")
 def place(
-    case_id: int,
+    case_id: Id,
     state: State,
     user: Writer,
-    version: Annotated[int, Form(ge=1)],
+    version: Annotated[int, Form(ge=1, le=MAX_ID)],
     lon: Annotated[float, Form()],
     lat: Annotated[float, Form()],
     crs: Annotated[Literal["wgs84", "cgcs2000", "gcj02", "bd09"], Form()] = "wgs84",
@@ -96,13 +97,13 @@ def place(
 
 
 @router.post("/cases/{case_id}/reveal")
-def reveal(case_id: int, state: State, user: Writer) -> Response:
+def reveal(case_id: Id, state: State, user: Writer) -> Response:
     """The reporter's name and phone, unmasked, for roles that may (an audited action)."""
     name, phone = state.cases.reveal_reporter(case_id, user.actor)
     return JSONResponse({"name": name, "phone": phone}, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/cases/{case_id}/version")
-def version(case_id: int, state: State, user: User) -> dict[str, Any]:
+def version(case_id: Id, state: State, user: User) -> dict[str, Any]:
     """The case's current version: an open page compares it with the one it shows."""
     return {"id": case_id, "version": state.cases.get(case_id, user.actor).version}

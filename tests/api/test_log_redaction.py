@@ -90,7 +90,7 @@ def test_logs_of_a_failed_intake_and_an_api_key(api, caplog, monkeypatch):
     state = api.client.app.state.gridmgr
     token = api.tokens["dispatcher"]
 
-    def broken(req, actor):
+    def broken(req, actor, **_):
         raise RuntimeError(f"cannot file {req!r} for {NAME} ({PHONE}) with {token}")
 
     monkeypatch.setattr(state, "file_case", broken)

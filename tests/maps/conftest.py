@@ -348,7 +348,9 @@ def _chromium() -> str | None:
     return path if os.path.exists(path) else None
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API allows one running instance per process, and the
+# console's browser tests may run later in the same worker.
+@pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """A Playwright persistent context on Debian's headless chromium, fresh profile."""
     problem = None

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.api.test_live_server import GRIDMGR, call, free_port
+from tests.api.test_live_server import GRIDMGR, call, free_port, start_serve
 
 
 def gridmgr(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -23,26 +22,7 @@ def gridmgr(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 def served(tmp_path, initialised_duckdb):
     url = initialised_duckdb()
     env = {**os.environ, "GRIDMGR_DATABASE_URL": url}
-    port = free_port()
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [GRIDMGR, "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if call(base + "/health")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("the server did not come up: " + (tmp_path / "server.log").read_text())
+    proc, base, log = start_serve(env, tmp_path / "server.log")
     door = Path(url.removeprefix("duckdb:///") + ".admin")
     yield env, base, proc, door
     if proc.poll() is None:

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -37,6 +38,33 @@ def call(url, method="GET", body=None, headers=None):
         return e.code, dict(e.headers), json.loads(e.read() or b"null")
 
 
+def start_serve(
+    env: dict[str, str], log_path: Path
+) -> tuple[subprocess.Popen[bytes], str, IO[str]]:
+    """``gridmgr serve`` on a free port in its own process group, its output to ``log_path``;
+    returns once ``/health`` answers 200 (or fails the test with the server's log)."""
+    port = free_port()
+    log = open(log_path, "w")  # noqa: SIM115 - the caller closes it
+    proc = subprocess.Popen(
+        [GRIDMGR, "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if call(base + "/health")[0] == 200:
+                return proc, base, log
+        except OSError:
+            time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+    pytest.fail("the server did not come up: " + log_path.read_text())
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, initialised_duckdb):
     folder = tmp_path_factory.mktemp("live")
@@ -51,26 +79,7 @@ def server(tmp_path_factory, initialised_duckdb):
     )
     token = made.stdout.strip().splitlines()[-1]
     assert token.startswith("gm_")
-    port = free_port()
-    log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [GRIDMGR, "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if call(base + "/health")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("the server did not come up: " + (folder / "server.log").read_text())
+    proc, base, log = start_serve(env, folder / "server.log")
     yield base, {"Authorization": f"Bearer {token}"}, token, folder / "server.log"
     os.killpg(proc.pid, signal.SIGTERM)
     try:

@@ -45,19 +45,24 @@ def _options(state: AppState, inline: bool) -> MapOptions:
     return {"basemap": s.basemap, "tianditu_key": s.tianditu_key, "inline": inline}
 
 
-def workload_page(
-    state: AppState, *, kpi: str, since: datetime, until: datetime, inline: bool = False
-) -> folium.Map:
-    comms, grids = state.boundaries.features(state.locator.generation())
-    rep = workload_report(
+def _workload(state: AppState, level: str, since: datetime, until: datetime) -> dict[str, Any]:
+    """The workload report at ``level`` for [since, until), as of now."""
+    return workload_report(
         state.store,
         state.locator,
-        level="community",
+        level=level,
         since=since,
         until=until,
         now=state.cases.now(),
         tz=state.tz,
     )
+
+
+def workload_page(
+    state: AppState, *, kpi: str, since: datetime, until: datetime, inline: bool = False
+) -> folium.Map:
+    comms, grids = state.boundaries.features(state.locator.generation())
+    rep = _workload(state, "community", since, until)
     title = f"{state.settings.district_name}网格工作量 Workload by community"
     return workload_map(comms, grids, rep, kpi=kpi, title=title, **_options(state, inline))
 
@@ -82,15 +87,7 @@ def community_page(
     if community is None:
         raise NotFoundError(f"there is no community {code}")
     own = [g for g in grids if g["properties"]["community_code"] == code]
-    rep = workload_report(
-        state.store,
-        state.locator,
-        level="grid",
-        since=since,
-        until=until,
-        now=state.cases.now(),
-        tz=state.tz,
-    )
+    rep = _workload(state, "grid", since, until)
     rows = [r for r in rep["rows"] if r["code"].startswith(code)]
     now = state.cases.now()
     anonymous = viewer is None
@@ -163,15 +160,7 @@ def coverage_page(
 def index(state: AppState) -> str:
     comms, _ = state.boundaries.features(state.locator.generation())
     since, until = default_period(state.cases.now())
-    rep = workload_report(
-        state.store,
-        state.locator,
-        level="community",
-        since=since,
-        until=until,
-        now=state.cases.now(),
-        tz=state.tz,
-    )
+    rep = _workload(state, "community", since, until)
     rows = {r["code"]: r for r in rep["rows"]}
     s = state.settings
     return index_page(

@@ -37,6 +37,17 @@ def _write(
         fail(f"{out}: write .csv or .geojson")
 
 
+# The export file of a report: its suffix chooses the format.
+OUTPUT = click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="FILE.csv or FILE.geojson; without it, JSON on standard output.",
+)
+
+
 @click.group()
 def report() -> None:
     """Reports for planners (CSV with a BOM for Excel, or GeoJSON)."""
@@ -57,14 +68,7 @@ def report() -> None:
 )
 @click.option("--to", "until", required=True, help="End, exclusive.")
 @click.option("--category", default=None, help="Major class code, e.g. city_appearance.")
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="FILE.csv or FILE.geojson; without it, JSON on standard output.",
-)
+@OUTPUT
 def workload(level: str, since: str, until: str, category: str | None, out: Path | None) -> None:
     """Workload KPIs per community, grid or worker for a period."""
     tz = local_zone()
@@ -113,14 +117,7 @@ def workload(level: str, since: str, until: str, category: str | None, out: Path
     show_default=True,
     help="Rows of the export.",
 )
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="FILE.csv or FILE.geojson; without it, JSON on standard output.",
-)
+@OUTPUT
 def coverage_cmd(
     kind: str, radius_m: float | None, threshold: float, level: str, out: Path | None
 ) -> None:

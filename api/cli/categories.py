@@ -31,11 +31,12 @@ def load(path: Path) -> None:
 
 @categories.command("list")
 def list_() -> None:
-    """Print the catalogue."""
+    """Print the catalogue: code, class/name, time limit, duplicate radius and 公开 (public)
+    for categories whose cases anonymous readers may see (GRIDMGR_PUBLIC_READ)."""
     with configured_store() as store, store.case_tx() as tx:
         cats = tx.categories()
     for c in cats:
         click.echo(
             f"{c.code:<32}{c.class_zh}/{c.name_zh} ({c.name_en})  "
-            f"{c.time_limit}  {c.duplicate_radius_m:g} m"
+            f"{c.time_limit}  {c.duplicate_radius_m:g} m" + ("  公开 public" if c.public else "")
         )

@@ -82,8 +82,10 @@ COLLECTIONS: dict[str, Collection] = {
             "cases",
             "事件 Cases",
             "Cases (incidents and requests) as points in CRS84 (WGS84 lon/lat), without the "
-            "reporter's personal data; feature id = case id. Needs Authorization: Bearer; a "
-            "worker sees only their community's cases. datetime filters reported_at.",
+            "reporter's personal data; feature id = case id. Needs a token: "
+            "Authorization: Bearer, or HTTP Basic with the token as password (any user "
+            "name); a worker sees only their community's cases. datetime filters "
+            "reported_at.",
             public=False,
             paging="cursor",
             filters=("community_code", "grid_code", "status", "category"),

@@ -1,7 +1,8 @@
 """OGC API – Features Part 1 (Core, GeoJSON, OAS 3.0), read only, under ``/ogc``.
 
 What QGIS, GDAL/ogr2ogr (OAPIF driver) and ArcGIS read. Communities and grids of the active
-boundary generation are public; cases need ``Authorization: Bearer`` (any role; a worker sees
+boundary generation are public; cases need a token (``Authorization: Bearer``, or HTTP Basic
+with the token as password and any user name, which QGIS can send; any role; a worker sees
 only their community's cases) and never carry the reporter. Geometry is CRS84 (WGS84
 lon/lat). Documents are JSON (``f=json``), items GeoJSON; bad parameters are 400 problems.
 
@@ -19,7 +20,7 @@ from fastapi.responses import JSONResponse
 
 from api import ogc_features as ogc
 from api.boundary_cache import Layer
-from api.deps import Caller, State
+from api.deps import DesktopCaller, State
 from api.inputs import IdQuery, check_instant
 from api.ogc_features import GeoJSONResponse
 from geo.errors import NotFoundError
@@ -118,7 +119,7 @@ def collection(
 def case_items(
     request: Request,
     state: State,
-    actor: Caller,
+    actor: DesktopCaller,
     limit: Limit = ogc.DEFAULT_LIMIT,
     cursor: Cursor = 0,
     bbox: Bbox = None,
@@ -159,7 +160,7 @@ def case_items(
     summary="事件 One case as a CRS84 point (bearer token; no reporter data)",
 )
 def case_item(
-    fid: str, request: Request, state: State, actor: Caller, f: Format = None
+    fid: str, request: Request, state: State, actor: DesktopCaller, f: Format = None
 ) -> GeoJSONResponse:
     info = ogc.COLLECTIONS["cases"]
     ogc.check_params(request, {"f"})

@@ -3,6 +3,7 @@ data, and GDAL's OAPIF driver reading a real server."""
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import subprocess
@@ -309,6 +310,38 @@ def test_cases_need_a_token(ogc, cases):
     assert is_problem(ogc.get(f"/ogc/collections/cases/items/{cases['a']}"), 401)
     bad = {"Authorization": "Bearer nope"}
     assert is_problem(ogc.get("/ogc/collections/cases/items", headers=bad), 401)
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    raw = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {raw}"}
+
+
+def test_cases_take_the_token_as_the_password_of_http_basic(ogc, cases):
+    """QGIS cannot send a bearer token: Basic with any user name and the token as password."""
+    bearer = ogc.get("/ogc/collections/cases/items", headers=ogc.auth("worker")).json()
+    for user in ("qgis", "", "张三"):
+        r = ogc.get("/ogc/collections/cases/items", headers=basic(user, ogc.tokens["worker"]))
+        assert r.status_code == 200, r.text
+        assert [f["id"] for f in r.json()["features"]] == [f["id"] for f in bearer["features"]]
+        assert {f["id"] for f in r.json()["features"]} == {cases["a"], cases["b"]}  # a worker's
+    one = ogc.get(
+        f"/ogc/collections/cases/items/{cases['c']}", headers=basic("x", ogc.tokens["admin"])
+    )
+    assert one.status_code == 200 and one.json()["id"] == cases["c"]
+    for bad in (
+        basic("qgis", "nope"),
+        basic(ogc.tokens["admin"], ""),  # the token as user name is not the password
+        {"Authorization": "Basic %%%"},
+        {"Authorization": "Basic " + base64.b64encode(b"no-colon").decode()},
+    ):
+        r = ogc.get("/ogc/collections/cases/items", headers=bad)
+        assert is_problem(r, 401), bad
+        challenge = r.headers["www-authenticate"]
+        assert challenge.startswith("Basic realm=") and "Bearer" in challenge
+    # the rest of the API still takes bearer tokens only
+    native = ogc.get("/cases", headers=basic("x", ogc.tokens["admin"]))
+    assert is_problem(native, 401) and "Basic" not in native.headers["www-authenticate"]
 
 
 def test_cases_carry_no_reporter(ogc, cases):

@@ -19,10 +19,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from api import ogc_features as ogc
+from api import ogc_openapi
 from api.boundary_cache import Layer
 from api.deps import DesktopCaller, State
 from api.inputs import IdQuery, check_instant
 from api.ogc_features import GeoJSONResponse
+from geo.cases.search import CaseSearch
 from geo.errors import NotFoundError
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
@@ -85,6 +87,13 @@ def landing(request: Request, state: State, f: Format = None) -> JSONResponse:
     return JSONResponse(ogc.landing_page(request, district=state.settings.district_name_en))
 
 
+@router.get("/api", summary="The OGC API's OpenAPI 3.0 document (paths relative to /ogc)")
+def api_document(request: Request, state: State, f: Format = None) -> JSONResponse:
+    ogc.check_params(request, {"f"})
+    doc = ogc_openapi.document(ogc.root_url(request), district=state.settings.district_name_en)
+    return JSONResponse(doc, media_type=ogc.OPENAPI)
+
+
 @router.get("/conformance", summary="Conformance classes")
 def conformance(request: Request, f: Format = None) -> JSONResponse:
     ogc.check_params(request, {"f"})
@@ -134,23 +143,23 @@ def case_items(
     ogc.check_params(request, info.params)
     box, limit = ogc.parse_bbox(bbox), ogc.clamp_limit(limit)
     since, until = _checked(ogc.parse_datetime(when, state.tz))
-    found = state.cases.find(
-        actor,
+    search = CaseSearch(
+        status=status,
         community=community_code,
         grid=grid_code,
-        status=status,
         category=category,
         since=since,
         until=until,
         bbox=box,
-        after=cursor,
-        limit=limit + 1,
     )
+    found, matched = state.cases.search(actor, search, after=cursor, limit=limit + 1)
     now, page = state.cases.now(), found[:limit]
-    more = {"cursor": page[-1].id, "limit": limit} if len(found) > limit else None
+    more = None
+    if len(found) > limit:
+        more = {"cursor": page[-1].id, "limit": ogc.next_limit(limit)}
     features = [ogc.case_feature(c, now, state.tz) for c in page]
     return GeoJSONResponse(
-        ogc.feature_collection(request, info, features, matched=None, next_params=more)
+        ogc.feature_collection(request, info, features, matched=matched, next_params=more)
     )
 
 
@@ -211,7 +220,9 @@ def boundary_items(
         key="code" if collection_id == "communities" else "community_code",
     )
     page = matched[offset : offset + limit]
-    more = {"offset": offset + limit, "limit": limit} if offset + limit < len(matched) else None
+    more = None
+    if offset + limit < len(matched):
+        more = {"offset": offset + limit, "limit": ogc.next_limit(limit)}
     back = {"offset": max(0, offset - limit), "limit": limit} if offset > 0 else None
     return GeoJSONResponse(
         ogc.feature_collection(

@@ -21,6 +21,7 @@ from geo.cases.assign import Assignment, choose_assignee
 from geo.cases.categories import Category
 from geo.cases.model import Case, CaseEvent
 from geo.cases.preview import Preview
+from geo.cases.search import CaseSearch
 from geo.cases.workflow import INTAKE_ROLES, PLACE_ROLES, RULES, Actor, check, may_read, may_reveal
 from geo.errors import (
     CoordinateError,
@@ -35,6 +36,7 @@ from geo.errors import (
 )
 from geo.gazetteer import Gazetteer
 from geo.locate.locator import Locator
+from geo.store import case_search
 from geo.store.base import Store
 from geo.store.casetx import CaseFilters, CaseTx
 from geo.store.records import Located
@@ -608,6 +610,19 @@ class CaseService:
         filters.setdefault("now", self.now())
         with self.store.case_tx() as tx:
             return tx.cases(**filters)
+
+    def search(
+        self, actor: Actor, search: CaseSearch, *, after: int, limit: int
+    ) -> tuple[list[Case], int]:
+        """The first ``limit`` cases the actor may read matching ``search`` with an id above
+        ``after`` (by id), and how many match in all (whatever ``after``)."""
+        if actor.role == "worker":
+            if search.community not in (None, actor.community_code):
+                return [], 0
+            search = replace(search, community=actor.community_code)
+        with self.store.case_tx() as tx:
+            page = case_search.find_page(tx, search, after=after, limit=limit)
+            return page, case_search.count(tx, search)
 
     def events(self, case_id: int, actor: Actor) -> list[CaseEvent]:
         self.get(case_id, actor)

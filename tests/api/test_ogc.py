@@ -93,7 +93,7 @@ def test_landing_page_links_have_exact_types(ogc):
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
     links = {lk["rel"]: lk for lk in r.json()["links"]}
     assert links["service-desc"]["type"] == "application/vnd.oai.openapi+json;version=3.0"
-    assert urlsplit(links["service-desc"]["href"]).path == "/openapi.json"
+    assert urlsplit(links["service-desc"]["href"]).path == "/ogc/api"
     assert links["service-doc"]["type"] == "text/html"
     assert urlsplit(links["service-doc"]["href"]).path == "/docs"
     assert links["data"]["type"] == "application/json"
@@ -101,8 +101,32 @@ def test_landing_page_links_have_exact_types(ogc):
     assert urlsplit(links["conformance"]["href"]).path == "/ogc/conformance"
     assert urlsplit(links["self"]["href"]).path == "/ogc"
     assert ogc.get("/ogc", params={"f": "json"}).status_code == 200
-    spec = ogc.get(urlsplit(links["service-desc"]["href"]).path).json()
-    assert "/ogc/collections/{collection_id}/items" in spec["paths"]
+    assert "/ogc/collections/{collection_id}/items" in ogc.get("/openapi.json").json()["paths"]
+
+
+def test_the_ogc_openapi_document_gives_a_desktop_page_size(ogc):
+    """QGIS and GDAL 3.8+ read the page size from components.parameters.limit and look up
+    each collection's items path relative to the landing page."""
+    r = ogc.get("/ogc/api")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/vnd.oai.openapi+json")
+    spec = r.json()
+    assert spec["openapi"].startswith("3.0")
+    assert urlsplit(spec["servers"][0]["url"]).path == "/ogc"
+    limit = spec["components"]["parameters"]["limit"]
+    assert limit["in"] == "query" and limit["style"] == "form" and limit["explode"] is False
+    assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1000}
+    for cid in ("communities", "grids", "cases"):
+        params = spec["paths"][f"/collections/{cid}/items"]["get"]["parameters"]
+        refs = [p["$ref"].rsplit("/", 1)[-1] for p in params]
+        assert {"limit", "bbox", "datetime", "f"} <= set(refs), cid
+        for name in refs:
+            assert name in spec["components"]["parameters"], name
+        assert f"/collections/{cid}/items/{{featureId}}" in spec["paths"]
+    cases = spec["paths"]["/collections/cases/items"]["get"]
+    assert {"basic", "bearer"} == {k for s in cases["security"] for k in s}
+    assert "security" not in spec["paths"]["/collections/grids/items"]["get"]
+    assert spec["components"]["securitySchemes"]["basic"]["scheme"] == "basic"
 
 
 def test_conformance(ogc):
@@ -157,7 +181,7 @@ def test_one_grid_is_a_geojson_feature(ogc):
 
 def test_communities_page_by_ten_through_next_links(ogc):
     pages = all_pages(ogc, "/ogc/collections/communities/items", limit=10)
-    assert [p["numberReturned"] for p in pages] == [10, 10, 6]
+    assert [p["numberReturned"] for p in pages] == [10, 16]  # next links ask for 1,000
     assert all(p["numberMatched"] == 26 for p in pages)
     assert all(p["timeStamp"].endswith("Z") for p in pages)
     ids = [f["id"] for f in features_of(pages)]
@@ -166,9 +190,11 @@ def test_communities_page_by_ten_through_next_links(ogc):
     assert everything["numberReturned"] == 26
     assert ids == [f["id"] for f in everything["features"]]
     assert all(f["properties"]["name"].endswith("社区") for f in everything["features"])
-    # the second page can go back; the first cannot
+    # a later page can go back; the first cannot
     assert not any(lk["rel"] == "prev" for lk in pages[0]["links"])
-    prev = [lk["href"] for lk in pages[1]["links"] if lk["rel"] == "prev"]
+    second = ogc.get("/ogc/collections/communities/items", params={"limit": 10, "offset": 10})
+    assert [f["id"] for f in second.json()["features"]] == ids[10:20]
+    prev = [lk["href"] for lk in second.json()["links"] if lk["rel"] == "prev"]
     assert [f["id"] for f in ogc.get(prev[0]).json()["features"]] == ids[:10]
 
 
@@ -184,25 +210,29 @@ def test_next_link_carries_every_parameter(ogc):
     assert first["numberMatched"] > 7
     nxt = next(lk["href"] for lk in first["links"] if lk["rel"] == "next")
     query = {k: v[0] for k, v in parse_qs(urlsplit(nxt).query).items()}
-    assert query == {**{k: str(v) for k, v in params.items()}, "offset": "7"}
+    # every parameter kept; the next page asks for at least the default page (1,000)
+    assert query == {**{k: str(v) for k, v in params.items()}, "offset": "7", "limit": "1000"}
     pages = all_pages(ogc, "/ogc/collections/grids/items", **params)
     got = features_of(pages)
     assert len(got) == first["numberMatched"] == len({f["id"] for f in got})
     assert all(f["properties"]["community_code"] == COMMUNITY for f in got)
 
 
-def test_limit_over_the_maximum_is_clamped(ogc):
-    r = ogc.get("/ogc/collections/grids/items", params={"limit": 5000})
-    assert r.status_code == 200
-    body = r.json()
-    assert body["numberReturned"] == 1000 and body["numberMatched"] == 1254
-    nxt = next(lk["href"] for lk in body["links"] if lk["rel"] == "next")
+def test_default_page_suits_desktops_and_a_large_limit_is_clamped(ogc):
+    default = ogc.get("/ogc/collections/grids/items").json()
+    assert default["numberReturned"] == 1000 and default["numberMatched"] == 1254
+    nxt = next(lk["href"] for lk in default["links"] if lk["rel"] == "next")
     assert parse_qs(urlsplit(nxt).query)["limit"] == ["1000"]
     rest = ogc.get(nxt).json()
     assert rest["numberReturned"] == 254
     assert not any(lk["rel"] == "next" for lk in rest["links"])
-    ids = [f["id"] for f in body["features"] + rest["features"]]
+    ids = [f["id"] for f in default["features"] + rest["features"]]
     assert len(set(ids)) == 1254
+    huge = ogc.get("/ogc/collections/grids/items", params={"limit": 50_000})
+    assert huge.status_code == 200 and huge.json()["numberReturned"] == 1254
+    big = ogc.get("/ogc/collections/grids/items", params={"limit": 1200}).json()
+    nxt = next(lk["href"] for lk in big["links"] if lk["rel"] == "next")
+    assert parse_qs(urlsplit(nxt).query)["limit"] == ["1200"]  # never smaller than asked
 
 
 def test_bbox_returns_exactly_the_intersecting_grids(ogc):
@@ -366,6 +396,7 @@ def test_a_worker_sees_only_their_community(ogc, cases):
     r = ogc.get("/ogc/collections/cases/items", headers=ogc.auth("worker"))
     assert r.status_code == 200
     assert {f["id"] for f in r.json()["features"]} == {cases["a"], cases["b"]}
+    assert r.json()["numberMatched"] == 2
     assert all(f["properties"]["community_code"] == COMMUNITY for f in r.json()["features"])
     other = ogc.get(f"/ogc/collections/cases/items/{cases['c']}", headers=ogc.auth("worker"))
     assert is_problem(other, 404)
@@ -375,13 +406,44 @@ def test_a_worker_sees_only_their_community(ogc, cases):
         headers=ogc.auth("worker"),
     )
     assert asked.status_code == 200 and asked.json()["features"] == []
+    assert asked.json()["numberMatched"] == 0
+
+
+def test_case_properties_are_flat_scalars_a_desktop_can_style(ogc, cases):
+    r = ogc.get("/ogc/collections/cases/items", headers=ogc.auth("dispatcher"))
+    features = {f["id"]: f for f in r.json()["features"]}
+    for f in features.values():
+        for key, value in f["properties"].items():
+            assert value is None or isinstance(value, str | int | float | bool), (key, value)
+        assert {"assignee_name", "location_lon", "location_lat", "flags"} <= set(f["properties"])
+    located = features[cases["a"]]["properties"]
+    assert [located["location_lon"], located["location_lat"]] == features[cases["a"]]["geometry"][
+        "coordinates"
+    ]
+    assert located["location_crs"] == "wgs84"
+    native = ogc.get(f"/cases/{cases['a']}", headers=ogc.auth("dispatcher")).json()
+    assert located["status"] == native["status"] and located["due_at"] == native["due_at"]
+    assignee = native["assignee"] or {}
+    assert located["assignee_id"] == assignee.get("id")
+    assert located["assignee_name"] == assignee.get("name")
+    for case_id, f in features.items():
+        flags = ogc.get(f"/cases/{case_id}", headers=ogc.auth("dispatcher")).json()["flags"]
+        expected = [k for k in ("unassigned", "needs_location") if flags[k]]
+        expected += ["possible_duplicate"] if flags["possible_duplicate_of"] else []
+        assert f["properties"]["flags"] == ",".join(expected)
+    unlocated = features[cases["d"]]["properties"]
+    assert unlocated["location_lon"] is None and unlocated["assignee_name"] is None
+    assert unlocated["flags"].split(",")[-1] == "needs_location"
 
 
 def test_cases_page_by_cursor_and_filter(ogc, cases):
     who = ogc.auth("dispatcher")
     pages = all_pages(ogc, "/ogc/collections/cases/items", headers=who, limit=1)
     assert [f["id"] for f in features_of(pages)] == sorted(cases.values())
-    assert all(p["numberReturned"] == 1 for p in pages)
+    assert [p["numberReturned"] for p in pages] == [1, 3]  # the next link asks for 1,000
+    assert all(p["numberMatched"] == 4 for p in pages)
+    nxt = next(lk["href"] for lk in pages[0]["links"] if lk["rel"] == "next")
+    assert parse_qs(urlsplit(nxt).query)["cursor"] == [str(min(cases.values()))]
     a = ogc.get(f"/ogc/collections/cases/items/{cases['a']}", headers=who).json()
     lon, lat = a["geometry"]["coordinates"]
     box = f"{lon - 1e-6},{lat - 1e-6},{lon + 1e-6},{lat + 1e-6}"
@@ -391,6 +453,7 @@ def test_cases_page_by_cursor_and_filter(ogc, cases):
         "/ogc/collections/cases/items", params={"community_code": COMMUNITY}, headers=who
     ).json()
     assert {f["id"] for f in comm["features"]} == {cases["a"], cases["b"]}
+    assert comm["numberMatched"] == 2 and near["numberMatched"] == 1
 
 
 def test_cases_datetime_filters_reported_at(ogc, cases):

@@ -29,7 +29,18 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    # Part 3 on cases: queryables, the filter parameter in CQL2 (text and JSON)
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
 ]
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SCHEMA_JSON = "application/schema+json"
 # A desktop's page: QGIS and GDAL 3.8+ read the default and maximum from the OpenAPI document.
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000  # a larger ``limit`` is clamped to this, never refused
@@ -54,10 +65,12 @@ class Collection:
     public: bool  # readable without a token
     paging: str  # the paging parameter: "offset" (boundaries) or "cursor" (cases)
     filters: tuple[str, ...]  # property=value filters its items accept
+    queryable: bool = False  # has queryables and takes a CQL2 ``filter``
 
     @property
     def params(self) -> frozenset[str]:
-        return ITEMS_PARAMS | {self.paging, *self.filters}
+        cql = ("filter", "filter-lang") if self.queryable else ()
+        return ITEMS_PARAMS | {self.paging, *self.filters, *cql}
 
 
 COLLECTIONS: dict[str, Collection] = {
@@ -92,6 +105,7 @@ COLLECTIONS: dict[str, Collection] = {
             public=False,
             paging="cursor",
             filters=("community_code", "grid_code", "status", "category"),
+            queryable=True,
         ),
         # Facilities (服务设施, state.store.facilities) join here: a Collection entry, its extent
         # in api/routes/ogc.py:_extent and items routes like the cases' there.
@@ -244,6 +258,13 @@ def landing_page(request: Request, *, district: str) -> dict[str, Any]:
 def collection_doc(request: Request, info: Collection, bbox: list[float]) -> dict[str, Any]:
     """One collection's description; ``bbox`` is its spatial extent [w, s, e, n] in CRS84."""
     url = f"{root_url(request)}/collections/{info.id}"
+    links = [
+        link(url, "self", JSON, info.title),
+        link(f"{url}/items", "items", GEOJSON, f"{info.title} (GeoJSON)"),
+    ]
+    if info.queryable:
+        for rel in (QUERYABLES_REL, "queryables"):
+            links.append(link(f"{url}/queryables", rel, SCHEMA_JSON, "Queryables (JSON Schema)"))
     return {
         "id": info.id,
         "title": info.title,
@@ -251,10 +272,7 @@ def collection_doc(request: Request, info: Collection, bbox: list[float]) -> dic
         "itemType": "feature",
         "crs": [CRS84],
         "extent": {"spatial": {"bbox": [bbox], "crs": CRS84}},
-        "links": [
-            link(url, "self", JSON, info.title),
-            link(f"{url}/items", "items", GEOJSON, f"{info.title} (GeoJSON)"),
-        ],
+        "links": links,
     }
 
 

@@ -15,10 +15,9 @@ from api.ogc_features import (
     GEOJSON,
     JSON,
     MAX_LIMIT,
+    SCHEMA_JSON,
     Collection,
 )
-
-SCHEMA_JSON = "application/schema+json"
 
 # Filters on properties: style form, explode false, so QGIS offers them as simple queryables.
 PROPERTY_FILTERS = {
@@ -78,6 +77,16 @@ def _parameters() -> dict[str, Any]:
             "schema": {"type": "string"},
         },
     }
+    out["filter"] = _query(
+        "filter",
+        "CQL2 on the collection's queryables (see its queryables link)",
+        {"type": "string"},
+    )
+    out["filter-lang"] = _query(
+        "filter-lang",
+        "cql2-text (default) or cql2-json",
+        {"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"},
+    )
     for name, description in PROPERTY_FILTERS.items():
         out[name] = _query(name, description, {"type": "string"}, **form)
     return out
@@ -99,6 +108,8 @@ def _collection_paths(info: Collection) -> dict[str, Any]:
     security: list[dict[str, list[str]]] = [] if info.public else [{"basic": []}, {"bearer": []}]
     items_params = [_ref(p) for p in ("limit", "bbox", "datetime", info.paging, "f")]
     items_params += [_ref(p) for p in info.filters]
+    if info.queryable:
+        items_params += [_ref("filter"), _ref("filter-lang")]
     items: dict[str, Any] = {
         "summary": f"{info.title}: features (GeoJSON, CRS84)",
         "operationId": f"get_{info.id}_items",
@@ -113,7 +124,17 @@ def _collection_paths(info: Collection) -> dict[str, Any]:
     }
     if security:
         items["security"] = one["security"] = security
-    return {
+    paths: dict[str, Any] = {}
+    if info.queryable:
+        paths[f"{base}/queryables"] = {
+            "get": {
+                "summary": f"{info.title}: queryables",
+                "operationId": f"get_{info.id}_queryables",
+                "parameters": [_ref("f")],
+                "responses": _response("Queryables (JSON Schema)", SCHEMA_JSON),
+            }
+        }
+    return paths | {
         base: {
             "get": {
                 "summary": f"{info.title}: the collection",

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from api import ogc_features as ogc
-from api import ogc_openapi
+from api import ogc_filter, ogc_openapi
 from api.boundary_cache import Layer
 from api.deps import DesktopCaller, State
 from api.inputs import IdQuery, check_instant
@@ -119,6 +119,18 @@ def collection(
     return JSONResponse(ogc.collection_doc(request, info, _extent(state, collection_id)))
 
 
+@router.get(
+    "/collections/{collection_id}/queryables",
+    summary="Queryables: what a CQL2 filter may name (JSON Schema)",
+)
+def queryables(collection_id: str, request: Request, f: Format = None) -> JSONResponse:
+    info = ogc.collection(collection_id)
+    ogc.check_params(request, {"f"})
+    if not info.queryable:
+        raise NotFoundError(f"collection {collection_id!r} takes no filter; cases do")
+    return JSONResponse(ogc_filter.queryables(str(request.url)), media_type=ogc.SCHEMA_JSON)
+
+
 # Cases first: their paths are more specific than the boundary collections' below.
 @router.get(
     "/collections/cases/items",
@@ -137,13 +149,26 @@ def case_items(
     grid_code: Annotated[str | None, Query(description="15-digit grid code")] = None,
     status: Annotated[str | None, Query(description="Workflow status, e.g. dispatched")] = None,
     category: Annotated[str | None, Query(description="Category (subclass) code")] = None,
+    filter_: Annotated[
+        str | None,
+        Query(
+            alias="filter",
+            description="CQL2 on the queryables (/ogc/collections/cases/queryables), e.g. "
+            "status IN ('dispatched','suspended') AND reported_at >= DATE('2025-06-01')",
+        ),
+    ] = None,
+    filter_lang: Annotated[
+        str | None, Query(alias="filter-lang", description="cql2-text (default) or cql2-json")
+    ] = None,
     f: Format = None,
 ) -> GeoJSONResponse:
     info = ogc.COLLECTIONS["cases"]
     ogc.check_params(request, info.params)
     box, limit = ogc.parse_bbox(bbox), ogc.clamp_limit(limit)
     since, until = _checked(ogc.parse_datetime(when, state.tz))
+    where = None if filter_ is None else ogc_filter.parse(filter_, filter_lang, state.tz)
     search = CaseSearch(
+        where=where,
         status=status,
         community=community_code,
         grid=grid_code,

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -474,6 +475,118 @@ def test_cases_datetime_filters_reported_at(ogc, cases):
     assert cases["b"] in ids(reported[:10])  # a date: that whole day (China time)
     bad = ogc.get("/ogc/collections/cases/items", params={"datetime": "2025-13-01"}, headers=who)
     assert is_problem(bad, 400)
+
+
+# --- queryables and CQL2 filters (Part 3) --------------------------------------------------
+
+
+def test_cases_have_queryables_as_json_schema(ogc):
+    doc = ogc.get("/ogc/collections/cases").json()
+    rels = {lk["rel"]: lk for lk in doc["links"]}
+    link = rels["http://www.opengis.net/def/rel/ogc/1.0/queryables"]
+    assert link["type"] == "application/schema+json" and rels["queryables"]["href"] == link["href"]
+    r = ogc.get(urlsplit(link["href"]).path)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/schema+json")
+    schema = r.json()
+    assert schema["type"] == "object" and schema["$id"].endswith("/collections/cases/queryables")
+    props = schema["properties"]
+    assert {"status", "category", "community_code", "grid_code", "reported_at"} <= set(props)
+    assert props["reported_at"] == {**props["reported_at"], "type": "string", "format": "date-time"}
+    assert props["status"]["type"] == "string"
+    conformance = set(ogc.get("/ogc/conformance").json()["conformsTo"])
+    assert "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter" in conformance
+    assert "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text" in conformance
+    assert is_problem(ogc.get("/ogc/collections/grids/queryables"), 404)
+    assert is_problem(ogc.get("/ogc/collections/nope/queryables"), 404)
+
+
+def _filtered(ogc, text: str, who: str = "dispatcher", **params) -> tuple[set[int], int]:
+    r = ogc.get(
+        "/ogc/collections/cases/items",
+        params={"filter": text, **params},
+        headers=ogc.auth(who),
+    )
+    assert r.status_code == 200, (text, r.text)
+    body = r.json()
+    assert body["numberMatched"] == len(body["features"])
+    return {f["id"] for f in body["features"]}, body["numberMatched"]
+
+
+def test_cql2_filters_select_exactly_the_matching_cases(ogc, cases):
+    everything = ogc.get("/ogc/collections/cases/items", headers=ogc.auth("dispatcher")).json()
+    props = {f["id"]: f["properties"] for f in everything["features"]}
+    assert set(props) == set(cases.values())
+    a, b = props[cases["a"]], props[cases["b"]]
+    b_time = datetime.fromisoformat(b["reported_at"])
+
+    def where(test) -> set[int]:
+        return {i for i, p in props.items() if test(p)}
+
+    checks = {
+        f"status = '{a['status']}'": where(lambda p: p["status"] == a["status"]),
+        f"status <> '{a['status']}'": where(lambda p: p["status"] != a["status"]),
+        f"community_code = '{COMMUNITY}' AND category = 'exposed_refuse'": where(
+            lambda p: p["community_code"] == COMMUNITY
+        ),
+        f"community_code IN ('{COMMUNITY}', '{OTHER_COMMUNITY}')": where(
+            lambda p: p["community_code"] in (COMMUNITY, OTHER_COMMUNITY)
+        ),
+        f"community_code = '{OTHER_COMMUNITY}' OR grid_code IS NULL": where(
+            lambda p: p["community_code"] == OTHER_COMMUNITY or p["grid_code"] is None
+        ),
+        "community_code LIKE '52010340_'": where(
+            lambda p: (p["community_code"] or "").startswith("52010340")
+        ),
+        "grid_code IS NULL": {cases["d"]},
+        "NOT (grid_code IS NULL)": {cases["a"], cases["b"], cases["c"]},
+        f"reported_at >= TIMESTAMP('{b['reported_at']}')": where(
+            lambda p: datetime.fromisoformat(p["reported_at"]) >= b_time
+        ),
+        f"reported_at < '{b['reported_at']}'": where(
+            lambda p: datetime.fromisoformat(p["reported_at"]) < b_time
+        ),
+        f"TIMESTAMP('{b['reported_at']}') > reported_at": where(  # the value on the left
+            lambda p: datetime.fromisoformat(p["reported_at"]) < b_time
+        ),
+        "reported_at < DATE('2000-01-01')": set(),
+        "reported_at BETWEEN DATE('2000-01-01') AND DATE('2100-01-01')": set(cases.values()),
+        "closed_at IS NULL AND category = 'exposed_refuse'": set(cases.values()),
+        "status = 'x'' OR ''1''=''1'": set(),  # a quote inside a value is only a value
+    }
+    assert len({frozenset(v) for v in checks.values()}) >= 5  # the filters tell cases apart
+    for text, expected in checks.items():
+        got, matched = _filtered(ogc, text)
+        assert got == expected and matched == len(expected), text
+    # with the other parameters, and as a worker (their community only)
+    box = f"{a['location_lon'] - 1e-6},{a['location_lat'] - 1e-6},"
+    box += f"{a['location_lon'] + 1e-6},{a['location_lat'] + 1e-6}"
+    assert _filtered(ogc, "grid_code IS NOT NULL", bbox=box)[0] == {cases["a"]}
+    assert _filtered(ogc, "NOT (grid_code IS NULL)", "worker")[0] == {cases["a"], cases["b"]}
+    # CQL2 JSON too
+    as_json = json.dumps({"op": "=", "args": [{"property": "community_code"}, OTHER_COMMUNITY]})
+    assert _filtered(ogc, as_json, **{"filter-lang": "cql2-json"})[0] == {cases["c"]}
+
+
+@pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        ({"filter": "nope = 'x'"}, "not a queryable"),
+        ({"filter": "reporter_phone = '1'"}, "not a queryable"),
+        ({"filter": "S_INTERSECTS(geometry, POINT(106.7 26.6))"}, "not supported"),
+        ({"filter": "status = 1"}, "text"),
+        ({"filter": "reported_at > '2025-01-01T00:00:00'"}, "offset"),
+        ({"filter": "reported_at > 'yesterday'"}, "time"),
+        ({"filter": "status ="}, "not valid cql2-text"),
+        ({"filter": "status = 'x'", "filter-lang": "ecql"}, "filter-lang"),
+        ({"filter": "{]", "filter-lang": "cql2-json"}, "not valid cql2-json"),
+    ],
+)
+def test_unsupported_filters_are_clear_400s(ogc, cases, params, says):
+    r = ogc.get("/ogc/collections/cases/items", params=params, headers=ogc.auth("admin"))
+    assert is_problem(r, 400), r.text
+    assert says in r.json()["detail"] and r.json()["field"] in ("filter", "filter-lang")
+    grids = ogc.get("/ogc/collections/grids/items", params={"filter": "status = 'x'"})
+    assert is_problem(grids, 400)
 
 
 def test_case_feature_ids_that_cannot_exist_are_404(ogc, cases):

@@ -496,6 +496,13 @@ def test_cases_have_queryables_as_json_schema(ogc):
     conformance = set(ogc.get("/ogc/conformance").json()["conformsTo"])
     assert "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter" in conformance
     assert "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text" in conformance
+    # a client that accepts only JSON (GDAL) gets the same document as application/json
+    plain = ogc.get(urlsplit(link["href"]).path, headers={"Accept": "application/json"})
+    assert plain.headers["content-type"].startswith("application/json")
+    assert plain.json() == schema
+    assert {q["id"] for q in schema["queryables"]} == set(props)  # the draft's list (GDAL 3.6)
+    api = ogc.get("/ogc/api").json()["components"]["parameters"]["filter-lang"]
+    assert "cql-text" in api["schema"]["enum"]  # how GDAL 3.6 knows it may send CQL text
     assert is_problem(ogc.get("/ogc/collections/grids/queryables"), 404)
     assert is_problem(ogc.get("/ogc/collections/nope/queryables"), 404)
 
@@ -562,6 +569,16 @@ def test_cql2_filters_select_exactly_the_matching_cases(ogc, cases):
     box += f"{a['location_lon'] + 1e-6},{a['location_lat'] + 1e-6}"
     assert _filtered(ogc, "grid_code IS NOT NULL", bbox=box)[0] == {cases["a"]}
     assert _filtered(ogc, "NOT (grid_code IS NULL)", "worker")[0] == {cases["a"], cases["b"]}
+    # as GDAL before 3.7 writes it: the draft's language name, a date as 2025-06-01T
+    day = b["reported_at"][:10]
+    gdal_style = f"(community_code = '{COMMUNITY}') AND (reported_at >= '{day}T')"
+    local_midnight = datetime.fromisoformat(f"{day}T00:00:00+08:00")
+    assert _filtered(ogc, gdal_style, **{"filter-lang": "cql-text"})[0] == where(
+        lambda p: (
+            p["community_code"] == COMMUNITY
+            and datetime.fromisoformat(p["reported_at"]) >= local_midnight
+        )
+    )
     # CQL2 JSON too
     as_json = json.dumps({"op": "=", "args": [{"property": "community_code"}, OTHER_COMMUNITY]})
     assert _filtered(ogc, as_json, **{"filter-lang": "cql2-json"})[0] == {cases["c"]}

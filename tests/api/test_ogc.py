@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pyogrio
@@ -767,3 +768,45 @@ def test_gdal_sees_a_workers_cases_and_filters_on_the_server(ogc, cases, live):
         refused = run_gdal("ogrinfo", "-ro", "-al", live, "cases", *bad)
         assert "401" in refused.stderr, refused.stderr[-2000:]
         assert "OGRFeature(cases)" not in refused.stdout
+
+
+# --- QGIS's OAPIF provider, headless (Debian's python3-qgis: scripts/ensure-qgis) ------------
+
+QGIS_PYTHON = "/usr/bin/python3"  # Debian's, which has python3-qgis
+QGIS_READ = Path(__file__).parent / "clients" / "qgis_read.py"
+
+
+def test_qgis_loads_every_collection_with_a_basic_authentication_config(ogc, cases, live, tmp_path):
+    probe = subprocess.run([QGIS_PYTHON, "-c", "import qgis.core"], capture_output=True)
+    assert probe.returncode == 0, "PyQGIS is missing: run scripts/ensure-qgis (python3-qgis)"
+    a = ogc.get(f"/ogc/collections/cases/items/{cases['a']}", headers=ogc.auth("admin")).json()
+    lon, lat = a["geometry"]["coordinates"]
+    box = f"{lon - 1e-5},{lat - 1e-5},{lon + 1e-5},{lat + 1e-5}"
+    done = subprocess.run(
+        [
+            QGIS_PYTHON,
+            str(QGIS_READ),
+            live.removeprefix("OAPIF:").removesuffix("/ogc"),
+            ogc.tokens["worker"],
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "GRIDMGR_QGIS_BOX": box},
+        stdin=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["auth_stored"]
+    assert got["communities"]["valid"] and got["communities"]["read"] == 26
+    assert got["grids"]["valid"] and got["grids"]["read"] == 1254  # over several pages
+    assert len(set(got["grids"]["ids"])) == 1254
+    worker_cases = got["cases"]
+    assert worker_cases["valid"] and worker_cases["count"] == 2  # the worker's community
+    assert worker_cases["ids"] == sorted(str(cases[k]) for k in ("a", "b"))
+    assert {"status", "assignee_name", "location_lon", "flags"} <= set(worker_cases["fields"])
+    assert not any("reporter" in name for name in worker_cases["fields"])
+    assert got["in_box"] == [cases["a"]]  # a bbox request
+    assert got["first_case"]["status"] and got["first_case"]["location_lon"]

@@ -99,6 +99,8 @@ def parse(text: str, lang: str | None, tz: tzinfo) -> Condition:
             f"filter-lang {lang!r} is not offered; use {' or '.join(LANGUAGES)}",
             field="filter-lang",
         )
+    if lang == "cql2-text":
+        _check_shape(text)
     try:
         expr = cql2.parse_text(text) if lang == "cql2-text" else cql2.parse_json(text)
         tree = expr.to_json()
@@ -106,6 +108,33 @@ def parse(text: str, lang: str | None, tz: tzinfo) -> Condition:
         first = str(exc).strip().splitlines()
         raise _error(f"{text!r} is not valid {lang}: {' '.join(first[:1])}") from None
     return _Compiler(tz).condition(tree)
+
+
+MAX_LENGTH = 4000  # characters of CQL2 text
+MAX_DEPTH = 10  # nested parentheses or brackets
+
+
+def _check_shape(text: str) -> None:
+    """Refuse CQL2 text that is too long, nested too deep or unbalanced before parsing it: the
+    parser backtracks, and its time grows exponentially with the depth of a text that fails."""
+    if len(text) > MAX_LENGTH:
+        raise _error(f"a filter is at most {MAX_LENGTH} characters; this one has {len(text)}")
+    depth, quoted = 0, False
+    for ch in text:
+        if ch == "'":
+            quoted = not quoted  # '' inside a literal toggles twice
+        elif quoted:
+            continue
+        elif ch in "([":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _error(f"parentheses nest at most {MAX_DEPTH} deep")
+        elif ch in ")]":
+            depth -= 1
+            if depth < 0:
+                raise _error("a closing parenthesis has no opening one")
+    if depth or quoted:
+        raise _error("unbalanced parentheses or quotes")
 
 
 class _Compiler:

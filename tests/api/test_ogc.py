@@ -601,6 +601,11 @@ def test_cql2_filters_select_exactly_the_matching_cases(ogc, cases):
         ({"filter": "status ="}, "not valid cql2-text"),
         ({"filter": "status = 'x'", "filter-lang": "ecql"}, "filter-lang"),
         ({"filter": "{]", "filter-lang": "cql2-json"}, "not valid cql2-json"),
+        # refused before parsing (the parser's time grows exponentially with such depth)
+        ({"filter": "(" * 30 + "status = 'x'"}, "parentheses"),
+        ({"filter": "(" * 30 + "status =" + ")" * 30}, "nest at most"),
+        ({"filter": "status = 'x')"}, "no opening"),
+        ({"filter": "status = 'x" + "y" * 5000 + "'"}, "at most 4000 characters"),
     ],
 )
 def test_unsupported_filters_are_clear_400s(ogc, cases, params, says):

@@ -41,8 +41,6 @@ from geo import bundled
 from geo.boundaries.read import read_boundary_set
 from geo.store import open_store, parse_database_url
 
-COMMUNITY = "520103001"  # the first community of the bundled set
-
 
 def in_report_order(cases: pd.DataFrame, events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cases renumbered 1..n by report time, and their events following them."""
@@ -64,7 +62,7 @@ def best_ms(func, repeats: int) -> tuple[float, object]:
     return min(times) * 1000, out
 
 
-def reads(store, grid: str, repeats: int) -> dict[str, tuple[float, int]]:
+def reads(store, community: str, grid: str, repeats: int) -> dict[str, tuple[float, int]]:
     """Each read's best time in ms and the rows it returned."""
 
     def page(**filters):
@@ -75,10 +73,10 @@ def reads(store, grid: str, repeats: int) -> dict[str, tuple[float, int]]:
     runs = {
         "page: status": lambda: page(status="dispatched"),
         "page: grid": lambda: page(grid=grid),
-        "page: community": lambda: page(community=COMMUNITY, status="dispatched"),
+        "page: community": lambda: page(community=community, status="dispatched"),
         "workload: grid": lambda: store.workload_rows(level="grid", **kw),
         "workload: one community": lambda: store.workload_rows(
-            level="grid", community=COMMUNITY, **kw
+            level="grid", community=community, **kw
         ),
     }
     out = {}
@@ -96,7 +94,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     grids = read_boundary_set(bundled.BOUNDARIES_DIR).grids
-    grid = str(grids[grids["community_code"] == COMMUNITY]["code"].iloc[0])
+    community = str(grids["community_code"].min())  # the first community and its first grid
+    grid = str(grids[grids["community_code"] == community]["code"].min())
     pg = os.environ.get("GRIDMGR_TEST_DATABASE_URL")
     table: dict[tuple[str, str], dict[int, tuple[float, int]]] = {}
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
@@ -124,7 +123,7 @@ def main() -> None:
                     print(f"  {name}: loaded in {time.perf_counter() - start:.1f} s")
                     store = open_store(parse_database_url(url))
                     try:
-                        for read, result in reads(store, grid, args.repeats).items():
+                        for read, result in reads(store, community, grid, args.repeats).items():
                             table.setdefault((name, read), {})[n] = result
                     finally:
                         store.close()

@@ -344,10 +344,31 @@ def test_address_only_waits_for_a_location(o311):
     assert "A-42" in o311.request(by_id["service_request_id"])["address"]
 
 
-def test_point_outside_every_grid_is_the_districts(o311):
-    made = report(o311, (106.0, 26.0))
-    got = o311.request(made["service_request_id"])
-    assert got["agency_responsible"] == "云岩区" and got["lat"] == pytest.approx(26.0)
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_point_outside_every_grid_is_refused_and_not_stored(o311, point, fmt):
+    newest = o311.client.get(f"{BASE}/requests.json", params={"page_size": 1}).json()
+    r = o311.client.post(
+        f"{BASE}/requests.{fmt}",
+        data={
+            "api_key": o311.tokens["open311"],
+            "service_code": "exposed_refuse",
+            "lat": "26.0",
+            "long": "106.0",
+            "description": "far away",
+        },
+    )
+    assert r.status_code == 400, r.text
+    if fmt == "json":
+        assert "outside the service area" in assert_spec_error(r, 400)
+    else:
+        assert r.headers["content-type"].startswith("text/xml")
+        error = ET.fromstring(r.content).find("error")
+        assert error.find("code").text == "400"
+        assert "outside the service area" in error.find("description").text
+    after = o311.client.get(f"{BASE}/requests.json", params={"page_size": 1}).json()
+    assert after == newest  # nothing was filed
+    # a point inside a grid is still filed as before
+    assert report(o311, point)["service_request_id"]
 
 
 # -- reading lists ------------------------------------------------------------------------
@@ -366,7 +387,8 @@ def test_list_filters(o311, point):
 
     everything = ids()
     assert {a, b, c} <= set(everything)
-    assert everything == sorted(everything, key=int)
+    assert everything[:3] == [c, b, a]  # newest first
+    assert everything == sorted(everything, key=int, reverse=True)
     closed = ids(status="closed")
     assert c in closed and a not in closed and b not in closed
     opened = ids(status="open")
@@ -405,13 +427,31 @@ def test_list_dates_window_and_paging(o311, point):
         assert_spec_error(o311.client.get(f"{BASE}/requests.json", params=params), 400)
 
     everything = ids()
+    assert everything[0] == rid  # the newest first
     first = o311.client.get(f"{BASE}/requests.json", params={"page_size": 2})
     assert [x["service_request_id"] for x in first.json()] == everything[:2]
     link = first.headers["link"]
-    assert link.endswith('rel="next"') and f"after={everything[1]}" in link
+    assert link.endswith('rel="next"') and f"before={everything[1]}" in link
     nxt = link[link.index("<") + 1 : link.index(">")]
     assert [x["service_request_id"] for x in o311.client.get(nxt).json()] == everything[2:4]
     assert "link" not in o311.client.get(f"{BASE}/requests.json").headers
+    assert ids(before=everything[-1]) == []
+
+    # after= keeps id order from the request after that id, and pages with after=
+    oldest = sorted(everything, key=int)
+    assert ids(after=0) == oldest
+    assert ids(after=oldest[1]) == oldest[2:]
+    page = o311.client.get(f"{BASE}/requests.json", params={"after": 0, "page_size": 2})
+    assert [x["service_request_id"] for x in page.json()] == oldest[:2]
+    assert f"after={oldest[1]}" in page.headers["link"]
+
+    both = {"before": everything[0], "after": 0}
+    assert "not both" in assert_spec_error(
+        o311.client.get(f"{BASE}/requests.json", params=both), 400
+    )
+    r = o311.client.get(f"{BASE}/requests.xml", params=both)
+    assert r.status_code == 400 and ET.fromstring(r.content).find("error/code").text == "400"
+    assert_spec_error(o311.client.get(f"{BASE}/requests.json", params={"before": "x"}), 400)
 
 
 def test_get_keys_are_checked(o311, point):

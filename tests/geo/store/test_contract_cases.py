@@ -550,3 +550,52 @@ def test_case_view_shape(make_world):
         "possible_duplicate_of": None,
     }
     assert view["reporter"] == {"name": "李*", "phone": "139****1111"}
+
+
+def test_newest_first_pages_by_reported_time_then_id(make_world):
+    w = make_world()
+    start = w.clock.value
+    # reported times out of id order, with a tie: ids 1..5 at +2h, +0h, +1h, +1h, +3h
+    offsets = [2, 0, 1, 1, 3]
+    filed = []
+    for hours in offsets:
+        w.clock.value = start + timedelta(hours=hours)
+        filed.append(file_case(w, description=f"+{hours}h"))
+    other = w.worker(GRID)
+    w.clock.value = start + timedelta(hours=4)
+    elsewhere = file_case(w, grid="520103401001001")
+    expected = sorted([*filed, elsewhere], key=lambda c: (c.reported_at, c.id), reverse=True)
+
+    newest = w.service.find(w.admin, newest=True, limit=100)
+    assert [c.id for c in newest] == [c.id for c in expected]
+    tied = [c.id for c in newest if c.reported_at == start + timedelta(hours=1)]
+    assert tied == sorted(tied, reverse=True)  # a tie goes by id, descending
+
+    pages, before = [], None
+    while True:
+        page = w.service.find(w.admin, newest=True, before=before, limit=2)
+        if not page:
+            break
+        pages.append([c.id for c in page])
+        before = page[-1].id
+    assert [i for p in pages for i in p] == [c.id for c in expected]
+    assert all(len(p) == 2 for p in pages)
+
+    # filters still apply, and a worker reads only the own community, newest first
+    assert [c.id for c in w.service.find(other, newest=True)] == [
+        c.id for c in expected if c.id != elsewhere.id
+    ]
+    window = w.service.find(
+        w.admin, newest=True, since=start + timedelta(hours=1), until=start + timedelta(hours=3)
+    )
+    assert [c.reported_at - start for c in window] == [
+        timedelta(hours=2),
+        timedelta(hours=1),
+        timedelta(hours=1),
+    ]
+    # a cursor that names no case gives nothing; id order is unchanged
+    assert w.service.find(w.admin, newest=True, before=10**12) == []
+    assert [c.id for c in w.service.find(w.admin)] == sorted(c.id for c in expected)
+    assert [c.id for c in w.service.find(w.admin, after=filed[2].id)] == sorted(
+        c.id for c in expected if c.id > filed[2].id
+    )

@@ -127,7 +127,7 @@ def community_page(
 
 def _anonymise(view: dict[str, Any]) -> None:
     """Strip a case view to what anonymous readers may see (in place)."""
-    for key in ("description", "address", "assignee", "external_id", "flags"):
+    for key in ("description", "address", "media_url", "assignee", "external_id", "flags"):
         view[key] = None
     where = view.get("location")
     if where is not None:

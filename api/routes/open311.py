@@ -14,8 +14,10 @@ Every endpoint answers ``.json`` or ``.xml``. Decisions where the spec leaves ro
   account_id: null}]`` and a ``Location`` header; an ``Idempotency-Key`` header makes
   retries safe (a replay answers the same request, with ``Idempotent-Replayed: true``).
   A point that no grid of the active boundary generation covers is refused (400, "outside
-  the service area"); nothing is stored. ``email``, ``device_id``, ``account_id`` and
-  ``attribute[...]`` are accepted and not kept. ``address_id`` is kept inside the address
+  the service area"); nothing is stored. ``media_url`` (an http or https URL of at most 2000
+  characters; anything else is a 400) is kept and answered to readers with a key, never to
+  anonymous ones. ``email``, ``device_id``, ``account_id`` and ``attribute[...]`` are
+  accepted and not kept. ``address_id`` is kept inside the address
   text (there is no address register); such requests wait for a dispatcher to place them on
   the map.
 - Tokens are not used: POST answers the ``service_request_id`` at once, so
@@ -408,6 +410,7 @@ def _intake(form: dict[str, str], cats: dict[str, Category], key: str | None) ->
         reporter_name=name,
         reporter_phone=_text(form, "phone", 40),
         idempotency_key=key or None,
+        media_url=(form.get("media_url") or "").strip() or None,
     )
 
 

@@ -553,3 +553,45 @@ def test_an_idempotency_key_belongs_to_the_key_that_sent_it(o311, point):
     assert mine.status_code == theirs.status_code == 201
     assert "idempotent-replayed" not in theirs.headers
     assert theirs.json()[0]["service_request_id"] != mine.json()[0]["service_request_id"]
+
+
+def test_media_url_is_kept_and_returned(o311, point):
+    photo = "https://photos.example.org/2026/垃圾.jpg?w=800"
+    rid = report(o311, point, media_url=f"  {photo} ")["service_request_id"]
+    assert o311.request(rid)["media_url"] == photo
+    listed = o311.client.get(f"{BASE}/requests.json", params={"service_request_id": rid})
+    assert listed.json()[0]["media_url"] == photo
+    xml = o311.client.get(f"{BASE}/requests/{rid}.xml")
+    assert ET.fromstring(xml.content).find("request/media_url").text == photo
+    case = o311.client.get(f"/cases/{rid}", headers=o311.auth("dispatcher")).json()
+    assert case["media_url"] == photo
+    plain = report(o311, point)["service_request_id"]
+    assert o311.request(plain)["media_url"] is None
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("ftp://example.org/a.jpg", "http or https"),
+        ("not a url", "space"),
+        ("https://example.org/" + "x" * 2001, "at most 2000"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_bad_media_url_is_400_and_nothing_filed(o311, point, url, says, fmt):
+    newest = o311.client.get(f"{BASE}/requests.json", params={"page_size": 1}).json()
+    fields = {
+        "api_key": o311.tokens["open311"],
+        "service_code": "exposed_refuse",
+        "lat": point[1],
+        "long": point[0],
+        "media_url": url,
+    }
+    r = o311.client.post(f"{BASE}/requests.{fmt}", data=fields)
+    assert r.status_code == 400, r.text
+    if fmt == "json":
+        description = assert_spec_error(r, 400)
+    else:
+        description = ET.fromstring(r.content).find("error/description").text
+    assert "media_url" in description and says in description
+    assert o311.client.get(f"{BASE}/requests.json", params={"page_size": 1}).json() == newest

@@ -528,6 +528,7 @@ def test_case_view_shape(make_world):
         "community_code",
         "location",
         "address",
+        "media_url",
         "assignee",
         "reported_at",
         "due_at",
@@ -599,3 +600,60 @@ def test_newest_first_pages_by_reported_time_then_id(make_world):
     assert [c.id for c in w.service.find(w.admin, after=filed[2].id)] == sorted(
         c.id for c in expected if c.id > filed[2].id
     )
+
+
+PHOTO = "https://photos.example.org/2026/11/垃圾.jpg?size=large"
+
+
+def test_media_url_is_kept_with_the_case(make_world):
+    w = make_world()
+    case = file_case(w, media_url=PHOTO)
+    assert case.media_url == PHOTO
+    assert w.service.get(case.id, w.admin).media_url == PHOTO
+    assert [c.media_url for c in w.service.find(w.admin)] == [PHOTO]
+    assert file_case(w).media_url is None
+    # a workflow step keeps it
+    w.service.act(case.id, "register", w.dispatcher, version=case.version)
+    assert w.service.get(case.id, w.admin).media_url == PHOTO
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("ftp://example.org/a.jpg", "http or https"),
+        ("photo.jpg", "http or https"),
+        ("javascript:alert(1)", "http or https"),
+        ("https://", "http or https"),
+        ("https://example.org/a b.jpg", "space"),
+        ("https://example.org/" + "a" * 2000, "at most 2000"),
+    ],
+)
+def test_bad_media_url_is_refused_and_nothing_stored(make_world, url, says):
+    w = make_world()
+    with pytest.raises(InputError, match=says) as caught:
+        file_case(w, media_url=url)
+    assert caught.value.field == "media_url"
+    assert w.service.find(w.admin) == []
+
+
+def test_fingerprint_without_media_url_is_unchanged():
+    """Fingerprints stored before media_url existed still match a retry without one."""
+    import hashlib
+    import json
+
+    req = Intake(category="exposed_refuse", lon=106.7, lat=26.6, idempotency_key="k")
+    before = {  # the fields an intake had before media_url, hashed as they were
+        "category": "exposed_refuse",
+        "description": "",
+        "source": "hotline",
+        "lon": 106.7,
+        "lat": 26.6,
+        "crs": "wgs84",
+        "address": None,
+        "reporter_name": None,
+        "reporter_phone": None,
+        "auto_dispatch": False,
+    }
+    old = hashlib.sha256(json.dumps(before, sort_keys=True, ensure_ascii=False).encode())
+    assert req.fingerprint() == old.hexdigest()
+    assert replace(req, media_url=PHOTO).fingerprint() != req.fingerprint()

@@ -42,7 +42,8 @@ Every endpoint answers ``.json`` or ``.xml``. Decisions where the spec leaves ro
   the times a case keeps (reported, registered, suspended, closed).
 - Errors are the spec's list ``[{"code": status, "description": "..."}]`` (or ``<errors>``):
   400 bad input, 403 key missing, unknown or of a role that may not post, 404 unknown
-  request, service or format; the native API keeps problem+json.
+  request, service or format; so is every other error under ``/open311`` (405, 413, ...:
+  api.open311_errors); the native API keeps problem+json.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from api.anonymous import is_public, public_cases
 from api.deps import State, actor_of
 from api.errors import classify
 from api.inputs import check_instant
+from api.open311_errors import error_response
 from api.state import AppState
 from geo.cases.categories import Category
 from geo.cases.model import Case
@@ -119,10 +121,7 @@ class Open311Route(APIRoute):
 
 
 def _error(request: Request, status: int, description: str) -> Response:
-    fmt = "xml" if request.url.path.endswith(".xml") else "json"
-    return fmt311.render(
-        fmt, fmt311.errors(status, description), root="errors", item="error", status=status
-    )
+    return error_response(request.url.path, status, description)
 
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)

@@ -595,3 +595,47 @@ def test_bad_media_url_is_400_and_nothing_filed(o311, point, url, says, fmt):
         description = ET.fromstring(r.content).find("error/description").text
     assert "media_url" in description and says in description
     assert o311.client.get(f"{BASE}/requests.json", params={"page_size": 1}).json() == newest
+
+
+def _spec_error(r, status: int, fmt: str) -> str:
+    """The description of an error list answer in ``fmt``, checking its shape."""
+    assert r.status_code == status, r.text
+    if fmt == "json":
+        return assert_spec_error(r, status)
+    assert r.headers["content-type"].startswith("text/xml"), r.headers
+    errors = ET.fromstring(r.content)
+    assert errors.tag == "errors" and len(errors) == 1
+    assert errors.find("error/code").text == str(status)
+    return errors.find("error/description").text
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_every_error_under_open311_is_the_spec_list(o311, point, fmt):
+    c, key = o311.client, o311.tokens["open311"]
+    r = c.put(f"{BASE}/requests.{fmt}")  # no route takes PUT
+    assert "not allowed" in _spec_error(r, 405, fmt).lower()
+    assert "GET" in r.headers["allow"]
+    _spec_error(c.delete(f"{BASE}/requests/1.{fmt}"), 405, fmt)
+    # a NUL character, refused before any route runs
+    _spec_error(c.get(f"{BASE}/requests.{fmt}", params={"status": "open\x00"}), 400, fmt)
+    nul = c.post(f"{BASE}/requests.{fmt}", data={"api_key": key, "service_code": "a\x00"})
+    assert "NUL" in _spec_error(nul, 400, fmt)
+    # a body over the limit
+    big = c.post(
+        f"{BASE}/requests.{fmt}",
+        content=b"description=" + b"x" * (2 * 1024 * 1024),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    _spec_error(big, 413, fmt)
+    # validation of query parameters, keys, unknown requests
+    _spec_error(c.get(f"{BASE}/requests.{fmt}", params={"page_size": "many"}), 400, fmt)
+    _spec_error(c.get(f"{BASE}/requests.{fmt}", params={"api_key": "gm_nope_nope"}), 403, fmt)
+    _spec_error(c.get(f"{BASE}/requests/999999999.{fmt}"), 404, fmt)
+    _spec_error(c.get(f"{BASE}/requests/x.{fmt}"), 404, fmt)
+    _spec_error(c.post(f"{BASE}/requests.{fmt}", data={"service_code": "x"}), 403, fmt)
+    # outside the v2 tree too
+    assert _spec_error(c.get("/open311/"), 404, "json")
+    # the native API keeps problem+json for the same faults
+    native = c.put("/cases", headers=o311.auth("dispatcher"))
+    assert native.status_code == 405
+    assert native.headers["content-type"].startswith("application/problem+json")

@@ -14,6 +14,7 @@ from typing import Any, TypedDict
 import folium
 
 from api.anonymous import public_cases, rounded
+from api.illustrative import labelled
 from api.state import AppState
 from api.views import case_view
 from geo.analytics.reports import coverage_report, siting_report, workload_report
@@ -58,6 +59,7 @@ def _workload(state: AppState, level: str, since: datetime, until: datetime) -> 
     )
 
 
+@labelled
 def workload_page(
     state: AppState, *, kpi: str, since: datetime, until: datetime, inline: bool = False
 ) -> folium.Map:
@@ -67,6 +69,7 @@ def workload_page(
     return workload_map(comms, grids, rep, kpi=kpi, title=title, **_options(state, inline))
 
 
+@labelled
 def community_page(
     state: AppState,
     code: str,
@@ -134,6 +137,7 @@ def _anonymise(view: dict[str, Any]) -> None:
         view["location"] = {"lon": rounded(where["lon"]), "lat": rounded(where["lat"])}
 
 
+@labelled
 def coverage_page(
     state: AppState,
     *,
@@ -157,6 +161,7 @@ def coverage_page(
     )
 
 
+@labelled
 def index(state: AppState) -> str:
     comms, _ = state.boundaries.features(state.locator.generation())
     since, until = default_period(state.cases.now())

@@ -240,12 +240,6 @@ class SqlStore(ImportWrites, ABC):
             for r in rows
         ]
 
-    def illustrative(self, generation: int) -> bool:
-        """Whether any community or grid of ``generation`` is illustrative."""
-        with self.transaction() as cur:
-            cur.execute(self._sql("generations", "illustrative"), {"generation": generation})
-            return bool(cur.fetchone()[0])
-
     def grids(self, generation: int) -> list[GridRecord]:
         with self.transaction() as cur:
             self._require_generation(cur, generation)

@@ -86,7 +86,6 @@ def test_unknown_generation_is_not_found(store):
 
 def test_illustrative_flag_is_kept_per_feature(store, bundled_set):
     bundled = store.stage_generation(_subset(bundled_set), label="bundled")
-    assert store.illustrative(bundled) is True
     assert all(c.illustrative for c in store.communities(bundled))
     assert all(g.illustrative for g in store.grids(bundled))
 
@@ -99,7 +98,6 @@ def test_illustrative_flag_is_kept_per_feature(store, bundled_set):
         "EPSG:4326",
     )
     mine = store.stage_generation(own, label="district")
-    assert store.illustrative(mine) is False
     assert not any(c.illustrative for c in store.communities(mine))
     assert not any(g.illustrative for g in store.grids(mine))
 
@@ -107,4 +105,6 @@ def test_illustrative_flag_is_kept_per_feature(store, bundled_set):
     mixed = _subset(bundled_set)
     mixed.grids["illustrative"] = [False] * len(mixed.grids)
     mixed.communities["illustrative"] = ["false"] * len(mixed.communities)
-    assert store.illustrative(store.stage_generation(mixed)) is False
+    mixed_gen = store.stage_generation(mixed)
+    assert not any(c.illustrative for c in store.communities(mixed_gen))
+    assert not any(g.illustrative for g in store.grids(mixed_gen))

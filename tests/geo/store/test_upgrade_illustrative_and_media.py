@@ -34,10 +34,9 @@ def test_upgrade_to_010_marks_the_bundled_generations(backend):
                 )
         assert store.migrate() == max(v for v, _, _ in sql.migrations(backend.kind))
         bundled, own = (g.id for g in store.list_generations())
-        assert store.illustrative(bundled) is True
         assert [c.illustrative for c in store.communities(bundled)] == [True]
         assert [g.illustrative for g in store.grids(bundled)] == [True]
-        assert store.illustrative(own) is False
+        assert [c.illustrative for c in store.communities(own)] == [False]
         assert [g.illustrative for g in store.grids(own)] == [False]
         with store.transaction() as cur:
             cur.execute("SELECT count(media_url) FROM cases")

@@ -15,11 +15,6 @@ SELECT id, label, source, created_at, community_count, grid_count FROM generatio
 -- name: list_activations
 SELECT generation, activated_at FROM generation_activations ORDER BY activated_at, seq;
 
--- name: illustrative
--- Whether any community or grid of the generation is illustrative.
-SELECT EXISTS (SELECT 1 FROM communities WHERE generation = %(generation)s AND illustrative)
-    OR EXISTS (SELECT 1 FROM grids WHERE generation = %(generation)s AND illustrative);
-
 -- name: active_at
 SELECT generation FROM generation_activations
 WHERE activated_at <= %(at)s

@@ -19,6 +19,7 @@ from typing import Any, TypeAlias, Unpack
 from geo.cache import CachedValue
 from geo.cases.assign import Assignment, choose_assignee
 from geo.cases.categories import Category
+from geo.cases.media import check_media_url
 from geo.cases.model import Case, CaseEvent
 from geo.cases.preview import Preview
 from geo.cases.workflow import INTAKE_ROLES, PLACE_ROLES, RULES, Actor, check, may_read, may_reveal
@@ -46,6 +47,9 @@ MAX_DESCRIPTION = 4000
 DUPLICATE_WINDOW = timedelta(hours=72)
 EARTH_RADIUS_M = 6_371_008.8
 
+# Intake fields added after fingerprints were first stored: hashed only when set.
+_LATER = frozenset({"media_url"})
+
 # Where a point falls: (generation, Located, WGS84 lon, lat, input lon, lat, input CRS).
 Place: TypeAlias = tuple[int, Located, float, float, float, float, str]
 
@@ -65,11 +69,17 @@ class Intake:
     reporter_phone: str | None = None
     auto_dispatch: bool = False
     idempotency_key: str | None = None
+    media_url: str | None = None  # a photo link (geo.cases.media)
 
     def fingerprint(self) -> str:
-        """A hash of the content (not the key): the same key must come with the same one."""
+        """A hash of the content (not the key): the same key must come with the same one.
+        A field added since fingerprints were first stored counts only when it is set, so a
+        request without it hashes as it always did."""
         body = {
-            f.name: getattr(self, f.name) for f in fields(self) if f.name != "idempotency_key"
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "idempotency_key"
+            and not (f.name in _LATER and getattr(self, f.name) is None)
         }  # the fields are plain values: no deep copy
         return hashlib.sha256(
             json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
@@ -147,6 +157,7 @@ class CaseService:
             raise InputError("give both lon and lat, or neither", field="location")
         if req.lon is None and not (req.address or "").strip():
             raise InputError("a case needs a location (lon, lat) or an address", field="location")
+        check_media_url(req.media_url)
 
     def intake(self, req: Intake, actor: Actor) -> Case:
         """File a report as a case in ``reported`` (or further, with ``auto_dispatch``).
@@ -191,6 +202,7 @@ class CaseService:
                 "address": req.address,
                 "reporter_name": req.reporter_name,
                 "reporter_phone": req.reporter_phone,
+                "media_url": req.media_url,
                 "reported_at": now,
                 "idempotency_key": req.idempotency_key,
                 "request_hash": fingerprint,

@@ -57,6 +57,14 @@ def _column(frame: Any, name: str, convert: Callable[[Any], Any]) -> list[Any]:
     return [convert(v) for v in frame[name]]
 
 
+def _illustrative(frame: Any) -> list[bool]:
+    """Each feature's ``illustrative`` property (the bundled set marks every feature true);
+    False where the frame has no such column or the value is not true."""
+    if "illustrative" not in frame.columns:
+        return [False] * len(frame)
+    return [str(v).strip().lower() in ("true", "1") for v in frame["illustrative"]]
+
+
 def _wkb(frame: Any) -> list[bytes]:
     """The geometries of ``frame`` as WKB (as stored: EPSG:4326, lon/lat)."""
     return [bytes(b) for b in shapely.to_wkb(frame.geometry.values)]
@@ -158,6 +166,7 @@ class SqlStore(ImportWrites, ABC):
                         "population": _column(communities, "population", _opt_int),
                         "households": _column(communities, "households", _opt_int),
                         "wkb": _wkb(communities),
+                        "illustrative": _illustrative(communities),
                     },
                 )
             if len(grids):
@@ -171,6 +180,7 @@ class SqlStore(ImportWrites, ABC):
                         "population": _column(grids, "population", _opt_int),
                         "households": _column(grids, "households", _opt_int),
                         "wkb": _wkb(grids),
+                        "illustrative": _illustrative(grids),
                     },
                 )
         return generation
@@ -227,7 +237,9 @@ class SqlStore(ImportWrites, ABC):
             cur.execute(self._sql("generations", "communities"), {"generation": generation})
             rows = cur.fetchall()
         return [
-            CommunityRecord(generation, r[0], r[1], r[2], r[3], shapely.from_wkb(bytes(r[4])))
+            CommunityRecord(
+                generation, r[0], r[1], r[2], r[3], shapely.from_wkb(bytes(r[4])), bool(r[5])
+            )
             for r in rows
         ]
 
@@ -237,7 +249,9 @@ class SqlStore(ImportWrites, ABC):
             cur.execute(self._sql("generations", "grids"), {"generation": generation})
             rows = cur.fetchall()
         return [
-            GridRecord(generation, r[0], r[1], r[2], r[3], r[4], shapely.from_wkb(bytes(r[5])))
+            GridRecord(
+                generation, r[0], r[1], r[2], r[3], r[4], shapely.from_wkb(bytes(r[5])), bool(r[6])
+            )
             for r in rows
         ]
 

@@ -108,8 +108,10 @@ def community_page(
             cases = public_cases(cases, state.cases.categories())
         views = [case_view(c, now=now, tz=state.tz) for c in cases]
         shown = case_note(chosen)
+    names = {code: f"{c.name_zh} {c.name_en}" for code, c in state.cases.categories().items()}
     for v in views:
         v.pop("reporter", None)  # no personal data on maps
+        v["category_name"] = names.get(v["category"])
         if anonymous:
             _anonymise(v)
     workers = (

@@ -120,8 +120,8 @@ def community_map(
     only those whose ``community_code`` is the community's are drawn (all, if none has one).
     ``grid_rows``: grid-level workload rows (mapping code -> row, rows, or the report).
     ``cases``: case views (api.views.case_view: ``id, status, category, grid_code,
-    location {lon, lat} (WGS84), overdue, due_at...``); cases without a location are left
-    out. They are clustered markers coloured by state, overdue ones ringed in red, and a
+    location {lon, lat} (WGS84), overdue, due_at...``, and ``category_name``, the category
+    as people read it, shown instead of its code); cases without a location are left out. They are clustered markers coloured by state, overdue ones ringed in red, and a
     heat layer (off at first). ``facilities``: Facility records, dicts with ``kind, name,
     lon, lat, radius_m`` or GeoJSON Point features; each kind a layer with catchment circles
     (``radius_m``, metres). ``kinds``: the kind catalogue (code -> FacilityKind or label) or
@@ -220,7 +220,7 @@ def _case_tooltip(case: dict, linked: bool = False) -> str:
     lines = [
         f"<b>案件 Case #{text(case.get('id'))}</b>",
         f"状态 State: {text(state_label(str(case.get('status'))))}",
-        f"类别 Category: {text(case.get('category'))}",
+        f"类别 Category: {text(case.get('category_name') or case.get('category'))}",
         f"网格 Grid: {text(case.get('grid_code'))}",
         f"处置人 Assignee: {text(assignee)}",
         f"期限 Due: {text(case.get('due_at'))}",

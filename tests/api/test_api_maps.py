@@ -74,5 +74,8 @@ def test_community_map_says_which_cases_it_draws(api):
         f"全部在办 {n_open} 件 + 最近结案 {n_done} 件 / all {n_open} open + latest {n_done} closed"
     )
     assert json.dumps(note)[1:-1] in page  # the legend's HTML, as a JSON string
+    # Tooltips name the category as people read it, not by its code.
+    assert "类别 Category: 暴露垃圾 Exposed refuse" in page
+    assert "Category: exposed_refuse" not in page
     anonymous = api.client.get("/maps/communities/520103400").text  # aggregates only
     assert json.dumps("全部在办")[1:-1] not in anonymous

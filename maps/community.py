@@ -121,7 +121,8 @@ def community_map(
     ``grid_rows``: grid-level workload rows (mapping code -> row, rows, or the report).
     ``cases``: case views (api.views.case_view: ``id, status, category, grid_code,
     location {lon, lat} (WGS84), overdue, due_at...``, and ``category_name``, the category
-    as people read it, shown instead of its code); cases without a location are left out. They are clustered markers coloured by state, overdue ones ringed in red, and a
+    as people read it, shown instead of its code); cases without a location are left out.
+    They are clustered markers coloured by state, overdue ones ringed in red, and a
     heat layer (off at first). ``facilities``: Facility records, dicts with ``kind, name,
     lon, lat, radius_m`` or GeoJSON Point features; each kind a layer with catchment circles
     (``radius_m``, metres). ``kinds``: the kind catalogue (code -> FacilityKind or label) or

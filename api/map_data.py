@@ -46,8 +46,11 @@ def _options(state: AppState, inline: bool) -> MapOptions:
     return {"basemap": s.basemap, "tianditu_key": s.tianditu_key, "inline": inline}
 
 
-def _workload(state: AppState, level: str, since: datetime, until: datetime) -> dict[str, Any]:
-    """The workload report at ``level`` for [since, until), as of now."""
+def _workload(
+    state: AppState, level: str, since: datetime, until: datetime, community: str | None = None
+) -> dict[str, Any]:
+    """The workload report at ``level`` for [since, until), as of now (of one community's
+    cases only when ``community`` is given)."""
     return workload_report(
         state.store,
         state.locator,
@@ -56,6 +59,7 @@ def _workload(state: AppState, level: str, since: datetime, until: datetime) -> 
         until=until,
         now=state.cases.now(),
         tz=state.tz,
+        community=community,
     )
 
 
@@ -88,8 +92,7 @@ def community_page(
     if community is None:
         raise NotFoundError(f"there is no community {code}")
     own = [g for g in grids if g["properties"]["community_code"] == code]
-    rep = _workload(state, "grid", since, until)
-    rows = [r for r in rep["rows"] if r["code"].startswith(code)]
+    rows = _workload(state, "grid", since, until, community=code)["rows"]
     now = state.cases.now()
     anonymous = viewer is None
     views = []

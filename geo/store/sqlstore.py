@@ -76,6 +76,9 @@ class SqlStore(ImportWrites, ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def _before_aggregate(self, cur: Any) -> None:
+        """Set up ``cur``'s transaction for a report that sorts many rows (a backend's hook)."""
+
     def writer(self) -> AbstractContextManager[Any]:
         """Held around write transactions that must not interleave (see DuckStore)."""
         return nullcontext()
@@ -303,13 +306,18 @@ class SqlStore(ImportWrites, ABC):
         until: datetime,
         now: datetime,
         category_class: str | None = None,
+        community: str | None = None,
     ) -> list[tuple[Any, ...]]:
         """Per key of ``level`` (community, grid, worker): received, open, closed,
         closed_on_time, overdue, returned, reworked, handling_hours p50, p90 — for cases
-        reported/closed/acted on in [since, until); open and overdue as of ``now``."""
+        reported/closed/acted on in [since, until); open and overdue as of ``now``.
+
+        ``community`` (a community code) counts that community's cases only, at the cost of
+        its own cases rather than the district's."""
         if level not in ("community", "grid", "worker"):
             raise ValueError(f"level {level!r}")
         with self.transaction() as cur:
+            self._before_aggregate(cur)
             cur.execute(
                 self._sql("workload", "workload"),
                 {
@@ -318,6 +326,7 @@ class SqlStore(ImportWrites, ABC):
                     "until": until,
                     "now": now,
                     "class": category_class,
+                    "community": community,
                 },
             )
             return [tuple(r) for r in cur.fetchall()]

@@ -17,6 +17,7 @@ from api.limits import BodyLimit
 from api.open311_errors import Open311Errors
 from api.routes import (
     analysis,
+    apidocs,
     boundaries,
     cases,
     categories,
@@ -68,7 +69,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             state.close()
 
     logging_redact.install()  # no token, phone or name in the logs, tracebacks included
-    app = FastAPI(title="gridmgr", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="gridmgr",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served by api.routes.apidocs from local assets
+        redoc_url=None,
+    )
     # The last added runs first: the body limit bounds what RejectNul reads.
     app.add_middleware(RejectNul)
     app.add_middleware(BodyLimit)
@@ -90,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         maps,
         geocode,
         admin,
+        apidocs,
     ):
         app.include_router(module.router)
     app.mount(ASSET_BASE, StaticFiles(directory=asset_dir()), name="map-assets")

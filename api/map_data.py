@@ -18,6 +18,7 @@ from api.illustrative import labelled
 from api.state import AppState
 from api.views import case_view
 from geo.analytics.reports import coverage_report, siting_report, workload_report
+from geo.cases.selection import MapSelection
 from geo.cases.workflow import Actor
 from geo.errors import NotFoundError
 from geo.facilities.model import read_kinds
@@ -98,15 +99,25 @@ def community_page(
     now = state.cases.now()
     anonymous = viewer is None
     views = []
+    shown = None
     if viewer is not None or state.settings.public_read:
-        cases = state.cases.find(
-            viewer or PLANNER, community=code, since=since, until=until, limit=MAX_CASES_ON_MAP
+        chosen = state.cases.map_cases(
+            viewer or PLANNER,
+            community=code,
+            since=since,
+            until=until,
+            limit=MAX_CASES_ON_MAP,
+            public_only=anonymous,
         )
+        cases = chosen.cases
         if anonymous:
             cases = public_cases(cases, state.cases.categories())
         views = [case_view(c, now=now, tz=state.tz) for c in cases]
+        shown = case_note(chosen)
+    names = {code: f"{c.name_zh} {c.name_en}" for code, c in state.cases.categories().items()}
     for v in views:
         v.pop("reporter", None)  # no personal data on maps
+        v["category_name"] = names.get(v["category"])
         if anonymous:
             _anonymise(v)
     workers = (
@@ -127,8 +138,22 @@ def community_page(
         kinds=read_kinds(),
         workers=workers,
         case_link=None if anonymous else CASE_PAGE,
+        case_note=shown,
         **_options(state, inline),
     )
+
+
+def case_note(chosen: MapSelection) -> str:
+    """What a community map's case layer shows, for its legend (Chinese, then English)."""
+    o, f = chosen.open_shown, chosen.finished_shown
+    if o < chosen.open_total:  # more open cases than the cap: the latest reported shown
+        return f"在办 {o:,} 件（共 {chosen.open_total:,} 件）/ {o:,} of {chosen.open_total:,} open"
+    zh = f"全部在办 {o:,} 件 + 最近结案 {f:,} 件"
+    en = f"all {o:,} open + latest {f:,} closed"
+    if f < chosen.finished_total:
+        zh += f"（结案共 {chosen.finished_total:,} 件）"
+        en += f" (of {chosen.finished_total:,})"
+    return f"{zh} / {en}"
 
 
 def _anonymise(view: dict[str, Any]) -> None:

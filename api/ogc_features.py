@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from api.boundary_cache import Feature, Shapes
+from api.routes.apidocs import DOCS_URL
 from api.views import case_view
 from geo.cases.model import Case
 from geo.errors import InputError, NotFoundError
@@ -223,8 +224,7 @@ def landing_page(request: Request, *, district: str) -> dict[str, Any]:
         links.append(
             link(f"{base}{app.openapi_url}", "service-desc", OPENAPI, "API definition (OpenAPI)")
         )
-    if app.docs_url:
-        links.append(link(f"{base}{app.docs_url}", "service-doc", HTML, "API documentation"))
+    links.append(link(f"{base}{DOCS_URL}", "service-doc", HTML, "API documentation"))
     return {
         "title": "网格化管理 gridmgr — OGC API – Features",
         "description": f"Communities, grids and cases of {district}, as GeoJSON features in "

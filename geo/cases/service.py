@@ -22,6 +22,7 @@ from geo.cases.categories import Category
 from geo.cases.media import check_media_url
 from geo.cases.model import Case, CaseEvent
 from geo.cases.preview import Preview
+from geo.cases.selection import MapSelection
 from geo.cases.workflow import INTAKE_ROLES, PLACE_ROLES, RULES, Actor, check, may_read, may_reveal
 from geo.errors import (
     CoordinateError,
@@ -620,6 +621,31 @@ class CaseService:
         filters.setdefault("now", self.now())
         with self.store.case_tx() as tx:
             return tx.cases(**filters)
+
+    def map_cases(
+        self,
+        actor: Actor,
+        *,
+        community: str,
+        since: datetime,
+        until: datetime,
+        limit: int,
+        public_only: bool = False,
+    ) -> MapSelection:
+        """The cases of ``community`` a map shows ``actor`` (see CaseTx.map_cases): every
+        open one first, then the latest finished ones, ``limit`` in all."""
+        if not may_read(actor, community):
+            return MapSelection([], 0, 0)
+        with self.store.case_tx() as tx:
+            return MapSelection(
+                *tx.map_cases(
+                    community=community,
+                    since=since,
+                    until=until,
+                    limit=limit,
+                    public_only=public_only,
+                )
+            )
 
     def events(self, case_id: int, actor: Actor) -> list[CaseEvent]:
         self.get(case_id, actor)

@@ -201,6 +201,29 @@ class CaseTx:
         )
         return [CASE_COLUMNS.record(row) for row in self.cur.fetchall()]
 
+    def map_cases(
+        self,
+        *,
+        community: str,
+        since: datetime,
+        until: datetime,
+        limit: int,
+        public_only: bool = False,
+    ) -> tuple[list[Case], int, int]:
+        """What a community's map draws (``sql/common/map_cases.sql``): every case of
+        ``community`` open now (reported before ``until``), then the finished ones reported
+        or closed in [since, until), newest finish first, ``limit`` in all; with the numbers
+        of open and finished cases chosen from. ``public_only``: cases of public categories
+        only."""
+        chosen = {"community": community, "since": since, "until": until}
+        chosen["public_only"] = public_only
+        where = case_sql(self.backend, "map_cases", "where_map")
+        self.cur.execute("\n".join([self._q("case_columns"), where]), {**chosen, "limit": limit})
+        cases = [CASE_COLUMNS.record(row) for row in self.cur.fetchall()]
+        self.cur.execute(case_sql(self.backend, "map_cases", "map_counts"), chosen)
+        open_count, finished = self.cur.fetchone()
+        return cases, int(open_count), int(finished)
+
     def update_case(self, case: Case, changes: dict[str, Any]) -> Case | None:
         """Write ``changes`` if the row still has ``case.version``: the case as it now is, or
         None if it moved on. Only the columns declared for ``update`` are written; a value read

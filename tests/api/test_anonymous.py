@@ -29,6 +29,7 @@ COMMUNITY = "520103400"
 COMMUNITY_MAP = f"/maps/communities/{COMMUNITY}"
 NAME, PHONE = "欧阳小明", "13700001111"
 PUBLIC_CODE, PRIVATE_CODE = "overflowing_bin", "elderly_visit"
+PUBLIC_NAME, PRIVATE_NAME = "垃圾满溢", "独居老人探访"  # as map tooltips name them
 PUBLIC_TEXT = "垃圾桶满了，在三楼门口"
 PRIVATE_TEXT = "独居老人李奶奶需要探访"
 ADDRESS = "中华北路12号3单元"
@@ -314,20 +315,20 @@ def test_anonymous_community_map(world: World, mode: bool) -> None:
     html = r.text
     _aggregates(world, html)
     _no_personal_data(world, html)
-    assert PRIVATE_CODE not in html
+    assert PRIVATE_CODE not in html and PRIVATE_NAME not in html
     assert "/console/cases/" not in html
     rows = case_rows(html)
     assert world.private_id not in rows
     if mode:  # public cases, rounded
         assert rows[world.public_id] == (rounded(world.lat), rounded(world.lon))
-        assert PUBLIC_CODE in html
+        assert PUBLIC_NAME in html
         cats = world.state.cases.categories()
         for rid in rows:
             case = world.state.cases.get(int(rid), Actor("test", "admin"))
             assert cats[case.category].public
         assert all(round(y, PLACES) == y and round(x, PLACES) == x for y, x in rows.values())
     else:  # aggregates only: no case at all
-        assert rows == {} and PUBLIC_CODE not in html
+        assert rows == {} and PUBLIC_CODE not in html and PUBLIC_NAME not in html
         assert "案件 Cases (" not in html
 
 
@@ -337,6 +338,7 @@ def test_anonymous_overview_pages_are_aggregates(world: World, mode: bool, path:
     assert r.status_code == 200
     _no_personal_data(world, r.text)
     assert PRIVATE_CODE not in r.text and PUBLIC_CODE not in r.text
+    assert PRIVATE_NAME not in r.text and PUBLIC_NAME not in r.text
     if path == "/":
         assert f'href="maps/communities/{COMMUNITY}"' in r.text and "中华社区" in r.text
 
@@ -348,7 +350,7 @@ def test_signed_in_community_map_with_a_bearer_token(world: World, mode: bool) -
     _aggregates(world, html)
     rows = case_rows(html)
     assert rows[world.private_id] == (round(world.lat, 6), round(world.lon, 6))
-    assert world.public_id in rows and PRIVATE_CODE in html
+    assert world.public_id in rows and PRIVATE_NAME in html
     assert any(name in html for name in world.workers)
     assert f"/console/cases/{world.private_id}" in html
     for secret in (NAME, "小明", PHONE, "137****1111"):  # never the reporter
@@ -374,7 +376,7 @@ def test_signed_in_community_map_with_the_console_cookie(world: World, mode: boo
     assert r.status_code == 303, r.text
     try:
         html = client.get(COMMUNITY_MAP).text
-        assert world.private_id in case_rows(html) and PRIVATE_CODE in html
+        assert world.private_id in case_rows(html) and PRIVATE_NAME in html
         assert any(name in html for name in world.workers)
     finally:
         client.cookies.clear()

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import numpy as np
-import shapely
 
 from api.cli.common import configured_store, fail, parse_time, settings
 from api.cli.lazy import LazyModule
@@ -349,6 +348,8 @@ def _vector_in(
             fail(f"{path}: the file has no CRS; say which with --crs")
         frame = frame.to_crs("EPSG:4326")
         crs = "wgs84"
+    import shapely
+
     geoms = frame.geometry.to_numpy()
     is_point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
     lon = pd.Series(np.where(is_point, shapely.get_x(geoms), np.nan), dtype=object)
@@ -401,10 +402,11 @@ def locate_file(
     generation: int | None,
     date: str | None,
 ) -> None:
-    """Locate every row of INPUT_PATH (CSV, Excel .xlsx, or GeoJSON/GeoPackage points).
+    """Locate every row of INPUT_PATH (CSV, or GeoJSON/GeoPackage points).
 
-    A CSV file may be UTF-8 (with or without a byte-order mark) or GB18030, as for
-    `gridmgr import cases`; an .xlsx file is read from its first sheet. Every row comes
+    INPUT_PATH may also be an Excel .xlsx workbook (its first sheet). A CSV file may be
+    UTF-8 (with or without a byte-order mark) or GB18030, as for `gridmgr import cases`.
+    Every row comes
     out, with grid_code, community_code, status (assigned, unassigned, invalid) and error
     (why a row is invalid). CSV output is UTF-8 with a byte-order mark, so that Excel shows
     the Chinese. The output appears only when complete.

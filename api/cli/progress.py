@@ -1,9 +1,10 @@
 """Progress bars for long commands: drawn on standard error when it is a terminal, nothing
 at all otherwise (a pipe, a log file, cron), so that scripts read only the results.
 
-Built on :func:`click.progressbar`; a command asks for one with :func:`progress` and
-moves it with :meth:`Progress.advance` (rows done since the last call) or
-:meth:`Progress.reach` (rows done so far, of a total that may be re-estimated).
+Built on :func:`click.progressbar`. A command asks for one with :func:`progress` (used as
+a context manager, or started with :meth:`Progress.start`) and moves it with
+:meth:`Progress.advance` (steps done since the last call) or :meth:`Progress.reach` (steps
+done so far, of a total that may be re-estimated).
 """
 
 from __future__ import annotations
@@ -59,6 +60,21 @@ class Progress:
         if self._bar is not None:
             self._bar.__exit__(exc_type, exc, tb)
             self._bar = None
+
+    def start(self) -> Progress:
+        """Draw the bar now (outside a ``with`` block); it is finished by :meth:`finish`, or
+        when the running command ends, however it ends. Starting a started bar does nothing."""
+        if self._bar is not None or not self.shown:
+            return self
+        self.__enter__()
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            ctx.call_on_close(self.finish)
+        return self
+
+    def finish(self) -> None:
+        """End the bar's line (once; later calls do nothing)."""
+        self.__exit__(None, None, None)
 
     def advance(self, steps: int) -> None:
         """``steps`` more done."""

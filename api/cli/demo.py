@@ -19,6 +19,7 @@ from api.app import create_app
 from api.auth.tokens import new_token
 from api.cli.common import configured_store
 from api.cli.common import settings as configured_settings
+from api.cli.progress import progress
 from api.cli.store import initialise
 from geo import bundled
 from geo.boundaries.checks import CommunitySummary, validate_boundary_set
@@ -132,6 +133,7 @@ def _populate(store: Store, *, cases: int, seed: int, calendar: WorkCalendar) ->
         return
     started = time.monotonic()
     click.echo(f"cases: generating a year of {cases:,} synthetic cases ...")
+    bar = progress(2, "演示案件 demo cases").start()  # generate, load
     frame, events = synth_cases(
         grids,
         read_catalogue(),
@@ -141,7 +143,10 @@ def _populate(store: Store, *, cases: int, seed: int, calendar: WorkCalendar) ->
         seed=seed,
         generation=gen,
     )
+    bar.advance(1)
     store.bulk_load_cases(frame, events)
+    bar.advance(1)
+    bar.finish()
     click.echo(
         f"cases: {len(frame):,} cases and {len(events):,} audit events loaded in "
         f"{time.monotonic() - started:.0f} s"

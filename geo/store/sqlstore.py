@@ -11,12 +11,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shapely
 
 from geo.address import normalise
-from geo.boundaries.read import BoundarySet
 from geo.errors import NotFoundError, SchemaTooNewError
 from geo.facilities.model import Facility
 from geo.gazetteer import Entry
@@ -32,6 +31,9 @@ from geo.store.records import (
     TokenRecord,
     Worker,
 )
+
+if TYPE_CHECKING:  # geopandas: imported by the commands that read boundary files
+    from geo.boundaries.read import BoundarySet
 
 
 def _opt_int(value: Any) -> int | None:

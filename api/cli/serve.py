@@ -38,6 +38,8 @@ def serve(host: str, port: int, workers: int) -> None:
             raise click.ClickException("a server process ended by itself: stopped them all")
     else:
         # No access log: query strings can carry an Open311 api_key.
-        # On a DuckDB file, `gridmgr token` reaches this server through its door (api.admin).
-        with door(settings, host, port):
-            uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
+        # On a DuckDB file, the other commands reach this server through its door (api.admin).
+        with door(settings, host, port) as keeper:
+            app = create_app(settings)
+            app.state.admin_door = keeper
+            uvicorn.run(app, host=host, port=port, access_log=False)

@@ -52,8 +52,9 @@ def test_token_commands_while_the_server_runs(served):
     assert again.returncode == 2 and "no active token" in again.stderr
     assert "revoked" in gridmgr(env, "token", "list").stdout
     # the door refuses a caller without its secret, or with a wrong one
-    assert call(base + "/admin/tokens")[0] == 401
-    assert call(base + "/admin/tokens", headers={"X-Gridmgr-Admin": "nope"})[0] == 401
+    run = {"command": ["token", "list"], "params": {}}
+    assert call(base + "/admin/run", "POST", run)[0] == 401
+    assert call(base + "/admin/run", "POST", run, headers={"X-Gridmgr-Admin": "nope"})[0] == 401
     # once the server stops, its door file goes and the commands open the file themselves
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=20)
@@ -66,7 +67,9 @@ def test_a_stale_door_file_is_ignored(tmp_path, initialised_duckdb):
     url = initialised_duckdb()
     env = {**os.environ, "GRIDMGR_DATABASE_URL": url}
     door = Path(url.removeprefix("duckdb:///") + ".admin")
-    door.write_text(f'{{"url": "http://127.0.0.1:{free_port()}", "secret": "x"}}')
+    door.write_text(
+        f'{{"url": "http://127.0.0.1:{free_port()}", "secret": "x", "pid": {os.getpid()}}}'
+    )
     made = gridmgr(env, "token", "create", "--role", "admin")
     assert made.returncode == 0, made.stderr
     assert gridmgr(env, "token", "list").stdout.count("active") == 1

@@ -94,7 +94,8 @@ class _Streams(io.TextIOBase):
         sink = self.sinks.get(threading.get_ident())
         if sink is None:
             return self.fallback.write(text)
-        sink(self.kind, text)
+        if text:
+            sink(self.kind, text)
         return len(text)
 
     def flush(self) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -319,6 +320,41 @@ def test_the_registry_marks_the_commands_that_open_the_database():
             assert (names is not None) == (how == "door"), label
             if names is not None:
                 assert registered(names) is leaf
+                # options the door carries: JSON scalars, and paths (made absolute)
+                kinds = (click.Path, click.Choice, click.types.StringParamType)
+                kinds += (click.types.IntParamType, click.types.FloatParamType)
+                kinds += (click.types.BoolParamType,)
+                assert all(isinstance(p.type, kinds) for p in leaf.params), label
     for names in (("serve",), ("demo",), ("synth", "boundaries"), ("token",), ("nope",)):
         with pytest.raises(NotFoundError):
             registered(names)
+
+
+def test_the_client_stops_when_the_server_goes_away_mid_command(capsys):
+    """A server that dies after the first line: exit status 3 and a message."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve_once() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            line = b'{"out": "started\\n"}\n'
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n"
+                + f"{len(line):x}\r\n".encode()
+                + line
+                + b"\r\n"
+            )
+        listener.close()
+
+    thread = threading.Thread(target=serve_once, daemon=True)
+    thread.start()
+    door = DoorFile(f"http://127.0.0.1:{port}", SECRET, os.getpid(), Path("unused"))
+    with pytest.raises(SystemExit) as stopped:
+        _send(door, ("sleep",), {"name": "x", "seconds": 0.0}, silence_s=5)
+    thread.join(timeout=5)
+    assert stopped.value.code == EXIT_LOST
+    err = capsys.readouterr().err
+    assert "while running `gridmgr sleep`" in err and "run the command again" in err

@@ -29,8 +29,9 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 import click
 from fastapi import APIRouter, Request
@@ -72,14 +73,38 @@ def registered(names: tuple[str, ...]) -> click.Command:
     return command
 
 
+@dataclass(frozen=True)
+class Job:
+    """One command to run: its names, the click command, its options (as its function takes
+    them) and which of the caller's streams ("out", "err") are terminals."""
+
+    names: tuple[str, ...]
+    command: click.Command
+    params: dict[str, Any]
+    ttys: frozenset[str] = frozenset()
+
+    @property
+    def title(self) -> str:
+        return "gridmgr " + " ".join(self.names)
+
+
+@dataclass(frozen=True)
+class _Caller:
+    """Where a door command's output goes, and whether the caller's streams are terminals."""
+
+    sink: Callable[[str, str], None]
+    ttys: frozenset[str]
+
+
 class _Streams(io.TextIOBase):
     """Standard output or error: what the thread running a door command writes goes to that
-    command's caller; every other thread writes to the stream it replaced."""
+    command's caller (a terminal if the caller's is: progress bars draw there); every other
+    thread writes to the stream it replaced."""
 
-    def __init__(self, kind: str, fallback: TextIO, sinks: dict[int, Callable[[str, str], None]]):
+    def __init__(self, kind: str, fallback: TextIO, callers: dict[int, _Caller]):
         self.kind = kind
         self.fallback = fallback
-        self.sinks = sinks
+        self.callers = callers
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
@@ -91,19 +116,20 @@ class _Streams(io.TextIOBase):
     def write(self, text: str) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() takes str, not {type(text).__name__}")
-        sink = self.sinks.get(threading.get_ident())
-        if sink is None:
+        caller = self.callers.get(threading.get_ident())
+        if caller is None:
             return self.fallback.write(text)
         if text:
-            sink(self.kind, text)
+            caller.sink(self.kind, text)
         return len(text)
 
     def flush(self) -> None:
-        if threading.get_ident() not in self.sinks:
+        if threading.get_ident() not in self.callers:
             self.fallback.flush()
 
-    def isatty(self) -> bool:  # progress bars stay quiet for the caller
-        return threading.get_ident() not in self.sinks and self.fallback.isatty()
+    def isatty(self) -> bool:
+        caller = self.callers.get(threading.get_ident())
+        return self.fallback.isatty() if caller is None else self.kind in caller.ttys
 
 
 class AdminDoor:
@@ -124,53 +150,41 @@ class AdminDoor:
         self.heartbeat_s = heartbeat_s
         self.resolve = resolve
         self._one = threading.Lock()  # one command at a time
-        self._sinks: dict[int, Callable[[str, str], None]] = {}
+        self._callers: dict[int, _Caller] = {}
 
     def admits(self, given: str | None) -> bool:
         """Whether ``given`` is the secret (constant-time)."""
         return bool(given) and hmac.compare_digest(self.secret.encode(), str(given).encode())
 
     @contextmanager
-    def _captured(self, sink: Callable[[str, str], None]) -> Iterator[None]:
-        """Send this thread's standard output and error to ``sink`` (kind, text)."""
+    def _captured(self, caller: _Caller) -> Iterator[None]:
+        """Send this thread's standard output and error to ``caller``."""
         out, err = sys.stdout, sys.stderr
-        sys.stdout = _Streams("out", out, self._sinks)
-        sys.stderr = _Streams("err", err, self._sinks)
-        self._sinks[threading.get_ident()] = sink
+        sys.stdout = _Streams("out", out, self._callers)
+        sys.stderr = _Streams("err", err, self._callers)
+        self._callers[threading.get_ident()] = caller
         try:
             yield
         finally:
-            self._sinks.pop(threading.get_ident(), None)
+            self._callers.pop(threading.get_ident(), None)
             sys.stdout, sys.stderr = out, err
 
-    def run(
-        self,
-        command: click.Command,
-        params: dict[str, Any],
-        state: AppState | None,
-        emit: Callable[[dict[str, Any]], None],
-        names: tuple[str, ...],
-    ) -> None:
-        """Run ``command`` with ``params`` once no other command runs, ``emit`` its output
-        and, last, its exit status. Meant for a thread of its own."""
+    def run(self, job: Job, state: AppState | None, emit: Callable[[dict[str, Any]], None]) -> None:
+        """Run ``job`` once no other command runs, ``emit`` its output and, last, its exit
+        status. Meant for a thread of its own."""
         status = 1
+        caller = _Caller(lambda kind, text: emit({kind: text}), job.ttys)
         try:
-            with self._one, self._captured(lambda kind, text: emit({kind: text})):
-                log.info("admin door: running gridmgr %s", " ".join(names))
-                status = _invoke(command, params, state, names)
+            with self._one, self._captured(caller):
+                log.info("admin door: running %s", job.title)
+                status = _invoke(job, state)
         except BaseException:  # the caller is told; the server goes on
-            log.exception("admin door: gridmgr %s failed", " ".join(names))
-            emit({"err": f"gridmgr: the server failed running `gridmgr {' '.join(names)}`\n"})
+            log.exception("admin door: %s failed", job.title)
+            emit({"err": f"gridmgr: the server failed running `{job.title}`\n"})
         finally:
             emit({"exit": status})
 
-    async def stream(
-        self,
-        command: click.Command,
-        params: dict[str, Any],
-        state: AppState | None,
-        names: tuple[str, ...],
-    ) -> AsyncIterator[bytes]:
+    async def stream(self, job: Job, state: AppState | None) -> AsyncIterator[bytes]:
         """The NDJSON answer of one command: its lines, heartbeats while it is silent (or
         waits for another command), and its exit status."""
         loop = asyncio.get_running_loop()
@@ -184,10 +198,7 @@ class AdminDoor:
         if self._one.locked():
             yield _line({"err": "gridmgr: waiting for the server's current command to end\n"})
         worker = threading.Thread(
-            target=self.run,
-            args=(command, params, state, emit, names),
-            name="gridmgr-admin-door",
-            daemon=True,
+            target=self.run, args=(job, state, emit), name="gridmgr-admin-door", daemon=True
         )
         worker.start()
         while True:
@@ -205,19 +216,17 @@ def _line(item: dict[str, Any]) -> bytes:
     return (json.dumps(item, ensure_ascii=False) + "\n").encode()
 
 
-def _invoke(
-    command: click.Command, params: dict[str, Any], state: AppState | None, names: tuple[str, ...]
-) -> int:
-    """Run ``command``'s function as its command would (inside a click context, the server's
+def _invoke(job: Job, state: AppState | None) -> int:
+    """Run the job's function as its command would (inside a click context, the server's
     state lent); its exit status."""
-    function = original(command)
+    function = original(job.command)
     try:
-        with click.Context(command, info_name=f"gridmgr {' '.join(names)}") as ctx:
+        with click.Context(job.command, info_name=job.title) as ctx:
             if state is None:
-                ctx.invoke(function, **params)
+                ctx.invoke(function, **job.params)
             else:
                 with lending(state):
-                    ctx.invoke(function, **params)
+                    ctx.invoke(function, **job.params)
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or 0
@@ -238,6 +247,7 @@ def _invoke(
 class Run(BaseModel):
     command: list[str] = Field(..., min_length=1, max_length=4)
     params: dict[str, Any]
+    ttys: list[Literal["out", "err"]] = Field(default_factory=list, max_length=2)
 
 
 def _local(request: Request) -> bool:
@@ -260,9 +270,8 @@ async def run(body: Run, request: Request) -> StreamingResponse:
     except (ValueError, TypeError) as exc:
         raise InputError(str(exc)) from exc
     state: AppState | None = getattr(request.app.state, "gridmgr", None)
-    return StreamingResponse(
-        door.stream(command, params, state, names), media_type="application/x-ndjson"
-    )
+    job = Job(names, command, params, frozenset(body.ttys))
+    return StreamingResponse(door.stream(job, state), media_type="application/x-ndjson")
 
 
 # -- the door file ---------------------------------------------------------------------------

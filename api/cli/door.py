@@ -190,7 +190,8 @@ def send(
     """
     write_out = out or (lambda text: click.echo(text, nl=False))
     write_err = err or (lambda text: click.echo(text, nl=False, err=True))
-    body = json.dumps({"command": list(command), "params": params}).encode()
+    ttys = [name for name, stream in (("out", sys.stdout), ("err", sys.stderr)) if _tty(stream)]
+    body = json.dumps({"command": list(command), "params": params, "ttys": ttys}).encode()
     con = _connection(door.url, CONNECT_S)
     try:
         try:
@@ -226,6 +227,13 @@ def send(
         _lost(f"the server (process {door.pid}) stopped while running `{name}`")
     finally:
         con.close()
+
+
+def _tty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # replaced, or closed
+        return False
 
 
 def _lost(message: str) -> NoReturn:

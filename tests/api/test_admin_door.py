@@ -81,7 +81,15 @@ def paths(src: Path, out: str | None, tag: tuple[str, ...]) -> None:
     click.echo(f"{type(src).__name__} {src} {type(out).__name__} {out} {list(tag)}")
 
 
-TEST_COMMANDS = {("talk",): talk, ("sleep",): sleep, ("paths",): paths}
+@click.command()
+def bar() -> None:
+    click.echo(f"out tty {sys.stdout.isatty()}, err tty {sys.stderr.isatty()}")
+    with click.progressbar(range(3), label="steps", file=sys.stderr) as steps:
+        for _ in steps:
+            pass
+
+
+TEST_COMMANDS = {("talk",): talk, ("sleep",): sleep, ("paths",): paths, ("bar",): bar}
 
 
 def resolve(names: tuple[str, ...]) -> click.Command:
@@ -159,6 +167,20 @@ def test_output_is_streamed_in_order_with_the_exit_status(how, code, status, las
     assert got[-1] == {"exit": status}
     errs = [item["err"] for item in got[4:] if "err" in item]
     assert errs == ([last_err] if last_err else [])
+
+
+@pytest.mark.parametrize("ttys", [[], ["err"]])
+def test_progress_bars_draw_on_the_callers_terminal_only(ttys):
+    client = TestClient(make_app(5.0), client=("127.0.0.1", 40000))
+    answer = client.post(
+        "/admin/run", json={**body(["bar"], {}), "ttys": ttys}, headers={HEADER: SECRET}
+    )
+    got = lines(answer.text)
+    out = "".join(str(item["out"]) for item in got if "out" in item)
+    err = "".join(str(item["err"]) for item in got if "err" in item)
+    assert out == f"out tty False, err tty {ttys == ['err']}\n"
+    assert ("\r" in err) == (ttys == ["err"])  # a bar redraws its line on a terminal
+    assert got[-1] == {"exit": 0}
 
 
 def test_heartbeats_while_a_command_says_nothing():

@@ -35,6 +35,7 @@ RUN_PATH = "/admin/run"
 SILENCE_S = 60.0  # the command gives up after this long without a line from the server
 CONNECT_S = 5.0  # ... and after this long without an answer to its request
 EXIT_LOST = 3  # the server went away (or fell silent) while running the command
+EXIT_INTERRUPTED = 130  # the caller stopped waiting (Ctrl-C), as a shell reports SIGINT
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,13 @@ def send(
             )
         except (OSError, ValueError, http.client.HTTPException) as exc:
             _lost(f"lost the server (process {door.pid}) while running `{name}` ({exc})")
+        except KeyboardInterrupt:
+            click.echo(
+                f"\ngridmgr: stopped waiting; `{name}` goes on in the server (process "
+                f"{door.pid}) until it ends",
+                err=True,
+            )
+            sys.exit(EXIT_INTERRUPTED)
         _lost(f"the server (process {door.pid}) stopped while running `{name}`")
     finally:
         con.close()

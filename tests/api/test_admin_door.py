@@ -380,3 +380,15 @@ def test_the_client_stops_when_the_server_goes_away_mid_command(capsys):
     assert stopped.value.code == EXIT_LOST
     err = capsys.readouterr().err
     assert "while running `gridmgr sleep`" in err and "run the command again" in err
+
+
+def test_ctrl_c_stops_waiting_and_says_the_command_goes_on(served_door, capsys):
+    door, _ = served_door
+
+    def interrupted(_text: str) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as stopped:
+        send(door, ("talk",), {"code": 0, "how": "return"}, out=interrupted, err=print)
+    assert stopped.value.code == 130
+    assert "`gridmgr talk` goes on in the server" in capsys.readouterr().err

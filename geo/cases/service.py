@@ -22,6 +22,7 @@ from geo.cases.categories import Category
 from geo.cases.media import check_media_url
 from geo.cases.model import Case, CaseEvent
 from geo.cases.preview import Preview
+from geo.cases.search import CaseSearch
 from geo.cases.selection import MapSelection
 from geo.cases.workflow import INTAKE_ROLES, PLACE_ROLES, RULES, Actor, check, may_read, may_reveal
 from geo.errors import (
@@ -37,6 +38,7 @@ from geo.errors import (
 )
 from geo.gazetteer import Gazetteer
 from geo.locate.locator import Locator
+from geo.store import case_search
 from geo.store.base import Store
 from geo.store.casetx import CaseFilters, CaseTx
 from geo.store.records import Located
@@ -646,6 +648,19 @@ class CaseService:
                     public_only=public_only,
                 )
             )
+
+    def search(
+        self, actor: Actor, search: CaseSearch, *, after: int, limit: int
+    ) -> tuple[list[Case], int]:
+        """The first ``limit`` cases the actor may read matching ``search`` with an id above
+        ``after`` (by id), and how many match in all (whatever ``after``)."""
+        if actor.role == "worker":
+            if search.community not in (None, actor.community_code):
+                return [], 0
+            search = replace(search, community=actor.community_code)
+        with self.store.case_tx() as tx:
+            page = case_search.find_page(tx, search, after=after, limit=limit)
+            return page, case_search.count(tx, search)
 
     def events(self, case_id: int, actor: Actor) -> list[CaseEvent]:
         self.get(case_id, actor)

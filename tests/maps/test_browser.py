@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from maps import community_map, coverage_map, workload_map
+from maps import community_map, coverage_map, index_page, workload_map
 from maps.basemaps import tile_hosts
 
 MAP = "window[document.querySelector('.folium-map').id]"
@@ -250,4 +250,45 @@ def test_api_docs_work_offline(served, open_page):
     run.errors = [e for e in run.errors if e not in refused]
     run.requests = [u for u in run.requests if u != logo]
     run.page.wait_for_function("() => !document.querySelector('img[alt=\"redocly logo\"]')")
+    _assert_clean(run)
+
+
+def test_index_table_sorts_by_each_column(boundaries, community_rows, site, open_page):
+    comms = boundaries.communities
+    populations = dict(zip(comms["code"], comms["population"].astype(int), strict=True))
+    items = [{**r, "population": populations[r["code"]]} for r in community_rows]
+    figures = {r["code"]: r for r in items}
+    run = open_page(site.publish("index.html", index_page(items)), ready="() => true")
+    column = "i => Array.from(document.querySelectorAll('#communities tbody tr'))"
+    column += ".map(r => r.cells[i].textContent)"
+
+    def click(label, cell=1):
+        run.page.click(f"#communities th button:text-is('{label}')")
+        return run.page.evaluate(column, cell)
+
+    by_code = sorted(figures)
+    assert run.page.evaluate(column, 1) == by_code  # as served
+    got = click("常住人口 Residents")
+    assert [populations[c] for c in got] == sorted(populations.values())
+    assert run.js("document.querySelector('th[aria-sort=ascending]').textContent").startswith(
+        "常住人口"
+    )
+    got = click("常住人口 Residents")  # again: the other way
+    assert [populations[c] for c in got] == sorted(populations.values(), reverse=True)
+    # A column with a missing figure keeps that community last, both ways.
+    missing = next(c for c, r in figures.items() if r["open_per_worker"] is None)
+    for reverse in (False, True):
+        got = click("人均在办 Open per worker")
+        assert got[-1] == missing
+        values = [figures[c]["open_per_worker"] for c in got[:-1]]
+        assert values == sorted(values, reverse=reverse)
+    got = click("按期结案率 On-time rate")
+    assert [figures[c]["on_time_rate"] for c in got] == sorted(r["on_time_rate"] for r in items)
+    assert click("编码 Code") == by_code
+    assert click("编码 Code") == by_code[::-1]
+    names = click("社区 Community", cell=0)
+    expected = run.page.evaluate(
+        "names => [...names].sort((a, b) => a.localeCompare(b, 'zh-CN'))", names
+    )
+    assert names == expected and names != [figures[c]["name"] for c in by_code]
     _assert_clean(run)

@@ -292,3 +292,35 @@ def test_index_table_sorts_by_each_column(boundaries, community_rows, site, open
     )
     assert names == expected and names != [figures[c]["name"] for c in by_code]
     _assert_clean(run)
+
+
+def test_coverage_page_is_set_from_its_form(served, open_page):
+    run = open_page(f"{served.base}/maps/coverage?kind=elderly_care")
+    form = "document.getElementById('coverage-form')"
+    assert run.js(f"{form}.elements.kind.value") == "elderly_care"
+    assert run.js(f"{form}.elements.threshold.value") == "0.5"
+    assert run.js(f"{form}.elements.sites.value") == "0"
+    kinds = run.js(f"Array.from({form}.elements.kind.options).map(o => o.value)")
+    assert "service_centre" in kinds and len(kinds) >= 8
+    page = run.page
+    page.select_option("#coverage-form select[name=kind]", "volunteer_hut")
+    assert page.input_value("#coverage-form input[name=radius_m]") == ""  # the kind's own
+    page.fill("#coverage-form input[name=radius_m]", "800")
+    page.fill("#coverage-form input[name=threshold]", "0.65")
+    page.fill("#coverage-form input[name=sites]", "2")
+    with page.expect_navigation():
+        page.click("#coverage-form button[type=submit]")
+    page.wait_for_function("() => window.L !== undefined")
+    query = dict(p.split("=") for p in urlsplit(page.url).query.split("&"))
+    assert query == {"kind": "volunteer_hut", "radius_m": "800", "threshold": "0.65", "sites": "2"}
+    legend = page.evaluate("document.querySelector('.gridmgr-key:not(.gridmgr-form)').textContent")
+    assert "800 m" in legend and "65.0%" in legend
+    assert page.evaluate(f"{form}.elements.kind.value") == "volunteer_hut"
+    assert page.evaluate(f"{form}.elements.radius_m.value") == "800"
+    assert page.evaluate(f"{form}.elements.sites.value") == "2"
+    # An empty radius is left out of the address: the kind's default radius.
+    page.fill("#coverage-form input[name=radius_m]", "")
+    with page.expect_navigation():
+        page.click("#coverage-form button[type=submit]")
+    assert "radius_m" not in urlsplit(page.url).query
+    _assert_clean(run)

@@ -14,6 +14,7 @@ from api import admin, console, errors, logging_redact
 from api.auth import throttle
 from api.inputs import RejectNul
 from api.limits import BodyLimit
+from api.open311_errors import Open311Errors
 from api.routes import (
     analysis,
     apidocs,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The last added runs first: the body limit bounds what RejectNul reads.
     app.add_middleware(RejectNul)
     app.add_middleware(BodyLimit)
+    app.add_middleware(Open311Errors)  # outside the checks above: their errors too
     app.add_middleware(logging_redact.RedactionScope)  # outermost: covers the whole request
     errors.install(app)
     throttle.install(app)  # 429 for addresses with too many failed sign-ins

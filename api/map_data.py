@@ -14,6 +14,7 @@ from typing import Any, TypedDict
 import folium
 
 from api.anonymous import public_cases, rounded
+from api.illustrative import labelled
 from api.state import AppState
 from api.views import case_view
 from geo.analytics.reports import coverage_report, siting_report, workload_report
@@ -64,6 +65,7 @@ def _workload(
     )
 
 
+@labelled
 def workload_page(
     state: AppState, *, kpi: str, since: datetime, until: datetime, inline: bool = False
 ) -> folium.Map:
@@ -73,6 +75,7 @@ def workload_page(
     return workload_map(comms, grids, rep, kpi=kpi, title=title, **_options(state, inline))
 
 
+@labelled
 def community_page(
     state: AppState,
     code: str,
@@ -156,13 +159,14 @@ def case_note(chosen: MapSelection) -> str:
 
 def _anonymise(view: dict[str, Any]) -> None:
     """Strip a case view to what anonymous readers may see (in place)."""
-    for key in ("description", "address", "assignee", "external_id", "flags"):
+    for key in ("description", "address", "media_url", "assignee", "external_id", "flags"):
         view[key] = None
     where = view.get("location")
     if where is not None:
         view["location"] = {"lon": rounded(where["lon"]), "lat": rounded(where["lat"])}
 
 
+@labelled
 def coverage_page(
     state: AppState,
     *,
@@ -191,6 +195,7 @@ def coverage_page(
     )
 
 
+@labelled
 def index(state: AppState) -> str:
     comms, _ = state.boundaries.features(state.locator.generation())
     since, until = default_period(state.cases.now())

@@ -60,6 +60,8 @@ class CaseFilters(TypedDict, total=False):
     now: datetime | None
     after: int
     limit: int
+    newest: bool
+    before: int | None
 
 
 class CaseTx:
@@ -165,15 +167,20 @@ class CaseTx:
         now: datetime | None = None,
         after: int = 0,
         limit: int = 100,
+        newest: bool = False,
+        before: int | None = None,
     ) -> list[Case]:
-        """Cases matching every filter given, by id, the first ``limit`` after id ``after``.
+        """Cases matching every filter given, by id, the first ``limit`` after id ``after``;
+        with ``newest``, newest first instead (reported_at, then id, both descending), the
+        first ``limit`` that follow case ``before`` in that order (``after`` is not used).
 
         ``bbox`` is (west, south, east, north) in WGS84 degrees; ``overdue`` compares due
         times with ``now`` (a suspended case's clock stopped when it was suspended).
         """
         west, south, east, north = bbox if bbox else (None, None, None, None)
+        cursor = {"before": before} if newest else {"after": after}
         self.cur.execute(
-            self._case_query("where_filters"),
+            self._case_query("where_filters_newest" if newest else "where_filters"),
             {
                 "status": status,
                 "community": community,
@@ -188,7 +195,7 @@ class CaseTx:
                 "north": north,
                 "overdue": overdue,
                 "now": now or datetime.now(UTC),
-                "after": after,
+                **cursor,
                 "limit": limit,
             },
         )

@@ -33,6 +33,7 @@ PUBLIC_NAME, PRIVATE_NAME = "垃圾满溢", "独居老人探访"  # as map toolt
 PUBLIC_TEXT = "垃圾桶满了，在三楼门口"
 PRIVATE_TEXT = "独居老人李奶奶需要探访"
 ADDRESS = "中华北路12号3单元"
+PHOTO = "https://photos.example.org/reports/ouyang-door.jpg"
 
 
 @dataclass
@@ -107,6 +108,7 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
                     "first_name": "小明",
                     "last_name": "欧阳",
                     "phone": PHONE,
+                    "media_url": PHOTO,
                 },
             )
             assert r.status_code == 201, r.text
@@ -156,7 +158,8 @@ def case_rows(html: str) -> dict[str, tuple[float, float]]:
 
 
 def _no_personal_data(w: World, text: str) -> None:
-    for secret in (NAME, "小明", "欧阳", PHONE, "137****1111", PUBLIC_TEXT, PRIVATE_TEXT, ADDRESS):
+    texts = (PUBLIC_TEXT, PRIVATE_TEXT, ADDRESS, PHOTO)
+    for secret in (NAME, "小明", "欧阳", PHONE, "137****1111", *texts):
         assert secret not in text, secret
     for worker in w.workers:
         assert worker not in text, worker
@@ -230,6 +233,7 @@ def test_open311_anonymous_reading_when_on(world: World, on: bool) -> None:
     mine = rows[world.public_id]
     assert (mine["lat"], mine["long"]) == (rounded(world.lat), rounded(world.lon))
     assert mine["description"] is None and mine["address"] is None
+    assert "media_url" in mine and mine["media_url"] is None
     assert mine["service_code"] == PUBLIC_CODE and mine["agency_responsible"]
 
     xml = world.client.get(f"{BASE}/requests.xml")
@@ -283,8 +287,10 @@ def test_open311_keyed_reading_in_both_modes(world: World, mode: bool) -> None:
         private = rows[world.private_id]
         assert (private["lat"], private["long"]) == (world.lat, world.lon)
         assert private["description"] == PRIVATE_TEXT
+        assert private["media_url"] == PHOTO
         xml = world.client.get(f"{BASE}/requests/{world.private_id}.xml", params=world.key(who))
         assert xml.status_code == 200 and PRIVATE_TEXT in xml.text
+        assert ET.fromstring(xml.content).find("request/media_url").text == PHOTO
         for text in (listed.text, xml.text):
             for secret in (NAME, "小明", PHONE, "137****1111"):
                 assert secret not in text

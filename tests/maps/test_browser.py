@@ -212,7 +212,7 @@ def test_inline_page_opens_from_disk_with_no_server(
 def test_osm_basemap_asks_only_for_tiles(boundaries, community_rows, site, open_page):
     m = workload_map(boundaries.communities, boundaries.grids, community_rows, basemap="osm")
     run = open_page(site.publish("workload_osm.html", _html(m)), settle_ms=800)
-    assert run.js(LAYER_COUNTS) == {"communities": 26, "grids": 1254}
+    assert run.js(LAYER_COUNTS) == {"communities": 26, "grids": 1254, "labels": 26}
     _assert_clean(run, tiles_of="osm")
     assert all(
         re.fullmatch(r"https://tile\.openstreetmap\.org/\d+/\d+/\d+\.png", u) for u in run.blocked

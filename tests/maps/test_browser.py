@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import shapely
+
 from maps import community_map, coverage_map, index_page, workload_map
 from maps.basemaps import tile_hosts
 
@@ -323,4 +325,48 @@ def test_coverage_page_is_set_from_its_form(served, open_page):
     with page.expect_navigation():
         page.click("#coverage-form button[type=submit]")
     assert "radius_m" not in urlsplit(page.url).query
+    _assert_clean(run)
+
+
+def test_served_community_map_names_categories_and_what_it_draws(served, open_page, browser):
+    from datetime import UTC, datetime
+
+    from api.auth.tokens import new_token
+    from geo.cases.service import Intake
+    from geo.cases.workflow import Actor
+    from geo.store.records import TokenRecord
+
+    state = served.app.state.gridmgr
+    grids = state.boundaries.features(state.locator.generation())[1]
+    grid = next(g for g in grids if g["properties"]["community_code"] == "520103400")
+    point = shapely.geometry.shape(grid["geometry"]).representative_point()
+    admin = Actor("test", "admin")
+    filed = [
+        state.cases.intake(Intake(category=cat, lon=point.x, lat=point.y), admin)
+        for cat in ("exposed_refuse", "overflowing_bin")
+    ]
+    state.cases.act(filed[1].id, "reject", admin, version=filed[1].version, note="重复")
+    secret, token_id, digest = new_token()
+    state.store.add_token(
+        TokenRecord(token_id, "planner", "planner", None, None, datetime.now(UTC)), digest
+    )
+    browser.set_extra_http_headers({"Authorization": f"Bearer {secret}"})
+    try:
+        run = open_page(f"{served.base}/maps/communities/520103400")
+    finally:
+        browser.set_extra_http_headers({})
+    legend = run.js("document.querySelector('.gridmgr-key').textContent")
+    assert "全部在办 1 件 + 最近结案 1 件 / all 1 open + latest 1 closed" in legend
+    tips = run.js(f"""(() => {{
+        const out = [];
+        {MAP}.eachLayer(l => {{
+            if (l.options.gridmgrLayer === "cases" && l.getLayers)
+                l.getLayers().forEach(mk => out.push(mk.getTooltip().getContent()));
+        }});
+        return out;
+    }})()""")
+    assert len(tips) == 2
+    assert any("类别 Category: 暴露垃圾 Exposed refuse" in t for t in tips)
+    assert any("类别 Category: 垃圾满溢 Overflowing bin" in t for t in tips)
+    assert not any("exposed_refuse" in t or "overflowing_bin" in t for t in tips)
     _assert_clean(run)

@@ -20,8 +20,10 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@ $(BASE_STAMP)
 
+# `make demo PORT=8101` serves on another port.
+PORT ?= 8000
 demo: $(BASE_STAMP)
-	$(VENV)/bin/gridmgr demo
+	$(VENV)/bin/gridmgr demo --port $(PORT)
 
 # The map tests drive Debian's chromium through Playwright (never `playwright install`).
 # Two pytest workers (pytest-xdist), each module kept on one worker so that its module-scoped

@@ -9,6 +9,17 @@ from api.admin import door
 from api.app import create_app
 from api.cli.common import settings as configured_settings
 from api.cli.workers import serve_processes
+from api.settings import Settings
+
+
+def run_server(settings: Settings, host: str, port: int) -> None:
+    """Serve in this process until stopped. On a DuckDB file, the other commands reach this
+    server through its admin door (api.admin) while it runs. No access log: query strings can
+    carry an Open311 api_key."""
+    with door(settings, host, port) as keeper:
+        app = create_app(settings)
+        app.state.admin_door = keeper
+        uvicorn.run(app, host=host, port=port, access_log=False)
 
 
 @click.command()
@@ -37,7 +48,4 @@ def serve(host: str, port: int, workers: int) -> None:
         if status:
             raise click.ClickException("a server process ended by itself: stopped them all")
     else:
-        # No access log: query strings can carry an Open311 api_key.
-        # On a DuckDB file, `gridmgr token` reaches this server through its door (api.admin).
-        with door(settings, host, port):
-            uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
+        run_server(settings, host, port)

@@ -109,6 +109,7 @@ class Store(Protocol):
         until: datetime,
         now: datetime,
         category_class: str | None = None,
+        community: str | None = None,
     ) -> list[tuple[Any, ...]]: ...
 
     # the gazetteer of standard addresses (WGS84 points)

@@ -162,3 +162,24 @@ def test_a_row_that_moves_and_changes_otherwise_is_updated(db_url, tmp_path):
     with _opened(db_url) as store:
         assert abs(_case(store, ids[0]).lon - (lon[0] + 2e-4)) < 1e-9
         assert abs(_case(store, ids[1]).lon - lon[1]) < 1e-9
+
+
+def test_the_flag_is_shown_to_people(db_url, tmp_path):
+    """The API's case lists the flag; the console's deadline says the time is unknown."""
+    from api.console.views import deadline
+    from api.views import case_view
+    from geo.worktime.calendar import WorkCalendar
+
+    (external_id,) = _ids(1)
+    path = write_csv(
+        tmp_path / "shown.csv", [_hotline_row(external_id, "已结案")], header=NO_CLOSING
+    )
+    assert _invoke(db_url, path).exit_code == 0
+    with _opened(db_url) as store:
+        case = _case(store, external_id)
+    now = datetime(2024, 1, 1, tzinfo=CHINA_TIME)
+    view = case_view(case, now=now, tz=CHINA_TIME)
+    assert view["flags"]["closing_time_unknown"] is True
+    assert view["closed_at"] is None and view["closed_on_time"] is None
+    shown = deadline(case, None, WorkCalendar.default(), now)
+    assert "closing time unknown" in shown.text

@@ -85,6 +85,7 @@ class Store(Protocol):
         at: datetime,
         source_name: str,
         dry_run: bool = False,
+        update_locations: bool = False,
     ) -> ChunkResult: ...
 
     # service facilities

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated
 
 from fastapi import Depends, Request, params
@@ -32,19 +34,42 @@ def actor_of(token: TokenRecord) -> Actor:
     return Actor(f"{token.role}:{token.name or token.id}", token.role, token.community_code)
 
 
-async def bearer_token(request: Request, state: State) -> TokenRecord:
+async def _checked_token(
+    request: Request, state: State, *, basic: bool, challenge: str | None
+) -> TokenRecord:
+    """The token the request carries in ``Authorization: Bearer <token>`` (or, with ``basic``,
+    as the password of ``Authorization: Basic``, any user name); 401 otherwise, counted
+    against the client's address; ``challenge`` is the 401's ``WWW-Authenticate``."""
     address = client_address(request)
     state.throttle.check(address)  # 429 after too many failures from this address
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
+    secret = value.strip() if scheme.lower() == "bearer" else ""
+    if basic and scheme.lower() == "basic":
+        secret = basic_password(value.strip())
+    if not secret:
         state.throttle.failed(address)
-        raise Unauthenticated("send Authorization: Bearer <token>")
-    record = await run_in_threadpool(state.token, value.strip())
+        wanted = "Bearer <token> (or Basic, the token as password)" if basic else "Bearer <token>"
+        raise Unauthenticated(f"send Authorization: {wanted}", challenge=challenge)
+    record = await run_in_threadpool(state.token, secret)
     if record is None:
         state.throttle.failed(address)
-        raise Unauthenticated("the token is unknown or revoked")
+        raise Unauthenticated("the token is unknown or revoked", challenge=challenge)
     return record
+
+
+def basic_password(credentials: str) -> str:
+    """The password of HTTP Basic ``credentials`` (base64 of ``user:password``, RFC 7617);
+    empty when they do not decode."""
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    return decoded.partition(":")[2].strip()
+
+
+async def bearer_token(request: Request, state: State) -> TokenRecord:
+    return await _checked_token(request, state, basic=False, challenge=None)
 
 
 Token = Annotated[TokenRecord, Depends(bearer_token)]
@@ -55,6 +80,18 @@ async def caller(token: Token) -> Actor:
 
 
 Caller = Annotated[Actor, Depends(caller)]
+
+# GIS desktops: QGIS's authentication methods cannot send a bearer token but can send Basic.
+OGC_CHALLENGE = 'Basic realm="gridmgr", charset="UTF-8", Bearer realm="gridmgr"'
+
+
+async def desktop_caller(request: Request, state: State) -> Actor:
+    """The caller of an OGC API route: a bearer token, or the token as the password of HTTP
+    Basic (any user name); a 401 names both schemes in ``WWW-Authenticate``."""
+    return actor_of(await _checked_token(request, state, basic=True, challenge=OGC_CHALLENGE))
+
+
+DesktopCaller = Annotated[Actor, Depends(desktop_caller)]
 
 
 def roles(*allowed: str) -> params.Depends:

@@ -23,7 +23,11 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 class Unauthenticated(e.GridmgrError):
-    """No valid bearer token."""
+    """No valid token; ``challenge`` is the 401's ``WWW-Authenticate`` (the schemes taken)."""
+
+    def __init__(self, message: str, *, challenge: str | None = None) -> None:
+        super().__init__(message)
+        self.challenge = challenge or 'Bearer realm="gridmgr"'
 
 
 class PreconditionRequired(e.GridmgrError):
@@ -157,6 +161,8 @@ def install(app: FastAPI) -> None:
         retry_after = getattr(exc, "retry_after", None)
         if isinstance(retry_after, int):
             answer.headers["Retry-After"] = str(retry_after)
+        if isinstance(exc, Unauthenticated):
+            answer.headers["WWW-Authenticate"] = exc.challenge
         return answer
 
     @app.exception_handler(RequestValidationError)

@@ -17,8 +17,8 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from api.boundary_cache import Feature, Shapes
-from api.views import case_view
-from geo.cases.model import Case
+from api.routes.apidocs import DOCS_URL
+from geo.cases.model import Case, iso
 from geo.errors import InputError, NotFoundError
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -30,9 +30,24 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    # Part 3 on cases: queryables, the filter parameter in CQL2 (text and JSON)
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
 ]
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000  # a larger ``limit`` is clamped to this, never refused
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SCHEMA_JSON = "application/schema+json"
+# A desktop's page: QGIS and GDAL 3.8+ read the default and maximum from the OpenAPI document.
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 10_000  # a larger ``limit`` is clamped to this, never refused
+# ``next`` links ask for at least this many: GDAL before 3.8 asks for 10 per page whatever the
+# server's default, then follows ``next`` links as given.
+NEXT_PAGE_MIN = DEFAULT_LIMIT
 FORMATS = ("json", "geojson")  # accepted values of ``f``
 
 # Query parameters every items request may carry; each collection adds its property filters.
@@ -51,10 +66,12 @@ class Collection:
     public: bool  # readable without a token
     paging: str  # the paging parameter: "offset" (boundaries) or "cursor" (cases)
     filters: tuple[str, ...]  # property=value filters its items accept
+    queryable: bool = False  # has queryables and takes a CQL2 ``filter``
 
     @property
     def params(self) -> frozenset[str]:
-        return ITEMS_PARAMS | {self.paging, *self.filters}
+        cql = ("filter", "filter-lang") if self.queryable else ()
+        return ITEMS_PARAMS | {self.paging, *self.filters, *cql}
 
 
 COLLECTIONS: dict[str, Collection] = {
@@ -82,11 +99,14 @@ COLLECTIONS: dict[str, Collection] = {
             "cases",
             "事件 Cases",
             "Cases (incidents and requests) as points in CRS84 (WGS84 lon/lat), without the "
-            "reporter's personal data; feature id = case id. Needs Authorization: Bearer; a "
-            "worker sees only their community's cases. datetime filters reported_at.",
+            "reporter's personal data; feature id = case id. Needs a token: "
+            "Authorization: Bearer, or HTTP Basic with the token as password (any user "
+            "name); a worker sees only their community's cases. datetime filters "
+            "reported_at.",
             public=False,
             paging="cursor",
             filters=("community_code", "grid_code", "status", "category"),
+            queryable=True,
         ),
         # Facilities (服务设施, state.store.facilities) join here: a Collection entry, its extent
         # in api/routes/ogc.py:_extent and items routes like the cases' there.
@@ -121,6 +141,12 @@ def check_params(request: Request, allowed: Iterable[str]) -> None:
 
 def clamp_limit(limit: int) -> int:
     return min(limit, MAX_LIMIT)
+
+
+def next_limit(limit: int) -> int:
+    """The ``limit`` a ``next`` link asks for after a page of ``limit``: at least
+    :data:`NEXT_PAGE_MIN`, so that a client asking for small pages still pages quickly."""
+    return max(limit, NEXT_PAGE_MIN)
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -212,19 +238,14 @@ def root_url(request: Request) -> str:
 def landing_page(request: Request, *, district: str) -> dict[str, Any]:
     """The landing page; ``district`` names the district served (in English)."""
     root = root_url(request)
-    app = request.app
     base = str(request.base_url).rstrip("/")
     links = [
         link(root, "self", JSON, "This document"),
         link(f"{root}/conformance", "conformance", JSON, "Conformance classes"),
         link(f"{root}/collections", "data", JSON, "Collections"),
     ]
-    if app.openapi_url:
-        links.append(
-            link(f"{base}{app.openapi_url}", "service-desc", OPENAPI, "API definition (OpenAPI)")
-        )
-    if app.docs_url:
-        links.append(link(f"{base}{app.docs_url}", "service-doc", HTML, "API documentation"))
+    links.append(link(f"{root}/api", "service-desc", OPENAPI, "API definition (OpenAPI 3.0)"))
+    links.append(link(f"{base}{DOCS_URL}", "service-doc", HTML, "API documentation"))
     return {
         "title": "网格化管理 gridmgr — OGC API – Features",
         "description": f"Communities, grids and cases of {district}, as GeoJSON features in "
@@ -236,6 +257,13 @@ def landing_page(request: Request, *, district: str) -> dict[str, Any]:
 def collection_doc(request: Request, info: Collection, bbox: list[float]) -> dict[str, Any]:
     """One collection's description; ``bbox`` is its spatial extent [w, s, e, n] in CRS84."""
     url = f"{root_url(request)}/collections/{info.id}"
+    links = [
+        link(url, "self", JSON, info.title),
+        link(f"{url}/items", "items", GEOJSON, f"{info.title} (GeoJSON)"),
+    ]
+    if info.queryable:
+        for rel in (QUERYABLES_REL, "queryables"):
+            links.append(link(f"{url}/queryables", rel, SCHEMA_JSON, "Queryables (JSON Schema)"))
     return {
         "id": info.id,
         "title": info.title,
@@ -243,10 +271,7 @@ def collection_doc(request: Request, info: Collection, bbox: list[float]) -> dic
         "itemType": "feature",
         "crs": [CRS84],
         "extent": {"spatial": {"bbox": [bbox], "crs": CRS84}},
-        "links": [
-            link(url, "self", JSON, info.title),
-            link(f"{url}/items", "items", GEOJSON, f"{info.title} (GeoJSON)"),
-        ],
+        "links": links,
     }
 
 
@@ -331,10 +356,54 @@ def boundary_items(
 # --- cases --------------------------------------------------------------------------------
 
 
+def case_properties(case: Case, now: datetime, tz: tzinfo) -> dict[str, Any]:
+    """A case's properties as a desktop reads them: flat scalars (text, numbers, booleans,
+    RFC 3339 times in zone ``tz``), no nested objects or arrays, never the reporter."""
+    return {
+        "status": case.status,
+        "category": case.category,
+        "description": case.description,
+        "source": case.source,
+        "external_id": case.external_id,
+        "grid_code": case.grid_code,
+        "community_code": case.community_code,
+        "address": case.address,
+        "location_lon": case.lon,  # WGS84 degrees, as the geometry
+        "location_lat": case.lat,
+        "location_crs": case.input_crs,  # the CRS the position was given in
+        "location_input_lon": case.input_lon,  # the position as given, in that CRS
+        "location_input_lat": case.input_lat,
+        "assignee_id": case.assignee_id,
+        "assignee_name": case.assignee_name,
+        "assign_reason": case.assign_reason,
+        "assign_reason_code": case.assign_reason_code,
+        "reported_at": iso(case.reported_at, tz),
+        "due_at": iso(case.due_at, tz),
+        "overdue": case.overdue(now),
+        "closed_at": iso(case.closed_at, tz),
+        "closed_on_time": case.closed_on_time,
+        "version": case.version,
+        "flags": ",".join(flag for flag, on in case_flags(case) if on),
+        "possible_duplicate_of": case.possible_duplicate_of,
+    }
+
+
+def case_flags(case: Case) -> list[tuple[str, bool]]:
+    """The case's flags by name, each set or not (``flags`` lists the set ones, by comma)."""
+    return [
+        ("unassigned", case.unassigned),
+        ("needs_location", case.needs_location),
+        ("possible_duplicate", case.possible_duplicate_of is not None),
+    ]
+
+
 def case_feature(case: Case, now: datetime, tz: tzinfo) -> dict[str, Any]:
     """A case as a GeoJSON feature: a CRS84 point (null without a location), no reporter;
     times in zone ``tz``."""
-    props = case_view(case, now=now, tz=tz)
-    props.pop("reporter", None)
     geometry = None if case.lon is None else {"type": "Point", "coordinates": [case.lon, case.lat]}
-    return {"type": "Feature", "id": case.id, "geometry": geometry, "properties": props}
+    return {
+        "type": "Feature",
+        "id": case.id,
+        "geometry": geometry,
+        "properties": case_properties(case, now, tz),
+    }

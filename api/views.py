@@ -54,6 +54,7 @@ def case_view(case: Case, *, now: datetime, tz: tzinfo, reveal: bool = False) ->
             "input_lat": case.input_lat,
         },
         "address": case.address,
+        "media_url": case.media_url,
         "assignee": None
         if case.assignee_id is None
         else {

@@ -17,6 +17,7 @@ import geopandas as gpd
 from api.auth.tokens import new_token
 from api.cli.common import configured_store
 from api.cli.common import settings as configured_settings
+from api.cli.progress import progress
 from api.cli.serve import run_server
 from api.cli.store import initialise
 from geo import bundled
@@ -131,6 +132,7 @@ def _populate(store: Store, *, cases: int, seed: int, calendar: WorkCalendar) ->
         return
     started = time.monotonic()
     click.echo(f"cases: generating a year of {cases:,} synthetic cases ...")
+    bar = progress(2, "演示案件 demo cases").start()  # generate, load
     frame, events = synth_cases(
         grids,
         read_catalogue(),
@@ -140,7 +142,10 @@ def _populate(store: Store, *, cases: int, seed: int, calendar: WorkCalendar) ->
         seed=seed,
         generation=gen,
     )
+    bar.advance(1)
     store.bulk_load_cases(frame, events)
+    bar.advance(1)
+    bar.finish()
     click.echo(
         f"cases: {len(frame):,} cases and {len(events):,} audit events loaded in "
         f"{time.monotonic() - started:.0f} s"

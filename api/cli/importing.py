@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import getpass
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from api.cli.common import configured_store, fail
 from api.cli.common import settings as configured_settings
+from api.cli.progress import progress
 from geo.errors import GridmgrError, StoreUnavailableError
 from geo.importing import import_cases, load_mapping
-
-if TYPE_CHECKING:
-    from click._termui_impl import ProgressBar  # what click.progressbar returns
 
 # Exit status when the database went away during the import (see docs/import.md).
 EXIT_DATABASE_LOST = 3
@@ -66,48 +62,33 @@ def cases(
         fail(str(exc))
     config = configured_settings()
     calendar = config.calendar()
-    # The progress bar, started with the first chunk (after the file opened).
-    bars: list[ProgressBar[int]] = []
+    bar = progress(0, "导入 importing")  # drawn from the first chunk (after the file opened)
 
-    def progress(done: int, estimate: int) -> None:
-        if not bars:
-            bars.append(
-                click.progressbar(
-                    length=max(estimate, done, 1), label="导入 importing", file=sys.stderr
-                )
+    def advance(done: int, estimate: int) -> None:
+        bar.start().reach(done, estimate)
+
+    with configured_store() as store:
+        try:
+            summary = import_cases(
+                store,
+                path,
+                mapping=mapping,
+                crs=crs,
+                calendar=calendar,
+                address_prefixes=config.address_prefix_list(),
+                actor_id=f"import:{getpass.getuser()}",
+                dry_run=dry_run,
+                rejects_path=rejects,
+                progress=advance if bar.shown else None,
             )
-            bars[0].__enter__()
-        bar = bars[0]
-        bar.length = max(estimate, done, 1)
-        bar.update(done - bar.pos)
-
-    try:
-        with configured_store() as store:
-            try:
-                summary = import_cases(
-                    store,
-                    path,
-                    mapping=mapping,
-                    crs=crs,
-                    calendar=calendar,
-                    address_prefixes=config.address_prefix_list(),
-                    actor_id=f"import:{getpass.getuser()}",
-                    dry_run=dry_run,
-                    rejects_path=rejects,
-                    progress=progress,
-                )
-            except StoreUnavailableError as exc:
-                if bars:
-                    bars[0].__exit__(None, None, None)
-                    bars.clear()
-                fail(
-                    f"lost the database during the import ({exc}); the chunks written are "
-                    "kept: run the same command again to finish",
-                    EXIT_DATABASE_LOST,
-                )
-    finally:
-        if bars:
-            bars[0].__exit__(None, None, None)
+        except StoreUnavailableError as exc:
+            bar.finish()
+            fail(
+                f"lost the database during the import ({exc}); the chunks written are "
+                "kept: run the same command again to finish",
+                EXIT_DATABASE_LOST,
+            )
+    bar.finish()
     for line in summary.lines():
         click.echo(line)
     if summary.counts["rejected"]:

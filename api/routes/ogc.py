@@ -1,7 +1,8 @@
 """OGC API – Features Part 1 (Core, GeoJSON, OAS 3.0), read only, under ``/ogc``.
 
 What QGIS, GDAL/ogr2ogr (OAPIF driver) and ArcGIS read. Communities and grids of the active
-boundary generation are public; cases need ``Authorization: Bearer`` (any role; a worker sees
+boundary generation are public; cases need a token (``Authorization: Bearer``, or HTTP Basic
+with the token as password and any user name, which QGIS can send; any role; a worker sees
 only their community's cases) and never carry the reporter. Geometry is CRS84 (WGS84
 lon/lat). Documents are JSON (``f=json``), items GeoJSON; bad parameters are 400 problems.
 
@@ -18,10 +19,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from api import ogc_features as ogc
+from api import ogc_filter, ogc_openapi
 from api.boundary_cache import Layer
-from api.deps import Caller, State
+from api.deps import DesktopCaller, State
+from api.illustrative import label_cases
 from api.inputs import IdQuery, check_instant
 from api.ogc_features import GeoJSONResponse
+from geo.cases.search import CaseSearch
 from geo.errors import NotFoundError
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
@@ -84,6 +88,13 @@ def landing(request: Request, state: State, f: Format = None) -> JSONResponse:
     return JSONResponse(ogc.landing_page(request, district=state.settings.district_name_en))
 
 
+@router.get("/api", summary="The OGC API's OpenAPI 3.0 document (paths relative to /ogc)")
+def api_document(request: Request, state: State, f: Format = None) -> JSONResponse:
+    ogc.check_params(request, {"f"})
+    doc = ogc_openapi.document(ogc.root_url(request), district=state.settings.district_name_en)
+    return JSONResponse(doc, media_type=ogc.OPENAPI)
+
+
 @router.get("/conformance", summary="Conformance classes")
 def conformance(request: Request, f: Format = None) -> JSONResponse:
     ogc.check_params(request, {"f"})
@@ -109,6 +120,18 @@ def collection(
     return JSONResponse(ogc.collection_doc(request, info, _extent(state, collection_id)))
 
 
+@router.get(
+    "/collections/{collection_id}/queryables",
+    summary="Queryables: what a CQL2 filter may name (JSON Schema)",
+)
+def queryables(collection_id: str, request: Request, f: Format = None) -> JSONResponse:
+    info = ogc.collection(collection_id)
+    ogc.check_params(request, {"f"})
+    if not info.queryable:
+        raise NotFoundError(f"collection {collection_id!r} takes no filter; cases do")
+    return JSONResponse(ogc_filter.queryables(str(request.url)), media_type=ogc.SCHEMA_JSON)
+
+
 # Cases first: their paths are more specific than the boundary collections' below.
 @router.get(
     "/collections/cases/items",
@@ -118,7 +141,7 @@ def collection(
 def case_items(
     request: Request,
     state: State,
-    actor: Caller,
+    actor: DesktopCaller,
     limit: Limit = ogc.DEFAULT_LIMIT,
     cursor: Cursor = 0,
     bbox: Bbox = None,
@@ -127,29 +150,43 @@ def case_items(
     grid_code: Annotated[str | None, Query(description="15-digit grid code")] = None,
     status: Annotated[str | None, Query(description="Workflow status, e.g. dispatched")] = None,
     category: Annotated[str | None, Query(description="Category (subclass) code")] = None,
+    filter_: Annotated[
+        str | None,
+        Query(
+            alias="filter",
+            description="CQL2 on the queryables (/ogc/collections/cases/queryables), e.g. "
+            "status IN ('dispatched','suspended') AND reported_at >= DATE('2025-06-01')",
+        ),
+    ] = None,
+    filter_lang: Annotated[
+        str | None, Query(alias="filter-lang", description="cql2-text (default) or cql2-json")
+    ] = None,
     f: Format = None,
 ) -> GeoJSONResponse:
     info = ogc.COLLECTIONS["cases"]
     ogc.check_params(request, info.params)
     box, limit = ogc.parse_bbox(bbox), ogc.clamp_limit(limit)
     since, until = _checked(ogc.parse_datetime(when, state.tz))
-    found = state.cases.find(
-        actor,
+    where = None if filter_ is None else ogc_filter.parse(filter_, filter_lang, state.tz)
+    search = CaseSearch(
+        where=where,
+        status=status,
         community=community_code,
         grid=grid_code,
-        status=status,
         category=category,
         since=since,
         until=until,
         bbox=box,
-        after=cursor,
-        limit=limit + 1,
     )
+    found, matched = state.cases.search(actor, search, after=cursor, limit=limit + 1)
     now, page = state.cases.now(), found[:limit]
-    more = {"cursor": page[-1].id, "limit": limit} if len(found) > limit else None
+    more = None
+    if len(found) > limit:
+        more = {"cursor": page[-1].id, "limit": ogc.next_limit(limit)}
     features = [ogc.case_feature(c, now, state.tz) for c in page]
+    label_cases(state, page, features)
     return GeoJSONResponse(
-        ogc.feature_collection(request, info, features, matched=None, next_params=more)
+        ogc.feature_collection(request, info, features, matched=matched, next_params=more)
     )
 
 
@@ -159,16 +196,16 @@ def case_items(
     summary="事件 One case as a CRS84 point (bearer token; no reporter data)",
 )
 def case_item(
-    fid: str, request: Request, state: State, actor: Caller, f: Format = None
+    fid: str, request: Request, state: State, actor: DesktopCaller, f: Format = None
 ) -> GeoJSONResponse:
     info = ogc.COLLECTIONS["cases"]
     ogc.check_params(request, {"f"})
     if not fid.isdigit() or len(fid) > 18:
         raise NotFoundError(f"there is no case {fid}")
     case = state.cases.get(int(fid), actor)
-    return GeoJSONResponse(
-        ogc.feature_doc(request, info, ogc.case_feature(case, state.cases.now(), state.tz))
-    )
+    feature = ogc.case_feature(case, state.cases.now(), state.tz)
+    label_cases(state, [case], [feature])
+    return GeoJSONResponse(ogc.feature_doc(request, info, feature))
 
 
 # Boundary collections (public). Facilities get routes like the cases' above, declared
@@ -210,7 +247,9 @@ def boundary_items(
         key="code" if collection_id == "communities" else "community_code",
     )
     page = matched[offset : offset + limit]
-    more = {"offset": offset + limit, "limit": limit} if offset + limit < len(matched) else None
+    more = None
+    if offset + limit < len(matched):
+        more = {"offset": offset + limit, "limit": ogc.next_limit(limit)}
     back = {"offset": max(0, offset - limit), "limit": limit} if offset > 0 else None
     return GeoJSONResponse(
         ogc.feature_collection(

@@ -56,6 +56,8 @@ class Case:
     handling_hours: float | None = column("update", "import", "bulk")
     # its id in the system it was imported from (事件编号)
     external_id: str | None = column("import", default=None)
+    # a link to a photo of the problem (http or https), as reported
+    media_url: str | None = column("intake", default=None)
 
     def overdue(self, now: datetime) -> bool:
         """Past its due time and not finished; a suspended case's clock stopped when it was."""

@@ -23,6 +23,10 @@ through ``parse_points`` itself. Plain decimals parse to the correctly rounded d
 than 15 digits, so a point within about 1e-14 degrees of a grid edge may be placed as
 ``gridmgr locate`` places it rather than as a pandas-based reader did.
 
+The output starts with a UTF-8 byte-order mark (:data:`BOM`), so that Excel reads the
+Chinese; the input may be UTF-8 (with or without a BOM) or, with ``encoding="gb18030"``,
+GB18030 (Arrow transcodes it as it reads).
+
 A file that Arrow's CSV reader does not read as pandas does (a row with a different number
 of fields, a whitespace-only line, a duplicate or empty column name, invalid UTF-8...) raises
 :class:`NeedsGeneralReader` before or while writing; the caller then reads it another way.
@@ -49,6 +53,7 @@ from geo.point_input import parse_points
 
 RESULT_COLUMNS = ("grid_code", "community_code", "status", "error")
 STATUSES = ("assigned", "unassigned", "invalid")  # status codes 0, 1, 2
+BOM = b"\xef\xbb\xbf"  # UTF-8 byte-order mark: Excel reads the file as UTF-8
 BLOCK_BYTES = 1 << 22  # bytes of CSV read at a time (Arrow splits the file at row ends)
 # A plain decimal: both Arrow and pandas read it, and at most 3 + 20 digits, no exponent.
 _PLAIN = r"^[+-]?[0-9]{1,3}(?:\.[0-9]{0,20})?$"
@@ -60,24 +65,26 @@ class NeedsGeneralReader(Exception):
     """The file is not one the streaming reader reads exactly as pandas would."""
 
 
-def _read_options(block_size: int) -> pcsv.ReadOptions:
-    return pcsv.ReadOptions(block_size=block_size, encoding="utf8")  # a leading BOM is skipped
+def _read_options(block_size: int, encoding: str) -> pcsv.ReadOptions:
+    return pcsv.ReadOptions(block_size=block_size, encoding=encoding)  # a UTF-8 BOM is skipped
 
 
 _PARSE = pcsv.ParseOptions(newlines_in_values=True)  # quoted values may hold line breaks
 
 
-def csv_header(path: Path) -> list[str]:
-    """The column names of the CSV file at ``path``.
+def csv_header(path: Path, encoding: str = "utf8") -> list[str]:
+    """The column names of the CSV file at ``path`` (text in ``encoding``: utf8 or gb18030).
 
     Raises :class:`NeedsGeneralReader` if the header cannot be read as pandas reads it
     (including an empty file, which the general reader reports).
     """
     try:
-        reader = pcsv.open_csv(path, read_options=_read_options(1 << 16), parse_options=_PARSE)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        reader = pcsv.open_csv(
+            path, read_options=_read_options(1 << 16, encoding), parse_options=_PARSE
+        )
+        names = list(reader.schema.names)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise NeedsGeneralReader(str(exc)) from exc
-    names = list(reader.schema.names)
     reader.close()
     if "" in names or len(set(names)) != len(names):  # pandas renames these
         raise NeedsGeneralReader("empty or duplicate column names")
@@ -209,16 +216,18 @@ def locate_csv(
     chunk_rows: int,
     block_size: int | None = None,
     progress: Callable[[int], None] | None = None,
+    encoding: str = "utf8",
 ) -> Counter[str]:
     """Locate every row of the CSV ``src`` (coordinates in ``crs``) into the CSV ``dst``.
 
+    ``src`` is text in ``encoding`` (utf8 or gb18030); ``dst`` is UTF-8 with a BOM.
     ``lon_col`` and ``lat_col`` must be columns of ``src`` (see :func:`csv_header`); rows are
     read ``block_size`` bytes (default :data:`BLOCK_BYTES`) and located ``chunk_rows`` at a
     time at most; ``progress`` hears how many rows after each chunk.
     Returns the rows by status. Raises :class:`NeedsGeneralReader` (see the module doc);
     ``dst`` is then incomplete.
     """
-    names = csv_header(src)
+    names = csv_header(src, encoding)
     layout = _Columns(names)
     convert = pcsv.ConvertOptions(column_types={n: pa.string() for n in names})
     grid_codes = pa.array(list(gi.grid_codes) + [""], pa.string())  # position -1: ""
@@ -228,12 +237,12 @@ def locate_csv(
     try:
         reader = pcsv.open_csv(
             src,
-            read_options=_read_options(block_size or BLOCK_BYTES),
+            read_options=_read_options(block_size or BLOCK_BYTES, encoding),
             parse_options=_PARSE,
             convert_options=convert,
         )
         with open(dst, "wb") as out:
-            out.write(csv_line(layout.names).encode("utf-8"))
+            out.write(BOM + csv_line(layout.names).encode("utf-8"))
             for batch in reader:
                 for start in range(0, batch.num_rows, chunk_rows):
                     chunk = batch.slice(start, chunk_rows)
@@ -261,6 +270,6 @@ def locate_csv(
                     _write_rows(out, columns)
                     if progress is not None:
                         progress(chunk.num_rows)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise NeedsGeneralReader(str(exc)) from exc
     return counts

@@ -12,7 +12,6 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from geo.boundaries.read import BoundarySet
 from geo.store.records import (
     CommunityRecord,
     Generation,
@@ -23,10 +22,11 @@ from geo.store.records import (
     Worker,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # geopandas, pandas and pyarrow: imported only where used
     import pandas as pd
     import pyarrow as pa
 
+    from geo.boundaries.read import BoundarySet
     from geo.facilities.model import Facility
     from geo.gazetteer import Entry
     from geo.store.casetx import CaseTx
@@ -108,6 +108,7 @@ class Store(Protocol):
         until: datetime,
         now: datetime,
         category_class: str | None = None,
+        community: str | None = None,
     ) -> list[tuple[Any, ...]]: ...
 
     # the gazetteer of standard addresses (WGS84 points)

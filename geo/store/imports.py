@@ -12,12 +12,13 @@ from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+
+if TYPE_CHECKING:  # imported where used: opening a store (`gridmgr locate`) needs neither
+    import pandas as pd
+    import pyarrow as pa
 
 from geo.cases.model import CASE_COLUMNS
 from geo.errors import StoreError
@@ -47,8 +48,14 @@ class ChunkResult:
     imported: int = 0
     updated: int = 0
     unchanged: int = 0
-    conflicts: pd.DataFrame = field(default_factory=pd.DataFrame)  # line, external_id, reason
+    conflicts: pd.DataFrame = field(default_factory=lambda: _frame())  # line, external_id, reason
     written: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # per chunk row
+
+
+def _frame() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame()
 
 
 class _DryRun(Exception):  # noqa: N818 - control flow: roll the chunk back, keep the result
@@ -146,6 +153,10 @@ class ImportWrites(ABC):
         at: datetime,
         source_name: str,
     ) -> ChunkResult:
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         cur.execute(self._import_sql("lock_imports"))
         ext = cases["external_id"].combine_chunks()
         existing = self._import_existing(cur, ext)
@@ -207,6 +218,8 @@ class ImportWrites(ABC):
         return result
 
     def _import_old_values(self, cur: Any, ids: list[int]) -> pd.DataFrame:
+        import pandas as pd
+
         cur.execute(self._import_sql("old_values"), {"ids": ids})
         frame = pd.DataFrame(cur.fetchall(), columns=["id", *COMPARED])
         return frame.set_index("id")
@@ -233,6 +246,8 @@ class ImportWrites(ABC):
 
 
 def _same(a: Any, b: Any) -> bool:
+    import pandas as pd
+
     if a is None or (isinstance(a, float) and np.isnan(a)) or a is pd.NaT:
         return b is None or (isinstance(b, float) and np.isnan(b)) or b is pd.NaT
     if isinstance(a, float) and isinstance(b, float):
@@ -250,4 +265,6 @@ def _changed_fields(new: dict[str, Any], old: pd.Series) -> list[str]:
 
 def _none(value: Any) -> Any:
     """A data frame's cell (any type, as the driver gave it) with NaN, NaT and NA as None."""
+    import pandas as pd
+
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value

@@ -3,6 +3,7 @@ data, and GDAL's OAPIF driver reading a real server."""
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -92,7 +94,7 @@ def test_landing_page_links_have_exact_types(ogc):
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
     links = {lk["rel"]: lk for lk in r.json()["links"]}
     assert links["service-desc"]["type"] == "application/vnd.oai.openapi+json;version=3.0"
-    assert urlsplit(links["service-desc"]["href"]).path == "/openapi.json"
+    assert urlsplit(links["service-desc"]["href"]).path == "/ogc/api"
     assert links["service-doc"]["type"] == "text/html"
     assert urlsplit(links["service-doc"]["href"]).path == "/docs"
     assert links["data"]["type"] == "application/json"
@@ -100,8 +102,32 @@ def test_landing_page_links_have_exact_types(ogc):
     assert urlsplit(links["conformance"]["href"]).path == "/ogc/conformance"
     assert urlsplit(links["self"]["href"]).path == "/ogc"
     assert ogc.get("/ogc", params={"f": "json"}).status_code == 200
-    spec = ogc.get(urlsplit(links["service-desc"]["href"]).path).json()
-    assert "/ogc/collections/{collection_id}/items" in spec["paths"]
+    assert "/ogc/collections/{collection_id}/items" in ogc.get("/openapi.json").json()["paths"]
+
+
+def test_the_ogc_openapi_document_gives_a_desktop_page_size(ogc):
+    """QGIS and GDAL 3.8+ read the page size from components.parameters.limit and look up
+    each collection's items path relative to the landing page."""
+    r = ogc.get("/ogc/api")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/vnd.oai.openapi+json")
+    spec = r.json()
+    assert spec["openapi"].startswith("3.0")
+    assert urlsplit(spec["servers"][0]["url"]).path == "/ogc"
+    limit = spec["components"]["parameters"]["limit"]
+    assert limit["in"] == "query" and limit["style"] == "form" and limit["explode"] is False
+    assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1000}
+    for cid in ("communities", "grids", "cases"):
+        params = spec["paths"][f"/collections/{cid}/items"]["get"]["parameters"]
+        refs = [p["$ref"].rsplit("/", 1)[-1] for p in params]
+        assert {"limit", "bbox", "datetime", "f"} <= set(refs), cid
+        for name in refs:
+            assert name in spec["components"]["parameters"], name
+        assert f"/collections/{cid}/items/{{featureId}}" in spec["paths"]
+    cases = spec["paths"]["/collections/cases/items"]["get"]
+    assert {"basic", "bearer"} == {k for s in cases["security"] for k in s}
+    assert "security" not in spec["paths"]["/collections/grids/items"]["get"]
+    assert spec["components"]["securitySchemes"]["basic"]["scheme"] == "basic"
 
 
 def test_conformance(ogc):
@@ -156,7 +182,7 @@ def test_one_grid_is_a_geojson_feature(ogc):
 
 def test_communities_page_by_ten_through_next_links(ogc):
     pages = all_pages(ogc, "/ogc/collections/communities/items", limit=10)
-    assert [p["numberReturned"] for p in pages] == [10, 10, 6]
+    assert [p["numberReturned"] for p in pages] == [10, 16]  # next links ask for 1,000
     assert all(p["numberMatched"] == 26 for p in pages)
     assert all(p["timeStamp"].endswith("Z") for p in pages)
     ids = [f["id"] for f in features_of(pages)]
@@ -165,9 +191,11 @@ def test_communities_page_by_ten_through_next_links(ogc):
     assert everything["numberReturned"] == 26
     assert ids == [f["id"] for f in everything["features"]]
     assert all(f["properties"]["name"].endswith("社区") for f in everything["features"])
-    # the second page can go back; the first cannot
+    # a later page can go back; the first cannot
     assert not any(lk["rel"] == "prev" for lk in pages[0]["links"])
-    prev = [lk["href"] for lk in pages[1]["links"] if lk["rel"] == "prev"]
+    second = ogc.get("/ogc/collections/communities/items", params={"limit": 10, "offset": 10})
+    assert [f["id"] for f in second.json()["features"]] == ids[10:20]
+    prev = [lk["href"] for lk in second.json()["links"] if lk["rel"] == "prev"]
     assert [f["id"] for f in ogc.get(prev[0]).json()["features"]] == ids[:10]
 
 
@@ -183,25 +211,29 @@ def test_next_link_carries_every_parameter(ogc):
     assert first["numberMatched"] > 7
     nxt = next(lk["href"] for lk in first["links"] if lk["rel"] == "next")
     query = {k: v[0] for k, v in parse_qs(urlsplit(nxt).query).items()}
-    assert query == {**{k: str(v) for k, v in params.items()}, "offset": "7"}
+    # every parameter kept; the next page asks for at least the default page (1,000)
+    assert query == {**{k: str(v) for k, v in params.items()}, "offset": "7", "limit": "1000"}
     pages = all_pages(ogc, "/ogc/collections/grids/items", **params)
     got = features_of(pages)
     assert len(got) == first["numberMatched"] == len({f["id"] for f in got})
     assert all(f["properties"]["community_code"] == COMMUNITY for f in got)
 
 
-def test_limit_over_the_maximum_is_clamped(ogc):
-    r = ogc.get("/ogc/collections/grids/items", params={"limit": 5000})
-    assert r.status_code == 200
-    body = r.json()
-    assert body["numberReturned"] == 1000 and body["numberMatched"] == 1254
-    nxt = next(lk["href"] for lk in body["links"] if lk["rel"] == "next")
+def test_default_page_suits_desktops_and_a_large_limit_is_clamped(ogc):
+    default = ogc.get("/ogc/collections/grids/items").json()
+    assert default["numberReturned"] == 1000 and default["numberMatched"] == 1254
+    nxt = next(lk["href"] for lk in default["links"] if lk["rel"] == "next")
     assert parse_qs(urlsplit(nxt).query)["limit"] == ["1000"]
     rest = ogc.get(nxt).json()
     assert rest["numberReturned"] == 254
     assert not any(lk["rel"] == "next" for lk in rest["links"])
-    ids = [f["id"] for f in body["features"] + rest["features"]]
+    ids = [f["id"] for f in default["features"] + rest["features"]]
     assert len(set(ids)) == 1254
+    huge = ogc.get("/ogc/collections/grids/items", params={"limit": 50_000})
+    assert huge.status_code == 200 and huge.json()["numberReturned"] == 1254
+    big = ogc.get("/ogc/collections/grids/items", params={"limit": 1200}).json()
+    nxt = next(lk["href"] for lk in big["links"] if lk["rel"] == "next")
+    assert parse_qs(urlsplit(nxt).query)["limit"] == ["1200"]  # never smaller than asked
 
 
 def test_bbox_returns_exactly_the_intersecting_grids(ogc):
@@ -311,6 +343,38 @@ def test_cases_need_a_token(ogc, cases):
     assert is_problem(ogc.get("/ogc/collections/cases/items", headers=bad), 401)
 
 
+def basic(user: str, password: str) -> dict[str, str]:
+    raw = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {raw}"}
+
+
+def test_cases_take_the_token_as_the_password_of_http_basic(ogc, cases):
+    """QGIS cannot send a bearer token: Basic with any user name and the token as password."""
+    bearer = ogc.get("/ogc/collections/cases/items", headers=ogc.auth("worker")).json()
+    for user in ("qgis", "", "张三"):
+        r = ogc.get("/ogc/collections/cases/items", headers=basic(user, ogc.tokens["worker"]))
+        assert r.status_code == 200, r.text
+        assert [f["id"] for f in r.json()["features"]] == [f["id"] for f in bearer["features"]]
+        assert {f["id"] for f in r.json()["features"]} == {cases["a"], cases["b"]}  # a worker's
+    one = ogc.get(
+        f"/ogc/collections/cases/items/{cases['c']}", headers=basic("x", ogc.tokens["admin"])
+    )
+    assert one.status_code == 200 and one.json()["id"] == cases["c"]
+    for bad in (
+        basic("qgis", "nope"),
+        basic(ogc.tokens["admin"], ""),  # the token as user name is not the password
+        {"Authorization": "Basic %%%"},
+        {"Authorization": "Basic " + base64.b64encode(b"no-colon").decode()},
+    ):
+        r = ogc.get("/ogc/collections/cases/items", headers=bad)
+        assert is_problem(r, 401), bad
+        challenge = r.headers["www-authenticate"]
+        assert challenge.startswith("Basic realm=") and "Bearer" in challenge
+    # the rest of the API still takes bearer tokens only
+    native = ogc.get("/cases", headers=basic("x", ogc.tokens["admin"]))
+    assert is_problem(native, 401) and "Basic" not in native.headers["www-authenticate"]
+
+
 def test_cases_carry_no_reporter(ogc, cases):
     r = ogc.get("/ogc/collections/cases/items", headers=ogc.auth("planner"))
     assert r.status_code == 200 and r.headers["content-type"].startswith(GEOJSON)
@@ -333,6 +397,7 @@ def test_a_worker_sees_only_their_community(ogc, cases):
     r = ogc.get("/ogc/collections/cases/items", headers=ogc.auth("worker"))
     assert r.status_code == 200
     assert {f["id"] for f in r.json()["features"]} == {cases["a"], cases["b"]}
+    assert r.json()["numberMatched"] == 2
     assert all(f["properties"]["community_code"] == COMMUNITY for f in r.json()["features"])
     other = ogc.get(f"/ogc/collections/cases/items/{cases['c']}", headers=ogc.auth("worker"))
     assert is_problem(other, 404)
@@ -342,13 +407,44 @@ def test_a_worker_sees_only_their_community(ogc, cases):
         headers=ogc.auth("worker"),
     )
     assert asked.status_code == 200 and asked.json()["features"] == []
+    assert asked.json()["numberMatched"] == 0
+
+
+def test_case_properties_are_flat_scalars_a_desktop_can_style(ogc, cases):
+    r = ogc.get("/ogc/collections/cases/items", headers=ogc.auth("dispatcher"))
+    features = {f["id"]: f for f in r.json()["features"]}
+    for f in features.values():
+        for key, value in f["properties"].items():
+            assert value is None or isinstance(value, str | int | float | bool), (key, value)
+        assert {"assignee_name", "location_lon", "location_lat", "flags"} <= set(f["properties"])
+    located = features[cases["a"]]["properties"]
+    assert [located["location_lon"], located["location_lat"]] == features[cases["a"]]["geometry"][
+        "coordinates"
+    ]
+    assert located["location_crs"] == "wgs84"
+    native = ogc.get(f"/cases/{cases['a']}", headers=ogc.auth("dispatcher")).json()
+    assert located["status"] == native["status"] and located["due_at"] == native["due_at"]
+    assignee = native["assignee"] or {}
+    assert located["assignee_id"] == assignee.get("id")
+    assert located["assignee_name"] == assignee.get("name")
+    for case_id, f in features.items():
+        flags = ogc.get(f"/cases/{case_id}", headers=ogc.auth("dispatcher")).json()["flags"]
+        expected = [k for k in ("unassigned", "needs_location") if flags[k]]
+        expected += ["possible_duplicate"] if flags["possible_duplicate_of"] else []
+        assert f["properties"]["flags"] == ",".join(expected)
+    unlocated = features[cases["d"]]["properties"]
+    assert unlocated["location_lon"] is None and unlocated["assignee_name"] is None
+    assert unlocated["flags"].split(",")[-1] == "needs_location"
 
 
 def test_cases_page_by_cursor_and_filter(ogc, cases):
     who = ogc.auth("dispatcher")
     pages = all_pages(ogc, "/ogc/collections/cases/items", headers=who, limit=1)
     assert [f["id"] for f in features_of(pages)] == sorted(cases.values())
-    assert all(p["numberReturned"] == 1 for p in pages)
+    assert [p["numberReturned"] for p in pages] == [1, 3]  # the next link asks for 1,000
+    assert all(p["numberMatched"] == 4 for p in pages)
+    nxt = next(lk["href"] for lk in pages[0]["links"] if lk["rel"] == "next")
+    assert parse_qs(urlsplit(nxt).query)["cursor"] == [str(min(cases.values()))]
     a = ogc.get(f"/ogc/collections/cases/items/{cases['a']}", headers=who).json()
     lon, lat = a["geometry"]["coordinates"]
     box = f"{lon - 1e-6},{lat - 1e-6},{lon + 1e-6},{lat + 1e-6}"
@@ -358,6 +454,7 @@ def test_cases_page_by_cursor_and_filter(ogc, cases):
         "/ogc/collections/cases/items", params={"community_code": COMMUNITY}, headers=who
     ).json()
     assert {f["id"] for f in comm["features"]} == {cases["a"], cases["b"]}
+    assert comm["numberMatched"] == 2 and near["numberMatched"] == 1
 
 
 def test_cases_datetime_filters_reported_at(ogc, cases):
@@ -378,6 +475,118 @@ def test_cases_datetime_filters_reported_at(ogc, cases):
     assert cases["b"] in ids(reported[:10])  # a date: that whole day (China time)
     bad = ogc.get("/ogc/collections/cases/items", params={"datetime": "2025-13-01"}, headers=who)
     assert is_problem(bad, 400)
+
+
+# --- queryables and CQL2 filters (Part 3) --------------------------------------------------
+
+
+def test_cases_have_queryables_as_json_schema(ogc):
+    doc = ogc.get("/ogc/collections/cases").json()
+    rels = {lk["rel"]: lk for lk in doc["links"]}
+    link = rels["http://www.opengis.net/def/rel/ogc/1.0/queryables"]
+    assert link["type"] == "application/schema+json" and rels["queryables"]["href"] == link["href"]
+    r = ogc.get(urlsplit(link["href"]).path)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/schema+json")
+    schema = r.json()
+    assert schema["type"] == "object" and schema["$id"].endswith("/collections/cases/queryables")
+    props = schema["properties"]
+    assert {"status", "category", "community_code", "grid_code", "reported_at"} <= set(props)
+    assert props["reported_at"] == {**props["reported_at"], "type": "string", "format": "date-time"}
+    assert props["status"]["type"] == "string"
+    conformance = set(ogc.get("/ogc/conformance").json()["conformsTo"])
+    assert "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter" in conformance
+    assert "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text" in conformance
+    assert is_problem(ogc.get("/ogc/collections/grids/queryables"), 404)
+    assert is_problem(ogc.get("/ogc/collections/nope/queryables"), 404)
+
+
+def _filtered(ogc, text: str, who: str = "dispatcher", **params) -> tuple[set[int], int]:
+    r = ogc.get(
+        "/ogc/collections/cases/items",
+        params={"filter": text, **params},
+        headers=ogc.auth(who),
+    )
+    assert r.status_code == 200, (text, r.text)
+    body = r.json()
+    assert body["numberMatched"] == len(body["features"])
+    return {f["id"] for f in body["features"]}, body["numberMatched"]
+
+
+def test_cql2_filters_select_exactly_the_matching_cases(ogc, cases):
+    everything = ogc.get("/ogc/collections/cases/items", headers=ogc.auth("dispatcher")).json()
+    props = {f["id"]: f["properties"] for f in everything["features"]}
+    assert set(props) == set(cases.values())
+    a, b = props[cases["a"]], props[cases["b"]]
+    b_time = datetime.fromisoformat(b["reported_at"])
+
+    def where(test) -> set[int]:
+        return {i for i, p in props.items() if test(p)}
+
+    checks = {
+        f"status = '{a['status']}'": where(lambda p: p["status"] == a["status"]),
+        f"status <> '{a['status']}'": where(lambda p: p["status"] != a["status"]),
+        f"community_code = '{COMMUNITY}' AND category = 'exposed_refuse'": where(
+            lambda p: p["community_code"] == COMMUNITY
+        ),
+        f"community_code IN ('{COMMUNITY}', '{OTHER_COMMUNITY}')": where(
+            lambda p: p["community_code"] in (COMMUNITY, OTHER_COMMUNITY)
+        ),
+        f"community_code = '{OTHER_COMMUNITY}' OR grid_code IS NULL": where(
+            lambda p: p["community_code"] == OTHER_COMMUNITY or p["grid_code"] is None
+        ),
+        "community_code LIKE '52010340_'": where(
+            lambda p: (p["community_code"] or "").startswith("52010340")
+        ),
+        "grid_code IS NULL": {cases["d"]},
+        "NOT (grid_code IS NULL)": {cases["a"], cases["b"], cases["c"]},
+        f"reported_at >= TIMESTAMP('{b['reported_at']}')": where(
+            lambda p: datetime.fromisoformat(p["reported_at"]) >= b_time
+        ),
+        f"reported_at < '{b['reported_at']}'": where(
+            lambda p: datetime.fromisoformat(p["reported_at"]) < b_time
+        ),
+        f"TIMESTAMP('{b['reported_at']}') > reported_at": where(  # the value on the left
+            lambda p: datetime.fromisoformat(p["reported_at"]) < b_time
+        ),
+        "reported_at < DATE('2000-01-01')": set(),
+        "reported_at BETWEEN DATE('2000-01-01') AND DATE('2100-01-01')": set(cases.values()),
+        "closed_at IS NULL AND category = 'exposed_refuse'": set(cases.values()),
+        "status = 'x'' OR ''1''=''1'": set(),  # a quote inside a value is only a value
+    }
+    assert len({frozenset(v) for v in checks.values()}) >= 5  # the filters tell cases apart
+    for text, expected in checks.items():
+        got, matched = _filtered(ogc, text)
+        assert got == expected and matched == len(expected), text
+    # with the other parameters, and as a worker (their community only)
+    box = f"{a['location_lon'] - 1e-6},{a['location_lat'] - 1e-6},"
+    box += f"{a['location_lon'] + 1e-6},{a['location_lat'] + 1e-6}"
+    assert _filtered(ogc, "grid_code IS NOT NULL", bbox=box)[0] == {cases["a"]}
+    assert _filtered(ogc, "NOT (grid_code IS NULL)", "worker")[0] == {cases["a"], cases["b"]}
+    # CQL2 JSON too
+    as_json = json.dumps({"op": "=", "args": [{"property": "community_code"}, OTHER_COMMUNITY]})
+    assert _filtered(ogc, as_json, **{"filter-lang": "cql2-json"})[0] == {cases["c"]}
+
+
+@pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        ({"filter": "nope = 'x'"}, "not a queryable"),
+        ({"filter": "reporter_phone = '1'"}, "not a queryable"),
+        ({"filter": "S_INTERSECTS(geometry, POINT(106.7 26.6))"}, "not supported"),
+        ({"filter": "status = 1"}, "text"),
+        ({"filter": "reported_at > '2025-01-01T00:00:00'"}, "offset"),
+        ({"filter": "reported_at > 'yesterday'"}, "time"),
+        ({"filter": "status ="}, "not valid cql2-text"),
+        ({"filter": "status = 'x'", "filter-lang": "ecql"}, "filter-lang"),
+        ({"filter": "{]", "filter-lang": "cql2-json"}, "not valid cql2-json"),
+    ],
+)
+def test_unsupported_filters_are_clear_400s(ogc, cases, params, says):
+    r = ogc.get("/ogc/collections/cases/items", params=params, headers=ogc.auth("admin"))
+    assert is_problem(r, 400), r.text
+    assert says in r.json()["detail"] and r.json()["field"] in ("filter", "filter-lang")
+    grids = ogc.get("/ogc/collections/grids/items", params={"filter": "status = 'x'"})
+    assert is_problem(grids, 400)
 
 
 def test_case_feature_ids_that_cannot_exist_are_404(ogc, cases):

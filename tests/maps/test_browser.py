@@ -55,11 +55,15 @@ def test_workload_map(boundaries, community_rows, site, open_page):
     run = open_page(site.publish("workload.html", _html(m)))
     assert run.js("typeof window.L") == "object"
     assert run.js("L.version") == "1.9.3"
-    assert run.js(LAYER_COUNTS) == {"communities": 26, "grids": 1254}
+    assert run.js(LAYER_COUNTS) == {"communities": 26, "grids": 1254, "labels": 26}
     assert run.js(PATHS) == 26 + 1254
+    labels = run.js(
+        "Array.from(document.querySelectorAll('.gridmgr-label')).map(e => e.textContent)"
+    )
+    assert len(labels) == 26 and "中华社区" in labels and "金龙社区" in labels
     rects, caption = run.js(LEGEND)
     assert rects > 0 and caption.startswith("人均在办案件 Open cases per worker")
-    assert run.js("document.querySelectorAll('.leaflet-control-layers-overlays label').length") == 2
+    assert run.js("document.querySelectorAll('.leaflet-control-layers-overlays label').length") == 3
     assert run.js("!!document.querySelector('.leaflet-control-scale')")
     assert run.js("!!document.querySelector('.leaflet-control-zoom-fullscreen')")
     assert (
@@ -85,6 +89,30 @@ def test_workload_map_tooltip(boundaries, community_rows, site, open_page):
     }})()""")
     assert text is not None and "中华社区" in text and "520103400" in text
     row = community_rows[0]
+    assert f"{row['received']:,}" in text and f"{row['on_time_rate'] * 100:.1f}%" in text
+    _assert_clean(run)
+
+
+def test_workload_map_grid_tooltip_names_its_community_and_figures(
+    boundaries, community_rows, site, open_page
+):
+    m = workload_map(boundaries.communities, boundaries.grids, community_rows, basemap="none")
+    run = open_page(site.publish("workload_grid_tooltip.html", _html(m)))
+    grid = boundaries.grids[boundaries.grids["community_code"] == "520103400"]["code"].iloc[0]
+    # The grid layer lies over the communities: hovering inside a grid reaches the grid.
+    text = run.js(f"""(() => {{
+        let found = null;
+        {MAP}.eachLayer(l => {{
+            if (!found && l.feature && l.feature.properties.code === "{grid}"
+                && l.options.gridmgrLayer === "grids") found = l;
+        }});
+        found.fire("mouseover", {{latlng: found.getBounds().getCenter()}}, true);
+        const tip = document.querySelector(".leaflet-tooltip");
+        return tip ? tip.textContent : null;
+    }})()""")
+    assert text is not None and grid in text and "中华社区" in text
+    row = next(r for r in community_rows if r["code"] == "520103400")
+    assert "社区在办 Community: Open" in text and "社区按期结案率" in text
     assert f"{row['received']:,}" in text and f"{row['on_time_rate'] * 100:.1f}%" in text
     _assert_clean(run)
 
@@ -189,3 +217,37 @@ def test_osm_basemap_asks_only_for_tiles(boundaries, community_rows, site, open_
     assert all(
         re.fullmatch(r"https://tile\.openstreetmap\.org/\d+/\d+/\d+\.png", u) for u in run.blocked
     )
+
+
+def test_api_docs_work_offline(served, open_page):
+    run = open_page(
+        f"{served.base}/docs",
+        ready="() => !!document.querySelector('.swagger-ui .info .title')",
+    )
+    assert "gridmgr" in run.js("document.querySelector('.swagger-ui .info .title').textContent")
+    run.page.wait_for_selector(".opblock-summary-path", timeout=20_000)
+    paths = run.js(
+        "Array.from(document.querySelectorAll('.opblock-summary-path')).map(e => e.textContent)"
+    )
+    assert any("/cases" in p for p in paths)
+    assert any(u.endswith("/static/maps/swagger-ui/swagger-ui-bundle.js") for u in run.requests)
+    assert any(u.endswith("/openapi.json") for u in run.requests)
+    _assert_clean(run)
+
+    run = open_page(
+        f"{served.base}/redoc",
+        ready="() => !!document.querySelector('.api-info h1, .api-content h1')",
+    )
+    assert "gridmgr" in run.js("document.querySelector('.api-content h1').textContent")
+    assert run.js("document.querySelectorAll('[data-section-id]').length") > 20
+    assert any(u.endswith("/static/maps/redoc/redoc.standalone.js") for u in run.requests)
+    # ReDoc's sidebar credit asks for its logo from its CDN: the page's policy refuses it
+    # (a console message, and a request event from the browser, but nothing reaches the
+    # network: the route that blocks outside requests never sees it); ReDoc hides the image.
+    logo = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+    refused = [e for e in run.errors if logo in e and "Content Security Policy" in e]
+    assert refused and run.blocked == []
+    run.errors = [e for e in run.errors if e not in refused]
+    run.requests = [u for u in run.requests if u != logo]
+    run.page.wait_for_function("() => !document.querySelector('img[alt=\"redocly logo\"]')")
+    _assert_clean(run)

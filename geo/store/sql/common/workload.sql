@@ -11,6 +11,7 @@ WITH c AS (
     FROM cases cs
     WHERE (%(class)s::text IS NULL
            OR cs.category IN (SELECT code FROM categories WHERE class_code = %(class)s))
+      AND (%(community)s::text IS NULL OR cs.community_code = %(community)s)
       -- Only cases that can count: reported or closed in the period, or open now. A case
       -- closed before the period had all its events before it, too.
       AND (cs.reported_at >= %(since)s AND cs.reported_at < %(until)s
@@ -24,6 +25,8 @@ ev AS (
     FROM case_events
     WHERE action IN ('return', 'rework')
       AND occurred_at >= %(since)s AND occurred_at < %(until)s
+      AND (%(community)s::text IS NULL
+           OR case_id IN (SELECT id FROM cases WHERE community_code = %(community)s))
     GROUP BY case_id
 )
 SELECT c.k,

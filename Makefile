@@ -52,6 +52,8 @@ bench: $(DEV_STAMP)
 	$(PY) bench/bench_maps.py
 	scripts/with-postgis $(PY) bench/bench_api.py
 	scripts/with-postgis $(PY) bench/bench_import.py
+	scripts/with-postgis $(PY) bench/bench_db_size.py
+	scripts/with-postgis $(PY) bench/bench_intake.py
 
 synth: $(BASE_STAMP)
 	$(VENV)/bin/gridmgr synth boundaries

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psycopg2
@@ -136,11 +136,13 @@ class PrivateCluster:
         """SIGSTOP every process of the cluster: it accepts TCP connections (the kernel does)
         but answers nothing."""
         for pid in self.pids():
-            os.kill(pid, signal.SIGSTOP)
+            with suppress(ProcessLookupError):  # a backend that has just ended
+                os.kill(pid, signal.SIGSTOP)
 
     def thaw(self) -> None:
         for pid in self.pids():
-            os.kill(pid, signal.SIGCONT)
+            with suppress(ProcessLookupError):  # a backend that has just ended
+                os.kill(pid, signal.SIGCONT)
 
     def close(self) -> None:
         try:

@@ -1,6 +1,7 @@
 """The party-building grid on every backend: organisations placed like facilities, members
 reporting to a community, posts claimed up to their slots, hours logged on held posts."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 import pytest
@@ -195,3 +196,34 @@ def test_bad_members_name_the_field(data, field):
     with pytest.raises(InputError) as err:
         check_member({**good, **data}, today=date(2026, 1, 1))
     assert err.value.field == field
+
+
+def test_concurrent_claims_never_exceed_the_slots(make_world):
+    w = make_world()
+    store = w.service.store
+    post_id = store.add_post(
+        check_post(
+            {"community_code": "520103400", "grid_code": GRID, "title": "帮困",
+             "kind": "帮困", "slots": 3},
+            grid_map(store),
+            now=NOW,
+        )
+    )  # fmt: skip
+    members = [
+        store.add_member(
+            check_member({"name": f"m{i}", "community_code": "520103400"}, today=NOW.date())
+        )
+        for i in range(12)
+    ]
+
+    def attempt(member_id):
+        try:
+            store.claim_post(post_id, member_id, at=NOW)
+            return "ok"
+        except WorkflowError:
+            return "full"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(attempt, members))
+    assert outcomes.count("ok") == 3 and outcomes.count("full") == 9
+    assert store.posts(post_id=post_id)[0].claimed == 3

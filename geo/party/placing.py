@@ -10,7 +10,8 @@ import math
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from geo.errors import CoordinateError, InputError
+from geo.codes import validate_community_code
+from geo.errors import CodeError, CoordinateError, InputError
 from geo.locate.locator import Locator
 from geo.party.model import ORG_KINDS, POST_KINDS, Member, Organisation, Post
 
@@ -127,14 +128,15 @@ def check_parents(orgs: list[Organisation], known: set[str]) -> list[tuple[int, 
                 (i, InputError(f"parent {org.parent_code!r} is unknown", field="parent_code"))
             )
             continue
-        walk, steps = org.parent_code, 0
-        while walk in parent_of and steps <= len(orgs):
+        walk: str | None = org.parent_code
+        steps = 0
+        while walk is not None and walk in parent_of and steps <= len(orgs):
             if walk == org.code:
                 problems.append(
                     (i, InputError(f"{org.code!r} is its own ancestor", field="parent_code"))
                 )
                 break
-            walk, steps = parent_of[walk], steps + 1  # type: ignore[assignment]
+            walk, steps = parent_of[walk], steps + 1
     return sorted(problems, key=lambda p: p[0])
 
 
@@ -142,9 +144,6 @@ def check_member(data: Mapping[str, object], *, today: date) -> Member:
     """Check a member: ``name``, optional ``phone`` (digits, +, -, spaces), optional
     ``org_code``, ``community_code`` (9 digits), ``skills`` (a list, or text separated by
     commas, 、 or ;), optional ``reported_on`` (ISO date; default ``today``)."""
-    from geo.codes import validate_community_code
-    from geo.errors import CodeError
-
     name = _text(data, "name") or ""
     phone = _text(data, "phone", required=False)
     if phone is not None and not all(c.isdigit() or c in "+- " for c in phone):

@@ -274,12 +274,18 @@ def figures(
     state: State,
     level: Annotated[Literal["community", "grid"], Query()] = "community",
     community: str | None = None,
+    from_: Annotated[date | None, Query(alias="from", description="first day of hours")] = None,
+    to: Annotated[date | None, Query(description="day after the last day of hours")] = None,
 ) -> dict[str, Any]:
     """Per community (or grid): organisations, members reported in and per 1,000 residents,
-    posts and posts filled, volunteer hours. For a grid, its members are the distinct
-    members holding a post in it."""
+    posts and posts filled, volunteer hours (only those logged on days in [from, to) when
+    given). For a grid, its members are the distinct members holding a post in it."""
+    if from_ is not None and to is not None and to <= from_:
+        raise InputError(f"to {to} must be after from {from_}", field="to")
     generation = state.locator.generation()
-    rows = state.store.party_figures(level=level, generation=generation, community=community)
+    rows = state.store.party_figures(
+        level=level, generation=generation, community=community, since=from_, until=to
+    )
     if community is not None and not rows:
         raise InputError(
             f"community {community!r} is not in the active boundaries", field="community"

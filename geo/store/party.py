@@ -47,7 +47,13 @@ class PartyStore(Protocol):
         self, *, post_id: int | None = None, member_id: int | None = None
     ) -> list[HoursEntry]: ...
     def party_figures(
-        self, *, level: str, generation: int, community: str | None = None
+        self,
+        *,
+        level: str,
+        generation: int,
+        community: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
     ) -> list[PartyFigures]: ...
 
 
@@ -217,16 +223,24 @@ class PartyWrites(ABC):
 
     # -- figures ---------------------------------------------------------------------------
     def party_figures(
-        self, *, level: str, generation: int, community: str | None = None
+        self,
+        *,
+        level: str,
+        generation: int,
+        community: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
     ) -> list[PartyFigures]:
         """Figures per community or grid (``level``) of ``generation``, by code; only
-        ``community``'s (or its grids) when given."""
+        ``community``'s (or its grids) when given. Hours count days from ``since``
+        (inclusive) to ``until`` (exclusive) when given; the other figures are as of now."""
         if level not in LEVELS:
             raise InputError(f"level {level!r} is not one of {', '.join(LEVELS)}", field="level")
         name = "figures_communities" if level == "community" else "figures_grids"
         with self.transaction() as cur:
             cur.execute(
-                self._sql("party", name), {"generation": generation, "community": community}
+                self._sql("party", name),
+                {"generation": generation, "community": community, "since": since, "until": until},
             )
             return [
                 PartyFigures(

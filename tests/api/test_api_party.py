@@ -70,6 +70,10 @@ def test_publish_claim_log_and_count(api):
     assert row["members_per_1000"] == pytest.approx(
         round(row["members"] * 1000 / row["population"], 3)
     )
+    nov = f"/party/figures?community={C400}&from=2026-11-03&to=2026-11-04"
+    assert c.get(nov, headers=worker).json()["rows"][0]["hours"] == pytest.approx(2.5)
+    r = c.get(f"/party/figures?community={C400}&from=2026-11-04&to=2026-11-03", headers=worker)
+    assert r.status_code == 400 and "to" in r.text
     grids = c.get(f"/party/figures?level=grid&community={C400}", headers=worker).json()
     assert {g["code"] for g in grids["rows"]} >= {GRID}
 

@@ -14,6 +14,7 @@ C400, C401 = "520103400", "520103401"
 G1, G2, G3 = "520103400001001", "520103400001002", "520103401001001"
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 DAY = date(2026, 11, 2)
+LATER = date(2026, 12, 1)
 
 
 def populate(w):
@@ -42,6 +43,7 @@ def populate(w):
         store.claim_post(post, who, at=NOW)
     for post, who, hours in ((p1, a, 2.5), (p1, b, 1.0), (p2, c, 4.0), (p3, d, 1.5)):
         store.log_hours(HoursEntry(None, post, who, DAY, hours, ""))
+    store.log_hours(HoursEntry(None, p1, a, LATER, 0.5, ""))
 
 
 def test_figures_per_community(make_world):
@@ -52,9 +54,9 @@ def test_figures_per_community(make_world):
     assert [f.code for f in got] == [C400, C401]
     one, two = got
     # 中华 (population 74,078 in the bundled set): orgs A, B; members a, b, c; p1 filled
-    # (2 of 2), p2 not (1 of 3); hours 2.5 + 1.0 + 4.0.
+    # (2 of 2), p2 not (1 of 3); hours 2.5 + 1.0 + 4.0 on DAY and 0.5 on LATER.
     assert (one.organisations, one.members, one.posts, one.posts_filled, one.hours) == (
-        2, 3, 2, 1, 7.5,
+        2, 3, 2, 1, 8.0,
     )  # fmt: skip
     assert one.population == 74078
     assert one.members_per_1000 == pytest.approx(0.040, abs=5e-4)  # 3 * 1000 / 74078
@@ -66,6 +68,14 @@ def test_figures_per_community(make_world):
         level="community", generation=store.active_generation(), community=C401
     )
     assert [f.code for f in only] == [C401]
+    gen = store.active_generation()
+    november = store.party_figures(
+        level="community", generation=gen, since=date(2026, 11, 1), until=LATER
+    )
+    assert [f.hours for f in november] == [7.5, 1.5]  # LATER is the first day left out
+    december = store.party_figures(level="community", generation=gen, since=LATER)
+    assert [f.hours for f in december] == [0.5, 0.0]
+    assert [f.members for f in december] == [3, 1]  # not limited by the period
 
 
 def test_figures_per_grid(make_world):
@@ -81,7 +91,7 @@ def test_figures_per_grid(make_world):
     assert G3 not in got and len(got) > 2
     g1, g2 = got[G1], got[G2]
     assert (g1.organisations, g1.members, g1.posts, g1.posts_filled, g1.hours) == (
-        2, 2, 1, 1, 3.5,
+        2, 2, 1, 1, 4.0,
     )  # fmt: skip
     assert g1.members_per_1000 == pytest.approx(2 * 1000 / 652, abs=5e-4)  # G1 holds 652
     assert (g2.organisations, g2.members, g2.posts, g2.posts_filled, g2.hours) == (

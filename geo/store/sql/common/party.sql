@@ -74,7 +74,8 @@ ORDER BY id;
 
 -- name: figures_communities
 -- Per community of a generation: population, organisations inside it, members reported to
--- it, posts published, posts whose claims reach their slots, hours logged on its posts.
+-- it, posts published, posts whose claims reach their slots, hours logged on its posts
+-- on days from since (inclusive) to until (exclusive), either open when NULL.
 SELECT c.code, c.name, c.population,
        (SELECT count(*) FROM party_orgs o WHERE o.community_code = c.code) AS orgs,
        (SELECT count(*) FROM party_members m WHERE m.community_code = c.code) AS members,
@@ -85,7 +86,9 @@ SELECT c.code, c.name, c.population,
            AS posts_filled,
        (SELECT coalesce(sum(h.hours), 0) FROM party_hours h
         JOIN party_posts p ON p.id = h.post_id
-        WHERE p.community_code = c.code) AS hours
+        WHERE p.community_code = c.code
+          AND (%(since)s::date IS NULL OR h.day >= %(since)s)
+          AND (%(until)s::date IS NULL OR h.day < %(until)s)) AS hours
 FROM communities c
 WHERE c.generation = %(generation)s
   AND (%(community)s::text IS NULL OR c.code = %(community)s)
@@ -106,7 +109,9 @@ SELECT g.code, g.name, g.population,
            AS posts_filled,
        (SELECT coalesce(sum(h.hours), 0) FROM party_hours h
         JOIN party_posts p ON p.id = h.post_id
-        WHERE p.grid_code = g.code) AS hours
+        WHERE p.grid_code = g.code
+          AND (%(since)s::date IS NULL OR h.day >= %(since)s)
+          AND (%(until)s::date IS NULL OR h.day < %(until)s)) AS hours
 FROM grids g
 WHERE g.generation = %(generation)s
   AND (%(community)s::text IS NULL OR g.community_code = %(community)s)

@@ -73,6 +73,12 @@ COMMANDS: dict[str, LazyCommand] = {
         "Party organisations and social organisations (党组织、社会组织).",
         "door",
     ),
+    "party": LazyCommand(
+        "api.cli.party",
+        "party",
+        "The party-building grid: figures per community and grid (党建统计).",
+        "door",
+    ),
     "report": LazyCommand(
         "api.cli.report",
         "report",

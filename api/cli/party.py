@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +117,83 @@ def list_(kind: str | None, community: str | None) -> None:
                 f"{o.id:>6}  {o.code:<12} {label:<8} {o.name:<20} "
                 f"{o.parent_code or '-':<12} {o.grid_code or '-'}"
             )
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} {text!r} is not a date (YYYY-MM-DD)")
+
+
+@click.group()
+def party() -> None:
+    """The party-building grid: figures per community and grid (党建统计)."""
+
+
+@party.command("figures")
+@click.option("--level", type=click.Choice(["community", "grid"]), default="community")
+@click.option("--community", default=None, help="Only this community (or its grids).")
+@click.option("--from", "since", default=None, help="First day of hours (YYYY-MM-DD).")
+@click.option("--to", "until", default=None, help="Day after the last day of hours.")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="FILE.csv (UTF-8 with a BOM, for Excel); without it, a table on standard output.",
+)
+def figures(
+    level: str,
+    community: str | None,
+    since: str | None,
+    until: str | None,
+    out: Path | None,
+) -> None:
+    """Organisations, members reported in (per 1,000 residents), posts filled and volunteer
+    hours per community or grid."""
+    from geo.analytics.export import write_csv
+
+    if out is not None and out.suffix.lower() != ".csv":
+        fail(f"{out}: write .csv")
+    first, after = _day(since, "--from"), _day(until, "--to")
+    if first is not None and after is not None and after <= first:
+        fail("--to must be after --from")
+    with configured_store() as store:
+        rows = store.party_figures(
+            level=level,
+            generation=Locator(store).generation(),
+            community=community,
+            since=first,
+            until=after,
+        )
+    if community is not None and not rows:
+        fail(f"community {community!r} is not in the active boundaries")
+    table = [
+        {
+            "code": f.code,
+            "name": f.name or "",
+            "population": f.population,
+            "organisations": f.organisations,
+            "members": f.members,
+            "members_per_1000": f.members_per_1000,
+            "posts": f.posts,
+            "posts_filled": f.posts_filled,
+            "hours": round(f.hours, 2),
+        }
+        for f in rows
+    ]
+    if out is not None:
+        write_csv(table, out)
+        click.echo(f"{len(table)} rows written to {out}")
+        return
+    click.echo("code             name         orgs  members  per_1000  posts  filled   hours")
+    for r in table:
+        per = "-" if r["members_per_1000"] is None else f"{r['members_per_1000']:.3f}"
+        click.echo(
+            f"{r['code']:<16} {r['name']:<10} {r['organisations']:>6} {r['members']:>8} "
+            f"{per:>9} {r['posts']:>6} {r['posts_filled']:>7} {r['hours']:>7g}"
+        )

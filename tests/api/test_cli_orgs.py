@@ -81,3 +81,26 @@ def test_csv_then_geojson_with_parents_across_files(env):
     listed = CliRunner().invoke(main, ["orgs", "list", "--community", "520103400"], env=env)
     lines = listed.output.splitlines()
     assert len(lines) == 2 and "K1" in lines[0] and "K3" in lines[1] and "楼栋党小组" in lines[1]
+
+
+def test_party_figures_table_and_csv(env):
+    env, folder = env
+    src = folder / "fig.csv"
+    src.write_text("code,name,kind,lon,lat\nF1,某协会,社会组织,106.7135,26.5895\n", "utf-8")
+    assert CliRunner().invoke(main, ["orgs", "import", str(src)], env=env).exit_code == 0
+    listed = CliRunner().invoke(main, ["orgs", "list", "--community", "520103400"], env=env)
+    held = len(listed.output.splitlines())  # F1, and those of other tests run before
+    r = CliRunner().invoke(main, ["party", "figures", "--community", "520103400"], env=env)
+    assert r.exit_code == 0, r.output
+    header, row = r.output.splitlines()
+    assert row.split()[:3] == ["520103400", "中华社区", str(held)]
+    out = folder / "party.csv"
+    r = CliRunner().invoke(main, ["party", "figures", "--level", "grid", "-o", str(out)], env=env)
+    assert r.exit_code == 0, r.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese names right
+    first, *rows = raw.decode("utf-8-sig").splitlines()
+    assert first.startswith("code,name,population,organisations,members,members_per_1000")
+    assert len(rows) == 1254
+    bad = CliRunner().invoke(main, ["party", "figures", "--from", "May"], env=env)
+    assert bad.exit_code == 2 and "--from 'May' is not a date" in bad.output

@@ -177,6 +177,12 @@ def create_member(
     today = state.cases.now().astimezone(state.tz).date()
     member = check_member(body.model_dump(), today=today)
     _require_community(actor, member.community_code, "record members reporting to it")
+    known = {c.code for c in state.store.communities(state.locator.generation())}
+    if member.community_code not in known:
+        raise InputError(
+            f"community {member.community_code} is not in the active boundaries",
+            field="community_code",
+        )
     new_id = state.store.add_member(member)
     response.headers["Location"] = f"/party/members/{new_id}"
     return member_view(state.store.members(member_id=new_id)[0])

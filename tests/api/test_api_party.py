@@ -92,6 +92,9 @@ def test_roles_are_scoped_to_a_community(api):
     wrong = {**body, "grid_code": OTHER_GRID}
     r = c.post("/party/posts", json=wrong, headers=api.auth("admin"))
     assert r.status_code == 400 and "grid_code" in r.text
+    nowhere = {"name": "王五", "community_code": "520103499"}
+    r = c.post("/party/members", json=nowhere, headers=api.auth("admin"))
+    assert r.status_code == 400 and "community_code" in r.text
     member = {"name": "王五", "community_code": C400}
     assert (
         c.post("/party/members", json=member, headers=api.auth("other_worker")).status_code == 403

@@ -549,6 +549,7 @@ def test_case_view_shape(make_world):
         "unassigned": False,
         "needs_location": False,
         "possible_duplicate_of": None,
+        "closing_time_unknown": False,
     }
     assert view["reporter"] == {"name": "李*", "phone": "139****1111"}
 

@@ -41,6 +41,8 @@ def _named(
 ) -> dict[str, Any]:
     """``row`` with the grid's name (``{prefix}name``) after ``key`` (a grid code) and its
     community's code and name (``community_code``, ``community_name``) after that."""
+    if row.get(key) is None:  # no grid: nothing to name
+        return row
     name, community_code, community_name = names.get(row[key]) or ("", "", "")
     out: dict[str, Any] = {}
     for k, v in row.items():
@@ -216,11 +218,15 @@ def siting_cmd(kind: str, count: int, radius_m: float | None, out: Path | None) 
         write_geojson(rows, points, out, key="rank")
     else:
         fail(f"{out}: write .csv or .geojson")
+    before, after = rep["before"], rep["after"]
+    shares = (
+        f" ({share_text(before['covered_share'], 1)} -> {share_text(after['covered_share'], 1)})"
+        if "covered_share" in before and "covered_share" in after
+        else ""
+    )
     click.echo(
         f"wrote {len(rows)} sites to {out}: covered "
-        f"{rep['before']['covered_population']:,.0f} -> "
-        f"{rep['after']['covered_population']:,.0f} residents "
-        f"({share_text(rep['before']['covered_share'], 1)} -> "
-        f"{share_text(rep['after']['covered_share'], 1)})",
+        f"{before['covered_population']:,.0f} -> {after['covered_population']:,.0f} "
+        f"residents{shares}",
         err=True,
     )

@@ -25,13 +25,16 @@ PORT ?= 8000
 demo: $(BASE_STAMP)
 	$(VENV)/bin/gridmgr demo --port $(PORT)
 
-# The map tests drive Debian's chromium through Playwright (never `playwright install`).
+# The map tests drive Debian's chromium through Playwright (never `playwright install`); the
+# OGC API tests drive Debian's GDAL tools (ogrinfo, ogr2ogr) and PyQGIS against a live server.
 # Two pytest workers (pytest-xdist), each module kept on one worker so that its module-scoped
 # database and server are set up once: about 3 minutes here instead of 5. Each worker makes
 # its own initialised databases (tests/conftest.py), so they never share one.
 PYTEST_WORKERS ?= 2
 test: $(DEV_STAMP)
 	scripts/ensure-chromium
+	scripts/ensure-gdal
+	scripts/ensure-qgis
 	GRIDMGR_REQUIRE_POSTGIS=1 scripts/with-postgis $(VENV)/bin/pytest \
 		-n $(PYTEST_WORKERS) --dist loadscope --durations=15
 
@@ -50,6 +53,8 @@ bench: $(DEV_STAMP)
 	$(PY) bench/bench_maps.py
 	scripts/with-postgis $(PY) bench/bench_api.py
 	scripts/with-postgis $(PY) bench/bench_import.py
+	scripts/with-postgis $(PY) bench/bench_db_size.py
+	scripts/with-postgis $(PY) bench/bench_intake.py
 
 synth: $(BASE_STAMP)
 	$(VENV)/bin/gridmgr synth boundaries

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from api.state import AppState
 
 HEARTBEAT_S = 5.0  # a line at least this often while a command runs or waits
-LOOPBACK = {"127.0.0.1", "::1"}
+LOOPBACK = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
 
 log = logging.getLogger("gridmgr.admin")
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -264,7 +264,8 @@ async def run(body: Run, request: Request) -> StreamingResponse:
     if not _local(request) or not door.admits(request.headers.get(HEADER)):
         raise Unauthenticated("the admin door takes local requests with its secret")
     names = tuple(body.command)
-    command = door.resolve(names)
+    # in a thread: the first use of a command imports its module (up to a second or so)
+    command = await asyncio.to_thread(door.resolve, names)
     try:
         params = decode(command, body.params)
     except (ValueError, TypeError) as exc:

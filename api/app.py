@@ -28,6 +28,7 @@ from api.routes import (
     maps,
     ogc,
     open311,
+    party,
     stats,
 )
 from api.settings import Settings
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         categories,
         cases,
         facilities,
+        party,
         stats,
         analysis,
         ogc,

@@ -30,13 +30,20 @@ LABEL = (
     "演示用的示意数据，并非真实 / the boundaries, population, committee numbers, roster, "
     "facilities, gazetteer and cases are made up for demonstration, not real"
 )
-_STYLE = (
-    "position:fixed;top:8px;left:50%;transform:translateX(-50%);z-index:1001;"
-    "max-width:60%;background:#fff8e1;border:1px solid #d9a400;border-radius:4px;"
-    "padding:3px 8px;font:12px/16px sans-serif;color:#5a4300;text-align:center"
+_BOX = (
+    "background:#fff8e1;border:1px solid #d9a400;border-radius:4px;padding:3px 8px;"
+    "font:12px/16px sans-serif;color:#5a4300"
 )
-BANNER = (
-    f'<div class="gridmgr-illustrative" role="note" style="{_STYLE}">{html.escape(LABEL)}</div>'
+# On a map: a note at the bottom centre, clear of the controls in the corners.
+MAP_BANNER = (
+    '<div class="gridmgr-illustrative" role="note" style="position:fixed;bottom:26px;'
+    f'left:50%;transform:translateX(-50%);z-index:1001;max-width:40%;text-align:center;{_BOX}">'
+    f"{html.escape(LABEL)}</div>"
+)
+# On a page: the first block of its body.
+PAGE_BANNER = (
+    f'<div class="gridmgr-illustrative" role="note" style="margin:0 0 8px;{_BOX}">'
+    f"{html.escape(LABEL)}</div>"
 )
 _BODY = re.compile(r"<body[^>]*>", re.IGNORECASE)
 
@@ -70,7 +77,7 @@ def label_html(text: str, state: AppState) -> str:
         return text
     found = _BODY.search(text)
     at = found.end() if found else 0
-    return text[:at] + BANNER + text[at:]
+    return text[:at] + PAGE_BANNER + text[at:]
 
 
 def label_map(m: folium.Map, state: AppState) -> folium.Map:
@@ -78,7 +85,7 @@ def label_map(m: folium.Map, state: AppState) -> folium.Map:
     if active_is_illustrative(state):
         from branca.element import Element  # Folium's own: imported where maps are drawn
 
-        m.get_root().html.add_child(Element(BANNER))  # type: ignore[attr-defined]
+        m.get_root().html.add_child(Element(MAP_BANNER))  # type: ignore[attr-defined]
     return m
 
 

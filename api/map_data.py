@@ -27,6 +27,7 @@ from maps import community_map, coverage_map, index_page, workload_map
 MAX_CASES_ON_MAP = 5000
 PLANNER = Actor("maps", "planner")
 CASE_PAGE = "/console/cases/{id}"  # a case marker opens the case in the console
+COVERAGE_PAGE = "/maps/coverage"  # the coverage page's form asks it again
 
 
 def default_period(now: datetime) -> tuple[datetime, datetime]:
@@ -185,7 +186,12 @@ def coverage_page(
         else None
     )
     return coverage_map(
-        grids, rep, state.store.facilities(kind=kind), sites=suggested, **_options(state, inline)
+        grids,
+        rep,
+        state.store.facilities(kind=kind),
+        sites=suggested,
+        form_action=None if inline else COVERAGE_PAGE,  # a file has no server to ask
+        **_options(state, inline),
     )
 
 

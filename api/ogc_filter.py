@@ -31,6 +31,9 @@ from geo.cases.search import (
 from geo.errors import InputError
 
 LANGUAGES = ("cql2-text", "cql2-json")
+# The draft's name of CQL text, which GDAL before 3.7 sends (only comparisons, AND, OR, NOT,
+# IS NULL, LIKE: the same in CQL2 text).
+DRAFT_TEXT = "cql-text"
 COMPARISONS: dict[str, Operator] = {
     "=": "=",
     "<>": "<>",
@@ -79,6 +82,8 @@ def queryables(url: str) -> dict[str, Any]:
         "title": "事件 Cases",
         "properties": props,
         "additionalProperties": False,
+        # The draft's list, which GDAL before 3.7 reads to know what it may send in a filter.
+        "queryables": [{"id": name, "title": name} for name in SEARCHABLE],
     }
 
 
@@ -88,7 +93,7 @@ def _error(detail: str) -> InputError:
 
 def parse(text: str, lang: str | None, tz: tzinfo) -> Condition:
     """The condition of a ``filter`` in ``lang`` (default CQL2 text); dates in zone ``tz``."""
-    lang = lang or "cql2-text"
+    lang = "cql2-text" if lang in (None, "", DRAFT_TEXT) else lang
     if lang not in LANGUAGES:
         raise InputError(
             f"filter-lang {lang!r} is not offered; use {' or '.join(LANGUAGES)}",
@@ -168,6 +173,7 @@ class _Compiler:
         if isinstance(node, dict) and len(node) == 1:
             text = node.get("timestamp", node.get("date"))
         if isinstance(text, str):
+            text = text.removesuffix("T")  # GDAL before 3.7 writes a date as 2025-06-01T
             try:
                 if len(text) == 10:
                     return datetime.combine(date.fromisoformat(text), time(), self.tz)

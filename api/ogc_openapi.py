@@ -84,8 +84,12 @@ def _parameters() -> dict[str, Any]:
     )
     out["filter-lang"] = _query(
         "filter-lang",
-        "cql2-text (default) or cql2-json",
-        {"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"},
+        "cql2-text (default) or cql2-json; cql-text, the draft's name, is read as cql2-text",
+        {
+            "type": "string",
+            "enum": ["cql2-text", "cql2-json", "cql-text"],
+            "default": "cql2-text",
+        },
     )
     for name, description in PROPERTY_FILTERS.items():
         out[name] = _query(name, description, {"type": "string"}, **form)

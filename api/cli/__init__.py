@@ -67,6 +67,12 @@ COMMANDS: dict[str, LazyCommand] = {
     "map": LazyCommand(
         "api.cli.maps", "map_", "Write a map as a self-contained HTML file.", "door"
     ),
+    "orgs": LazyCommand(
+        "api.cli.party",
+        "orgs",
+        "Party organisations and social organisations (党组织、社会组织).",
+        "door",
+    ),
     "report": LazyCommand(
         "api.cli.report",
         "report",

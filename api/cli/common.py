@@ -104,9 +104,8 @@ def _in_use(message: str) -> str:
     pid = re.search(r"\(PID (\d+)\)", message)
     who = f"process {pid.group(1)}" if pid else "another process"
     return (
-        f"the database {settings().database().path} is in use by {who}: DuckDB lets one "
-        "process open it. A running `gridmgr serve` takes the commands through its admin "
-        "door; this one could not reach it. Stop the other process, or wait for it to end."
+        f"the database {settings().database().path} is in use by {who} (DuckDB lets one "
+        "process open a file): stop it, or wait for it to end"
     )
 
 

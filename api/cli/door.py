@@ -193,8 +193,14 @@ def send(
     write_err = err or (lambda text: click.echo(text, nl=False, err=True))
     ttys = [name for name, stream in (("out", sys.stdout), ("err", sys.stderr)) if _tty(stream)]
     body = json.dumps({"command": list(command), "params": params, "ttys": ttys}).encode()
+    name = "gridmgr " + " ".join(command)
     con = _connection(door.url, CONNECT_S)
     try:
+        try:
+            con.connect()
+        except OSError as exc:
+            raise Refused(f"the server at {door.url} does not answer: {exc}") from exc
+        con.sock.settimeout(silence_s)  # connected: now the server may take its time
         try:
             con.request(
                 "POST",
@@ -203,13 +209,12 @@ def send(
                 headers={HEADER: door.secret, "Content-Type": "application/json"},
             )
             answer = con.getresponse()
-        except OSError as exc:
+        except TimeoutError:
+            _lost(f"the server (process {door.pid}) did not answer `{name}` in {silence_s:g} s")
+        except (OSError, http.client.HTTPException) as exc:
             raise Refused(f"the server at {door.url} does not answer: {exc}") from exc
         if answer.status != 200:
             raise Refused(f"the server at {door.url} refused the command ({answer.status})")
-        if con.sock is not None:
-            con.sock.settimeout(silence_s)
-        name = "gridmgr " + " ".join(command)
         try:
             for item in _lines(answer):
                 if "out" in item:

@@ -7,6 +7,7 @@ import uvicorn
 
 from api.admin import door
 from api.app import create_app
+from api.cli.common import configured_store
 from api.cli.common import settings as configured_settings
 from api.cli.workers import serve_processes
 from api.settings import Settings
@@ -37,6 +38,9 @@ def serve(host: str, port: int, workers: int) -> None:
     settings = configured_settings()
     if workers > 1 and settings.database().backend != "postgis":
         raise click.UsageError("--workers > 1 needs PostGIS (GRIDMGR_DATABASE_URL=postgresql://…)")
+    if settings.database().backend == "duckdb":
+        with configured_store():  # another process holding the file: a sentence, not a trace
+            pass
     click.echo(
         f"gridmgr: serving on http://{host}:{port} ({settings.database().backend})", err=True
     )

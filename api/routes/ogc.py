@@ -129,7 +129,11 @@ def queryables(collection_id: str, request: Request, f: Format = None) -> JSONRe
     ogc.check_params(request, {"f"})
     if not info.queryable:
         raise NotFoundError(f"collection {collection_id!r} takes no filter; cases do")
-    return JSONResponse(ogc_filter.queryables(str(request.url)), media_type=ogc.SCHEMA_JSON)
+    # JSON Schema's own media type, or plain JSON for a client that accepts only that (GDAL)
+    accept = request.headers.get("accept", "")
+    plain = ogc.JSON in accept and ogc.SCHEMA_JSON not in accept
+    media_type = ogc.JSON if plain else ogc.SCHEMA_JSON
+    return JSONResponse(ogc_filter.queryables(str(request.url)), media_type=media_type)
 
 
 # Cases first: their paths are more specific than the boundary collections' below.

@@ -17,9 +17,8 @@ Every endpoint answers ``.json`` or ``.xml``. Decisions where the spec leaves ro
   the service area"); nothing is stored. ``media_url`` (an http or https URL of at most 2000
   characters; anything else is a 400) is kept and answered to readers with a key, never to
   anonymous ones. ``email``, ``device_id``, ``account_id`` and ``attribute[...]`` are
-  accepted and not kept. ``address_id`` is kept inside the address
-  text (there is no address register); such requests wait for a dispatcher to place them on
-  the map.
+  accepted and not kept. ``address_id`` is kept inside the address text (there is no
+  address register); such requests wait for a dispatcher to place them on the map.
 - Tokens are not used: POST answers the ``service_request_id`` at once, so
   ``tokens/{token}.json`` is always 404.
 - ``requests.json`` GET: ``service_request_id`` (comma list, at most 100; overrides the other
@@ -75,7 +74,7 @@ from geo.errors import GridmgrError, InputError, NotFoundError, PermissionDenied
 
 log = logging.getLogger("gridmgr.api")
 
-CHANGESET = "2026-11-29T00:00:00+08:00"  # when these endpoints last changed
+CHANGESET = "2026-12-06T00:00:00+08:00"  # when these endpoints last changed
 MAX_PAGE = 1000
 MAX_IDS = 100
 MAX_QUERIES = 40  # status x service_code combinations asked of the store for one list

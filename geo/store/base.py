@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from geo.store.party import PartyStore
 from geo.store.records import (
     CommunityRecord,
     Generation,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # geopandas, pandas and pyarrow: imported only where used
 
 
 @runtime_checkable
-class Store(Protocol):
+class Store(PartyStore, Protocol):
     """What every backend provides. Each write is one transaction: all or nothing."""
 
     backend: str

@@ -22,6 +22,7 @@ from geo.gazetteer import Entry
 from geo.store import sql
 from geo.store.casetx import CaseTx
 from geo.store.imports import ImportWrites
+from geo.store.party import PartyWrites
 from geo.store.records import (
     CommunityRecord,
     Generation,
@@ -72,7 +73,7 @@ def _wkb(frame: Any) -> list[bytes]:
     return [bytes(b) for b in shapely.to_wkb(frame.geometry.values)]
 
 
-class SqlStore(ImportWrites, ABC):
+class SqlStore(ImportWrites, PartyWrites, ABC):
     """A store over a DB-API connection; subclasses open it and run transactions."""
 
     backend: str

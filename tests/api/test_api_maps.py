@@ -79,3 +79,21 @@ def test_community_map_says_which_cases_it_draws(api):
     assert "Category: exposed_refuse" not in page
     anonymous = api.client.get("/maps/communities/520103400").text  # aggregates only
     assert json.dumps("全部在办")[1:-1] not in anonymous
+
+
+def test_the_case_note_says_what_is_drawn():
+    from api.map_data import case_note
+    from geo.cases.model import CASE_COLUMNS
+    from geo.cases.selection import MapSelection
+
+    def cases(*statuses):
+        return [CASE_COLUMNS.filled({"id": i, "status": s}) for i, s in enumerate(statuses)]
+
+    every = MapSelection(cases("dispatched", "closed", "rejected"), 1, 2)
+    assert case_note(every) == "全部在办 1 件 + 最近结案 2 件 / all 1 open + latest 2 closed"
+    capped = MapSelection(cases("dispatched", "closed"), 1, 4_321)
+    assert case_note(capped) == (
+        "全部在办 1 件 + 最近结案 1 件（结案共 4,321 件） / all 1 open + latest 1 closed (of 4,321)"
+    )
+    too_many = MapSelection(cases("dispatched", "reported"), 7_000, 0)
+    assert case_note(too_many) == "在办 2 件（共 7,000 件）/ 2 of 7,000 open"

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -147,7 +148,7 @@ def test_commands_go_through_the_door_while_the_server_runs(served, tmp_path):
     door.write_text(json.dumps({**json.loads(kept), "secret": "not-the-secret"}))
     refused = gridmgr(env, "token", "list")
     assert refused.returncode == 2
-    assert f"is in use by process {proc.pid}" in refused.stderr
+    assert f"is in use by process {proc.pid} (DuckDB lets one" in refused.stderr
     door.write_text(kept)
 
     # revoking, then stopping: the door file goes and the commands open the file themselves
@@ -179,3 +180,30 @@ def test_a_stale_door_file_is_ignored(tmp_path, initialised_duckdb):
         json.dumps({"url": f"http://127.0.0.1:{free_port()}", "secret": "x", "pid": os.getpid()})
     )
     assert gridmgr(env, "token", "list").stdout.count("active") == 1
+
+
+def test_a_file_held_without_a_door_is_said_in_a_sentence(initialised_duckdb):
+    url = initialised_duckdb()
+    env = {**os.environ, "GRIDMGR_DATABASE_URL": url}
+    path = url.removeprefix("duckdb:///")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({path!r}); print(1); "
+            "sys.stdout.flush(); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "1"
+        expected = f"the database {path} is in use by process {holder.pid} (DuckDB lets one"
+        listed = gridmgr(env, "token", "list")
+        assert listed.returncode == 2 and expected in listed.stderr
+        served = gridmgr(env, "serve", "--port", str(free_port()))
+        assert served.returncode == 2 and expected in served.stderr
+        assert "Traceback" not in served.stderr
+    finally:
+        holder.communicate("", timeout=20)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,8 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pyogrio
 import pytest
 import shapely
 import uvicorn
@@ -496,6 +501,13 @@ def test_cases_have_queryables_as_json_schema(ogc):
     conformance = set(ogc.get("/ogc/conformance").json()["conformsTo"])
     assert "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter" in conformance
     assert "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text" in conformance
+    # a client that accepts only JSON (GDAL) gets the same document as application/json
+    plain = ogc.get(urlsplit(link["href"]).path, headers={"Accept": "application/json"})
+    assert plain.headers["content-type"].startswith("application/json")
+    assert plain.json() == schema
+    assert {q["id"] for q in schema["queryables"]} == set(props)  # the draft's list (GDAL 3.6)
+    api = ogc.get("/ogc/api").json()["components"]["parameters"]["filter-lang"]
+    assert "cql-text" in api["schema"]["enum"]  # how GDAL 3.6 knows it may send CQL text
     assert is_problem(ogc.get("/ogc/collections/grids/queryables"), 404)
     assert is_problem(ogc.get("/ogc/collections/nope/queryables"), 404)
 
@@ -562,6 +574,16 @@ def test_cql2_filters_select_exactly_the_matching_cases(ogc, cases):
     box += f"{a['location_lon'] + 1e-6},{a['location_lat'] + 1e-6}"
     assert _filtered(ogc, "grid_code IS NOT NULL", bbox=box)[0] == {cases["a"]}
     assert _filtered(ogc, "NOT (grid_code IS NULL)", "worker")[0] == {cases["a"], cases["b"]}
+    # as GDAL before 3.7 writes it: the draft's language name, a date as 2025-06-01T
+    day = b["reported_at"][:10]
+    gdal_style = f"(community_code = '{COMMUNITY}') AND (reported_at >= '{day}T')"
+    local_midnight = datetime.fromisoformat(f"{day}T00:00:00+08:00")
+    assert _filtered(ogc, gdal_style, **{"filter-lang": "cql-text"})[0] == where(
+        lambda p: (
+            p["community_code"] == COMMUNITY
+            and datetime.fromisoformat(p["reported_at"]) >= local_midnight
+        )
+    )
     # CQL2 JSON too
     as_json = json.dumps({"op": "=", "args": [{"property": "community_code"}, OTHER_COMMUNITY]})
     assert _filtered(ogc, as_json, **{"filter-lang": "cql2-json"})[0] == {cases["c"]}
@@ -646,3 +668,145 @@ def test_gdal_oapif_driver_reads_every_grid(ogc):
     assert got["crs"] == 4326 and got["valid"]
     expected = features_of(all_pages(ogc, "/ogc/collections/grids/items", limit=1000))
     assert set(got["codes"]) == {f["id"] for f in expected}
+
+
+# --- GDAL's command-line tools (Debian's gdal-bin: scripts/ensure-gdal) ----------------------
+
+
+def gdal_tool(name: str) -> str:
+    found = shutil.which(name)
+    assert found, f"{name} is missing: run scripts/ensure-gdal (Debian's gdal-bin)"
+    return found
+
+
+def run_gdal(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [gdal_tool(args[0]), *args[1:]],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "CPL_DEBUG": "OFF"},
+    )
+
+
+@pytest.fixture(scope="module")
+def live(ogc, cases) -> Iterator[str]:
+    """The OAPIF connection string of the app served on a real socket."""
+    with serve(ogc_app(ogc.url)) as base:
+        yield f"OAPIF:{base}/ogc"
+
+
+def ogrinfo_layers(text: str) -> dict[str, dict]:
+    """``ogrinfo -so -al`` output as {layer: {"count": n, "fields": {name: type}}}."""
+    layers: dict[str, dict] = {}
+    current: dict = {}
+    for line in text.splitlines():
+        if line.startswith("Layer name: "):
+            current = layers.setdefault(line.removeprefix("Layer name: "), {"fields": {}})
+        elif line.startswith("Feature Count: "):
+            current["count"] = int(line.removeprefix("Feature Count: "))
+        elif current and re.match(r"^\w+: \w", line) and not line.startswith("Geometry"):
+            name, _, kind = line.partition(": ")
+            current["fields"][name] = kind.split(" ")[0]
+    return layers
+
+
+def test_ogrinfo_counts_and_types_every_collection(ogc, cases, live):
+    """ogrinfo counts each collection from numberMatched and types each field, with the
+    token as the password of HTTP Basic (``-oo USERPWD``), as QGIS sends it."""
+    done = run_gdal(
+        "ogrinfo", "-ro", "-so", "-al", live, "-oo", f"USERPWD=gis:{ogc.tokens['planner']}"
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    layers = ogrinfo_layers(done.stdout)
+    assert {name: layer["count"] for name, layer in layers.items()} == {
+        "communities": 26,
+        "grids": 1254,
+        "cases": len(cases),
+    }
+    grids, case_fields = layers["grids"]["fields"], layers["cases"]["fields"]
+    assert grids["code"] == "String" and grids["community_code"] == "String"
+    assert grids["population"] == "Integer"
+    assert layers["communities"]["fields"]["name"] == "String"
+    assert case_fields["status"] == "String" and case_fields["assignee_name"] == "String"
+    assert case_fields["location_lon"] == "Real" and case_fields["flags"] == "String"
+    assert case_fields["reported_at"] == "DateTime"
+    assert not any("reporter" in name for name in case_fields)
+
+
+def test_ogr2ogr_copies_every_collection_to_geopackage(ogc, cases, live, tmp_path):
+    for layer in ("communities", "grids", "cases"):
+        out = tmp_path / f"{layer}.gpkg"
+        auth = ["--config", "GDAL_HTTP_USERPWD", f"gis:{ogc.tokens['dispatcher']}"]
+        done = run_gdal("ogr2ogr", "-f", "GPKG", str(out), live, layer, *auth)
+        assert done.returncode == 0, (layer, done.stderr[-3000:])
+        copied = pyogrio.read_dataframe(out, fid_as_index=True)
+        assert copied.crs.to_epsg() == 4326
+        api = features_of(
+            all_pages(ogc, f"/ogc/collections/{layer}/items", headers=ogc.auth("dispatcher"))
+        )
+        if layer == "cases":
+            assert sorted(copied.index) == sorted(cases.values())  # feature id = case id
+            assert sorted(copied["flags"]) == sorted(f["properties"]["flags"] for f in api)
+            assert "reporter" not in " ".join(copied.columns)
+        else:
+            assert len(copied) == len(api) and set(copied["code"]) == {f["id"] for f in api}
+            assert copied.geometry.is_valid.all()
+
+
+def test_gdal_sees_a_workers_cases_and_filters_on_the_server(ogc, cases, live):
+    as_worker = ["-oo", f"USERPWD=qgis:{ogc.tokens['worker']}"]
+    mine = run_gdal("ogrinfo", "-ro", "-so", live, "cases", *as_worker)
+    assert mine.returncode == 0 and ogrinfo_layers(mine.stdout)["cases"]["count"] == 2
+    where = f"community_code = '{OTHER_COMMUNITY}' AND status <> 'closed'"
+    auth = ["-oo", f"USERPWD=gis:{ogc.tokens['admin']}"]
+    filtered = run_gdal("ogrinfo", "-ro", "-al", live, "cases", "-where", where, *auth)
+    assert filtered.returncode == 0, filtered.stderr[-3000:]
+    assert ogrinfo_layers(filtered.stdout)["cases"]["count"] == 1
+    assert f"OGRFeature(cases):{cases['c']}" in filtered.stdout
+    for bad in ([], ["-oo", "USERPWD=gis:nope"]):
+        refused = run_gdal("ogrinfo", "-ro", "-al", live, "cases", *bad)
+        assert "401" in refused.stderr, refused.stderr[-2000:]
+        assert "OGRFeature(cases)" not in refused.stdout
+
+
+# --- QGIS's OAPIF provider, headless (Debian's python3-qgis: scripts/ensure-qgis) ------------
+
+QGIS_PYTHON = "/usr/bin/python3"  # Debian's, which has python3-qgis
+QGIS_READ = Path(__file__).parent / "clients" / "qgis_read.py"
+
+
+def test_qgis_loads_every_collection_with_a_basic_authentication_config(ogc, cases, live, tmp_path):
+    probe = subprocess.run([QGIS_PYTHON, "-c", "import qgis.core"], capture_output=True)
+    assert probe.returncode == 0, "PyQGIS is missing: run scripts/ensure-qgis (python3-qgis)"
+    a = ogc.get(f"/ogc/collections/cases/items/{cases['a']}", headers=ogc.auth("admin")).json()
+    lon, lat = a["geometry"]["coordinates"]
+    box = f"{lon - 1e-5},{lat - 1e-5},{lon + 1e-5},{lat + 1e-5}"
+    done = subprocess.run(
+        [
+            QGIS_PYTHON,
+            str(QGIS_READ),
+            live.removeprefix("OAPIF:").removesuffix("/ogc"),
+            ogc.tokens["worker"],
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "GRIDMGR_QGIS_BOX": box},
+        stdin=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["auth_stored"]
+    assert got["communities"]["valid"] and got["communities"]["read"] == 26
+    assert got["grids"]["valid"] and got["grids"]["read"] == 1254  # over several pages
+    assert len(set(got["grids"]["ids"])) == 1254
+    worker_cases = got["cases"]
+    assert worker_cases["valid"] and worker_cases["count"] == 2  # the worker's community
+    assert worker_cases["ids"] == sorted(str(cases[k]) for k in ("a", "b"))
+    assert {"status", "assignee_name", "location_lon", "flags"} <= set(worker_cases["fields"])
+    assert not any("reporter" in name for name in worker_cases["fields"])
+    assert got["in_box"] == [cases["a"]]  # a bbox request
+    assert got["first_case"]["status"] and got["first_case"]["location_lon"]

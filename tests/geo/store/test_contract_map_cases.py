@@ -109,3 +109,23 @@ def test_public_only_and_the_viewers_community(world):
     own = Actor("W520103400001001", "worker", COMMUNITY)
     mine = world.service.map_cases(own, community=COMMUNITY, since=since, until=until, limit=10)
     assert len(mine.cases) == 10
+
+
+def test_more_open_cases_than_the_cap_shows_the_latest_reported_open_ones(world):
+    since, until = END - timedelta(days=365), END + timedelta(days=1)
+    lon, lat = world.point_in("520103400001001")
+    for days in (40, 3, 90, 12):  # more open cases, reported at other times
+        world.clock.value = END - timedelta(days=days)
+        world.service.intake(Intake(category="exposed_refuse", lon=lon, lat=lat), world.admin)
+    everything = world.service.find(world.admin, community=COMMUNITY, limit=10_000)
+    opened = sorted(
+        (c for c in everything if c.status not in FINAL_STATES),
+        key=lambda c: (c.reported_at, c.id),
+        reverse=True,
+    )
+    cap = len(opened) - 2
+    got = world.service.map_cases(
+        world.planner, community=COMMUNITY, since=since, until=until, limit=cap
+    )
+    assert [c.id for c in got.cases] == [c.id for c in opened[:cap]]
+    assert (got.open_shown, got.open_total, got.finished_shown) == (cap, len(opened), 0)

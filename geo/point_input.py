@@ -42,8 +42,9 @@ def _numbers(raw: _RawColumn, axis: str, error: npt.NDArray[np.object_]) -> npt.
     not_number = ~missing.to_numpy() & np.isnan(values)
     for i in np.flatnonzero(missing.to_numpy() & (error == "")):
         error[i] = f"{axis} is missing"
+    texts = text.to_numpy()  # indexed row by row below: a Series' .iloc is slow
     for i in np.flatnonzero(not_number & (error == "")):
-        error[i] = f"{axis} {text.iloc[i]!r} is not a number"
+        error[i] = f"{axis} {texts[i]!r} is not a number"
     return values
 
 

@@ -26,6 +26,8 @@ from geo.point_input import ParsedPoints, parse_points
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
+
+    from geo.store.base import Store
 else:  # imported by locate-file when it runs: `gridmgr locate` starts without them
     gpd = LazyModule("geopandas")
     pd = LazyModule("pandas")
@@ -50,6 +52,15 @@ def _generation_options(f: F) -> F:
     )(f)
 
 
+def _locator(store: Store) -> Locator:
+    """A locator of ``store``; an embedded store's index is kept in a file beside it, built
+    once and not every run."""
+    database = settings().database()
+    if database.backend == "duckdb" and database.path is not None:
+        return FileCachedLocator(store, database.path)
+    return Locator(store)
+
+
 @click.command()
 @click.argument("lon", type=float)
 @click.argument("lat", type=float)
@@ -68,13 +79,7 @@ def locate(
     """The grid and community covering the point LON LAT."""
     at = parse_time(date, "--date") if date else None
     with configured_store() as store:
-        database = settings().database()
-        # An embedded store's index is kept in a file beside it: built once, not every run.
-        locator = (
-            FileCachedLocator(store, database.path)
-            if database.backend == "duckdb" and database.path is not None
-            else Locator(store)
-        )
+        locator = _locator(store)
         try:
             found, wlon, wlat = locator.locate_one(
                 lon, lat, crs=crs.lower(), generation=generation, at=at
@@ -417,7 +422,7 @@ def locate_file(
     tmp = output.with_name(f".partial-{output.name}")
     counts: Counter[str] = Counter()  # rows by status, summed over the chunks
     with configured_store() as store:
-        locator = Locator(store)
+        locator = _locator(store)
         gi = locator.index(locator.generation(generation=generation, at=at))
         suffix = input_path.suffix.lower()
         try:

@@ -20,8 +20,10 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@ $(BASE_STAMP)
 
+# `make demo PORT=8101` serves on another port.
+PORT ?= 8000
 demo: $(BASE_STAMP)
-	$(VENV)/bin/gridmgr demo
+	$(VENV)/bin/gridmgr demo --port $(PORT)
 
 # The map tests drive Debian's chromium through Playwright (never `playwright install`); the
 # OGC API tests drive Debian's GDAL tools (ogrinfo, ogr2ogr) and PyQGIS against a live server.
@@ -51,6 +53,8 @@ bench: $(DEV_STAMP)
 	$(PY) bench/bench_maps.py
 	scripts/with-postgis $(PY) bench/bench_api.py
 	scripts/with-postgis $(PY) bench/bench_import.py
+	scripts/with-postgis $(PY) bench/bench_db_size.py
+	scripts/with-postgis $(PY) bench/bench_intake.py
 
 synth: $(BASE_STAMP)
 	$(VENV)/bin/gridmgr synth boundaries

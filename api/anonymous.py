@@ -3,7 +3,8 @@
 ``GRIDMGR_PUBLIC_READ`` (``Settings.public_read``, off by default) decides whether anonymous
 readers see any case at all. When they do, they see only cases of public categories (the
 catalogue's ``public`` flag), their locations rounded to :data:`PLACES` decimals of a degree
-(WGS84), and never a name, phone number, address, description or note.
+(WGS84), and never a name, phone number, address, description, note or photo link
+(media_url).
 """
 
 from __future__ import annotations

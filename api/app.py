@@ -14,8 +14,10 @@ from api import admin, console, errors, logging_redact
 from api.auth import throttle
 from api.inputs import RejectNul
 from api.limits import BodyLimit
+from api.open311_errors import Open311Errors
 from api.routes import (
     analysis,
+    apidocs,
     boundaries,
     cases,
     categories,
@@ -26,6 +28,7 @@ from api.routes import (
     maps,
     ogc,
     open311,
+    party,
     stats,
 )
 from api.settings import Settings
@@ -67,10 +70,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             state.close()
 
     logging_redact.install()  # no token, phone or name in the logs, tracebacks included
-    app = FastAPI(title="gridmgr", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="gridmgr",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served by api.routes.apidocs from local assets
+        redoc_url=None,
+    )
     # The last added runs first: the body limit bounds what RejectNul reads.
     app.add_middleware(RejectNul)
     app.add_middleware(BodyLimit)
+    app.add_middleware(Open311Errors)  # outside the checks above: their errors too
     app.add_middleware(logging_redact.RedactionScope)  # outermost: covers the whole request
     errors.install(app)
     throttle.install(app)  # 429 for addresses with too many failed sign-ins
@@ -81,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         categories,
         cases,
         facilities,
+        party,
         stats,
         analysis,
         ogc,
@@ -88,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         maps,
         geocode,
         admin,
+        apidocs,
     ):
         app.include_router(module.router)
     app.mount(ASSET_BASE, StaticFiles(directory=asset_dir()), name="map-assets")

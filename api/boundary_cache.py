@@ -79,6 +79,7 @@ class BoundaryCache:
                     "population": c.population,
                     "households": c.households,
                     "grids": per_comm.get(c.code, 0),
+                    "illustrative": c.illustrative,
                 },
             )
             for c in comms
@@ -94,6 +95,7 @@ class BoundaryCache:
                     "community_name": names.get(g.community_code),
                     "population": g.population,
                     "households": g.households,
+                    "illustrative": g.illustrative,
                 },
             )
             for g in grids

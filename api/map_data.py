@@ -14,9 +14,11 @@ from typing import Any, TypedDict
 import folium
 
 from api.anonymous import public_cases, rounded
+from api.illustrative import labelled
 from api.state import AppState
 from api.views import case_view
 from geo.analytics.reports import coverage_report, siting_report, workload_report
+from geo.cases.selection import MapSelection
 from geo.cases.workflow import Actor
 from geo.errors import NotFoundError
 from geo.facilities.model import read_kinds
@@ -25,6 +27,7 @@ from maps import community_map, coverage_map, index_page, workload_map
 MAX_CASES_ON_MAP = 5000
 PLANNER = Actor("maps", "planner")
 CASE_PAGE = "/console/cases/{id}"  # a case marker opens the case in the console
+COVERAGE_PAGE = "/maps/coverage"  # the coverage page's form asks it again
 
 
 def default_period(now: datetime) -> tuple[datetime, datetime]:
@@ -45,8 +48,11 @@ def _options(state: AppState, inline: bool) -> MapOptions:
     return {"basemap": s.basemap, "tianditu_key": s.tianditu_key, "inline": inline}
 
 
-def _workload(state: AppState, level: str, since: datetime, until: datetime) -> dict[str, Any]:
-    """The workload report at ``level`` for [since, until), as of now."""
+def _workload(
+    state: AppState, level: str, since: datetime, until: datetime, community: str | None = None
+) -> dict[str, Any]:
+    """The workload report at ``level`` for [since, until), as of now (of one community's
+    cases only when ``community`` is given)."""
     return workload_report(
         state.store,
         state.locator,
@@ -55,9 +61,11 @@ def _workload(state: AppState, level: str, since: datetime, until: datetime) -> 
         until=until,
         now=state.cases.now(),
         tz=state.tz,
+        community=community,
     )
 
 
+@labelled
 def workload_page(
     state: AppState, *, kpi: str, since: datetime, until: datetime, inline: bool = False
 ) -> folium.Map:
@@ -67,6 +75,7 @@ def workload_page(
     return workload_map(comms, grids, rep, kpi=kpi, title=title, **_options(state, inline))
 
 
+@labelled
 def community_page(
     state: AppState,
     code: str,
@@ -87,20 +96,29 @@ def community_page(
     if community is None:
         raise NotFoundError(f"there is no community {code}")
     own = [g for g in grids if g["properties"]["community_code"] == code]
-    rep = _workload(state, "grid", since, until)
-    rows = [r for r in rep["rows"] if r["code"].startswith(code)]
+    rows = _workload(state, "grid", since, until, community=code)["rows"]
     now = state.cases.now()
     anonymous = viewer is None
     views = []
+    shown = None
     if viewer is not None or state.settings.public_read:
-        cases = state.cases.find(
-            viewer or PLANNER, community=code, since=since, until=until, limit=MAX_CASES_ON_MAP
+        chosen = state.cases.map_cases(
+            viewer or PLANNER,
+            community=code,
+            since=since,
+            until=until,
+            limit=MAX_CASES_ON_MAP,
+            public_only=anonymous,
         )
+        cases = chosen.cases
         if anonymous:
             cases = public_cases(cases, state.cases.categories())
         views = [case_view(c, now=now, tz=state.tz) for c in cases]
+        shown = case_note(chosen)
+    names = {code: f"{c.name_zh} {c.name_en}" for code, c in state.cases.categories().items()}
     for v in views:
         v.pop("reporter", None)  # no personal data on maps
+        v["category_name"] = names.get(v["category"])
         if anonymous:
             _anonymise(v)
     workers = (
@@ -121,19 +139,34 @@ def community_page(
         kinds=read_kinds(),
         workers=workers,
         case_link=None if anonymous else CASE_PAGE,
+        case_note=shown,
         **_options(state, inline),
     )
 
 
+def case_note(chosen: MapSelection) -> str:
+    """What a community map's case layer shows, for its legend (Chinese, then English)."""
+    o, f = chosen.open_shown, chosen.finished_shown
+    if o < chosen.open_total:  # more open cases than the cap: the latest reported shown
+        return f"在办 {o:,} 件（共 {chosen.open_total:,} 件）/ {o:,} of {chosen.open_total:,} open"
+    zh = f"全部在办 {o:,} 件 + 最近结案 {f:,} 件"
+    en = f"all {o:,} open + latest {f:,} closed"
+    if f < chosen.finished_total:
+        zh += f"（结案共 {chosen.finished_total:,} 件）"
+        en += f" (of {chosen.finished_total:,})"
+    return f"{zh} / {en}"
+
+
 def _anonymise(view: dict[str, Any]) -> None:
     """Strip a case view to what anonymous readers may see (in place)."""
-    for key in ("description", "address", "assignee", "external_id", "flags"):
+    for key in ("description", "address", "media_url", "assignee", "external_id", "flags"):
         view[key] = None
     where = view.get("location")
     if where is not None:
         view["location"] = {"lon": rounded(where["lon"]), "lat": rounded(where["lat"])}
 
 
+@labelled
 def coverage_page(
     state: AppState,
     *,
@@ -153,10 +186,16 @@ def coverage_page(
         else None
     )
     return coverage_map(
-        grids, rep, state.store.facilities(kind=kind), sites=suggested, **_options(state, inline)
+        grids,
+        rep,
+        state.store.facilities(kind=kind),
+        sites=suggested,
+        form_action=None if inline else COVERAGE_PAGE,  # a file has no server to ask
+        **_options(state, inline),
     )
 
 
+@labelled
 def index(state: AppState) -> str:
     comms, _ = state.boundaries.features(state.locator.generation())
     since, until = default_period(state.cases.now())

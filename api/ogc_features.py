@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from api.boundary_cache import Feature, Shapes
+from api.routes.apidocs import DOCS_URL
 from geo.cases.model import Case, iso
 from geo.errors import InputError, NotFoundError
 
@@ -237,7 +238,6 @@ def root_url(request: Request) -> str:
 def landing_page(request: Request, *, district: str) -> dict[str, Any]:
     """The landing page; ``district`` names the district served (in English)."""
     root = root_url(request)
-    app = request.app
     base = str(request.base_url).rstrip("/")
     links = [
         link(root, "self", JSON, "This document"),
@@ -245,8 +245,7 @@ def landing_page(request: Request, *, district: str) -> dict[str, Any]:
         link(f"{root}/collections", "data", JSON, "Collections"),
     ]
     links.append(link(f"{root}/api", "service-desc", OPENAPI, "API definition (OpenAPI 3.0)"))
-    if app.docs_url:
-        links.append(link(f"{base}{app.docs_url}", "service-doc", HTML, "API documentation"))
+    links.append(link(f"{base}{DOCS_URL}", "service-doc", HTML, "API documentation"))
     return {
         "title": "网格化管理 gridmgr — OGC API – Features",
         "description": f"Communities, grids and cases of {district}, as GeoJSON features in "

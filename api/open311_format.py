@@ -109,17 +109,19 @@ def request_view(
         "zipcode": None,
         "lat": case.lat,
         "long": case.lon,
-        "media_url": None,
+        "media_url": case.media_url,
     }
 
 
 def public_request_view(view: dict[str, Any]) -> dict[str, Any]:
     """A request_view for anonymous readers: the same fields, the free text (description,
-    address) left out and the location rounded to about 100 m (api.anonymous.PLACES)."""
+    address) and the photo link left out and the location rounded to about 100 m
+    (api.anonymous.PLACES)."""
     return {
         **view,
         "description": None,
         "address": None,
+        "media_url": None,
         "lat": rounded(view["lat"]),
         "long": rounded(view["long"]),
     }

@@ -54,6 +54,7 @@ def case_view(case: Case, *, now: datetime, tz: tzinfo, reveal: bool = False) ->
             "input_lat": case.input_lat,
         },
         "address": case.address,
+        "media_url": case.media_url,
         "assignee": None
         if case.assignee_id is None
         else {
@@ -72,6 +73,8 @@ def case_view(case: Case, *, now: datetime, tz: tzinfo, reveal: bool = False) ->
             "unassigned": case.unassigned,
             "needs_location": case.needs_location,
             "possible_duplicate_of": case.possible_duplicate_of,
+            # imported closed from a file with no closing time: not in on-time figures
+            "closing_time_unknown": case.closing_time_unknown,
         },
         "reporter": {
             "name": name if reveal else mask_name(name),

@@ -14,13 +14,13 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from numpy.typing import ArrayLike
-from pyproj import Geod, Transformer
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import CoordinateError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pyproj too: imported where used (`gridmgr locate` needs none of it)
     import geopandas
+    from pyproj import Transformer
 
 _Floats = npt.NDArray[np.float64]
 # A conversion of (lon, lat) degree arrays between WGS84 and another CRS.
@@ -286,11 +286,13 @@ def from_wgs84(
 
 
 @functools.cache
-def metric_transformer() -> Transformer:
+def metric_transformer() -> "Transformer":
     """Cached Transformer from EPSG:4326 (lon, lat) degrees to METRIC_CRS (x, y) metres.
 
     Built with ``always_xy=True``; ``direction="INVERSE"`` goes from metres to degrees.
     """
+    from pyproj import Transformer
+
     return Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
 
 
@@ -373,5 +375,7 @@ def geodesic_area_m2(geom: BaseGeometry) -> float:
         raise TypeError(f"geodesic_area_m2 needs a Polygon or MultiPolygon, not {geom.geom_type}")
     coords = shapely.get_coordinates(geom)
     _check_range(coords[:, 0], coords[:, 1], where="coordinate")
+    from pyproj import Geod
+
     area, _ = Geod(ellps="WGS84").geometry_area_perimeter(shapely.orient_polygons(geom))
     return abs(float(area))

@@ -18,6 +18,7 @@ import re
 
 # The characters that make a spreadsheet read a cell as a formula (OWASP).
 FORMULA_START = r"^[=+\-@\t\r]"
+FORMULA_BYTES = b"=+-@\t\r"  # the same characters, as bytes (UTF-8 text starts so)
 # A plain decimal number, optionally signed, optionally with an exponent.
 NUMBER = r"^[ \t\r\n]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t\r\n]*$"
 PREFIX = "'"

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from geo import coords
+
+if TYPE_CHECKING:  # imported where used: `gridmgr locate` starts without pandas
+    import pandas as pd
 
 # One column of raw coordinates: strings, numbers or None, as a list, array or Series.
 _RawColumn: TypeAlias = "Sequence[object] | npt.NDArray[np.generic] | pd.Series"
@@ -31,6 +33,8 @@ class ParsedPoints:
 
 def _numbers(raw: _RawColumn, axis: str, error: npt.NDArray[np.object_]) -> npt.NDArray[np.float64]:
     """Floats from ``raw`` (strings or numbers); record why a value is not one."""
+    import pandas as pd
+
     series = pd.Series(raw, dtype=object)
     text = series.map(lambda v: v.strip() if isinstance(v, str) else v)
     missing = text.map(lambda v: v is None or v == "" or (isinstance(v, float) and v != v))
@@ -38,8 +42,9 @@ def _numbers(raw: _RawColumn, axis: str, error: npt.NDArray[np.object_]) -> npt.
     not_number = ~missing.to_numpy() & np.isnan(values)
     for i in np.flatnonzero(missing.to_numpy() & (error == "")):
         error[i] = f"{axis} is missing"
+    texts = text.to_numpy()  # indexed row by row below: a Series' .iloc is slow
     for i in np.flatnonzero(not_number & (error == "")):
-        error[i] = f"{axis} {text.iloc[i]!r} is not a number"
+        error[i] = f"{axis} {texts[i]!r} is not a number"
     return values
 
 

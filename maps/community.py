@@ -111,6 +111,7 @@ def community_map(
     asset_base: str = ASSET_BASE,
     tolerance: float = TOLERANCE,
     case_link: str | None = None,
+    case_note: str | None = None,
 ) -> folium.Map:
     """A community's grids as a choropleth of ``kpi``, its cases and facilities.
 
@@ -119,8 +120,9 @@ def community_map(
     only those whose ``community_code`` is the community's are drawn (all, if none has one).
     ``grid_rows``: grid-level workload rows (mapping code -> row, rows, or the report).
     ``cases``: case views (api.views.case_view: ``id, status, category, grid_code,
-    location {lon, lat} (WGS84), overdue, due_at...``); cases without a location are left
-    out. They are clustered markers coloured by state, overdue ones ringed in red, and a
+    location {lon, lat} (WGS84), overdue, due_at...``, and ``category_name``, the category
+    as people read it, shown instead of its code); cases without a location are left out.
+    They are clustered markers coloured by state, overdue ones ringed in red, and a
     heat layer (off at first). ``facilities``: Facility records, dicts with ``kind, name,
     lon, lat, radius_m`` or GeoJSON Point features; each kind a layer with catchment circles
     (``radius_m``, metres). ``kinds``: the kind catalogue (code -> FacilityKind or label) or
@@ -129,7 +131,9 @@ def community_map(
     ``kpi``: open (default), received, overdue, open_per_worker, per_1000_residents,
     on_time_rate. A search box finds a grid by its code. ``case_link``: the address of a
     case's page with ``{id}`` for its id (e.g. ``/console/cases/{id}``); a click on a case
-    opens it (none by default). Other options as in workload_map.
+    opens it (none by default). ``case_note``: what the case layer holds, said in the
+    legend (e.g. "全部在办 58 件 + 最近结案 4,942 件 / all 58 open + latest 4,942 closed").
+    Other options as in workload_map.
     """
     if kpi not in KPIS:
         raise ValueError(f"kpi {kpi!r} is not one of {', '.join(KPIS)}")
@@ -179,7 +183,7 @@ def community_map(
         weight=4,
     ).add_to(m)
     scale.add_to(m)
-    KeyLegend(_legend_html(kind_order, kinds)).add_to(m)
+    KeyLegend(_legend_html(kind_order, kinds, case_note)).add_to(m)
     return finish(m, options)
 
 
@@ -217,7 +221,7 @@ def _case_tooltip(case: dict, linked: bool = False) -> str:
     lines = [
         f"<b>案件 Case #{text(case.get('id'))}</b>",
         f"状态 State: {text(state_label(str(case.get('status'))))}",
-        f"类别 Category: {text(case.get('category'))}",
+        f"类别 Category: {text(case.get('category_name') or case.get('category'))}",
         f"网格 Grid: {text(case.get('grid_code'))}",
         f"处置人 Assignee: {text(assignee)}",
         f"期限 Due: {text(case.get('due_at'))}",
@@ -301,9 +305,11 @@ def _facility_layers(m: folium.Map, facilities: list[dict], kinds, basemap: str)
     return order
 
 
-def _legend_html(kind_order: list[str], kinds) -> str:
+def _legend_html(kind_order: list[str], kinds, case_note: str | None = None) -> str:
     labels = _labels(kinds)
     parts = ["<b>案件状态 Case state</b><br>"]
+    if case_note:
+        parts.append(f'<span class="gridmgr-case-note">{text(case_note)}</span><br>')
     parts += [swatch(colour, text(state_label(state))) for state, colour in STATE_COLOURS.items()]
     parts.append(swatch("#ffffff", "超期 Overdue (red ring)", ring=OVERDUE_RING))
     if kind_order:

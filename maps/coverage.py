@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import folium
+from branca.element import MacroElement
+from folium.template import Template
 
 from maps import inputs
 from maps.assets import ASSET_BASE
@@ -13,6 +15,7 @@ from maps.page import (
     KeyLegend,
     PageOptions,
     RowsLayer,
+    defuse,
     extent,
     finish,
     new_map,
@@ -59,12 +62,69 @@ _SITE_DRAW = """function (row, group) {
 }"""
 
 
+class CoverageForm(MacroElement):
+    """A form on the map that asks for the page again with another kind, radius, threshold
+    or number of sites (GET). An empty field is left out of the address (the default)."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+    var {{ this.get_name() }} = L.control({position: "topleft"});
+    {{ this.get_name() }}.onAdd = function () {
+        var div = L.DomUtil.create("div", "gridmgr-key gridmgr-form");
+        div.innerHTML = {{ this.html|tojson }};
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        var form = div.querySelector("form");
+        form.elements.kind.addEventListener("change", function () {
+            form.elements.radius_m.value = "";  // the new kind's own radius
+        });
+        form.addEventListener("submit", function () {
+            Array.prototype.forEach.call(form.elements, function (e) {
+                if (e.name && e.value === "") e.disabled = true;
+            });
+        });
+        return div;
+    };
+    {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self._name = "CoverageForm"
+        self.html = defuse(markup)
+
+
+def _form_html(action: str, report: Mapping, labels: Mapping[str, str], sites: int) -> str:
+    kind = report.get("kind")
+    options = "".join(
+        f'<option value="{text(code)}"{" selected" if code == kind else ""}>{text(label)}</option>'
+        for code, label in labels.items()
+    )
+    radius = report.get("radius_m")
+    radius_value = "" if radius is None else f"{float(radius):g}"
+    threshold = report.get("threshold")
+    threshold_value = "" if threshold is None else f"{float(threshold):g}"
+    return (
+        f'<form method="get" action="{text(action)}" id="coverage-form">'
+        "<b>覆盖分析 Coverage analysis</b><br>"
+        f'<label>设施类型 Kind<br><select name="kind">{options}</select></label><br>'
+        '<label>服务半径 Radius (m)<br><input type="number" name="radius_m" min="1" '
+        f'max="50000" step="any" value="{radius_value}" placeholder="默认 default"></label><br>'
+        '<label>不足阈值 Underserved below (0–1)<br><input type="number" name="threshold" '
+        f'min="0" max="1" step="0.05" value="{threshold_value}"></label><br>'
+        '<label>建议新址数 New sites (0–20)<br><input type="number" name="sites" min="0" '
+        f'max="20" step="1" value="{int(sites)}"></label><br>'
+        '<button type="submit">更新 Update</button>'
+        "</form>"
+    )
+
+
 def coverage_map(
     grids,
     coverage_report: Mapping,
     facilities,
     *,
     sites: Mapping | Iterable | None = None,
+    form_action: str | None = None,
     basemap: str = "osm",
     tianditu_key: str | None = None,
     inline: bool = False,
@@ -84,7 +144,9 @@ def coverage_map(
     ``radius_m`` when the report has none). ``sites``: the siting report
     (geo.analytics.reports.siting_report: ``sites`` with lon, lat, grid_code, gain, and
     ``radius_m``) or a list of such sites: starred markers with dashed catchment circles.
-    Other options as in workload_map.
+    ``form_action``: the page's address (e.g. ``/maps/coverage``): a form on the map asks it
+    again with another facility kind, radius, threshold or number of sites (none by
+    default: a page written to a file has nowhere to ask). Other options as in workload_map.
     """
     options = PageOptions(basemap, tianditu_key, inline, asset_base, tolerance)
     cells = inputs.polygons(grids)
@@ -140,6 +202,10 @@ def coverage_map(
         ).add_to(m)
     scale.add_to(m)
     KeyLegend(_legend_html(coverage_report, label, colour, bool(site_rows))).add_to(m)
+    if form_action is not None:
+        CoverageForm(
+            _form_html(form_action, coverage_report, kind_labels(), len(site_rows))
+        ).add_to(m)
     return finish(m, options)
 
 

@@ -1,6 +1,7 @@
 """The maps' index page: the communities with headline figures and links to every map.
 
-Plain HTML with its own small stylesheet: no script, nothing loaded from anywhere.
+Plain HTML with its own small stylesheet and one small inline script (the table sorts by
+the column whose header is clicked); nothing is loaded from anywhere.
 """
 
 from __future__ import annotations
@@ -26,7 +27,50 @@ table { border-collapse: collapse; margin-top: 12px; }
 th, td { border-bottom: 1px solid #ddd; padding: 4px 10px; }
 th { background: #f3f3f3; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
-nav a { margin-right: 14px; }"""
+nav a { margin-right: 14px; }
+th button { font: inherit; font-weight: bold; border: 0; background: none; padding: 0;
+  cursor: pointer; color: inherit; text-align: left; }
+th button::after { content: " \\2195"; color: #999; }
+th[aria-sort="ascending"] button::after { content: " \\25B2"; color: #222; }
+th[aria-sort="descending"] button::after { content: " \\25BC"; color: #222; }"""
+# Sorts the table by a column when its header is clicked (again: the other way). Cells carry
+# their raw value in data-sort; numbers compare as numbers, with "no figure" last either way;
+# text compares in Chinese order.
+_SORT_JS = """(function () {
+  "use strict";
+  var table = document.getElementById("communities");
+  if (!table) return;
+  var heads = table.tHead.rows[0].cells;
+  Array.prototype.forEach.call(heads, function (th, col) {
+    th.querySelector("button").addEventListener("click", function () {
+      var up = th.getAttribute("aria-sort") !== "ascending";
+      var numeric = th.getAttribute("data-type") === "number";
+      Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", up ? "ascending" : "descending");
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[col].getAttribute("data-sort");
+        var y = b.cells[col].getAttribute("data-sort");
+        if (numeric && (x === "" || y === "")) return (x === "") - (y === "");
+        var c = numeric ? parseFloat(x) - parseFloat(y) : x.localeCompare(y, "zh-CN");
+        return up ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+})();"""
+
+
+def _raw(value: Any) -> str:
+    """A figure as a cell's sort key: the plain number, or "" when there is none."""
+    if value is None or isinstance(value, bool):
+        return ""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return ""
+    return "" if x != x else repr(x)
 
 
 def _row(item: Any) -> dict:
@@ -55,16 +99,21 @@ def index_page(
     rows = sorted((_row(c) for c in communities_with_figures), key=lambda r: str(r.get("code")))
     labels = kind_labels()
     kind_codes = list(labels) if kinds is None else [str(k) for k in kinds]
-    head = "".join(f"<th>{label}</th>" for _, label, _ in COLUMNS)
+    head = "".join(
+        f'<th data-type="number"><button type="button">{label}</button></th>'
+        for _, label, _ in COLUMNS
+    )
     body = []
     for r in rows:
         code = text(r.get("code"))
+        name = text(r.get("name"))
         cells = "".join(
-            f'<td class="n">{number(r.get(key), percent=pct)}</td>' for key, _, pct in COLUMNS
+            f'<td class="n" data-sort="{_raw(r.get(key))}">{number(r.get(key), percent=pct)}</td>'
+            for key, _, pct in COLUMNS
         )
         body.append(
-            f'<tr><td><a href="maps/communities/{code}">{text(r.get("name"))}</a></td>'
-            f"<td>{code}</td>{cells}</tr>"
+            f'<tr><td data-sort="{name}"><a href="maps/communities/{code}">{name}</a></td>'
+            f'<td data-sort="{code}">{code}</td>{cells}</tr>'
         )
     coverage = "".join(
         f'<li><a href="/maps/coverage?kind={text(k)}">{text(labels.get(k, k))}</a></li>'
@@ -93,12 +142,17 @@ def index_page(
 {coverage}
 </ul>
 <h2>社区 Communities ({len(rows)})</h2>
-<table>
-<thead><tr><th>社区 Community</th><th>编码 Code</th>{head}</tr></thead>
+<p class="hint">点击表头排序 Click a column's header to sort by it.</p>
+<table id="communities">
+<thead><tr><th data-type="text"><button type="button">社区 Community</button></th>\
+<th data-type="text"><button type="button">编码 Code</button></th>{head}</tr></thead>
 <tbody>
 {chr(10).join(body)}
 </tbody>
 </table>
+<script>
+{_SORT_JS}
+</script>
 </body>
 </html>
 """

@@ -33,6 +33,7 @@ PAGE_CSS = """<style>
 .gridmgr-key i { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
   vertical-align: -1px; border-radius: 50%; }
 .gridmgr-key i.box { border-radius: 0; }
+.gridmgr-form input, .gridmgr-form select { width: 13em; margin-bottom: 2px; }
 .leaflet-tooltip table th { text-align: left; padding-right: 8px; font-weight: normal;
   color: #555; }
 </style>"""

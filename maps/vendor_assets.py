@@ -1,4 +1,4 @@
-"""Re-fetch the map pages' scripts, stylesheets and images into data/assets/.
+"""Re-fetch the map pages' (and API docs') scripts, stylesheets and images into data/assets/.
 
 Run ``python -m maps.vendor_assets`` (needs ``npm`` and ``pip``, and the npm registry and
 PyPI). Every file comes from one pinned package release: the npm registry (``npm pack
@@ -134,6 +134,32 @@ SOURCES = (
         },
         "licence of Leaflet.heat, whose code folium's copy is",
     ),
+    Source(
+        "npm",
+        "swagger-ui-dist",
+        "5.36.0",
+        {
+            "package/swagger-ui-bundle.js": "swagger-ui/swagger-ui-bundle.js",
+            "package/swagger-ui.css": "swagger-ui/swagger-ui.css",
+            "package/favicon-32x32.png": "swagger-ui/favicon-32x32.png",
+            "package/LICENSE": "swagger-ui/LICENSE",
+            "package/NOTICE": "swagger-ui/NOTICE",
+            "package/swagger-ui-bundle.js.LICENSE.txt": (
+                "swagger-ui/swagger-ui-bundle.js.LICENSE.txt"
+            ),
+        },
+        "the API's interactive docs at /docs (api.apidocs)",
+    ),
+    Source(
+        "npm",
+        "redoc",
+        "2.5.4",
+        {
+            "package/bundles/redoc.standalone.js": "redoc/redoc.standalone.js",
+            "package/LICENSE": "redoc/LICENSE",
+        },
+        "the API's reference at /redoc (api.apidocs)",
+    ),
 )
 
 
@@ -183,8 +209,9 @@ def _readme(entries: list[ManifestEntry]) -> str:
     lines = [
         "# Map assets",
         "",
-        "Scripts, stylesheets and images of the map pages (maps/), served by gridmgr at",
-        "`/static/maps/` or inlined into a page written with `inline=True`. Each file is",
+        "Scripts, stylesheets and images of the map pages (maps/) and of the API's docs",
+        "(`/docs`, `/redoc`), served by gridmgr at `/static/maps/`, or inlined into a map",
+        "written with `inline=True`. Each file is",
         "unchanged from the package release named; the licence files are the packages' own.",
         "Re-fetch them all with `python -m maps.vendor_assets` (npm and pip); `manifest.json`",
         "holds the SHA-256 of every file, checked by tests/maps.",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import folium
+import numpy as np
+import shapely
 
 from maps import inputs
-from maps.assets import ASSET_BASE
+from maps.assets import ASSET_BASE, RawHtml, figure_of
 from maps.inputs import Polygons, polygons
-from maps.page import PageOptions, extent, finish, new_map, polygon_layer
+from maps.page import PageOptions, RowsLayer, extent, finish, new_map, polygon_layer
 from maps.simplify import TOLERANCE, display_geometries
 from maps.style import FIGURES, KPIS, NO_DATA, OUTLINE, colormap, number, text
 
@@ -17,11 +19,29 @@ COMMUNITY_TOOLTIP = [
     ("population", "常住人口 Residents"),
     *FIGURES,
 ]
+# A grid's tooltip names its community and shows the community's figures: the grid layer
+# lies over the communities, so it must answer for them.
+COMMUNITY_FIGURES = [
+    (f"community_{field}", f"社区{label.split(' ', 1)[0]} Community: {label.split(' ', 1)[1]}")
+    for field, label in FIGURES
+]
 GRID_TOOLTIP = [
     ("code", "网格编码 Grid code"),
     ("name", "网格 Grid"),
     ("community_name", "社区 Community"),
+    *COMMUNITY_FIGURES,
 ]
+# Per community row [lat, lon, name (escaped)]: its name at a point inside it.
+_LABEL_DRAW = """function (row, group) {
+    L.marker([row[0], row[1]], {interactive: false, keyboard: false,
+        icon: L.divIcon({className: "gridmgr-label", html: row[2], iconSize: null})
+    }).addTo(group);
+}"""
+LABEL_CSS = """<style>
+.gridmgr-label { white-space: nowrap; transform: translate(-50%, -50%); font: bold 12px/1.2
+  "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; color: #222; pointer-events: none;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
+</style>"""
 CHOROPLETH_KPIS = ("open_per_worker", "per_1000_residents", "on_time_rate")
 
 
@@ -53,7 +73,9 @@ def workload_map(
     (geo.analytics.workload / the workload report's ``rows``) as a mapping code -> row, an
     iterable of rows, or the whole report. ``kpi``: open_per_worker (default),
     per_1000_residents or on_time_rate (also open, received, overdue). Tooltips show each
-    community's name, code and figures from the rows, exactly as given. ``basemap``: osm,
+    community's name, code and figures from the rows, exactly as given; a grid's tooltip
+    names its community and shows the same figures. A layer writes each community's name
+    on the map. ``basemap``: osm,
     tianditu (needs ``tianditu_key``), gaode (overlays shifted to GCJ-02 for display) or
     none. ``inline``/``asset_base``: see maps.assets. ``tolerance``: display simplification
     in degrees (maps.simplify; 0 keeps every vertex). ``title``: the page's (e.g. naming the
@@ -73,11 +95,28 @@ def workload_map(
     values = [rows.get(code, {}).get(kpi) for code in codes]
     scale = colormap(spec, values)
     _community_layer(comms, comm_geoms, rows, values, scale, spec.label).add_to(m)
-    _grid_layer(
-        cells, cell_geoms, {c: p.get("name") for c, p in zip(codes, comms.props, strict=True)}
-    ).add_to(m)
+    names = {
+        c: p.get("name") or rows.get(c, {}).get("name")
+        for c, p in zip(codes, comms.props, strict=True)
+    }
+    _grid_layer(cells, cell_geoms, names, rows).add_to(m)
+    _label_layer(codes, comm_geoms, names).add_to(m)
+    figure_of(m).header.add_child(RawHtml(LABEL_CSS), name="gridmgr_label_css")
     scale.add_to(m)
     return finish(m, options)
+
+
+def _label_layer(codes: list[str], geoms, names: dict) -> RowsLayer:
+    """The communities' names, each at a point inside its polygon (display degrees)."""
+    rows: list[list[float | str]] = []
+    if len(codes):
+        points = shapely.point_on_surface(np.asarray(geoms, dtype=object))
+        rows = [
+            [round(float(pt.y), 6), round(float(pt.x), 6), text(names.get(code) or code)]
+            for code, pt in zip(codes, points, strict=True)
+            if pt is not None and not pt.is_empty
+        ]
+    return RowsLayer(rows, _LABEL_DRAW, name="社区名称 Community names", layer_id="labels")
 
 
 def _community_layer(comms: Polygons, geoms, rows: dict, values: list, scale, label: str):
@@ -107,15 +146,19 @@ def _community_layer(comms: Polygons, geoms, rows: dict, values: list, scale, la
     )
 
 
-def _grid_layer(cells: Polygons, geoms, community_names: dict):
-    props = [
-        {
-            "code": str(p.get("code")),
-            "name": text(p.get("name")),
-            "community_name": text(community_names.get(str(p.get("community_code")))),
-        }
-        for p in cells.props
-    ]
+def _grid_layer(cells: Polygons, geoms, community_names: dict, rows: dict):
+    props = []
+    for p in cells.props:
+        community = str(p.get("community_code"))
+        figures = figure_texts(rows.get(community))
+        props.append(
+            {
+                "code": str(p.get("code")),
+                "name": text(p.get("name")),
+                "community_name": text(community_names.get(community)),
+                **{f"community_{k}": v for k, v in figures.items()},
+            }
+        )
     style = {"color": "#3a3a3a", "weight": 0.5, "opacity": 0.7, "fill": False}
     return polygon_layer(
         geoms,

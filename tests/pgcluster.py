@@ -14,7 +14,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psycopg2
@@ -34,7 +34,9 @@ class PrivateCluster:
     """One cluster in a temporary directory of its own (under /tmp, which the ``postgres``
     user can reach); :meth:`close` stops it (also when frozen) and removes the directory."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, standby_of: PrivateCluster | None = None) -> None:
+        """A new primary; or, with ``standby_of``, a streaming-replication standby of that
+        cluster (``pg_basebackup -R``: its databases, extensions and data as they are)."""
         if not (PG_BINDIR / "initdb").exists():
             if os.environ.get("GRIDMGR_REQUIRE_POSTGIS"):
                 pytest.fail(f"PostgreSQL server binaries not found in {PG_BINDIR}")
@@ -46,6 +48,17 @@ class PrivateCluster:
         self.log = workdir / "server.log"
         if self.root:
             os.chown(workdir, *_postgres_ids())
+        if standby_of is not None:
+            self._owner(
+                PG_BINDIR / "pg_basebackup", "-D", self.data, "-R", "-X", "stream",
+                "-h", "127.0.0.1", "-p", standby_of.port, "-U", "postgres", "--no-sync",
+                "--checkpoint=fast",
+            )  # fmt: skip
+            with (self.data / "postgresql.conf").open("a") as conf:
+                conf.write(f"\nunix_socket_directories = '{workdir}'\n")
+            self.port = _free_port()
+            self.start()
+            return
         self._owner(
             PG_BINDIR / "initdb", "-D", self.data, "-U", "postgres", "-A", "trust",
             "-E", "UTF8", "--no-locale", "--no-sync",
@@ -91,6 +104,21 @@ class PrivateCluster:
     def stop(self, mode: str = "fast") -> None:
         self._owner(PG_BINDIR / "pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "30", "stop")
 
+    def promote(self) -> None:
+        """Make a standby the primary (waits until it takes writes)."""
+        self._owner(PG_BINDIR / "pg_ctl", "-D", self.data, "-w", "-t", "30", "promote")
+
+    def sql(self, statement: str, dbname: str = DB_NAME) -> list[tuple[object, ...]]:
+        """Run one statement (autocommit) as the superuser; its rows (none if it has none)."""
+        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=dbname)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute(statement)
+                return list(cur.fetchall()) if cur.description else []
+        finally:
+            conn.close()
+
     def pids(self) -> list[int]:
         """The postmaster and its children (every process of this cluster)."""
         main = int((self.data / "postmaster.pid").read_text().split()[0])
@@ -108,11 +136,13 @@ class PrivateCluster:
         """SIGSTOP every process of the cluster: it accepts TCP connections (the kernel does)
         but answers nothing."""
         for pid in self.pids():
-            os.kill(pid, signal.SIGSTOP)
+            with suppress(ProcessLookupError):  # a backend that has just ended
+                os.kill(pid, signal.SIGSTOP)
 
     def thaw(self) -> None:
         for pid in self.pids():
-            os.kill(pid, signal.SIGCONT)
+            with suppress(ProcessLookupError):  # a backend that has just ended
+                os.kill(pid, signal.SIGCONT)
 
     def close(self) -> None:
         try:

@@ -263,3 +263,13 @@ def test_serve_answers_with_templates_and_assets(server: str) -> None:
     assert "/static/maps/leaflet/leaflet.js" in page
     status, kind, script = _get(f"{server}/static/maps/leaflet/leaflet.js")
     assert status == 200 and "javascript" in kind and "Leaflet" in script
+
+    # The API docs run from the wheel's own copies of Swagger UI and ReDoc.
+    for page_path, asset in (
+        ("/docs", "/static/maps/swagger-ui/swagger-ui-bundle.js"),
+        ("/redoc", "/static/maps/redoc/redoc.standalone.js"),
+    ):
+        status, kind, page = _get(f"{server}{page_path}")
+        assert status == 200 and kind.startswith("text/html") and asset in page
+        status, kind, script = _get(f"{server}{asset}")
+        assert status == 200 and "javascript" in kind and len(script) > 500_000

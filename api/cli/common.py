@@ -1,10 +1,17 @@
-"""What the command modules share: opening the configured store, reporting errors."""
+"""What the command modules share: opening the configured store, reporting errors.
+
+A command that a running server runs for the command line (see api.cli.door) finds the
+server's settings, store and state *lent* here (:func:`lending`) and uses them instead of
+opening its own; it never closes them.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, NoReturn, Protocol, TypeVar
 from zoneinfo import ZoneInfo
@@ -28,6 +35,24 @@ class _Closable(Protocol):
 
 T = TypeVar("T", bound=_Closable)
 
+# The running server's state, while it runs a command for the command line (api.admin).
+_LENT: ContextVar[AppState | None] = ContextVar("gridmgr_lent_state", default=None)
+
+
+def lent() -> AppState | None:
+    """The server's state lent to the command running in this thread, or None."""
+    return _LENT.get()
+
+
+@contextmanager
+def lending(state: AppState) -> Iterator[None]:
+    """Let the commands run inside use ``state`` (settings, store) instead of opening one."""
+    token = _LENT.set(state)
+    try:
+        yield
+    finally:
+        _LENT.reset(token)
+
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``gridmgr: message`` on stderr and exit with ``code``."""
@@ -36,7 +61,11 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def settings() -> Settings:
-    """The settings from the environment; a bad value is a one-line message, exit 2."""
+    """The settings from the environment (the server's, when it lends them); a bad value is
+    a one-line message, exit 2."""
+    state = lent()
+    if state is not None:
+        return state.settings
     try:
         return Settings()
     except ValidationError as exc:
@@ -50,7 +79,7 @@ def _closing(opener: Callable[[], T]) -> Iterator[T]:
     try:
         opened = opener()
     except GridmgrError as exc:
-        fail(str(exc))
+        fail(_in_use(str(exc)))
     try:
         yield opened
     except GridmgrError as exc:
@@ -59,8 +88,33 @@ def _closing(opener: Callable[[], T]) -> Iterator[T]:
         opened.close()
 
 
+@contextmanager
+def _borrowed(value: T) -> Iterator[T]:
+    """``value`` (lent by the server: left open); domain errors as in :func:`_closing`."""
+    try:
+        yield value
+    except GridmgrError as exc:
+        fail(str(exc))
+
+
+def _in_use(message: str) -> str:
+    """DuckDB's lock error as a sentence saying what to do; other messages as they are."""
+    if "Could not set lock" not in message:
+        return message
+    pid = re.search(r"\(PID (\d+)\)", message)
+    who = f"process {pid.group(1)}" if pid else "another process"
+    return (
+        f"the database {settings().database().path} is in use by {who} (DuckDB lets one "
+        "process open a file): stop it, or wait for it to end"
+    )
+
+
 def configured_store() -> AbstractContextManager[Store]:
-    """The store ``GRIDMGR_DATABASE_URL`` names, migrated; closed on the way out."""
+    """The store ``GRIDMGR_DATABASE_URL`` names, migrated; closed on the way out (or the
+    running server's, see :func:`lending`)."""
+    state = lent()
+    if state is not None:
+        return _borrowed(state.store)
     config = settings()
     return _closing(
         lambda: open_store(config.database(), statement_timeout_s=config.db_statement_timeout)
@@ -71,6 +125,9 @@ def configured_state() -> AbstractContextManager[AppState]:
     """What the server holds (store, locator, case service), for commands that draw maps."""
     from api.state import AppState
 
+    state = lent()
+    if state is not None:
+        return _borrowed(state)
     config = settings()
     return _closing(lambda: AppState.open(config))
 

@@ -2,7 +2,7 @@
 
 Builds (or reuses) the embedded database: the bundled boundaries, the roster, facilities of
 every kind and a year of synthetic cases; then serves the API and maps and prints the address
-and a planner's and a dispatcher's token.
+and a planner's, a dispatcher's and an admin's token (tokens of earlier runs stay valid).
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 
 import click
 import geopandas as gpd
-import uvicorn
 
-from api.app import create_app
 from api.auth.tokens import new_token
 from api.cli.common import configured_store
 from api.cli.common import settings as configured_settings
+from api.cli.progress import progress
+from api.cli.serve import run_server
 from api.cli.store import initialise
 from geo import bundled
 from geo.boundaries.checks import CommunitySummary, validate_boundary_set
@@ -132,6 +132,7 @@ def _populate(store: Store, *, cases: int, seed: int, calendar: WorkCalendar) ->
         return
     started = time.monotonic()
     click.echo(f"cases: generating a year of {cases:,} synthetic cases ...")
+    bar = progress(2, "演示案件 demo cases").start()  # generate, load
     frame, events = synth_cases(
         grids,
         read_catalogue(),
@@ -141,7 +142,10 @@ def _populate(store: Store, *, cases: int, seed: int, calendar: WorkCalendar) ->
         seed=seed,
         generation=gen,
     )
+    bar.advance(1)
     store.bulk_load_cases(frame, events)
+    bar.advance(1)
+    bar.finish()
     click.echo(
         f"cases: {len(frame):,} cases and {len(events):,} audit events loaded in "
         f"{time.monotonic() - started:.0f} s"
@@ -174,7 +178,9 @@ def demo(host: str, port: int, cases: int, seed: int, no_serve: bool) -> None:
     settings = configured_settings()
     with configured_store() as store:
         _populate(store, cases=cases, seed=seed, calendar=settings.calendar())
+        earlier = sum(1 for t in store.tokens() if t.revoked_at is None)
         planner, dispatcher = _token(store, "planner"), _token(store, "dispatcher")
+        admin = _token(store, "admin")
     base = f"http://{host}:{port}"
     click.echo("")
     click.echo(f"  首页 index and maps   {base}/")
@@ -183,7 +189,13 @@ def demo(host: str, port: int, cases: int, seed: int, no_serve: bool) -> None:
     click.echo(f"  OGC API – Features    {base}/ogc")
     click.echo(f"  planner token         {planner}")
     click.echo(f"  dispatcher token      {dispatcher}")
+    click.echo(f"  admin token           {admin}")
     click.echo(f"  try: curl -H 'Authorization: Bearer {planner}' {base}/communities")
+    if earlier:
+        click.echo(
+            f"  {earlier} token(s) from earlier runs stay valid (gridmgr token list; "
+            "gridmgr token revoke ID)"
+        )
     click.echo("")
     if not no_serve:
-        uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
+        run_server(settings, host, port)

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import getpass
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from api.cli.common import configured_store, fail
 from api.cli.common import settings as configured_settings
+from api.cli.progress import progress
 from geo.errors import GridmgrError, StoreUnavailableError
 from geo.importing import import_cases, load_mapping
-
-if TYPE_CHECKING:
-    from click._termui_impl import ProgressBar  # what click.progressbar returns
 
 # Exit status when the database went away during the import (see docs/import.md).
 EXIT_DATABASE_LOST = 3
@@ -45,20 +41,35 @@ def import_group() -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Check, locate and count; write nothing.")
 @click.option(
+    "--update-locations",
+    is_flag=True,
+    help="Move cases whose row changed nothing but its position (without it they are held "
+    "back, with a warning and exit status 1).",
+)
+@click.option(
     "--rejects",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where rejected rows go (default: FILE.rejects.csv).",
 )
 def cases(
-    path: Path, crs: str | None, mapping_path: Path | None, dry_run: bool, rejects: Path | None
+    path: Path,
+    crs: str | None,
+    mapping_path: Path | None,
+    dry_run: bool,
+    update_locations: bool,
+    rejects: Path | None,
 ) -> None:
     """Import cases from a CSV (UTF-8 or GB18030), Excel .xlsx or GeoJSON file.
 
     Each row is imported, or listed with its line, column, value and reason in the rejects
     file. Rows are known by their external id (事件编号): running the same file again imports
-    nothing twice, and a changed row updates its case with an audit event. Exit status 1 when
-    any row was rejected, 2 when the file could not be imported at all, 3 when the database
-    went away during the import (run it again to finish).
+    nothing twice, and a changed row updates its case with an audit event; a row whose only
+    change is its position (say, the file read with another --crs) is held back unless
+    --update-locations is given. A hotline export with no closing-time column imports its
+    closed rows closed, their closing time unknown (flagged, and left out of on-time
+    figures). Exit status 1 when any row was rejected or held back, 2 when the file could
+    not be imported at all, 3 when the database went away during the import (run it again
+    to finish).
     """
     try:
         mapping = load_mapping(mapping_path)
@@ -66,49 +77,37 @@ def cases(
         fail(str(exc))
     config = configured_settings()
     calendar = config.calendar()
-    # The progress bar, started with the first chunk (after the file opened).
-    bars: list[ProgressBar[int]] = []
+    bar = progress(0, "导入 importing")  # drawn from the first chunk (after the file opened)
 
-    def progress(done: int, estimate: int) -> None:
-        if not bars:
-            bars.append(
-                click.progressbar(
-                    length=max(estimate, done, 1), label="导入 importing", file=sys.stderr
-                )
+    def advance(done: int, estimate: int) -> None:
+        bar.start().reach(done, estimate)
+
+    with configured_store() as store:
+        try:
+            summary = import_cases(
+                store,
+                path,
+                mapping=mapping,
+                crs=crs,
+                calendar=calendar,
+                address_prefixes=config.address_prefix_list(),
+                actor_id=f"import:{getpass.getuser()}",
+                dry_run=dry_run,
+                update_locations=update_locations,
+                rejects_path=rejects,
+                progress=advance if bar.shown else None,
             )
-            bars[0].__enter__()
-        bar = bars[0]
-        bar.length = max(estimate, done, 1)
-        bar.update(done - bar.pos)
-
-    try:
-        with configured_store() as store:
-            try:
-                summary = import_cases(
-                    store,
-                    path,
-                    mapping=mapping,
-                    crs=crs,
-                    calendar=calendar,
-                    address_prefixes=config.address_prefix_list(),
-                    actor_id=f"import:{getpass.getuser()}",
-                    dry_run=dry_run,
-                    rejects_path=rejects,
-                    progress=progress,
-                )
-            except StoreUnavailableError as exc:
-                if bars:
-                    bars[0].__exit__(None, None, None)
-                    bars.clear()
-                fail(
-                    f"lost the database during the import ({exc}); the chunks written are "
-                    "kept: run the same command again to finish",
-                    EXIT_DATABASE_LOST,
-                )
-    finally:
-        if bars:
-            bars[0].__exit__(None, None, None)
+        except StoreUnavailableError as exc:
+            bar.finish()
+            fail(
+                f"lost the database during the import ({exc}); the chunks written are "
+                "kept: run the same command again to finish",
+                EXIT_DATABASE_LOST,
+            )
+    bar.finish()
     for line in summary.lines():
         click.echo(line)
-    if summary.counts["rejected"]:
+    for line in summary.moved_warning():  # on standard error too, where scripts look
+        click.echo(f"gridmgr: {line}", err=True)
+    if summary.counts["rejected"] or summary.counts["moved"]:
         raise SystemExit(1)

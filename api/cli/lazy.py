@@ -12,9 +12,14 @@ import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
 import click
+
+# What a command does while a server holds the embedded DuckDB file (see api.cli.door):
+# "door" hands its work to that server, "refuse" stops with a message (it would hold the file
+# itself), "open" is for commands that open no database.
+WhileServed = Literal["door", "refuse", "open"]
 
 
 @dataclass(frozen=True)
@@ -22,12 +27,14 @@ class LazyCommand:
     """Where a command lives (module and attribute) and its help line for the listing.
 
     ``help`` is the command's docstring's first sentence, as the listing shows it;
-    tests/api/test_cli_startup.py checks it against the command itself.
+    tests/api/test_cli_startup.py checks it against the command itself. ``while_served``:
+    see :data:`WhileServed`.
     """
 
     module: str
     attribute: str
     help: str
+    while_served: WhileServed = "open"
 
 
 class LazyGroup(click.Group):
@@ -61,6 +68,13 @@ class LazyGroup(click.Group):
             raise ValueError(
                 f"{where.module}.{where.attribute} is {command.name!r}, not {cmd_name!r}"
             )
+        if where.while_served != "open":
+            from api.cli import door
+
+            if where.while_served == "door":
+                door.through_door(command, cmd_name)
+            else:
+                door.refused_while_served(command, cmd_name)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

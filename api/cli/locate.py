@@ -5,29 +5,29 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import numpy as np
-import shapely
 
 from api.cli.common import configured_store, fail, parse_time, settings
 from api.cli.lazy import LazyModule
+from api.cli.progress import on_terminal, progress
 from geo.csv_safety import neutralise, neutralise_cell
 from geo.errors import GridmgrError
 from geo.locate.cache import FileCachedLocator
 from geo.locate.locator import GenerationIndex, Locator
+from geo.locate.workbook import SheetWriter
 from geo.point_input import ParsedPoints, parse_points
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
-    from click._termui_impl import ProgressBar  # what click.progressbar returns
+
+    from geo.store.base import Store
 else:  # imported by locate-file when it runs: `gridmgr locate` starts without them
     gpd = LazyModule("geopandas")
     pd = LazyModule("pandas")
@@ -35,6 +35,7 @@ else:  # imported by locate-file when it runs: `gridmgr locate` starts without t
 CRS_CHOICE = click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"], case_sensitive=False)
 VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".fgb"}
 READ_SUFFIXES = VECTOR_SUFFIXES | {".shp"}
+WRITE_SUFFIXES = VECTOR_SUFFIXES | {".csv", ".xlsx"}
 CHUNK_ROWS = 200_000
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,6 +50,15 @@ def _generation_options(f: F) -> F:
         default=None,
         help="Use this boundary generation (default: the active one).",
     )(f)
+
+
+def _locator(store: Store) -> Locator:
+    """A locator of ``store``; an embedded store's index is kept in a file beside it, built
+    once and not every run."""
+    database = settings().database()
+    if database.backend == "duckdb" and database.path is not None:
+        return FileCachedLocator(store, database.path)
+    return Locator(store)
 
 
 @click.command()
@@ -69,13 +79,7 @@ def locate(
     """The grid and community covering the point LON LAT."""
     at = parse_time(date, "--date") if date else None
     with configured_store() as store:
-        database = settings().database()
-        # An embedded store's index is kept in a file beside it: built once, not every run.
-        locator = (
-            FileCachedLocator(store, database.path)
-            if database.backend == "duckdb" and database.path is not None
-            else Locator(store)
-        )
+        locator = _locator(store)
         try:
             found, wlon, wlat = locator.locate_one(
                 lon, lat, crs=crs.lower(), generation=generation, at=at
@@ -151,10 +155,49 @@ def _write_vector(frame: gpd.GeoDataFrame, path: Path) -> None:
     frame.to_file(path, layer=layer)
 
 
-def _progress(total: int) -> AbstractContextManager[ProgressBar[int] | None]:
-    if sys.stderr.isatty():
-        return click.progressbar(length=total, label="locating", file=sys.stderr)
-    return nullcontext(None)
+class _Output:
+    """Where located rows go, a chunk at a time: a CSV file (UTF-8 with a byte-order mark,
+    so that Excel reads the Chinese), an .xlsx workbook, or, kept until the end, a vector
+    file (``kind`` "csv", "xlsx" or "vector")."""
+
+    def __init__(self, path: Path, final: Path) -> None:
+        self.path = path
+        suffix = final.suffix.lower()
+        self.kind = "vector" if suffix in VECTOR_SUFFIXES else suffix.removeprefix(".")
+        self.parts: list[pd.DataFrame] = []
+        self.chunks = 0
+        self.sheet: SheetWriter | None = None
+        if self.kind == "xlsx":
+            self.sheet = SheetWriter(path)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Rows located, in file order."""
+        first = self.chunks == 0
+        self.chunks += 1
+        if self.kind == "vector":
+            self.parts.append(frame)
+        elif self.sheet is not None:
+            self.sheet.write(_csv_safe(frame), header=first)
+        else:  # the BOM once, at the start of the file
+            _csv_safe(frame).to_csv(
+                self.path,
+                mode="w" if first else "a",
+                header=first,
+                index=False,
+                encoding="utf-8-sig" if first else "utf-8",
+            )
+
+    def finish(self, lon_col: str, lat_col: str) -> None:
+        """Write what is kept: the vector file (points from ``lon_col``/``lat_col``, WGS84
+        degrees as given) or the workbook."""
+        if self.sheet is not None:
+            self.sheet.close()
+        elif self.kind == "vector":
+            frame = pd.concat(self.parts, ignore_index=True)  # a header-only file: one chunk
+            lon = pd.to_numeric(frame[lon_col], errors="coerce")
+            lat = pd.to_numeric(frame[lat_col], errors="coerce")
+            geom = gpd.points_from_xy(lon, lat)
+            _write_vector(gpd.GeoDataFrame(frame, geometry=geom, crs="EPSG:4326"), self.path)
 
 
 def _count(counts: Counter[str], status: pd.Series) -> None:
@@ -177,6 +220,17 @@ def _require_columns(path: Path, columns: list[str], lon_col: str, lat_col: str)
         )
 
 
+def _encoding(path: Path) -> str:
+    """The text encoding of a CSV file, found as ``gridmgr import cases`` finds it:
+    ``utf-8-sig`` (UTF-8, with or without a byte-order mark) or ``gb18030``."""
+    from geo.importing.readers import detect_encoding
+
+    try:
+        return detect_encoding(path)
+    except GridmgrError as exc:
+        fail(str(exc))
+
+
 def _csv_streamed(
     path: Path,
     out: Path,
@@ -185,18 +239,22 @@ def _csv_streamed(
     crs: str,
     gi: GenerationIndex,
     counts: Counter[str],
+    encoding: str,
 ) -> bool:
-    """CSV to CSV with Arrow, a block at a time; False if the file needs the general reader."""
+    """CSV to CSV with Arrow, a block at a time; False if the file needs the general reader.
+
+    ``encoding`` is Arrow's name of the input's: utf8 or gb18030."""
     from geo.locate import files
 
     try:
-        columns = files.csv_header(path)
+        columns = files.csv_header(path, encoding)
     except files.NeedsGeneralReader:
         return False
     _require_columns(path, columns, lon_col, lat_col)
-    total = _count_rows(path) if sys.stderr.isatty() else 0
+    total = _count_rows(path) if on_terminal() else 0
+    found: Counter[str]
     try:
-        with _progress(total) as bar:
+        with progress(total, "定位 locating") as bar:
             found = files.locate_csv(
                 path,
                 out,
@@ -205,7 +263,8 @@ def _csv_streamed(
                 crs=crs,
                 gi=gi,
                 chunk_rows=CHUNK_ROWS,
-                progress=None if bar is None else bar.update,
+                progress=bar.advance if bar.shown else None,
+                encoding=encoding,
             )
     except files.NeedsGeneralReader:
         return False  # ``out`` is rewritten from the start
@@ -215,47 +274,75 @@ def _csv_streamed(
 
 def _csv_in(
     path: Path,
-    out: Path,
+    output: _Output,
     lon_col: str,
     lat_col: str,
     crs: str,
     gi: GenerationIndex,
     counts: Counter[str],
 ) -> None:
-    vector_out = out.suffix.lower() in VECTOR_SUFFIXES
-    if not vector_out and _csv_streamed(path, out, lon_col, lat_col, crs, gi, counts):
-        return
-    total = _count_rows(path) if sys.stderr.isatty() else 0
+    encoding: str | None = None  # found only if the fast UTF-8 reading fails
+    if output.kind == "csv":
+        if _csv_streamed(path, output.path, lon_col, lat_col, crs, gi, counts, "utf8"):
+            return
+        encoding = _encoding(path)
+        if encoding == "gb18030" and _csv_streamed(
+            path, output.path, lon_col, lat_col, crs, gi, counts, "gb18030"
+        ):
+            return
+    encoding = encoding or _encoding(path)
+    total = _count_rows(path) if on_terminal() else 0
     try:
         reader = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=CHUNK_ROWS
+            path, dtype=str, keep_default_na=False, encoding=encoding, chunksize=CHUNK_ROWS
         )
     except pd.errors.EmptyDataError:  # not even a header line
         fail(f"{path}: the file is empty")
-    parts = []
-    with _progress(total) as bar:
-        for i, chunk in enumerate(reader):
+    with progress(total, "定位 locating") as bar:
+        for chunk in reader:
             _require_columns(path, list(chunk.columns), lon_col, lat_col)
             located = _locate_frame(chunk, chunk[lon_col], chunk[lat_col], crs, gi)
             _count(counts, located["status"])
-            if vector_out:
-                parts.append(located)
-            else:
-                _csv_safe(located).to_csv(
-                    out, mode="w" if i == 0 else "a", header=i == 0, index=False, encoding="utf-8"
-                )
-            if bar is not None:
-                bar.update(len(chunk))
-    if vector_out:
-        frame = pd.concat(parts, ignore_index=True)  # a header-only file gives one chunk
-        lon = pd.to_numeric(frame[lon_col], errors="coerce")
-        lat = pd.to_numeric(frame[lat_col], errors="coerce")
-        geom = gpd.points_from_xy(lon, lat)
-        _write_vector(gpd.GeoDataFrame(frame, geometry=geom, crs="EPSG:4326"), out)
+            output.add(located)
+            bar.advance(len(chunk))
+    output.finish(lon_col, lat_col)
+
+
+def _xlsx_in(
+    path: Path,
+    output: _Output,
+    lon_col: str,
+    lat_col: str,
+    crs: str,
+    gi: GenerationIndex,
+    counts: Counter[str],
+) -> None:
+    """An Excel workbook's first sheet, read as ``gridmgr import cases`` reads it (cells as
+    text, trimmed; rows with no value at all passed over)."""
+    from geo.importing.readers import open_source
+
+    try:
+        source = open_source(path, chunk_rows=CHUNK_ROWS)
+    except GridmgrError as exc:
+        fail(str(exc))
+    _require_columns(path, source.headers, lon_col, lat_col)
+    empty = True
+    with progress(source.rows_estimate, "定位 locating") as bar:
+        for chunk in source.chunks:
+            frame = chunk.table.to_pandas()
+            located = _locate_frame(frame, frame[lon_col], frame[lat_col], crs, gi)
+            _count(counts, located["status"])
+            output.add(located)
+            bar.advance(len(frame))
+            empty = False
+    if empty:  # a header row only: the header
+        frame = pd.DataFrame({h: pd.Series([], dtype=object) for h in source.headers})
+        output.add(_locate_frame(frame, frame[lon_col], frame[lat_col], crs, gi))
+    output.finish(lon_col, lat_col)
 
 
 def _vector_in(
-    path: Path, out: Path, crs: str | None, gi: GenerationIndex, counts: Counter[str]
+    path: Path, output: _Output, crs: str | None, gi: GenerationIndex, counts: Counter[str]
 ) -> None:
     try:
         frame = gpd.read_file(path)
@@ -266,27 +353,29 @@ def _vector_in(
             fail(f"{path}: the file has no CRS; say which with --crs")
         frame = frame.to_crs("EPSG:4326")
         crs = "wgs84"
+    import shapely
+
     geoms = frame.geometry.to_numpy()
     is_point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
     lon = pd.Series(np.where(is_point, shapely.get_x(geoms), np.nan), dtype=object)
     lat = pd.Series(np.where(is_point, shapely.get_y(geoms), np.nan), dtype=object)
-    with _progress(len(frame)) as bar:
+    with progress(len(frame), "定位 locating") as bar:
         located = _locate_frame(frame, lon, lat, crs, gi)
-        if bar is not None:
-            bar.update(len(frame))
+        bar.advance(len(frame))
     not_point = ~is_point
     located.loc[not_point, "error"] = [
         f"geometry is {'empty' if g is None or g.is_empty else g.geom_type}, not a point"
         for g in frame.geometry[not_point]
     ]
     _count(counts, located["status"])
-    if out.suffix.lower() in VECTOR_SUFFIXES:
-        _write_vector(gpd.GeoDataFrame(located, geometry="geometry", crs=frame.crs), out)
+    if output.kind == "vector":
+        _write_vector(gpd.GeoDataFrame(located, geometry="geometry", crs=frame.crs), output.path)
     else:
         flat = pd.DataFrame(located.drop(columns="geometry"))
         flat.insert(0, "lat", lat)
         flat.insert(0, "lon", lon)
-        _csv_safe(flat).to_csv(out, index=False, encoding="utf-8")
+        output.add(flat)
+        output.finish("lon", "lat")
 
 
 @click.command("locate-file")
@@ -297,10 +386,11 @@ def _vector_in(
     "output",
     required=True,
     type=click.Path(path_type=Path),
-    help="Where to write: .csv, .geojson, .gpkg or .fgb.",
+    help="Where to write: .csv (UTF-8 with a byte-order mark, which Excel reads), .xlsx, "
+    ".geojson, .gpkg or .fgb.",
 )
-@click.option("--lon-col", default="lon", show_default=True, help="CSV column of longitudes.")
-@click.option("--lat-col", default="lat", show_default=True, help="CSV column of latitudes.")
+@click.option("--lon-col", default="lon", show_default=True, help="CSV/.xlsx column of longitudes.")
+@click.option("--lat-col", default="lat", show_default=True, help="CSV/.xlsx column of latitudes.")
 @click.option(
     "--crs",
     type=CRS_CHOICE,
@@ -319,25 +409,36 @@ def locate_file(
 ) -> None:
     """Locate every row of INPUT_PATH (CSV, or GeoJSON/GeoPackage points).
 
-    Every row comes out, with grid_code, community_code, status (assigned, unassigned,
-    invalid) and error (why a row is invalid). The output appears only when complete.
+    INPUT_PATH may also be an Excel .xlsx workbook (its first sheet). A CSV file may be
+    UTF-8 (with or without a byte-order mark) or GB18030, as for `gridmgr import cases`.
+    Every row comes
+    out, with grid_code, community_code, status (assigned, unassigned, invalid) and error
+    (why a row is invalid). CSV output is UTF-8 with a byte-order mark, so that Excel shows
+    the Chinese. The output appears only when complete.
     """
     at = parse_time(date, "--date") if date else None
-    if output.suffix.lower() not in VECTOR_SUFFIXES | {".csv"}:
-        fail(f"{output}: write .csv, .geojson, .gpkg or .fgb")
+    if output.suffix.lower() not in WRITE_SUFFIXES:
+        fail(f"{output}: write .csv, .xlsx, .geojson, .gpkg or .fgb")
     tmp = output.with_name(f".partial-{output.name}")
     counts: Counter[str] = Counter()  # rows by status, summed over the chunks
     with configured_store() as store:
-        locator = Locator(store)
+        locator = _locator(store)
         gi = locator.index(locator.generation(generation=generation, at=at))
+        suffix = input_path.suffix.lower()
         try:
-            if input_path.suffix.lower() == ".csv":
-                _csv_in(input_path, tmp, lon_col, lat_col, (crs or "wgs84").lower(), gi, counts)
-            elif input_path.suffix.lower() in READ_SUFFIXES:
-                _vector_in(input_path, tmp, crs.lower() if crs else None, gi, counts)
+            out = _Output(tmp, output)
+            table_crs = (crs or "wgs84").lower()
+            if suffix == ".csv":
+                _csv_in(input_path, out, lon_col, lat_col, table_crs, gi, counts)
+            elif suffix == ".xlsx":
+                _xlsx_in(input_path, out, lon_col, lat_col, table_crs, gi, counts)
+            elif suffix in READ_SUFFIXES:
+                _vector_in(input_path, out, crs.lower() if crs else None, gi, counts)
             else:
-                fail(f"{input_path}: expected a .csv, .geojson, .gpkg, .fgb or .shp file")
+                fail(f"{input_path}: expected a .csv, .xlsx, .geojson, .gpkg, .fgb or .shp file")
             os.replace(tmp, output)
+        except GridmgrError as exc:  # an .xlsx output too long for a sheet
+            fail(str(exc))
         finally:
             tmp.unlink(missing_ok=True)
     total = sum(counts.values())

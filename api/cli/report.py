@@ -12,6 +12,7 @@ import click
 import shapely
 
 from api.cli.common import configured_store, fail, local_zone, parse_time
+from api.cli.figures import rounded, share_text
 from geo.analytics.export import write_csv, write_geojson
 from geo.analytics.reports import coverage_report, siting_report, workload_report
 from geo.errors import GridmgrError
@@ -25,9 +26,40 @@ def _geometries(store: Store, locator: Locator, level: str) -> dict[str, dict[st
     return {r.code: shapely.geometry.mapping(r.geom) for r in records}
 
 
+def _grid_names(store: Store, locator: Locator) -> dict[str, tuple[str, str, str]]:
+    """Grid code → (the grid's name, its community's code, its community's name)."""
+    gen = locator.generation()
+    communities = {c.code: c.name for c in store.communities(gen)}
+    return {
+        g.code: (g.name or "", g.community_code, communities.get(g.community_code) or "")
+        for g in store.grids(gen)
+    }
+
+
+def _named(
+    row: dict[str, Any], key: str, names: dict[str, tuple[str, str, str]], *, prefix: str = ""
+) -> dict[str, Any]:
+    """``row`` with the grid's name (``{prefix}name``) after ``key`` (a grid code) and its
+    community's code and name (``community_code``, ``community_name``) after that."""
+    if row.get(key) is None:  # no grid: nothing to name
+        return row
+    name, community_code, community_name = names.get(row[key]) or ("", "", "")
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        if k in (f"{prefix}name", "community_code", "community_name"):
+            continue
+        out[k] = v
+        if k == key:
+            out[f"{prefix}name"] = row.get(f"{prefix}name") or name
+            out["community_code"] = row.get("community_code") or community_code
+            out["community_name"] = community_name
+    return out
+
+
 def _write(
     rows: list[dict[str, Any]], out: Path, geometries: Callable[[], dict[str, dict[str, Any]]]
 ) -> None:
+    rows = rounded(rows)
     suffix = out.suffix.lower()
     if suffix == ".csv":
         write_csv(rows, out)
@@ -87,15 +119,19 @@ def workload(level: str, since: str, until: str, category: str | None, out: Path
             )
         except GridmgrError as exc:
             fail(str(exc))
+        if level == "grid":
+            names = _grid_names(store, locator)
+            rep["rows"] = [_named(r, "code", names) for r in rep["rows"]]
         if out is None:
-            click.echo(json.dumps(rep, ensure_ascii=False, indent=2))
+            click.echo(json.dumps(rounded(rep), ensure_ascii=False, indent=2))
             return
         if level == "worker" and out.suffix.lower() != ".csv":
             fail("worker reports have no polygons: write .csv")
         _write(rep["rows"], out, lambda: _geometries(store, locator, level))
+    imbalance = rounded(rep["imbalance"])
     click.echo(
         f"wrote {len(rep['rows'])} rows to {out} "
-        f"(imbalance cv {rep['imbalance']['cv']}, gini {rep['imbalance']['gini']})",
+        f"(imbalance cv {imbalance['cv']}, gini {imbalance['gini']})",
         err=True,
     )
 
@@ -128,8 +164,10 @@ def coverage_cmd(
             rep = coverage_report(store, locator, kind=kind, radius_m=radius_m, threshold=threshold)
         except GridmgrError as exc:
             fail(str(exc))
+        names = _grid_names(store, locator)
+        rep["grids"] = [_named(r, "code", names) for r in rep["grids"]]
         if out is None:
-            click.echo(json.dumps(rep, ensure_ascii=False, indent=2))
+            click.echo(json.dumps(rounded(rep), ensure_ascii=False, indent=2))
             return
         rows = rep["grids"] if level == "grid" else rep["communities"]
         if level == "grid":
@@ -138,8 +176,9 @@ def coverage_cmd(
         _write(rows, out, lambda: _geometries(store, locator, level))
     click.echo(
         f"wrote {len(rows)} rows to {out}: {rep['covered_population']:,.0f} of "
-        f"{rep['population']:,.0f} residents covered; {len(rep['underserved'])} "
-        "grids underserved",
+        f"{rep['population']:,.0f} residents covered "
+        f"({share_text(rep['covered_population'], rep['population'])}); "
+        f"{len(rep['underserved'])} grids underserved",
         err=True,
     )
 
@@ -160,10 +199,14 @@ def siting_cmd(kind: str, count: int, radius_m: float | None, out: Path | None) 
     """Where COUNT new facilities of KIND would reach the most residents not yet covered
     (greedy maximal covering: within (1 - 1/e) ≈ 63 % of the best choice)."""
     with configured_store() as store:
+        locator = Locator(store)
         try:
-            rep = siting_report(store, Locator(store), kind=kind, count=count, radius_m=radius_m)
+            rep = siting_report(store, locator, kind=kind, count=count, radius_m=radius_m)
         except GridmgrError as exc:
             fail(str(exc))
+        names = _grid_names(store, locator)
+    rep["sites"] = [_named(r, "grid_code", names, prefix="grid_") for r in rep["sites"]]
+    rep = rounded(rep)
     if out is None:
         click.echo(json.dumps(rep, ensure_ascii=False, indent=2))
         return
@@ -175,9 +218,15 @@ def siting_cmd(kind: str, count: int, radius_m: float | None, out: Path | None) 
         write_geojson(rows, points, out, key="rank")
     else:
         fail(f"{out}: write .csv or .geojson")
+    before, after = rep["before"], rep["after"]
+    shares = (
+        f" ({share_text(before['covered_share'], 1)} -> {share_text(after['covered_share'], 1)})"
+        if "covered_share" in before and "covered_share" in after
+        else ""
+    )
     click.echo(
         f"wrote {len(rows)} sites to {out}: covered "
-        f"{rep['before']['covered_population']:,.0f} -> "
-        f"{rep['after']['covered_population']:,.0f} residents",
+        f"{before['covered_population']:,.0f} -> {after['covered_population']:,.0f} "
+        f"residents{shares}",
         err=True,
     )

@@ -7,8 +7,20 @@ import uvicorn
 
 from api.admin import door
 from api.app import create_app
+from api.cli.common import configured_store
 from api.cli.common import settings as configured_settings
 from api.cli.workers import serve_processes
+from api.settings import Settings
+
+
+def run_server(settings: Settings, host: str, port: int) -> None:
+    """Serve in this process until stopped. On a DuckDB file, the other commands reach this
+    server through its admin door (api.admin) while it runs. No access log: query strings can
+    carry an Open311 api_key."""
+    with door(settings, host, port) as keeper:
+        app = create_app(settings)
+        app.state.admin_door = keeper
+        uvicorn.run(app, host=host, port=port, access_log=False)
 
 
 @click.command()
@@ -26,6 +38,9 @@ def serve(host: str, port: int, workers: int) -> None:
     settings = configured_settings()
     if workers > 1 and settings.database().backend != "postgis":
         raise click.UsageError("--workers > 1 needs PostGIS (GRIDMGR_DATABASE_URL=postgresql://…)")
+    if settings.database().backend == "duckdb":
+        with configured_store():  # another process holding the file: a sentence, not a trace
+            pass
     click.echo(
         f"gridmgr: serving on http://{host}:{port} ({settings.database().backend})", err=True
     )
@@ -37,7 +52,4 @@ def serve(host: str, port: int, workers: int) -> None:
         if status:
             raise click.ClickException("a server process ended by itself: stopped them all")
     else:
-        # No access log: query strings can carry an Open311 api_key.
-        # On a DuckDB file, `gridmgr token` reaches this server through its door (api.admin).
-        with door(settings, host, port):
-            uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
+        run_server(settings, host, port)

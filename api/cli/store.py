@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from api.cli.common import configured_store, fail, local_zone, parse_time
+from api.cli.progress import progress
 from geo import bootstrap
 from geo.boundaries.checks import validate_boundary_set
 from geo.boundaries.read import read_boundary_set
@@ -68,16 +69,22 @@ def load(path: Path, crs: str | None, label: str, activate: bool) -> None:
 
     An invalid set stores nothing and every problem is printed (exit status 1).
     """
+    bar = progress(3, "载入边界 loading boundaries").start()  # read, validate, store
     try:
         bset = read_boundary_set(path, crs=crs)
     except GridmgrError as exc:
         fail(str(exc))
+    bar.advance(1)
     report = validate_boundary_set(bset)
+    bar.advance(1)
     if not report.ok:
+        bar.finish()
         click.echo(format_report(report), err=True)
         fail(f"{path}: {len(report.problems)} problem(s); nothing was stored", code=1)
     with configured_store() as store:
         gen = store.stage_generation(bset, label=label)
+        bar.advance(1)
+        bar.finish()
         click.echo(
             f"staged generation {gen}: {len(bset.communities)} communities, {len(bset.grids)} grids"
         )

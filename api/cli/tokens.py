@@ -1,22 +1,11 @@
-"""``gridmgr token create|list|revoke``: API tokens (stored hashed; shown once).
-
-On a DuckDB file that a running ``gridmgr serve`` holds, the commands ask that server
-(api.admin); otherwise they open the store themselves.
-"""
+"""``gridmgr token create|list|revoke``: API tokens (stored hashed; shown once)."""
 
 from __future__ import annotations
 
 import click
 
-from api.admin import Door, record_of
 from api.auth.tokens import TOKEN_ROLES, issue_token, revoke_token
-from api.cli.common import configured_store, fail, settings
-from geo.errors import GridmgrError
-from geo.store.records import TokenRecord
-
-
-def _door() -> Door | None:
-    return Door.find(settings())
+from api.cli.common import configured_store
 
 
 @click.group()
@@ -31,20 +20,8 @@ def token() -> None:
 @click.option("--name", default="", help="Who the token is for.")
 def create(role: str, community: str | None, worker_id: str | None, name: str) -> None:
     """Make a token; it is printed once, alone on the last line."""
-    door = _door()
-    if door is not None:
-        try:
-            answer = door.call(
-                "POST",
-                "/admin/tokens",
-                {"role": role, "community": community, "worker": worker_id, "name": name},
-            )
-        except GridmgrError as exc:
-            fail(str(exc))
-        record, secret = record_of(answer["token"]), str(answer["secret"])
-    else:
-        with configured_store() as store:
-            record, secret = issue_token(store, role, community, worker_id, name)
+    with configured_store() as store:
+        record, secret = issue_token(store, role, community, worker_id, name)
     click.echo(
         f"token {record.id}: role {record.role}"
         + (f", community {record.community_code}" if record.community_code else "")
@@ -56,16 +33,8 @@ def create(role: str, community: str | None, worker_id: str | None, name: str) -
 @token.command("list")
 def list_() -> None:
     """Tokens (never their secrets)."""
-    door = _door()
-    records: list[TokenRecord]
-    if door is not None:
-        try:
-            records = [record_of(t) for t in door.call("GET", "/admin/tokens")]
-        except GridmgrError as exc:
-            fail(str(exc))
-    else:
-        with configured_store() as store:
-            records = store.tokens()
+    with configured_store() as store:
+        records = store.tokens()
     for t in records:
         state = "revoked" if t.revoked_at else "active"
         click.echo(
@@ -78,13 +47,6 @@ def list_() -> None:
 @click.argument("token_id")
 def revoke(token_id: str) -> None:
     """Revoke a token by its id."""
-    door = _door()
-    if door is not None:
-        try:
-            door.call("POST", f"/admin/tokens/{token_id}/revoke")
-        except GridmgrError as exc:
-            fail(str(exc))
-    else:
-        with configured_store() as store:
-            revoke_token(store, token_id)
+    with configured_store() as store:
+        revoke_token(store, token_id)
     click.echo(f"revoked {token_id}")

@@ -12,6 +12,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from starlette.responses import Response
 
+from api.illustrative import notice
 from geo.cases.workflow import RULES, STATE_ZH
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ def page(
     """Render template ``name`` with ``context`` and the signed-in user (if any)."""
     user = getattr(request.state, "console_user", None)
     ctx = {"user": user, "csrf": user.csrf if user else None, **(context or {})}
+    state = getattr(request.app.state, "gridmgr", None)  # the footer's data label
+    ctx.setdefault("illustrative", None if state is None else notice(state))
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"  # pages may show personal data
     response.headers["X-Frame-Options"] = "DENY"  # no framing: no clicks under disguise

@@ -45,6 +45,8 @@ def deadline(
         text = "已结束 / finished"
         if case.closed_on_time is not None:
             text = "按期结案 / closed on time" if case.closed_on_time else "超期结案 / closed late"
+        elif case.closing_time_unknown:
+            text = "结案时间未知 / closed, closing time unknown"
         return Deadline(due, limit, False, None, text)
     if case.status == "suspended":
         return Deadline(

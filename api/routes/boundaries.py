@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import Caller, State
+from api.illustrative import LABEL
 from geo.errors import NotFoundError
 
 router = APIRouter(tags=["boundaries"])
@@ -21,7 +22,12 @@ def _find(features: list[dict[str, Any]], code: str, what: str) -> dict[str, Any
 
 
 def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": features}
+    """A FeatureCollection; with a ``notice`` (api.illustrative.LABEL) when any of its
+    features is illustrative (each says so in its ``illustrative`` property)."""
+    out: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    if any(f["properties"].get("illustrative") for f in features):
+        out["notice"] = LABEL
+    return out
 
 
 @router.get("/communities", summary="社区 Communities")

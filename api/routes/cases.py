@@ -63,6 +63,7 @@ class NewCase(BaseModel):
     reporter: Reporter | None = None
     source: Literal[SOURCES] = "app"  # type: ignore[valid-type]
     auto_dispatch: bool = False
+    media_url: str | None = None  # a photo link: http(s), at most 2000 characters
 
 
 # The answer is a JSONResponse (for its headers); response_model documents its body.
@@ -88,6 +89,7 @@ def create_case(
         reporter_phone=body.reporter.phone if body.reporter else None,
         auto_dispatch=body.auto_dispatch,
         idempotency_key=idempotency_key,
+        media_url=body.media_url,
     )
     case, replayed = state.file_case(req, actor, owner=token.id)  # the key is the caller's
     headers = {"ETag": etag(case), "Location": f"/cases/{case.id}"}

@@ -22,6 +22,7 @@ from api import ogc_features as ogc
 from api import ogc_filter, ogc_openapi
 from api.boundary_cache import Layer
 from api.deps import DesktopCaller, State
+from api.illustrative import label_cases
 from api.inputs import IdQuery, check_instant
 from api.ogc_features import GeoJSONResponse
 from geo.cases.search import CaseSearch
@@ -187,6 +188,7 @@ def case_items(
     if len(found) > limit:
         more = {"cursor": page[-1].id, "limit": ogc.next_limit(limit)}
     features = [ogc.case_feature(c, now, state.tz) for c in page]
+    label_cases(state, page, features)
     return GeoJSONResponse(
         ogc.feature_collection(request, info, features, matched=matched, next_params=more)
     )
@@ -205,9 +207,9 @@ def case_item(
     if not fid.isdigit() or len(fid) > 18:
         raise NotFoundError(f"there is no case {fid}")
     case = state.cases.get(int(fid), actor)
-    return GeoJSONResponse(
-        ogc.feature_doc(request, info, ogc.case_feature(case, state.cases.now(), state.tz))
-    )
+    feature = ogc.case_feature(case, state.cases.now(), state.tz)
+    label_cases(state, [case], [feature])
+    return GeoJSONResponse(ogc.feature_doc(request, info, feature))
 
 
 # Boundary collections (public). Facilities get routes like the cases' above, declared

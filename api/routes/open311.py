@@ -13,7 +13,10 @@ Every endpoint answers ``.json`` or ``.xml``. Decisions where the spec leaves ro
   admin. It answers **201 Created** with ``[{service_request_id, service_notice,
   account_id: null}]`` and a ``Location`` header; an ``Idempotency-Key`` header makes
   retries safe (a replay answers the same request, with ``Idempotent-Replayed: true``).
-  ``email``, ``device_id``, ``account_id``, ``media_url`` and ``attribute[...]`` are
+  A point that no grid of the active boundary generation covers is refused (400, "outside
+  the service area"); nothing is stored. ``media_url`` (an http or https URL of at most 2000
+  characters; anything else is a 400) is kept and answered to readers with a key, never to
+  anonymous ones. ``email``, ``device_id``, ``account_id`` and ``attribute[...]`` are
   accepted and not kept. ``address_id`` is kept inside the address text (there is no
   address register); such requests wait for a dispatcher to place them on the map.
 - Tokens are not used: POST answers the ``service_request_id`` at once, so
@@ -22,9 +25,13 @@ Every endpoint answers ``.json`` or ``.xml``. Decisions where the spec leaves ro
   filters), ``service_code`` and ``status`` (``open``, ``closed``; comma lists),
   ``start_date``/``end_date`` (W3C datetimes; a time without offset is the district's local
   time, GRIDMGR_TIME_ZONE; a date alone covers that whole local day). The window is the last
-  90 days by default and may not span more than 90 days. Requests come in id order, at most
-  ``page_size`` (default and maximum 1000, larger values are clamped); when more match, a
-  ``Link: <...>; rel="next"`` header gives the next page (``after`` = the last id).
+  90 days by default and may not span more than 90 days. Requests come newest first
+  (``requested_datetime``, then id, both descending), at most ``page_size`` (default and
+  maximum 1000, larger values are clamped); when more match, a ``Link: <...>; rel="next"``
+  header gives the next page (``before`` = the last id of this one). Sent with ``after``
+  (an id) instead, they come in id order from the request after that id, and the next page
+  is ``after`` the last id: a client that keeps a high-water mark sees each request once.
+  ``before`` and ``after`` together are refused (400).
 - ``status`` is ``closed`` for closed and rejected cases, ``open`` otherwise;
   ``status_notes`` is the Chinese state name (已上报, 已立案, 已派遣 ...);
   ``agency_responsible`` is the community's name, or the district's
@@ -34,7 +41,8 @@ Every endpoint answers ``.json`` or ``.xml``. Decisions where the spec leaves ro
   the times a case keeps (reported, registered, suspended, closed).
 - Errors are the spec's list ``[{"code": status, "description": "..."}]`` (or ``<errors>``):
   400 bad input, 403 key missing, unknown or of a role that may not post, 404 unknown
-  request, service or format; the native API keeps problem+json.
+  request, service or format; so is every other error under ``/open311`` (405, 413, ...:
+  api.open311_errors); the native API keeps problem+json.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any
 
@@ -54,7 +63,8 @@ from api import open311_format as fmt311
 from api.anonymous import is_public, public_cases
 from api.deps import State, actor_of
 from api.errors import classify
-from api.inputs import IdQuery, check_instant
+from api.inputs import check_instant
+from api.open311_errors import error_response
 from api.state import AppState
 from geo.cases.categories import Category
 from geo.cases.model import Case
@@ -64,7 +74,7 @@ from geo.errors import GridmgrError, InputError, NotFoundError, PermissionDenied
 
 log = logging.getLogger("gridmgr.api")
 
-CHANGESET = "2026-11-29T00:00:00+08:00"  # when these endpoints last changed
+CHANGESET = "2026-12-06T00:00:00+08:00"  # when these endpoints last changed
 MAX_PAGE = 1000
 MAX_IDS = 100
 MAX_QUERIES = 40  # status x service_code combinations asked of the store for one list
@@ -110,10 +120,7 @@ class Open311Route(APIRoute):
 
 
 def _error(request: Request, status: int, description: str) -> Response:
-    fmt = "xml" if request.url.path.endswith(".xml") else "json"
-    return fmt311.render(
-        fmt, fmt311.errors(status, description), root="errors", item="error", status=status
-    )
+    return error_response(request.url.path, status, description)
 
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
@@ -201,9 +208,19 @@ def list_requests(
     end_date: str | None = None,
     status: str | None = None,
     page_size: int = MAX_PAGE,
-    after: Annotated[IdQuery, Query(description="the last id of the previous page")] = 0,
+    before: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_ID, description="newest first: the last id of the previous page"),
+    ] = None,
+    after: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_ID, description="in id order: the last id of the previous page"),
+    ] = None,
 ) -> Response:
     size = min(max(page_size, 1), MAX_PAGE)
+    if before is not None and after is not None:
+        raise InputError("give before (newest first) or after (id order), not both", field="before")
+    cursor = Cursor(newest=after is None, last=after if after is not None else before)
     cats = state.cases.categories()
     if service_request_id:
         cases, more = _by_ids(state, actor, service_request_id), False
@@ -217,7 +234,7 @@ def list_requests(
             codes=service_code,
             since=since,
             until=until,
-            after=after,
+            cursor=cursor,
             size=size,
         )
     agencies, district = _agencies(state, cases), state.settings.district_name
@@ -227,7 +244,7 @@ def list_requests(
     ]
     headers = None
     if more:
-        nxt = request.url.include_query_params(after=cases[-1].id)
+        nxt = request.url.include_query_params(**{cursor.name: cases[-1].id})
         headers = {"Link": f'<{nxt}>; rel="next"'}
     return fmt311.render(fmt, body, root="service_requests", item="request", headers=headers)
 
@@ -265,7 +282,9 @@ def create_request(
 ) -> Response:
     actor, token_id = _poster(state, form.get("api_key"))
     cats = state.cases.categories()
-    case, replayed = state.file_case(_intake(form, cats, idempotency_key), actor, owner=token_id)
+    intake = _intake(form, cats, idempotency_key)
+    _check_served(state, intake)
+    case, replayed = state.file_case(intake, actor, owner=token_id)
     headers = {
         "Location": str(request.url_for("open311_request", request_id=str(case.id), fmt=fmt))
     }
@@ -308,6 +327,20 @@ def _poster(state: AppState, api_key: str | None) -> tuple[Actor, str]:
             f"allowed: {', '.join(sorted(POSTERS))}"
         )
     return actor_of(record), record.id
+
+
+def _check_served(state: AppState, intake: Intake) -> None:
+    """Refuse (400) a request whose point (WGS84 lon, lat) no grid of the active generation
+    covers: the district does not serve it, so nothing is filed."""
+    if intake.lon is None or intake.lat is None:
+        return
+    located, _, _ = state.locator.locate_one(intake.lon, intake.lat, crs="wgs84")
+    if located.grid_code is None:
+        raise InputError(
+            f"lat {intake.lat:g}, long {intake.lon:g} is outside the service area: no grid of "
+            f"{state.settings.district_name_en or state.settings.district_name} covers it",
+            field="lat",
+        )
 
 
 def _text(form: dict[str, str], name: str, limit: int) -> str | None:
@@ -375,6 +408,7 @@ def _intake(form: dict[str, str], cats: dict[str, Category], key: str | None) ->
         reporter_name=name,
         reporter_phone=_text(form, "phone", 40),
         idempotency_key=key or None,
+        media_url=(form.get("media_url") or "").strip() or None,
     )
 
 
@@ -452,6 +486,25 @@ def _window(
     return since, until
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of requests.json starts: ``newest`` first (reported_at, then id, both
+    descending) after case ``last`` (``before``), or in id order after id ``last``
+    (``after``); ``last`` None (or 0 in id order) is the first page."""
+
+    newest: bool
+    last: int | None
+
+    @property
+    def name(self) -> str:
+        """The query parameter that carries this cursor."""
+        return "before" if self.newest else "after"
+
+    def key(self, case: Case) -> tuple[Any, ...]:
+        """The sort key of the order (descending when ``newest``)."""
+        return (case.reported_at, case.id) if self.newest else (case.id,)
+
+
 def _statuses(text: str | None) -> list[str | None]:
     """The stored states asked for (``[None]``: all of them)."""
     words = {w.strip().lower() for w in (text or "").split(",") if w.strip()}
@@ -474,10 +527,11 @@ def _matching(
     codes: str | None,
     since: datetime,
     until: datetime,
-    after: int,
+    cursor: Cursor,
     size: int,
 ) -> tuple[list[Case], bool]:
-    """One page of cases by id, and whether more match; one store query per combination."""
+    """One page of cases in the cursor's order, and whether more match; one store query
+    per combination."""
     statuses = _statuses(status)
     wanted: list[str | None] = [None]
     if codes:
@@ -498,11 +552,13 @@ def _matching(
                 category=code,
                 since=since,
                 until=until,
-                after=after,
                 limit=size + 1,
+                newest=cursor.newest,
+                before=cursor.last if cursor.newest else None,
+                after=0 if cursor.newest else cursor.last or 0,
             ):
                 found[case.id] = case
-    ordered = sorted(found.values(), key=lambda c: c.id)
+    ordered = sorted(found.values(), key=cursor.key, reverse=cursor.newest)
     return ordered[:size], len(ordered) > size
 
 
@@ -515,13 +571,13 @@ def _page(
     codes: str | None,
     since: datetime,
     until: datetime,
-    after: int,
+    cursor: Cursor,
     size: int,
 ) -> tuple[list[Case], bool]:
     """One page of the cases ``actor`` may read, and whether more may follow: for the public,
     only cases of public categories (pages of the store are read until one is full)."""
 
-    def matching(start: int) -> tuple[list[Case], bool]:
+    def matching(start: Cursor) -> tuple[list[Case], bool]:
         return _matching(
             state,
             actor,
@@ -530,21 +586,21 @@ def _page(
             codes=codes,
             since=since,
             until=until,
-            after=start,
+            cursor=start,
             size=size,
         )
 
     if actor is not PUBLIC:
-        return matching(after)
+        return matching(cursor)
     out: list[Case] = []
     while True:
-        found, more = matching(after)
+        found, more = matching(cursor)
         out += public_cases(found, cats)
         if len(out) >= size:
             return out[:size], more or len(out) > size
         if not more:
             return out, False
-        after = found[-1].id
+        cursor = replace(cursor, last=found[-1].id)
 
 
 def _agencies(state: AppState, cases: list[Case]) -> dict[int, str]:

@@ -30,12 +30,14 @@ def workload_report(
     now: datetime,
     tz: tzinfo,
     category_class: str | None = None,
+    community: str | None = None,
 ) -> dict[str, Any]:
     """``{"level", "from", "to", "rows": [...], "imbalance": {"cv", "gini"}}``.
 
     Periods are half-open, [since, until); open and overdue are as of ``now``. ``from`` and
     ``to`` are shown in ISO 8601 in zone ``tz`` (the district's). Community and grid rows use
-    the active boundary generation's names and population.
+    the active boundary generation's names and population. ``community`` (a community code)
+    reports that community's rows only: its own, its grids' or its workers'.
     """
     if level not in LEVELS:
         raise InputError(f"level {level!r} is not one of {', '.join(LEVELS)}", field="level")
@@ -44,21 +46,26 @@ def workload_report(
     if until <= since:
         raise InputError("to must be after from", field="to")
     counts = store.workload_rows(
-        level=level, since=since, until=until, now=now, category_class=category_class
+        level=level,
+        since=since,
+        until=until,
+        now=now,
+        category_class=category_class,
+        community=community,
     )
-    roster = store.workers()
+    roster = store.workers(community_code=community)
     generation = locator.generation()
     names: dict[str, str | None]
     population: dict[str, int]
     workers: Mapping[str, int]
     if level == "community":
-        comms = store.communities(generation)
+        comms = [c for c in store.communities(generation) if community in (None, c.code)]
         names = {c.code: c.name for c in comms}
         population = {c.code: c.population for c in comms if c.population}
         workers = Counter(w.community_code for w in roster)
         keys = list(names)
     elif level == "grid":
-        grids = store.grids(generation)
+        grids = [g for g in store.grids(generation) if community in (None, g.community_code)]
         names = {g.code: g.name for g in grids}
         population = {g.code: g.population for g in grids if g.population}
         workers = Counter(w.home_grid_code for w in roster if w.home_grid_code)

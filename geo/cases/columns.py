@@ -85,6 +85,11 @@ class Columns(Generic[T]):
         hints = typing.get_type_hints(record)
         self.types: dict[str, Any] = {name: hints[name] for name in self.spec}
         self.names: tuple[str, ...] = tuple(self.spec)
+        self.defaults: dict[str, Any] = {
+            f.name: f.default
+            for f in fields(record)  # type: ignore[arg-type]
+            if f.default is not MISSING
+        }
         self.stored: tuple[str, ...] = tuple(n for n, c in self.spec.items() if c.stored)
         self.derived: tuple[str, ...] = tuple(n for n, c in self.spec.items() if not c.stored)
         self.intake = self._writing("intake")
@@ -104,8 +109,9 @@ class Columns(Generic[T]):
         return self._make(**dict(zip(self.names, row, strict=True)))
 
     def filled(self, values: typing.Mapping[str, Any]) -> T:
-        """The dataclass from ``values`` by name; fields not among them are None."""
-        return self._make(**{n: values.get(n) for n in self.names})
+        """The dataclass from ``values`` by name; fields not among them take their declared
+        default (what the table's default gives), else None."""
+        return self._make(**{n: values.get(n, self.defaults.get(n)) for n in self.names})
 
     def expand(self, text: str, backend: str) -> str:
         """``text`` with its ``{case_...}`` placeholders replaced by column lists:

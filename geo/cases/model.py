@@ -56,6 +56,11 @@ class Case:
     handling_hours: float | None = column("update", "import", "bulk")
     # its id in the system it was imported from (事件编号)
     external_id: str | None = column("import", default=None)
+    # a link to a photo of the problem (http or https), as reported
+    media_url: str | None = column("intake", default=None)
+    # closed in the system it was imported from, which gave no closing time: closed_at,
+    # closed_on_time and handling_hours are None, and on-time figures leave it out
+    closing_time_unknown: bool = column("import", default=False)
 
     def overdue(self, now: datetime) -> bool:
         """Past its due time and not finished; a suspended case's clock stopped when it was."""

@@ -19,9 +19,11 @@ from typing import Any, TypeAlias, Unpack
 from geo.cache import CachedValue
 from geo.cases.assign import Assignment, choose_assignee
 from geo.cases.categories import Category
+from geo.cases.media import check_media_url
 from geo.cases.model import Case, CaseEvent
 from geo.cases.preview import Preview
 from geo.cases.search import CaseSearch
+from geo.cases.selection import MapSelection
 from geo.cases.workflow import INTAKE_ROLES, PLACE_ROLES, RULES, Actor, check, may_read, may_reveal
 from geo.errors import (
     CoordinateError,
@@ -48,6 +50,9 @@ MAX_DESCRIPTION = 4000
 DUPLICATE_WINDOW = timedelta(hours=72)
 EARTH_RADIUS_M = 6_371_008.8
 
+# Intake fields added after fingerprints were first stored: hashed only when set.
+_LATER = frozenset({"media_url"})
+
 # Where a point falls: (generation, Located, WGS84 lon, lat, input lon, lat, input CRS).
 Place: TypeAlias = tuple[int, Located, float, float, float, float, str]
 
@@ -67,11 +72,17 @@ class Intake:
     reporter_phone: str | None = None
     auto_dispatch: bool = False
     idempotency_key: str | None = None
+    media_url: str | None = None  # a photo link (geo.cases.media)
 
     def fingerprint(self) -> str:
-        """A hash of the content (not the key): the same key must come with the same one."""
+        """A hash of the content (not the key): the same key must come with the same one.
+        A field added since fingerprints were first stored counts only when it is set, so a
+        request without it hashes as it always did."""
         body = {
-            f.name: getattr(self, f.name) for f in fields(self) if f.name != "idempotency_key"
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "idempotency_key"
+            and not (f.name in _LATER and getattr(self, f.name) is None)
         }  # the fields are plain values: no deep copy
         return hashlib.sha256(
             json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
@@ -149,6 +160,7 @@ class CaseService:
             raise InputError("give both lon and lat, or neither", field="location")
         if req.lon is None and not (req.address or "").strip():
             raise InputError("a case needs a location (lon, lat) or an address", field="location")
+        check_media_url(req.media_url)
 
     def intake(self, req: Intake, actor: Actor) -> Case:
         """File a report as a case in ``reported`` (or further, with ``auto_dispatch``).
@@ -193,6 +205,7 @@ class CaseService:
                 "address": req.address,
                 "reporter_name": req.reporter_name,
                 "reporter_phone": req.reporter_phone,
+                "media_url": req.media_url,
                 "reported_at": now,
                 "idempotency_key": req.idempotency_key,
                 "request_hash": fingerprint,
@@ -610,6 +623,31 @@ class CaseService:
         filters.setdefault("now", self.now())
         with self.store.case_tx() as tx:
             return tx.cases(**filters)
+
+    def map_cases(
+        self,
+        actor: Actor,
+        *,
+        community: str,
+        since: datetime,
+        until: datetime,
+        limit: int,
+        public_only: bool = False,
+    ) -> MapSelection:
+        """The cases of ``community`` a map shows ``actor`` (see CaseTx.map_cases): every
+        open one first, then the latest finished ones, ``limit`` in all."""
+        if not may_read(actor, community):
+            return MapSelection([], 0, 0)
+        with self.store.case_tx() as tx:
+            return MapSelection(
+                *tx.map_cases(
+                    community=community,
+                    since=since,
+                    until=until,
+                    limit=limit,
+                    public_only=public_only,
+                )
+            )
 
     def search(
         self, actor: Actor, search: CaseSearch, *, after: int, limit: int

@@ -162,6 +162,10 @@ def plan_cases(
         "needs_location": pa.array(~placed),
         "handling_hours": pa.array(hours, mask=~closed),
         "external_id": text["external_id"],
+        # closed with no closing time: only a file with no closing-time column passes that
+        "closing_time_unknown": pa.array(
+            np.asarray(pc.fill_null(pc.equal(status, "closed"), False), bool) & ~closed
+        ),
         "import_hash": pa.array(row_hash(fingerprint_of)),
     }
     table = pa.table({name: columns[name] for name in IMPORT_COLUMNS})

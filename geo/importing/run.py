@@ -46,6 +46,8 @@ COUNTS = (
     "unassigned",
     "needs_location",
 )
+# Counted for the summary, not kept in the import log.
+NOTED = ("closing_time_unknown", "moved")
 
 
 @dataclass
@@ -56,7 +58,7 @@ class ImportSummary:
     file: str
     dry_run: bool
     import_id: int | None = None
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS + NOTED, 0))
     rejects_path: Path | None = None
     encoding: str | None = None
 
@@ -78,11 +80,39 @@ class ImportSummary:
             f"  网格外 unassigned    {c['unassigned']:>9,}",
             f"  待定位 needs location{c['needs_location']:>9,}",
         ]
-        if c["rows_read"] and not c["imported"] and not c["updated"] and not c["rejected"]:
+        if c["closing_time_unknown"]:
+            out.append(f"  结案时间未知 closing time unknown{c['closing_time_unknown']:>9,}")
+        if c["moved"]:
+            out.append(f"  仅位置变化 held back      {c['moved']:>9,}")
+        if (
+            c["rows_read"]
+            and not c["imported"]
+            and not c["updated"]
+            and not c["rejected"]
+            and not c["moved"]
+        ):
             out.append("nothing new: every row is already imported, unchanged")
+        if c["closing_time_unknown"]:
+            out.append(
+                f"{c['closing_time_unknown']:,} case(s) imported closed without a closing time "
+                "(the file has no closing-time column): flagged closing_time_unknown and left "
+                "out of on-time figures and of the cases closed in a period"
+            )
         if self.rejects_path is not None:
             out.append(f"rejected rows: {self.rejects_path}")
         return out
+
+    def moved_warning(self) -> list[str]:
+        """What to do about rows held back because only their position changed (or [])."""
+        n = self.counts["moved"]
+        if not n:
+            return []
+        return [
+            f"warning: {n:,} row(s) changed nothing but the case's position (were the "
+            "coordinates read in another CRS, e.g. another --crs?); those cases were NOT "
+            "moved. If the new positions are right, run the same command again with "
+            "--update-locations"
+        ]
 
 
 def grid_owners(store: Store) -> dict[str, str]:
@@ -104,6 +134,7 @@ def import_cases(
     address_prefixes: Sequence[str] = (),
     actor_id: str = "import",
     dry_run: bool = False,
+    update_locations: bool = False,
     rejects_path: str | Path | None = None,
     chunk_rows: int = CHUNK_ROWS,
     now: datetime | None = None,
@@ -115,7 +146,9 @@ def import_cases(
     it overrides the mapping's. ``address_prefixes`` are stripped from addresses before they
     are looked up in the gazetteer (see geo.address.normalise). ``progress(rows_done,
     rows_estimate)`` is called after each chunk. Rejected rows go to ``rejects_path``
-    (default: ``<file>.rejects.csv`` beside the file). Raises InputError when the file as a
+    (default: ``<file>.rejects.csv`` beside the file). A row already imported whose only
+    change is its position moves its case only with ``update_locations``; without, it is
+    counted in ``counts["moved"]`` and left alone. Raises InputError when the file as a
     whole cannot be imported (unreadable, a required column missing), before anything is
     written.
     """
@@ -161,6 +194,7 @@ def import_cases(
             at=now,
             source_name=path.name,
             dry_run=dry_run,
+            update_locations=update_locations,
         )
 
     def account(
@@ -183,6 +217,10 @@ def import_cases(
         counts["needs_location"] += int(need.sum())
         counts["unassigned"] += int(outside.sum())
         counts["located"] += int((~need & ~outside).sum())
+        counts["closing_time_unknown"] += int(
+            np.asarray(written["closing_time_unknown"].to_numpy(zero_copy_only=False), bool).sum()
+        )
+        counts["moved"] += result.moved
         if progress is not None:
             progress(counts["rows_read"], source.rows_estimate)
 
@@ -232,7 +270,8 @@ def import_cases(
             counts["rejected"] += len(source.malformed)
         summary.rejects_path = rejects.finish()
     if summary.import_id is not None:  # not a dry run
-        store.finish_import(summary.import_id, at=datetime.now(UTC), counts=counts)
+        logged = {name: counts[name] for name in COUNTS}
+        store.finish_import(summary.import_id, at=datetime.now(UTC), counts=logged)
     return summary
 
 

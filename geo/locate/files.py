@@ -23,6 +23,10 @@ through ``parse_points`` itself. Plain decimals parse to the correctly rounded d
 than 15 digits, so a point within about 1e-14 degrees of a grid edge may be placed as
 ``gridmgr locate`` places it rather than as a pandas-based reader did.
 
+The output starts with a UTF-8 byte-order mark (:data:`BOM`), so that Excel reads the
+Chinese; the input may be UTF-8 (with or without a BOM) or, with ``encoding="gb18030"``,
+GB18030 (Arrow transcodes it as it reads).
+
 A file that Arrow's CSV reader does not read as pandas does (a row with a different number
 of fields, a whitespace-only line, a duplicate or empty column name, invalid UTF-8...) raises
 :class:`NeedsGeneralReader` before or while writing; the caller then reads it another way.
@@ -43,41 +47,44 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from geo import coords
-from geo.csv_safety import FORMULA_START, NUMBER, PREFIX, neutralise
+from geo.csv_safety import FORMULA_BYTES, NUMBER, PREFIX, neutralise
 from geo.locate.locator import GenerationIndex
 from geo.point_input import parse_points
 
 RESULT_COLUMNS = ("grid_code", "community_code", "status", "error")
 STATUSES = ("assigned", "unassigned", "invalid")  # status codes 0, 1, 2
+BOM = b"\xef\xbb\xbf"  # UTF-8 byte-order mark: Excel reads the file as UTF-8
 BLOCK_BYTES = 1 << 22  # bytes of CSV read at a time (Arrow splits the file at row ends)
 # A plain decimal: both Arrow and pandas read it, and at most 3 + 20 digits, no exponent.
 _PLAIN = r"^[+-]?[0-9]{1,3}(?:\.[0-9]{0,20})?$"
 # What makes pandas (the csv module, QUOTE_MINIMAL, "\n" line ends) quote a value.
-_NEEDS_QUOTES = r'[,"\n]'
+_NEEDS_QUOTES = b',"\n'
 
 
 class NeedsGeneralReader(Exception):
     """The file is not one the streaming reader reads exactly as pandas would."""
 
 
-def _read_options(block_size: int) -> pcsv.ReadOptions:
-    return pcsv.ReadOptions(block_size=block_size, encoding="utf8")  # a leading BOM is skipped
+def _read_options(block_size: int, encoding: str) -> pcsv.ReadOptions:
+    return pcsv.ReadOptions(block_size=block_size, encoding=encoding)  # a UTF-8 BOM is skipped
 
 
 _PARSE = pcsv.ParseOptions(newlines_in_values=True)  # quoted values may hold line breaks
 
 
-def csv_header(path: Path) -> list[str]:
-    """The column names of the CSV file at ``path``.
+def csv_header(path: Path, encoding: str = "utf8") -> list[str]:
+    """The column names of the CSV file at ``path`` (text in ``encoding``: utf8 or gb18030).
 
     Raises :class:`NeedsGeneralReader` if the header cannot be read as pandas reads it
     (including an empty file, which the general reader reports).
     """
     try:
-        reader = pcsv.open_csv(path, read_options=_read_options(1 << 16), parse_options=_PARSE)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        reader = pcsv.open_csv(
+            path, read_options=_read_options(1 << 16, encoding), parse_options=_PARSE
+        )
+        names = list(reader.schema.names)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise NeedsGeneralReader(str(exc)) from exc
-    names = list(reader.schema.names)
     reader.close()
     if "" in names or len(set(names)) != len(names):  # pandas renames these
         raise NeedsGeneralReader("empty or duplicate column names")
@@ -133,21 +140,56 @@ def parse_text_points(
 
 def _text_span(column: pa.Array) -> tuple[int, int]:
     """Where the text of a (possibly sliced) string column lies in its data buffer."""
+    offsets = _offsets(column)
+    return int(offsets[0]), int(offsets[-1])
+
+
+def _offsets(column: pa.Array) -> npt.NDArray[np.int32]:
+    """The len + 1 offsets of a (possibly sliced) string column's values in its data."""
     offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)
-    return int(offsets[column.offset]), int(offsets[column.offset + len(column)])
+    return offsets[column.offset : column.offset + len(column) + 1]
+
+
+def _data(column: pa.Array) -> npt.NDArray[np.uint8]:
+    """The data buffer of a string column, as bytes (empty if it has none)."""
+    buffer = column.buffers()[2]
+    return np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
+
+
+def _starting_with(column: pa.Array, chars: bytes) -> npt.NDArray[np.bool_]:
+    """Which values of a string column (no nulls) start with one of the bytes ``chars``."""
+    offsets, data = _offsets(column), _data(column)
+    nonempty = offsets[1:] > offsets[:-1]
+    first = np.zeros(len(column), dtype=np.uint8)  # 0 is in no ``chars`` here
+    first[nonempty] = data[offsets[:-1][nonempty]]
+    return np.isin(first, np.frombuffer(chars, dtype=np.uint8))
+
+
+def _holding(column: pa.Array, chars: bytes) -> npt.NDArray[np.bool_]:
+    """Which values of a string column (no nulls) hold one of the bytes ``chars``."""
+    offsets, data = _offsets(column), _data(column)
+    text = data[offsets[0] : offsets[-1]]
+    found = np.flatnonzero(np.isin(text, np.frombuffer(chars, dtype=np.uint8))) + offsets[0]
+    rows = np.zeros(len(column), dtype=np.bool_)
+    if found.size:  # the row of each byte: the last whose start is at or before it
+        rows[np.searchsorted(offsets, found, side="right") - 1] = True
+    return rows
 
 
 def _neutralised(column: pa.Array) -> pa.Array:
-    """A string column with ``'`` before every value a spreadsheet would run as a formula
-    (plain decimal numbers excepted; see :mod:`geo.csv_safety`)."""
-    risky = pc.match_substring_regex(column, FORMULA_START)
-    if not pc.any(risky).as_py():
+    """A string column (no nulls) with ``'`` before every value a spreadsheet would run as a
+    formula (plain decimal numbers excepted; see :mod:`geo.csv_safety`)."""
+    rows = np.flatnonzero(_starting_with(column, FORMULA_BYTES))
+    if rows.size == 0:
         return column  # the common case
-    risky = pc.and_(risky, pc.invert(pc.match_substring_regex(column, NUMBER)))
-    if not pc.any(risky).as_py():
+    number = pc.match_substring_regex(column.take(pa.array(rows)), NUMBER)
+    rows = rows[~number.to_numpy(zero_copy_only=False)]
+    if rows.size == 0:
         return column
-    prefixed = pc.binary_join_element_wise(PREFIX, column.filter(risky), "")
-    return pc.replace_with_mask(column, risky, prefixed)
+    risky = np.zeros(len(column), dtype=np.bool_)
+    risky[rows] = True
+    prefixed = pc.binary_join_element_wise(PREFIX, column.take(pa.array(rows)), "")
+    return pc.replace_with_mask(column, pa.array(risky), prefixed)
 
 
 def _csv_column(column: pa.Array) -> pa.Array:
@@ -158,15 +200,12 @@ def _csv_column(column: pa.Array) -> pa.Array:
     if len(column) == 0:
         return column
     column = _neutralised(column)
-    start, end = _text_span(column)
-    text = memoryview(column.buffers()[2])[start:end].tobytes()
-    if b"," not in text and b'"' not in text and b"\n" not in text:
+    needs = _holding(column, _NEEDS_QUOTES)
+    if not needs.any():
         return column  # the common case: nothing to quote
-    needs = pc.match_substring_regex(column, _NEEDS_QUOTES)
-    if not pc.any(needs).as_py():
-        return column
-    quoted = ['"' + str(v).replace('"', '""') + '"' for v in column.filter(needs).to_pylist()]
-    return pc.replace_with_mask(column, needs, pa.array(quoted, pa.string()))
+    mask = pa.array(needs)
+    quoted = ['"' + str(v).replace('"', '""') + '"' for v in column.filter(mask).to_pylist()]
+    return pc.replace_with_mask(column, mask, pa.array(quoted, pa.string()))
 
 
 def csv_line(names: list[str]) -> str:
@@ -176,9 +215,12 @@ def csv_line(names: list[str]) -> str:
     return text.getvalue()
 
 
-def _write_rows(out: io.BufferedWriter, columns: list[pa.Array]) -> None:
-    """Append rows to ``out``: fields joined by commas, each row ended by a line feed."""
-    rows = pc.binary_join_element_wise(*[_csv_column(c) for c in columns], ",")
+def _write_rows(out: io.BufferedWriter, columns: list[pa.Array], ready: set[int]) -> None:
+    """Append rows to ``out``: fields joined by commas, each row ended by a line feed.
+
+    The columns at the positions in ``ready`` are CSV fields already."""
+    fields = [c if i in ready else _csv_column(c) for i, c in enumerate(columns)]
+    rows = pc.binary_join_element_wise(*fields, ",")
     rows = pc.binary_join_element_wise(rows, "", "\n")  # row + "\n" + ""
     if len(rows) == 0:
         return
@@ -209,31 +251,34 @@ def locate_csv(
     chunk_rows: int,
     block_size: int | None = None,
     progress: Callable[[int], None] | None = None,
+    encoding: str = "utf8",
 ) -> Counter[str]:
     """Locate every row of the CSV ``src`` (coordinates in ``crs``) into the CSV ``dst``.
 
+    ``src`` is text in ``encoding`` (utf8 or gb18030); ``dst`` is UTF-8 with a BOM.
     ``lon_col`` and ``lat_col`` must be columns of ``src`` (see :func:`csv_header`); rows are
     read ``block_size`` bytes (default :data:`BLOCK_BYTES`) and located ``chunk_rows`` at a
     time at most; ``progress`` hears how many rows after each chunk.
     Returns the rows by status. Raises :class:`NeedsGeneralReader` (see the module doc);
     ``dst`` is then incomplete.
     """
-    names = csv_header(src)
+    names = csv_header(src, encoding)
     layout = _Columns(names)
     convert = pcsv.ConvertOptions(column_types={n: pa.string() for n in names})
-    grid_codes = pa.array(list(gi.grid_codes) + [""], pa.string())  # position -1: ""
-    community_codes = pa.array(list(gi.community_codes) + [""], pa.string())
-    statuses = pa.array(STATUSES, pa.string())
+    # The result columns' values, as CSV fields once: each chunk takes from these.
+    grid_codes = _csv_column(pa.array(list(gi.grid_codes) + [""], pa.string()))  # -1: ""
+    community_codes = _csv_column(pa.array(list(gi.community_codes) + [""], pa.string()))
+    statuses = _csv_column(pa.array(STATUSES, pa.string()))
     counts: Counter[str] = Counter()
     try:
         reader = pcsv.open_csv(
             src,
-            read_options=_read_options(block_size or BLOCK_BYTES),
+            read_options=_read_options(block_size or BLOCK_BYTES, encoding),
             parse_options=_PARSE,
             convert_options=convert,
         )
         with open(dst, "wb") as out:
-            out.write(csv_line(layout.names).encode("utf-8"))
+            out.write(BOM + csv_line(layout.names).encode("utf-8"))
             for batch in reader:
                 for start in range(0, batch.num_rows, chunk_rows):
                     chunk = batch.slice(start, chunk_rows)
@@ -258,9 +303,10 @@ def locate_csv(
                     }
                     for name, values in results.items():
                         columns[layout.slot[name]] = values
-                    _write_rows(out, columns)
+                    ready = {layout.slot[n] for n in ("grid_code", "community_code", "status")}
+                    _write_rows(out, columns, ready)
                     if progress is not None:
                         progress(chunk.num_rows)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise NeedsGeneralReader(str(exc)) from exc
     return counts

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from geo.boundaries.read import BoundarySet
+from geo.store.party import PartyStore
 from geo.store.records import (
     CommunityRecord,
     Generation,
@@ -23,10 +23,11 @@ from geo.store.records import (
     Worker,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # geopandas, pandas and pyarrow: imported only where used
     import pandas as pd
     import pyarrow as pa
 
+    from geo.boundaries.read import BoundarySet
     from geo.facilities.model import Facility
     from geo.gazetteer import Entry
     from geo.store.casetx import CaseTx
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 
 @runtime_checkable
-class Store(Protocol):
+class Store(PartyStore, Protocol):
     """What every backend provides. Each write is one transaction: all or nothing."""
 
     backend: str
@@ -85,6 +86,7 @@ class Store(Protocol):
         at: datetime,
         source_name: str,
         dry_run: bool = False,
+        update_locations: bool = False,
     ) -> ChunkResult: ...
 
     # service facilities
@@ -108,6 +110,7 @@ class Store(Protocol):
         until: datetime,
         now: datetime,
         category_class: str | None = None,
+        community: str | None = None,
     ) -> list[tuple[Any, ...]]: ...
 
     # the gazetteer of standard addresses (WGS84 points)

@@ -3,9 +3,12 @@ time. Case ids are given by the caller (from ``next_case_id``) so events can ref
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from geo.cases.model import CASE_COLUMNS as CASE
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The case columns a bulk load copies, as declared on geo.cases.model.Case.
 CASE_COLUMNS = CASE.bulk

@@ -60,6 +60,8 @@ class CaseFilters(TypedDict, total=False):
     now: datetime | None
     after: int
     limit: int
+    newest: bool
+    before: int | None
 
 
 class CaseTx:
@@ -165,15 +167,20 @@ class CaseTx:
         now: datetime | None = None,
         after: int = 0,
         limit: int = 100,
+        newest: bool = False,
+        before: int | None = None,
     ) -> list[Case]:
-        """Cases matching every filter given, by id, the first ``limit`` after id ``after``.
+        """Cases matching every filter given, by id, the first ``limit`` after id ``after``;
+        with ``newest``, newest first instead (reported_at, then id, both descending), the
+        first ``limit`` that follow case ``before`` in that order (``after`` is not used).
 
         ``bbox`` is (west, south, east, north) in WGS84 degrees; ``overdue`` compares due
         times with ``now`` (a suspended case's clock stopped when it was suspended).
         """
         west, south, east, north = bbox if bbox else (None, None, None, None)
+        cursor = {"before": before} if newest else {"after": after}
         self.cur.execute(
-            self._case_query("where_filters"),
+            self._case_query("where_filters_newest" if newest else "where_filters"),
             {
                 "status": status,
                 "community": community,
@@ -188,11 +195,34 @@ class CaseTx:
                 "north": north,
                 "overdue": overdue,
                 "now": now or datetime.now(UTC),
-                "after": after,
+                **cursor,
                 "limit": limit,
             },
         )
         return [CASE_COLUMNS.record(row) for row in self.cur.fetchall()]
+
+    def map_cases(
+        self,
+        *,
+        community: str,
+        since: datetime,
+        until: datetime,
+        limit: int,
+        public_only: bool = False,
+    ) -> tuple[list[Case], int, int]:
+        """What a community's map draws (``sql/common/map_cases.sql``): every case of
+        ``community`` open now (reported before ``until``), then the finished ones reported
+        or closed in [since, until), newest finish first, ``limit`` in all; with the numbers
+        of open and finished cases chosen from. ``public_only``: cases of public categories
+        only."""
+        chosen = {"community": community, "since": since, "until": until}
+        chosen["public_only"] = public_only
+        where = case_sql(self.backend, "map_cases", "where_map")
+        self.cur.execute("\n".join([self._q("case_columns"), where]), {**chosen, "limit": limit})
+        cases = [CASE_COLUMNS.record(row) for row in self.cur.fetchall()]
+        self.cur.execute(case_sql(self.backend, "map_cases", "map_counts"), chosen)
+        open_count, finished = self.cur.fetchone()
+        return cases, int(open_count), int(finished)
 
     def update_case(self, case: Case, changes: dict[str, Any]) -> Case | None:
         """Write ``changes`` if the row still has ``case.version``: the case as it now is, or

@@ -15,17 +15,19 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from geo.errors import StoreError, StoreUnavailableError
 from geo.store.bulk import CASE_COLUMNS, EVENT_COLUMNS, ordered
 from geo.store.casetx import case_sql
 from geo.store.imports import IMPORT_COLUMNS
 from geo.store.sqlstore import SqlStore
+
+if TYPE_CHECKING:  # imported where used: opening a store (`gridmgr locate`) needs neither
+    import pandas as pd
+    import pyarrow as pa
 
 log = logging.getLogger("gridmgr.store")
 
@@ -181,6 +183,9 @@ class DuckStore(SqlStore):
 
     # -- imports (see geo.store.imports) ----------------------------------------------
     def _import_existing(self, cur: Any, external_ids: pa.Array) -> pd.DataFrame:
+        import pandas as pd
+        import pyarrow as pa
+
         cur.register("import_ids", pa.table({"external_id": external_ids}))
         cur.execute(self._import_sql("existing"))
         rows = cur.fetchall()

@@ -12,12 +12,13 @@ from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+
+if TYPE_CHECKING:  # imported where used: opening a store (`gridmgr locate`) needs neither
+    import pandas as pd
+    import pyarrow as pa
 
 from geo.cases.model import CASE_COLUMNS
 from geo.errors import StoreError
@@ -47,8 +48,17 @@ class ChunkResult:
     imported: int = 0
     updated: int = 0
     unchanged: int = 0
-    conflicts: pd.DataFrame = field(default_factory=pd.DataFrame)  # line, external_id, reason
+    conflicts: pd.DataFrame = field(default_factory=lambda: _frame())  # line, external_id, reason
     written: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # per chunk row
+    # changed rows whose only change is the case's position, not applied (update_locations
+    # off): a re-run with other coordinates or another CRS must be confirmed
+    moved: int = 0
+
+
+def _frame() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame()
 
 
 class _DryRun(Exception):  # noqa: N818 - control flow: roll the chunk back, keep the result
@@ -106,12 +116,15 @@ class ImportWrites(ABC):
         at: datetime,
         source_name: str,
         dry_run: bool = False,
+        update_locations: bool = False,
     ) -> ChunkResult:
         """Write one chunk of planned cases (Arrow: ``IMPORT_COLUMNS`` plus ``line``) in one
         transaction. A row whose external id is stored with the same fingerprint is left
         alone; with another, its case is updated (version + 1, an ``import_update`` event),
         unless the case was acted on in gridmgr since it was imported: then the row is a
-        conflict and nothing of it is written. ``dry_run`` decides everything and writes
+        conflict and nothing of it is written. A changed row whose only change is the case's
+        position (see :func:`_moved_only`) is applied only with ``update_locations``; without,
+        it is left alone and counted in ``moved``. ``dry_run`` decides everything and writes
         nothing."""
         try:
             with self.writer(), self.transaction() as cur:
@@ -123,6 +136,7 @@ class ImportWrites(ABC):
                     actor_role=actor_role,
                     at=at,
                     source_name=source_name,
+                    update_locations=update_locations,
                 )
                 if dry_run:
                     raise _DryRun(result)
@@ -145,7 +159,12 @@ class ImportWrites(ABC):
         actor_role: str,
         at: datetime,
         source_name: str,
+        update_locations: bool,
     ) -> ChunkResult:
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         cur.execute(self._import_sql("lock_imports"))
         ext = cases["external_id"].combine_chunks()
         existing = self._import_existing(cur, ext)
@@ -170,12 +189,20 @@ class ImportWrites(ABC):
             }
         )
         update = changed & ~touched
+        moved = np.zeros(len(update), bool)
+        if update.any() and not update_locations:
+            rows = cases.filter(pa.array(update)).to_pylist()
+            ids = stored["id"].to_numpy()[update].astype("int64")
+            old = self._import_old_values(cur, ids.tolist())
+            moved[update] = [_moved_only(r, old.loc[i]) for r, i in zip(rows, ids, strict=True)]
+            update &= ~moved
         result = ChunkResult(
             imported=int((~known).sum()),
             updated=int(update.sum()),
             unchanged=int(same.sum()),
             conflicts=conflicts,
             written=~known | update,
+            moved=int(moved.sum()),
         )
         if result.imported:
             self._import_insert(
@@ -207,6 +234,8 @@ class ImportWrites(ABC):
         return result
 
     def _import_old_values(self, cur: Any, ids: list[int]) -> pd.DataFrame:
+        import pandas as pd
+
         cur.execute(self._import_sql("old_values"), {"ids": ids})
         frame = pd.DataFrame(cur.fetchall(), columns=["id", *COMPARED])
         return frame.set_index("id")
@@ -233,6 +262,8 @@ class ImportWrites(ABC):
 
 
 def _same(a: Any, b: Any) -> bool:
+    import pandas as pd
+
     if a is None or (isinstance(a, float) and np.isnan(a)) or a is pd.NaT:
         return b is None or (isinstance(b, float) and np.isnan(b)) or b is pd.NaT
     if isinstance(a, float) and isinstance(b, float):
@@ -243,6 +274,19 @@ def _same(a: Any, b: Any) -> bool:
     return equal
 
 
+def _moved_only(new: dict[str, Any], old: pd.Series) -> bool:
+    """Whether a changed row (``new``, planned) changes its stored case (``old``, the
+    ``COMPARED`` fields) only in where it is: its position differs, and no other compared
+    field does, except the assignee where the import chose it by the grid."""
+    if _same(new.get("lon"), _none(old["lon"])) and _same(new.get("lat"), _none(old["lat"])):
+        return False
+    for name in COMPARED:
+        if name not in ("lon", "lat", "assignee_id") and not _same(new.get(name), _none(old[name])):
+            return False
+    recorded = new.get("assign_reason_code") == "import_recorded"  # named by the file
+    return not recorded or _same(new.get("assignee_id"), _none(old["assignee_id"]))
+
+
 def _changed_fields(new: dict[str, Any], old: pd.Series) -> list[str]:
     fields = [f for f in COMPARED if not _same(new.get(f), _none(old[f]))]
     return [f"{f} changed" for f in fields] or ["details changed"]
@@ -250,4 +294,6 @@ def _changed_fields(new: dict[str, Any], old: pd.Series) -> list[str]:
 
 def _none(value: Any) -> Any:
     """A data frame's cell (any type, as the driver gave it) with NaN, NaT and NA as None."""
+    import pandas as pd
+
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value

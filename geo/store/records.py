@@ -35,6 +35,7 @@ class CommunityRecord:
     population: int | None
     households: int | None
     geom: BaseGeometry
+    illustrative: bool = False  # from the bundled demonstration set, not a district's own
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class GridRecord:
     population: int | None
     households: int | None
     geom: BaseGeometry
+    illustrative: bool = False  # from the bundled demonstration set, not a district's own
 
 
 @dataclass(frozen=True)

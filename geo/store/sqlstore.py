@@ -11,18 +11,18 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shapely
 
 from geo.address import normalise
-from geo.boundaries.read import BoundarySet
 from geo.errors import NotFoundError, SchemaTooNewError
 from geo.facilities.model import Facility
 from geo.gazetteer import Entry
 from geo.store import sql
 from geo.store.casetx import CaseTx
 from geo.store.imports import ImportWrites
+from geo.store.party import PartyWrites
 from geo.store.records import (
     CommunityRecord,
     Generation,
@@ -32,6 +32,9 @@ from geo.store.records import (
     TokenRecord,
     Worker,
 )
+
+if TYPE_CHECKING:  # geopandas: imported by the commands that read boundary files
+    from geo.boundaries.read import BoundarySet
 
 
 def _opt_int(value: Any) -> int | None:
@@ -57,12 +60,20 @@ def _column(frame: Any, name: str, convert: Callable[[Any], Any]) -> list[Any]:
     return [convert(v) for v in frame[name]]
 
 
+def _illustrative(frame: Any) -> list[bool]:
+    """Each feature's ``illustrative`` property (the bundled set marks every feature true);
+    False where the frame has no such column or the value is not true."""
+    if "illustrative" not in frame.columns:
+        return [False] * len(frame)
+    return [str(v).strip().lower() in ("true", "1") for v in frame["illustrative"]]
+
+
 def _wkb(frame: Any) -> list[bytes]:
     """The geometries of ``frame`` as WKB (as stored: EPSG:4326, lon/lat)."""
     return [bytes(b) for b in shapely.to_wkb(frame.geometry.values)]
 
 
-class SqlStore(ImportWrites, ABC):
+class SqlStore(ImportWrites, PartyWrites, ABC):
     """A store over a DB-API connection; subclasses open it and run transactions."""
 
     backend: str
@@ -75,6 +86,9 @@ class SqlStore(ImportWrites, ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def _before_aggregate(self, cur: Any) -> None:
+        """Set up ``cur``'s transaction for a report that sorts many rows (a backend's hook)."""
 
     def writer(self) -> AbstractContextManager[Any]:
         """Held around write transactions that must not interleave (see DuckStore)."""
@@ -155,6 +169,7 @@ class SqlStore(ImportWrites, ABC):
                         "population": _column(communities, "population", _opt_int),
                         "households": _column(communities, "households", _opt_int),
                         "wkb": _wkb(communities),
+                        "illustrative": _illustrative(communities),
                     },
                 )
             if len(grids):
@@ -168,6 +183,7 @@ class SqlStore(ImportWrites, ABC):
                         "population": _column(grids, "population", _opt_int),
                         "households": _column(grids, "households", _opt_int),
                         "wkb": _wkb(grids),
+                        "illustrative": _illustrative(grids),
                     },
                 )
         return generation
@@ -224,7 +240,9 @@ class SqlStore(ImportWrites, ABC):
             cur.execute(self._sql("generations", "communities"), {"generation": generation})
             rows = cur.fetchall()
         return [
-            CommunityRecord(generation, r[0], r[1], r[2], r[3], shapely.from_wkb(bytes(r[4])))
+            CommunityRecord(
+                generation, r[0], r[1], r[2], r[3], shapely.from_wkb(bytes(r[4])), bool(r[5])
+            )
             for r in rows
         ]
 
@@ -234,7 +252,9 @@ class SqlStore(ImportWrites, ABC):
             cur.execute(self._sql("generations", "grids"), {"generation": generation})
             rows = cur.fetchall()
         return [
-            GridRecord(generation, r[0], r[1], r[2], r[3], r[4], shapely.from_wkb(bytes(r[5])))
+            GridRecord(
+                generation, r[0], r[1], r[2], r[3], r[4], shapely.from_wkb(bytes(r[5])), bool(r[6])
+            )
             for r in rows
         ]
 
@@ -303,13 +323,18 @@ class SqlStore(ImportWrites, ABC):
         until: datetime,
         now: datetime,
         category_class: str | None = None,
+        community: str | None = None,
     ) -> list[tuple[Any, ...]]:
         """Per key of ``level`` (community, grid, worker): received, open, closed,
         closed_on_time, overdue, returned, reworked, handling_hours p50, p90 — for cases
-        reported/closed/acted on in [since, until); open and overdue as of ``now``."""
+        reported/closed/acted on in [since, until); open and overdue as of ``now``.
+
+        ``community`` (a community code) counts that community's cases only, at the cost of
+        its own cases rather than the district's."""
         if level not in ("community", "grid", "worker"):
             raise ValueError(f"level {level!r}")
         with self.transaction() as cur:
+            self._before_aggregate(cur)
             cur.execute(
                 self._sql("workload", "workload"),
                 {
@@ -318,6 +343,7 @@ class SqlStore(ImportWrites, ABC):
                     "until": until,
                     "now": now,
                     "class": category_class,
+                    "community": community,
                 },
             )
             return [tuple(r) for r in cur.fetchall()]

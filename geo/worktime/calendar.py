@@ -33,12 +33,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
 from geo.errors import CalendarError
+
+if TYPE_CHECKING:  # imported when a calendar is made: most commands need none
+    import holidays
 
 DEFAULT_HOURS = (("08:30", "12:00"), ("14:00", "17:30"))
 # The district's time zone when none is configured: the one place this default is written
@@ -128,6 +129,12 @@ def load_overrides(path: str | Path) -> dict[int, tuple[frozenset[date], frozens
     return years
 
 
+def _china_holidays() -> holidays.HolidayBase:
+    import holidays
+
+    return holidays.country_holidays("CN")
+
+
 @dataclass(frozen=True, slots=True)
 class TimeLimit:
     """A case time limit: ``value`` working hours or working days (days are whole)."""
@@ -175,7 +182,7 @@ class WorkCalendar:
     tz: ZoneInfo
     overrides: dict[int, tuple[frozenset[date], frozenset[date]]] = field(default_factory=dict)
     _source: holidays.HolidayBase = field(
-        default_factory=lambda: holidays.country_holidays("CN"), init=False, repr=False
+        default_factory=lambda: _china_holidays(), init=False, repr=False
     )
     _years: dict[int, list[int]] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)

@@ -29,9 +29,11 @@ COMMUNITY = "520103400"
 COMMUNITY_MAP = f"/maps/communities/{COMMUNITY}"
 NAME, PHONE = "欧阳小明", "13700001111"
 PUBLIC_CODE, PRIVATE_CODE = "overflowing_bin", "elderly_visit"
+PUBLIC_NAME, PRIVATE_NAME = "垃圾满溢", "独居老人探访"  # as map tooltips name them
 PUBLIC_TEXT = "垃圾桶满了，在三楼门口"
 PRIVATE_TEXT = "独居老人李奶奶需要探访"
 ADDRESS = "中华北路12号3单元"
+PHOTO = "https://photos.example.org/reports/ouyang-door.jpg"
 
 
 @dataclass
@@ -106,6 +108,7 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
                     "first_name": "小明",
                     "last_name": "欧阳",
                     "phone": PHONE,
+                    "media_url": PHOTO,
                 },
             )
             assert r.status_code == 201, r.text
@@ -155,7 +158,8 @@ def case_rows(html: str) -> dict[str, tuple[float, float]]:
 
 
 def _no_personal_data(w: World, text: str) -> None:
-    for secret in (NAME, "小明", "欧阳", PHONE, "137****1111", PUBLIC_TEXT, PRIVATE_TEXT, ADDRESS):
+    texts = (PUBLIC_TEXT, PRIVATE_TEXT, ADDRESS, PHOTO)
+    for secret in (NAME, "小明", "欧阳", PHONE, "137****1111", *texts):
         assert secret not in text, secret
     for worker in w.workers:
         assert worker not in text, worker
@@ -229,6 +233,7 @@ def test_open311_anonymous_reading_when_on(world: World, on: bool) -> None:
     mine = rows[world.public_id]
     assert (mine["lat"], mine["long"]) == (rounded(world.lat), rounded(world.lon))
     assert mine["description"] is None and mine["address"] is None
+    assert "media_url" in mine and mine["media_url"] is None
     assert mine["service_code"] == PUBLIC_CODE and mine["agency_responsible"]
 
     xml = world.client.get(f"{BASE}/requests.xml")
@@ -282,8 +287,10 @@ def test_open311_keyed_reading_in_both_modes(world: World, mode: bool) -> None:
         private = rows[world.private_id]
         assert (private["lat"], private["long"]) == (world.lat, world.lon)
         assert private["description"] == PRIVATE_TEXT
+        assert private["media_url"] == PHOTO
         xml = world.client.get(f"{BASE}/requests/{world.private_id}.xml", params=world.key(who))
         assert xml.status_code == 200 and PRIVATE_TEXT in xml.text
+        assert ET.fromstring(xml.content).find("request/media_url").text == PHOTO
         for text in (listed.text, xml.text):
             for secret in (NAME, "小明", PHONE, "137****1111"):
                 assert secret not in text
@@ -308,20 +315,20 @@ def test_anonymous_community_map(world: World, mode: bool) -> None:
     html = r.text
     _aggregates(world, html)
     _no_personal_data(world, html)
-    assert PRIVATE_CODE not in html
+    assert PRIVATE_CODE not in html and PRIVATE_NAME not in html
     assert "/console/cases/" not in html
     rows = case_rows(html)
     assert world.private_id not in rows
     if mode:  # public cases, rounded
         assert rows[world.public_id] == (rounded(world.lat), rounded(world.lon))
-        assert PUBLIC_CODE in html
+        assert PUBLIC_NAME in html
         cats = world.state.cases.categories()
         for rid in rows:
             case = world.state.cases.get(int(rid), Actor("test", "admin"))
             assert cats[case.category].public
         assert all(round(y, PLACES) == y and round(x, PLACES) == x for y, x in rows.values())
     else:  # aggregates only: no case at all
-        assert rows == {} and PUBLIC_CODE not in html
+        assert rows == {} and PUBLIC_CODE not in html and PUBLIC_NAME not in html
         assert "案件 Cases (" not in html
 
 
@@ -331,6 +338,7 @@ def test_anonymous_overview_pages_are_aggregates(world: World, mode: bool, path:
     assert r.status_code == 200
     _no_personal_data(world, r.text)
     assert PRIVATE_CODE not in r.text and PUBLIC_CODE not in r.text
+    assert PRIVATE_NAME not in r.text and PUBLIC_NAME not in r.text
     if path == "/":
         assert f'href="maps/communities/{COMMUNITY}"' in r.text and "中华社区" in r.text
 
@@ -342,7 +350,7 @@ def test_signed_in_community_map_with_a_bearer_token(world: World, mode: bool) -
     _aggregates(world, html)
     rows = case_rows(html)
     assert rows[world.private_id] == (round(world.lat, 6), round(world.lon, 6))
-    assert world.public_id in rows and PRIVATE_CODE in html
+    assert world.public_id in rows and PRIVATE_NAME in html
     assert any(name in html for name in world.workers)
     assert f"/console/cases/{world.private_id}" in html
     for secret in (NAME, "小明", PHONE, "137****1111"):  # never the reporter
@@ -368,7 +376,7 @@ def test_signed_in_community_map_with_the_console_cookie(world: World, mode: boo
     assert r.status_code == 303, r.text
     try:
         html = client.get(COMMUNITY_MAP).text
-        assert world.private_id in case_rows(html) and PRIVATE_CODE in html
+        assert world.private_id in case_rows(html) and PRIVATE_NAME in html
         assert any(name in html for name in world.workers)
     finally:
         client.cookies.clear()

@@ -201,3 +201,20 @@ def test_list_filters_and_cursor_paging(api, point):
         "/cases", headers=api.auth("planner"), params={"overdue": "true"}
     ).json()["cases"]
     assert all(c["overdue"] for c in overdue)
+
+
+def test_media_url_is_kept_and_shown_to_signed_in_readers(api, point):
+    photo = "https://photos.example.org/a/垃圾.jpg"
+    made = new_case(api, point, media_url=photo).json()
+    assert made["media_url"] == photo
+    for who in ("dispatcher", "planner", "worker"):
+        got = api.client.get(f"/cases/{made['id']}", headers=api.auth(who))
+        assert got.status_code == 200 and got.json()["media_url"] == photo, who
+    assert new_case(api, point).json()["media_url"] is None
+    bad = api.client.post(
+        "/cases",
+        json={"category": "exposed_refuse", "lon": point[0], "lat": point[1], "media_url": "x"},
+        headers=api.auth("dispatcher"),
+    )
+    assert bad.status_code == 400 and bad.json()["field"] == "media_url"
+    assert "http or https" in bad.json()["detail"]

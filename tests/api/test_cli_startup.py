@@ -121,10 +121,26 @@ def test_help_loads_no_heavy_module() -> None:
     assert modules_loaded_by(code) == []
 
 
-def test_locate_command_loads_neither_the_app_nor_maps() -> None:
-    """gridmgr locate imports its module: no web framework, server or map library."""
-    loaded = modules_loaded_by("import api.cli.locate")
-    assert not {"fastapi", "folium", "uvicorn"} & set(loaded)
+def test_locate_command_module_loads_no_heavy_module() -> None:
+    """gridmgr locate imports its module: no web framework, server, map library, data frame
+    library or database driver (each is imported where it is used)."""
+    assert modules_loaded_by("import api.cli.locate") == []
+
+
+def test_opening_an_embedded_store_reads_no_boundary_library(tmp_path) -> None:
+    """What `gridmgr locate` imports to open the store and locate: DuckDB (whose parameter
+    binding imports pandas), but not geopandas, pyproj or holidays."""
+    code = (
+        "from geo.store import open_store\n"
+        "from geo.store.target import parse_database_url\n"
+        f"s = open_store(parse_database_url('duckdb:///{tmp_path / 'g.duckdb'}'))\n"
+        "s.close()\n"
+        "import sys\n"
+        "assert not {'geopandas', 'pyproj', 'holidays'} & set(sys.modules),"
+        " sorted({'geopandas', 'pyproj', 'holidays'} & set(sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_lazy_group_checks_its_table() -> None:

@@ -108,7 +108,7 @@ def test_locate_file_keeps_every_row(db_url, sample_grid, tmp_path):
     out = tmp_path / "out.csv"
     result = run(db_url, "locate-file", str(src), "-o", str(out))
     assert result.exit_code == 0, result.output
-    with open(out, encoding="utf-8") as fh:
+    with open(out, encoding="utf-8-sig") as fh:
         got = list(csv.DictReader(fh))
     assert [r["id"] for r in got] == [r["id"] for r in rows]
     assert [r["status"] for r in got] == [

@@ -34,8 +34,9 @@ def test_demo_builds_once_then_reuses(tmp_path):
     assert len([ln for ln in out.splitlines() if ln.startswith("520103")]) == 26
     assert "1,056,819" in out and "1,500 cases" in out and "facilities:" in out
     assert "gazetteer: 2508 illustrative addresses" in out
-    tokens = re.findall(r"token\s+(gm_\S+)", out)
-    assert len(tokens) == 2
+    tokens = re.findall(r"(planner|dispatcher|admin) token\s+(gm_\S+)", out)
+    assert [role for role, _ in tokens] == ["planner", "dispatcher", "admin"]
+    assert "from earlier runs" not in out
     again = subprocess.run(
         [GRIDMGR, "demo", "--no-serve", "--cases", "1500"],
         cwd=tmp_path,
@@ -47,6 +48,17 @@ def test_demo_builds_once_then_reuses(tmp_path):
     assert again.returncode == 0
     assert "cases: present" in again.stdout and "facilities: present" in again.stdout
     assert "gazetteer: present" in again.stdout
+    assert "3 token(s) from earlier runs stay valid" in again.stdout
+    listed = subprocess.run(
+        [GRIDMGR, "token", "list"],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    active = [ln.split()[0] for ln in listed.stdout.splitlines() if " active " in ln]
+    assert len(active) == 6  # the first run's three and the second's
+    assert all(secret.split("_")[1] in active for _, secret in tokens)
 
 
 def test_demo_serves_the_index(tmp_path):
@@ -77,6 +89,24 @@ def test_demo_serves_the_index(tmp_path):
         with urllib.request.urlopen(base + "/", timeout=30) as r:
             page = r.read().decode("utf-8")
         assert len(set(re.findall(r"maps/communities/(\d{9})", page))) == 26
+        # while it serves, the other commands go through its admin door; a second demo stops
+        made = subprocess.run(
+            [GRIDMGR, "token", "create", "--role", "planner"],
+            env=_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert made.returncode == 0, made.stderr
+        second = subprocess.run(
+            [GRIDMGR, "demo", "--port", str(port)],
+            cwd=tmp_path,
+            env=_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 2 and "is already served by gridmgr" in second.stderr
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)

@@ -344,10 +344,31 @@ def test_address_only_waits_for_a_location(o311):
     assert "A-42" in o311.request(by_id["service_request_id"])["address"]
 
 
-def test_point_outside_every_grid_is_the_districts(o311):
-    made = report(o311, (106.0, 26.0))
-    got = o311.request(made["service_request_id"])
-    assert got["agency_responsible"] == "云岩区" and got["lat"] == pytest.approx(26.0)
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_point_outside_every_grid_is_refused_and_not_stored(o311, point, fmt):
+    newest = o311.client.get(f"{BASE}/requests.json", params={"page_size": 1}).json()
+    r = o311.client.post(
+        f"{BASE}/requests.{fmt}",
+        data={
+            "api_key": o311.tokens["open311"],
+            "service_code": "exposed_refuse",
+            "lat": "26.0",
+            "long": "106.0",
+            "description": "far away",
+        },
+    )
+    assert r.status_code == 400, r.text
+    if fmt == "json":
+        assert "outside the service area" in assert_spec_error(r, 400)
+    else:
+        assert r.headers["content-type"].startswith("text/xml")
+        error = ET.fromstring(r.content).find("error")
+        assert error.find("code").text == "400"
+        assert "outside the service area" in error.find("description").text
+    after = o311.client.get(f"{BASE}/requests.json", params={"page_size": 1}).json()
+    assert after == newest  # nothing was filed
+    # a point inside a grid is still filed as before
+    assert report(o311, point)["service_request_id"]
 
 
 # -- reading lists ------------------------------------------------------------------------
@@ -366,7 +387,8 @@ def test_list_filters(o311, point):
 
     everything = ids()
     assert {a, b, c} <= set(everything)
-    assert everything == sorted(everything, key=int)
+    assert everything[:3] == [c, b, a]  # newest first
+    assert everything == sorted(everything, key=int, reverse=True)
     closed = ids(status="closed")
     assert c in closed and a not in closed and b not in closed
     opened = ids(status="open")
@@ -405,13 +427,31 @@ def test_list_dates_window_and_paging(o311, point):
         assert_spec_error(o311.client.get(f"{BASE}/requests.json", params=params), 400)
 
     everything = ids()
+    assert everything[0] == rid  # the newest first
     first = o311.client.get(f"{BASE}/requests.json", params={"page_size": 2})
     assert [x["service_request_id"] for x in first.json()] == everything[:2]
     link = first.headers["link"]
-    assert link.endswith('rel="next"') and f"after={everything[1]}" in link
+    assert link.endswith('rel="next"') and f"before={everything[1]}" in link
     nxt = link[link.index("<") + 1 : link.index(">")]
     assert [x["service_request_id"] for x in o311.client.get(nxt).json()] == everything[2:4]
     assert "link" not in o311.client.get(f"{BASE}/requests.json").headers
+    assert ids(before=everything[-1]) == []
+
+    # after= keeps id order from the request after that id, and pages with after=
+    oldest = sorted(everything, key=int)
+    assert ids(after=0) == oldest
+    assert ids(after=oldest[1]) == oldest[2:]
+    page = o311.client.get(f"{BASE}/requests.json", params={"after": 0, "page_size": 2})
+    assert [x["service_request_id"] for x in page.json()] == oldest[:2]
+    assert f"after={oldest[1]}" in page.headers["link"]
+
+    both = {"before": everything[0], "after": 0}
+    assert "not both" in assert_spec_error(
+        o311.client.get(f"{BASE}/requests.json", params=both), 400
+    )
+    r = o311.client.get(f"{BASE}/requests.xml", params=both)
+    assert r.status_code == 400 and ET.fromstring(r.content).find("error/code").text == "400"
+    assert_spec_error(o311.client.get(f"{BASE}/requests.json", params={"before": "x"}), 400)
 
 
 def test_get_keys_are_checked(o311, point):
@@ -513,3 +553,89 @@ def test_an_idempotency_key_belongs_to_the_key_that_sent_it(o311, point):
     assert mine.status_code == theirs.status_code == 201
     assert "idempotent-replayed" not in theirs.headers
     assert theirs.json()[0]["service_request_id"] != mine.json()[0]["service_request_id"]
+
+
+def test_media_url_is_kept_and_returned(o311, point):
+    photo = "https://photos.example.org/2026/垃圾.jpg?w=800"
+    rid = report(o311, point, media_url=f"  {photo} ")["service_request_id"]
+    assert o311.request(rid)["media_url"] == photo
+    listed = o311.client.get(f"{BASE}/requests.json", params={"service_request_id": rid})
+    assert listed.json()[0]["media_url"] == photo
+    xml = o311.client.get(f"{BASE}/requests/{rid}.xml")
+    assert ET.fromstring(xml.content).find("request/media_url").text == photo
+    case = o311.client.get(f"/cases/{rid}", headers=o311.auth("dispatcher")).json()
+    assert case["media_url"] == photo
+    plain = report(o311, point)["service_request_id"]
+    assert o311.request(plain)["media_url"] is None
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("ftp://example.org/a.jpg", "http or https"),
+        ("not a url", "space"),
+        ("https://example.org/" + "x" * 2001, "at most 2000"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_bad_media_url_is_400_and_nothing_filed(o311, point, url, says, fmt):
+    newest = o311.client.get(f"{BASE}/requests.json", params={"page_size": 1}).json()
+    fields = {
+        "api_key": o311.tokens["open311"],
+        "service_code": "exposed_refuse",
+        "lat": point[1],
+        "long": point[0],
+        "media_url": url,
+    }
+    r = o311.client.post(f"{BASE}/requests.{fmt}", data=fields)
+    assert r.status_code == 400, r.text
+    if fmt == "json":
+        description = assert_spec_error(r, 400)
+    else:
+        description = ET.fromstring(r.content).find("error/description").text
+    assert "media_url" in description and says in description
+    assert o311.client.get(f"{BASE}/requests.json", params={"page_size": 1}).json() == newest
+
+
+def _spec_error(r, status: int, fmt: str) -> str:
+    """The description of an error list answer in ``fmt``, checking its shape."""
+    assert r.status_code == status, r.text
+    if fmt == "json":
+        return assert_spec_error(r, status)
+    assert r.headers["content-type"].startswith("text/xml"), r.headers
+    errors = ET.fromstring(r.content)
+    assert errors.tag == "errors" and len(errors) == 1
+    assert errors.find("error/code").text == str(status)
+    return errors.find("error/description").text
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_every_error_under_open311_is_the_spec_list(o311, point, fmt):
+    c, key = o311.client, o311.tokens["open311"]
+    r = c.put(f"{BASE}/requests.{fmt}")  # no route takes PUT
+    assert "not allowed" in _spec_error(r, 405, fmt).lower()
+    assert "GET" in r.headers["allow"]
+    _spec_error(c.delete(f"{BASE}/requests/1.{fmt}"), 405, fmt)
+    # a NUL character, refused before any route runs
+    _spec_error(c.get(f"{BASE}/requests.{fmt}", params={"status": "open\x00"}), 400, fmt)
+    nul = c.post(f"{BASE}/requests.{fmt}", data={"api_key": key, "service_code": "a\x00"})
+    assert "NUL" in _spec_error(nul, 400, fmt)
+    # a body over the limit
+    big = c.post(
+        f"{BASE}/requests.{fmt}",
+        content=b"description=" + b"x" * (2 * 1024 * 1024),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    _spec_error(big, 413, fmt)
+    # validation of query parameters, keys, unknown requests
+    _spec_error(c.get(f"{BASE}/requests.{fmt}", params={"page_size": "many"}), 400, fmt)
+    _spec_error(c.get(f"{BASE}/requests.{fmt}", params={"api_key": "gm_nope_nope"}), 403, fmt)
+    _spec_error(c.get(f"{BASE}/requests/999999999.{fmt}"), 404, fmt)
+    _spec_error(c.get(f"{BASE}/requests/x.{fmt}"), 404, fmt)
+    _spec_error(c.post(f"{BASE}/requests.{fmt}", data={"service_code": "x"}), 403, fmt)
+    # outside the v2 tree too
+    assert _spec_error(c.get("/open311/"), 404, "json")
+    # the native API keeps problem+json for the same faults
+    native = c.put("/cases", headers=o311.auth("dispatcher"))
+    assert native.status_code == 405
+    assert native.headers["content-type"].startswith("application/problem+json")

@@ -401,11 +401,14 @@ def _local(url: str) -> bool:
 
 @pytest.fixture
 def open_page(browser):
-    """open_page(url) loads a page; everything not file:// or 127.0.0.1 is blocked and
-    recorded. Console errors about blocked requests are kept apart (run.blocked)."""
+    """open_page(url) loads a page and waits until ``ready`` (a JS function; default: Leaflet
+    loaded) is true; everything not file:// or 127.0.0.1 is blocked and recorded. Console
+    errors about blocked requests are kept apart (run.blocked)."""
     pages = []
 
-    def open_(url: str, settle_ms: int = 300) -> PageRun:
+    def open_(
+        url: str, settle_ms: int = 300, ready: str = "() => window.L !== undefined"
+    ) -> PageRun:
         page = browser.new_page()
         pages.append(page)
         run = PageRun(page)
@@ -430,10 +433,46 @@ def open_page(browser):
         page.on("console", console)
         page.on("pageerror", lambda exc: run.errors.append(str(exc)))
         page.goto(url, wait_until="load")
-        page.wait_for_function("() => window.L !== undefined", timeout=10_000)
+        page.wait_for_function(ready, timeout=20_000)
         page.wait_for_timeout(settle_ms)
         return run
 
     yield open_
     for page in pages:
         page.close()
+
+
+@dataclass
+class Served:
+    base: str
+    app: object
+
+
+@pytest.fixture(scope="module")
+def served(initialised_duckdb):
+    """The app on a copy of the initialised DuckDB database, served by uvicorn on 127.0.0.1
+    in a thread of this process (no basemap tiles)."""
+    import socket
+    import time
+
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    app = create_app(Settings(database_url=initialised_duckdb(), basemap="none"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.05)
+    yield Served(f"http://127.0.0.1:{port}", app)
+    server.should_exit = True
+    thread.join(timeout=30)

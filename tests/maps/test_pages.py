@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import folium
@@ -13,6 +14,7 @@ from maps import community_map, coverage_map, index_page, workload_map
 from maps.assets import INLINE_ATTR, LOCAL_FILES
 from maps.basemaps import BASEMAPS, tile_templates
 from maps.check import external_urls, page_urls, without_inlined
+from maps.style import kind_labels
 
 COMMUNITY = "520103400"
 TK = "0123456789abcdef"  # a made-up Tianditu key
@@ -244,6 +246,22 @@ def test_coverage_map_without_sites(data, row_layers):
     v = data.v
     html = render(coverage_map(v.grids, v.report, v.facilities, basemap="none"))
     assert len(row_layers(html)) == 1
+
+
+def test_coverage_form_only_where_a_server_answers(data):
+    v = data.v
+    html = render(
+        coverage_map(v.grids, v.report, v.facilities, basemap="none", form_action="/maps/coverage")
+    )
+    markups = [json.loads(m) for m in re.findall(r"div\.innerHTML = (\"[^\n]*\");", html)]
+    form = next(m for m in markups if "<form" in m)
+    assert form.startswith('<form method="get" action="/maps/coverage" id="coverage-form">')
+    assert f'<option value="{v.report["kind"]}" selected>' in form
+    assert 'name="radius_m" min="1" max="50000" step="any" value="600"' in form
+    assert f'name="threshold" min="0" max="1" step="0.05" value="{v.report["threshold"]:g}"' in form
+    assert form.count("<option ") == len(kind_labels())
+    plain = render(coverage_map(v.grids, v.report, v.facilities, basemap="none"))
+    assert "coverage-form" not in plain
 
 
 def test_index_page(data):

@@ -528,6 +528,7 @@ def test_case_view_shape(make_world):
         "community_code",
         "location",
         "address",
+        "media_url",
         "assignee",
         "reported_at",
         "due_at",
@@ -548,5 +549,112 @@ def test_case_view_shape(make_world):
         "unassigned": False,
         "needs_location": False,
         "possible_duplicate_of": None,
+        "closing_time_unknown": False,
     }
     assert view["reporter"] == {"name": "李*", "phone": "139****1111"}
+
+
+def test_newest_first_pages_by_reported_time_then_id(make_world):
+    w = make_world()
+    start = w.clock.value
+    # reported times out of id order, with a tie: ids 1..5 at +2h, +0h, +1h, +1h, +3h
+    offsets = [2, 0, 1, 1, 3]
+    filed = []
+    for hours in offsets:
+        w.clock.value = start + timedelta(hours=hours)
+        filed.append(file_case(w, description=f"+{hours}h"))
+    other = w.worker(GRID)
+    w.clock.value = start + timedelta(hours=4)
+    elsewhere = file_case(w, grid="520103401001001")
+    expected = sorted([*filed, elsewhere], key=lambda c: (c.reported_at, c.id), reverse=True)
+
+    newest = w.service.find(w.admin, newest=True, limit=100)
+    assert [c.id for c in newest] == [c.id for c in expected]
+    tied = [c.id for c in newest if c.reported_at == start + timedelta(hours=1)]
+    assert tied == sorted(tied, reverse=True)  # a tie goes by id, descending
+
+    pages, before = [], None
+    while True:
+        page = w.service.find(w.admin, newest=True, before=before, limit=2)
+        if not page:
+            break
+        pages.append([c.id for c in page])
+        before = page[-1].id
+    assert [i for p in pages for i in p] == [c.id for c in expected]
+    assert all(len(p) == 2 for p in pages)
+
+    # filters still apply, and a worker reads only the own community, newest first
+    assert [c.id for c in w.service.find(other, newest=True)] == [
+        c.id for c in expected if c.id != elsewhere.id
+    ]
+    window = w.service.find(
+        w.admin, newest=True, since=start + timedelta(hours=1), until=start + timedelta(hours=3)
+    )
+    assert [c.reported_at - start for c in window] == [
+        timedelta(hours=2),
+        timedelta(hours=1),
+        timedelta(hours=1),
+    ]
+    # a cursor that names no case gives nothing; id order is unchanged
+    assert w.service.find(w.admin, newest=True, before=10**12) == []
+    assert [c.id for c in w.service.find(w.admin)] == sorted(c.id for c in expected)
+    assert [c.id for c in w.service.find(w.admin, after=filed[2].id)] == sorted(
+        c.id for c in expected if c.id > filed[2].id
+    )
+
+
+PHOTO = "https://photos.example.org/2026/11/垃圾.jpg?size=large"
+
+
+def test_media_url_is_kept_with_the_case(make_world):
+    w = make_world()
+    case = file_case(w, media_url=PHOTO)
+    assert case.media_url == PHOTO
+    assert w.service.get(case.id, w.admin).media_url == PHOTO
+    assert [c.media_url for c in w.service.find(w.admin)] == [PHOTO]
+    assert file_case(w).media_url is None
+    # a workflow step keeps it
+    w.service.act(case.id, "register", w.dispatcher, version=case.version)
+    assert w.service.get(case.id, w.admin).media_url == PHOTO
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("ftp://example.org/a.jpg", "http or https"),
+        ("photo.jpg", "http or https"),
+        ("javascript:alert(1)", "http or https"),
+        ("https://", "http or https"),
+        ("https://example.org/a b.jpg", "space"),
+        ("https://example.org/" + "a" * 2000, "at most 2000"),
+    ],
+)
+def test_bad_media_url_is_refused_and_nothing_stored(make_world, url, says):
+    w = make_world()
+    with pytest.raises(InputError, match=says) as caught:
+        file_case(w, media_url=url)
+    assert caught.value.field == "media_url"
+    assert w.service.find(w.admin) == []
+
+
+def test_fingerprint_without_media_url_is_unchanged():
+    """Fingerprints stored before media_url existed still match a retry without one."""
+    import hashlib
+    import json
+
+    req = Intake(category="exposed_refuse", lon=106.7, lat=26.6, idempotency_key="k")
+    before = {  # the fields an intake had before media_url, hashed as they were
+        "category": "exposed_refuse",
+        "description": "",
+        "source": "hotline",
+        "lon": 106.7,
+        "lat": 26.6,
+        "crs": "wgs84",
+        "address": None,
+        "reporter_name": None,
+        "reporter_phone": None,
+        "auto_dispatch": False,
+    }
+    old = hashlib.sha256(json.dumps(before, sort_keys=True, ensure_ascii=False).encode())
+    assert req.fingerprint() == old.hexdigest()
+    assert replace(req, media_url=PHOTO).fingerprint() != req.fingerprint()

@@ -82,3 +82,29 @@ def test_unknown_generation_is_not_found(store):
         store.grids(7)
     with pytest.raises(NotFoundError):
         store.locate_in_database([106.7], [26.6], generation=7)
+
+
+def test_illustrative_flag_is_kept_per_feature(store, bundled_set):
+    bundled = store.stage_generation(_subset(bundled_set), label="bundled")
+    assert all(c.illustrative for c in store.communities(bundled))
+    assert all(g.illustrative for g in store.grids(bundled))
+
+    own = _subset(bundled_set)  # a district's own files carry no such property
+    own = BoundarySet(
+        own.communities.drop(columns="illustrative"),
+        own.grids.drop(columns="illustrative"),
+        None,
+        "own",
+        "EPSG:4326",
+    )
+    mine = store.stage_generation(own, label="district")
+    assert not any(c.illustrative for c in store.communities(mine))
+    assert not any(g.illustrative for g in store.grids(mine))
+
+    # a property that is not true labels nothing
+    mixed = _subset(bundled_set)
+    mixed.grids["illustrative"] = [False] * len(mixed.grids)
+    mixed.communities["illustrative"] = ["false"] * len(mixed.communities)
+    mixed_gen = store.stage_generation(mixed)
+    assert not any(c.illustrative for c in store.communities(mixed_gen))
+    assert not any(g.illustrative for g in store.grids(mixed_gen))

@@ -126,3 +126,25 @@ def test_gini_and_cv_by_hand():
     assert gini([0, 0, 3]) == pytest.approx(2 / 3)
     assert coefficient_of_variation([2, 4]) == pytest.approx(1 / 3)
     assert coefficient_of_variation([]) is None
+
+
+@pytest.mark.parametrize("level", ["community", "grid", "worker"])
+def test_one_community_counts_as_the_district_does(history, level):
+    store = history.service.store
+    district = report(history, level)["rows"]
+    for code in ("520103400", "520103401"):
+        rows = report(history, level, community=code)["rows"]
+        if level == "community":
+            mine = {code}
+        elif level == "grid":
+            mine = {g.code for g in store.grids(1) if g.community_code == code}
+        else:
+            mine = {w.id for w in store.workers(community_code=code)}
+        assert mine and {r["code"] for r in rows} == mine
+        expected = {r["code"]: r for r in district if r["code"] in mine}
+        for r in rows:  # every counter as the district's report has it, except the spread
+            assert r == expected[r["code"]]
+    busy = report(history, level, community="520103400")["rows"]
+    received = 3 if level == "worker" else 4  # the rejected case was never assigned
+    assert sum(r["received"] for r in busy) == received
+    assert sum(r["reworked"] for r in busy) == 1

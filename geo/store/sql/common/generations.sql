@@ -23,10 +23,10 @@ LIMIT 1;
 
 -- name: communities
 -- Geometries leave as WKB (ST_AsBinary: both dialects have it).
-SELECT code, name, population, households, ST_AsBinary(geom)
+SELECT code, name, population, households, ST_AsBinary(geom), illustrative
 FROM communities WHERE generation = %(generation)s ORDER BY code;
 
 -- name: grids
 -- Geometries leave as WKB (ST_AsBinary: both dialects have it).
-SELECT code, community_code, name, population, households, ST_AsBinary(geom)
+SELECT code, community_code, name, population, households, ST_AsBinary(geom), illustrative
 FROM grids WHERE generation = %(generation)s ORDER BY code;

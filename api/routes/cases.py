@@ -42,7 +42,7 @@ def _version_from(if_match: str | None, case_id: int) -> int:
         )
     tag = tag.strip('"')
     cid, _, version = tag.partition("-")
-    if cid != str(case_id) or not version.isdigit():
+    if cid != str(case_id) or not (version.isascii() and version.isdigit()):
         raise PreconditionFailed(f"If-Match {if_match} is not an ETag of case {case_id}")
     return int(version)
 

@@ -204,7 +204,7 @@ def case_item(
 ) -> GeoJSONResponse:
     info = ogc.COLLECTIONS["cases"]
     ogc.check_params(request, {"f"})
-    if not fid.isdigit() or len(fid) > 18:
+    if not (fid.isascii() and fid.isdigit()) or len(fid) > 18:
         raise NotFoundError(f"there is no case {fid}")
     case = state.cases.get(int(fid), actor)
     feature = ogc.case_feature(case, state.cases.now(), state.tz)

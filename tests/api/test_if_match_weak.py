@@ -26,3 +26,13 @@ def test_a_weak_if_match_is_refused_and_changes_nothing(api, point):
     assert got.json()["status"] == "reported" and got.headers["etag"] == etag
     done = act(api, case_id, "register", "dispatcher", etag)
     assert done.status_code == 200 and done.json()["status"] == "registered"
+
+
+def test_an_if_match_with_non_ascii_digits_is_refused(api, point):
+    r = new_case(api, point)
+    case_id = r.json()["id"]
+    odd = api.client.post(  # "¹" is a digit to str.isdigit() but not to int()
+        f"/cases/{case_id}/actions/register",
+        headers={**api.auth("dispatcher"), "If-Match": f'"{case_id}-¹"'.encode("latin-1")},
+    )
+    assert odd.status_code == 412 and "not an ETag" in odd.json()["detail"]

@@ -396,6 +396,9 @@ def test_cases_carry_no_reporter(ogc, cases):
     one = ogc.get(f"/ogc/collections/cases/items/{cases['a']}", headers=ogc.auth("admin"))
     assert one.status_code == 200 and one.json()["geometry"] == located["geometry"]
     assert no_key(one.json(), "reporter") and "139****" not in one.text
+    for odd in ("¹", "١٢", "x1"):  # digits to str.isdigit(), not to int(): no such case
+        missing = ogc.get(f"/ogc/collections/cases/items/{odd}", headers=ogc.auth("admin"))
+        assert is_problem(missing, 404), odd
 
 
 def test_a_worker_sees_only_their_community(ogc, cases):

@@ -15,17 +15,16 @@ from dataclasses import dataclass
 
 import folium
 import numpy as np
-import numpy.typing as npt
 import shapely
 from branca.element import Element, MacroElement
 from folium.map import Layer
-from folium.plugins import Fullscreen, MarkerCluster
+from folium.plugins import Fullscreen, HeatMap, MarkerCluster
 from folium.template import Template
 from folium.utilities import JsCode
 
 from maps.assets import ASSET_BASE, RawHtml, figure_of, localize
 from maps.basemaps import add_basemap, get_basemap
-from maps.simplify import TOLERANCE
+from maps.simplify import TOLERANCE, geojson_texts
 
 PAGE_CSS = """<style>
 .gridmgr-key { background: #fff; padding: 6px 8px; font: 12px/18px sans-serif;
@@ -211,7 +210,8 @@ class RowsLayer(folium.FeatureGroup):
 
 class ClusterRows(MarkerCluster):
     """A Leaflet.markercluster group filled in the browser: ``marker(row)`` (JavaScript)
-    makes one marker per row; rows as in RowsLayer."""
+    makes one marker per row; rows as in RowsLayer. The group keeps its rows (JavaScript
+    ``group.gridmgrRows``) for other layers of the same points (RowsHeat)."""
 
     def __init__(
         self, rows: list, marker_js: str, *, name: str, layer_id: str, show: bool = True, **options
@@ -224,12 +224,29 @@ class ClusterRows(MarkerCluster):
         figure_of(self).script.add_child(
             RawHtml(
                 f"(function (cluster) {{ var marker = {self._marker_js}; var rows = "
-                f"{script_json(self._rows)}; cluster.addLayers(rows.map(marker)); }})"
-                f"({self.get_name()});"
+                f"{script_json(self._rows)}; cluster.gridmgrRows = rows; "
+                f"cluster.addLayers(rows.map(marker)); }})({self.get_name()});"
             ),
             name=self.get_name() + "_rows",
         )
         return ""
+
+
+class RowsHeat(HeatMap):
+    """A heat layer of a ClusterRows' points (each row's first two items, lat and lon), read
+    in the browser from the rows already on the page rather than written out again. Add it
+    to the map after ``source``."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+    var {{ this.get_name() }} = L.heatLayer(
+        {{ this.source.get_name() }}.gridmgrRows.map(function (r) { return [r[0], r[1]]; }),
+        {{ this.options|tojavascript }}
+    );
+{% endmacro %}""")
+
+    def __init__(self, source: ClusterRows, **kwargs) -> None:
+        super().__init__([], **kwargs)
+        self.source = source
 
 
 def polygon_layer(
@@ -248,9 +265,7 @@ def polygon_layer(
     rows. ``props`` values shown in tooltips are ready, escaped text. Features get ``id`` =
     their ``code`` property; the layer's Leaflet options carry ``gridmgrLayer: layer_id``."""
     props = [{**p, "style": s} for p, s in zip(props, styles, strict=True)]
-    texts: Sequence[str] | npt.NDArray[np.str_] = (
-        shapely.to_geojson(np.asarray(geoms, dtype=object)) if len(props) else []
-    )
+    texts: Sequence[str] = geojson_texts(geoms) if len(props) else []
     features_json = (
         "["
         + ",".join(

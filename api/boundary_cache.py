@@ -5,6 +5,7 @@ Stored generations never change, so what is built for one stays right.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -40,6 +41,7 @@ class BoundaryCache:
         self._features: Cache[int, tuple[list[Feature], list[Feature]]] = Cache()
         self._shapes: Cache[tuple[int, Layer], Shapes] = Cache()
         self._polygons: Cache[tuple[int, Layer], Polygons] = Cache()
+        self._encoded: Cache[tuple[int, Layer], bytes] = Cache()
 
     def features(self, generation: int) -> tuple[list[Feature], list[Feature]]:
         """(communities, grids) of ``generation`` as GeoJSON Feature dicts (EPSG:4326)."""
@@ -65,6 +67,18 @@ class BoundaryCache:
                 [f["properties"] for f in shapes.features],
             ),
         )
+
+    def encoded(
+        self, generation: int, layer: Layer, encode: Callable[[list[Feature]], bytes]
+    ) -> bytes:
+        """``encode(features)`` of ``generation``'s communities or grids (a whole layer's
+        answer, say), made on first use and then kept as bytes."""
+
+        def build() -> bytes:
+            comms, grids = self.features(generation)
+            return encode(comms if layer == "communities" else grids)
+
+        return self._encoded.get((generation, layer), build)
 
     def _build(self, generation: int) -> tuple[list[Feature], list[Feature]]:
         comms = self.store.communities(generation)

@@ -166,15 +166,30 @@ class DataGeoJson(folium.GeoJson):
     keys, which GeoJsonTooltip and Search check; the real features follow as plain text.
     """
 
-    def __init__(self, features_json: str, keys: list[str], **kwargs) -> None:
+    def __init__(
+        self,
+        features_json: str,
+        keys: list[str],
+        geometry_of: folium.GeoJson | None = None,
+        **kwargs,
+    ) -> None:
         sample = {"type": "Feature", "properties": dict.fromkeys(keys), "geometry": None}
         super().__init__({"type": "FeatureCollection", "features": [sample]}, **kwargs)
         self._features_json = features_json
+        self._geometry_of = geometry_of
 
     def render(self, **kwargs) -> str:
         super().render(**kwargs)
+        fill = ""
+        if self._geometry_of is not None:  # each feature's geometry: the source's of its id
+            source = self._geometry_of.get_name()
+            fill = (
+                ".map(function (src) { var byId = {}; src.eachLayer(function (l) "
+                "{ byId[l.feature.id] = l.feature.geometry; }); return function (f) "
+                f"{{ f.geometry = byId[f.id] || null; return f; }}; }}({source}))"
+            )
         figure_of(self).script.add_child(
-            RawHtml(f"{self.get_name()}_add({self._features_json});"),
+            RawHtml(f"{self.get_name()}_add({self._features_json}{fill});"),
             name=self.get_name() + "_data",
         )
         return ""
@@ -259,13 +274,18 @@ def polygon_layer(
     tooltip: list[tuple[str, str]],
     show: bool = True,
     highlight: bool = True,
+    geometry_of: folium.GeoJson | None = None,
 ) -> folium.GeoJson:
     """A GeoJSON layer of display geometries, one style per feature (kept in its properties,
     so no per-feature style code is generated), with a tooltip of ``(property, label)``
     rows. ``props`` values shown in tooltips are ready, escaped text. Features get ``id`` =
-    their ``code`` property; the layer's Leaflet options carry ``gridmgrLayer: layer_id``."""
+    their ``code`` property; the layer's Leaflet options carry ``gridmgrLayer: layer_id``.
+    ``geometry_of``: a layer already on the page that has a feature of each id; then the
+    geometries are not written again but taken from it in the browser (``geoms`` unused)."""
     props = [{**p, "style": s} for p, s in zip(props, styles, strict=True)]
-    texts: Sequence[str] = geojson_texts(geoms) if len(props) else []
+    texts: Sequence[str] = ["null"] * len(props)
+    if geometry_of is None and len(props):
+        texts = geojson_texts(geoms)
     features_json = (
         "["
         + ",".join(
@@ -280,6 +300,7 @@ def polygon_layer(
         list(props[0]) if props else [],
         name=name,
         show=show,
+        geometry_of=geometry_of,
         on_each_feature=_HIGHLIGHT if highlight else None,
         style=_STYLE_FROM_PROPERTIES,
         gridmgr_layer=layer_id,

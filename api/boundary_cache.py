@@ -5,13 +5,16 @@ Stored generations never change, so what is built for one stays right.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
+import numpy as np
 import shapely
 
 from geo import coords
 from geo.cache import Cache
 from geo.store import Store
+from maps.inputs import Polygons
 
 Layer = Literal["communities", "grids"]
 Feature = dict[str, Any]  # a GeoJSON Feature
@@ -37,6 +40,8 @@ class BoundaryCache:
         self.store = store
         self._features: Cache[int, tuple[list[Feature], list[Feature]]] = Cache()
         self._shapes: Cache[tuple[int, Layer], Shapes] = Cache()
+        self._polygons: Cache[tuple[int, Layer], Polygons] = Cache()
+        self._encoded: Cache[tuple[int, Layer], bytes] = Cache()
 
     def features(self, generation: int) -> tuple[list[Feature], list[Feature]]:
         """(communities, grids) of ``generation`` as GeoJSON Feature dicts (EPSG:4326)."""
@@ -50,6 +55,30 @@ class BoundaryCache:
             return Shapes(comms if layer == "communities" else grids)
 
         return self._shapes.get((generation, layer), build)
+
+    def polygons(self, generation: int, layer: Layer) -> Polygons:
+        """``generation``'s communities or grids as the maps take them (shapely geometries
+        and the features' properties, EPSG:4326), built once: read it, never change it."""
+        shapes = self.shapes(generation, layer)
+        return self._polygons.get(
+            (generation, layer),
+            lambda: Polygons(
+                np.asarray(shapes.geoms, dtype=object),
+                [f["properties"] for f in shapes.features],
+            ),
+        )
+
+    def encoded(
+        self, generation: int, layer: Layer, encode: Callable[[list[Feature]], bytes]
+    ) -> bytes:
+        """``encode(features)`` of ``generation``'s communities or grids (a whole layer's
+        answer, say), made on first use and then kept as bytes."""
+
+        def build() -> bytes:
+            comms, grids = self.features(generation)
+            return encode(comms if layer == "communities" else grids)
+
+        return self._encoded.get((generation, layer), build)
 
     def _build(self, generation: int) -> tuple[list[Feature], list[Feature]]:
         comms = self.store.communities(generation)

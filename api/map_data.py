@@ -8,7 +8,7 @@ and staff names as its viewer may see them (see :func:`community_page`).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, TypedDict
 
 import folium
@@ -16,8 +16,8 @@ import folium
 from api.anonymous import public_cases, rounded
 from api.illustrative import labelled
 from api.state import AppState
-from api.views import case_view
 from geo.analytics.reports import coverage_report, siting_report, workload_report
+from geo.cases.model import Case, iso
 from geo.cases.selection import MapSelection
 from geo.cases.workflow import Actor
 from geo.errors import NotFoundError
@@ -69,7 +69,11 @@ def _workload(
 def workload_page(
     state: AppState, *, kpi: str, since: datetime, until: datetime, inline: bool = False
 ) -> folium.Map:
-    comms, grids = state.boundaries.features(state.locator.generation())
+    gen = state.locator.generation()
+    comms, grids = (
+        state.boundaries.polygons(gen, "communities"),
+        state.boundaries.polygons(gen, "grids"),
+    )
     rep = _workload(state, "community", since, until)
     title = f"{state.settings.district_name}网格工作量 Workload by community"
     return workload_map(comms, grids, rep, kpi=kpi, title=title, **_options(state, inline))
@@ -91,11 +95,13 @@ def community_page(
     workers' names. Anonymous readers see the grid aggregates only, and, when public reading
     is on (GRIDMGR_PUBLIC_READ), the cases of public categories with their location rounded
     to about 100 m, without assignee, description, address or link to the console."""
-    comms, grids = state.boundaries.features(state.locator.generation())
+    gen = state.locator.generation()
+    comms, _ = state.boundaries.features(gen)
     community = next((c for c in comms if c["id"] == code), None)
     if community is None:
         raise NotFoundError(f"there is no community {code}")
-    own = [g for g in grids if g["properties"]["community_code"] == code]
+    grids = state.boundaries.polygons(gen, "grids")
+    own = grids.subset([p["community_code"] == code for p in grids.props])
     rows = _workload(state, "grid", since, until, community=code)["rows"]
     now = state.cases.now()
     anonymous = viewer is None
@@ -113,11 +119,10 @@ def community_page(
         cases = chosen.cases
         if anonymous:
             cases = public_cases(cases, state.cases.categories())
-        views = [case_view(c, now=now, tz=state.tz) for c in cases]
+        views = [map_view(c, now=now, tz=state.tz) for c in cases]
         shown = case_note(chosen)
     names = {code: f"{c.name_zh} {c.name_en}" for code, c in state.cases.categories().items()}
     for v in views:
-        v.pop("reporter", None)  # no personal data on maps
         v["category_name"] = names.get(v["category"])
         if anonymous:
             _anonymise(v)
@@ -142,6 +147,21 @@ def community_page(
         case_note=shown,
         **_options(state, inline),
     )
+
+
+def map_view(case: Case, *, now: datetime, tz: tzinfo) -> dict[str, Any]:
+    """What a community map shows of a case: the fields of api.views.case_view it reads,
+    with the same values (times in zone ``tz``), and nothing of the reporter."""
+    return {
+        "id": case.id,
+        "status": case.status,
+        "category": case.category,
+        "grid_code": case.grid_code,
+        "location": None if case.lon is None else {"lon": case.lon, "lat": case.lat},
+        "assignee": None if case.assignee_id is None else {"name": case.assignee_name},
+        "due_at": iso(case.due_at, tz),
+        "overdue": case.overdue(now),
+    }
 
 
 def case_note(chosen: MapSelection) -> str:
@@ -176,7 +196,7 @@ def coverage_page(
     sites: int = 0,
     inline: bool = False,
 ) -> folium.Map:
-    _, grids = state.boundaries.features(state.locator.generation())
+    grids = state.boundaries.polygons(state.locator.generation(), "grids")
     rep = coverage_report(
         state.store, state.locator, kind=kind, radius_m=radius_m, threshold=threshold
     )

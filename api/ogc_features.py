@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
 
 from api.boundary_cache import Feature, Shapes
+from api.json_body import JSONBody
 from api.routes.apidocs import DOCS_URL
 from geo.cases.model import Case, iso
 from geo.errors import InputError, NotFoundError
@@ -54,7 +54,9 @@ FORMATS = ("json", "geojson")  # accepted values of ``f``
 ITEMS_PARAMS = frozenset({"limit", "bbox", "datetime", "f"})
 
 
-class GeoJSONResponse(JSONResponse):
+class GeoJSONResponse(JSONBody):
+    """GeoJSON, serialised in the route's thread (api.json_body)."""
+
     media_type = GEOJSON
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 import folium
 import numpy as np
 import shapely
-from folium.plugins import HeatMap, Search
+from folium.plugins import Search
 
 from maps import inputs
 from maps.assets import ASSET_BASE, RawHtml, figure_of
@@ -16,6 +16,7 @@ from maps.page import (
     ClusterRows,
     KeyLegend,
     PageOptions,
+    RowsHeat,
     RowsLayer,
     extent,
     finish,
@@ -49,12 +50,14 @@ GRID_TOOLTIP = [
     *FIGURES,
 ]
 
-# One marker per case row [lat, lon, state, overdue (0/1), tooltip HTML, page URL or null]:
+# One marker per case row [lat, lon, state, overdue (0/1), tooltip HTML (lines), page URL
+# or null]:
 # a dot in the state's colour, ringed in red when overdue; a click opens the case's page.
 _CASE_MARKER = """function (row) {
     var cls = "gridmgr-case state-" + row[2] + (row[3] ? " overdue" : "");
     var icon = L.divIcon({className: cls, html: "<span></span>", iconSize: [18, 18]});
-    var marker = L.marker([row[0], row[1]], {icon: icon, keyboard: false}).bindTooltip(row[4]);
+    var tip = row[4].replace(/\\n/g, "<br>");
+    var marker = L.marker([row[0], row[1]], {icon: icon, keyboard: false}).bindTooltip(tip);
     if (row[5]) marker.on("click", function () { window.location.href = row[5]; });
     return marker;
 }"""
@@ -230,7 +233,7 @@ def _case_tooltip(case: dict, linked: bool = False) -> str:
         lines.append('<b style="color:#e31a1c">超期 Overdue</b>')
     if linked:
         lines.append("点击查看案件 Click to open the case")
-    return "<br>".join(lines)
+    return "\n".join(lines)  # lines: the marker turns each into <br> (a shorter page)
 
 
 def _case_layers(cases: list[dict], basemap: str, case_link: str | None = None) -> list:
@@ -256,8 +259,8 @@ def _case_layers(cases: list[dict], basemap: str, case_link: str | None = None) 
         layer_id="cases",
         max_cluster_radius=40,
     )
-    heat = HeatMap(
-        [[y, x] for y, x in zip(lat, lon, strict=True)],
+    heat = RowsHeat(
+        clusters,
         name="案件热力 Case heat",
         show=False,
         radius=22,

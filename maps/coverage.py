@@ -159,7 +159,8 @@ def coverage_map(
     names = {str(c.get("code")): c.get("name") for c in coverage_report.get("communities", [])}
     low = {str(code) for code in coverage_report.get("underserved", [])}
     scale = share_colormap()
-    _grid_layer(cells, geoms, by_code, names, low, scale).add_to(m)
+    grid_layer = _grid_layer(cells, geoms, by_code, names, low, scale)
+    grid_layer.add_to(m)
     keep = [str(p.get("code")) in low for p in cells.props]
     outline = {"color": UNDERSERVED, "weight": 3.5, "opacity": 1, "fill": False}
     polygon_layer(
@@ -170,6 +171,7 @@ def coverage_map(
         layer_id="underserved",
         tooltip=[("code", "服务不足 Underserved")],
         highlight=False,
+        geometry_of=grid_layer,  # the same shapes: not written into the page twice
     ).add_to(m)
 
     radius = coverage_report.get("radius_m")

@@ -43,7 +43,10 @@ def plain(value: Any) -> Any:
 
 
 def polygons(data: Any) -> Polygons:
-    """Polygons from a GeoDataFrame, a FeatureCollection, a Feature or a list of Features."""
+    """Polygons from a GeoDataFrame, a FeatureCollection, a Feature or a list of Features;
+    a :class:`Polygons` is taken as it is (maps read it, never change it)."""
+    if isinstance(data, Polygons):
+        return data
     if hasattr(data, "geometry") and hasattr(data, "columns"):  # a GeoDataFrame
         if data.crs is not None and data.crs != "EPSG:4326":
             data = data.to_crs("EPSG:4326")

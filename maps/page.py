@@ -15,17 +15,16 @@ from dataclasses import dataclass
 
 import folium
 import numpy as np
-import numpy.typing as npt
 import shapely
 from branca.element import Element, MacroElement
 from folium.map import Layer
-from folium.plugins import Fullscreen, MarkerCluster
+from folium.plugins import Fullscreen, HeatMap, MarkerCluster
 from folium.template import Template
 from folium.utilities import JsCode
 
 from maps.assets import ASSET_BASE, RawHtml, figure_of, localize
 from maps.basemaps import add_basemap, get_basemap
-from maps.simplify import TOLERANCE
+from maps.simplify import TOLERANCE, geojson_texts
 
 PAGE_CSS = """<style>
 .gridmgr-key { background: #fff; padding: 6px 8px; font: 12px/18px sans-serif;
@@ -167,15 +166,30 @@ class DataGeoJson(folium.GeoJson):
     keys, which GeoJsonTooltip and Search check; the real features follow as plain text.
     """
 
-    def __init__(self, features_json: str, keys: list[str], **kwargs) -> None:
+    def __init__(
+        self,
+        features_json: str,
+        keys: list[str],
+        geometry_of: folium.GeoJson | None = None,
+        **kwargs,
+    ) -> None:
         sample = {"type": "Feature", "properties": dict.fromkeys(keys), "geometry": None}
         super().__init__({"type": "FeatureCollection", "features": [sample]}, **kwargs)
         self._features_json = features_json
+        self._geometry_of = geometry_of
 
     def render(self, **kwargs) -> str:
         super().render(**kwargs)
+        fill = ""
+        if self._geometry_of is not None:  # each feature's geometry: the source's of its id
+            source = self._geometry_of.get_name()
+            fill = (
+                ".map(function (src) { var byId = {}; src.eachLayer(function (l) "
+                "{ byId[l.feature.id] = l.feature.geometry; }); return function (f) "
+                f"{{ f.geometry = byId[f.id] || null; return f; }}; }}({source}))"
+            )
         figure_of(self).script.add_child(
-            RawHtml(f"{self.get_name()}_add({self._features_json});"),
+            RawHtml(f"{self.get_name()}_add({self._features_json}{fill});"),
             name=self.get_name() + "_data",
         )
         return ""
@@ -211,7 +225,8 @@ class RowsLayer(folium.FeatureGroup):
 
 class ClusterRows(MarkerCluster):
     """A Leaflet.markercluster group filled in the browser: ``marker(row)`` (JavaScript)
-    makes one marker per row; rows as in RowsLayer."""
+    makes one marker per row; rows as in RowsLayer. The group keeps its rows (JavaScript
+    ``group.gridmgrRows``) for other layers of the same points (RowsHeat)."""
 
     def __init__(
         self, rows: list, marker_js: str, *, name: str, layer_id: str, show: bool = True, **options
@@ -224,12 +239,29 @@ class ClusterRows(MarkerCluster):
         figure_of(self).script.add_child(
             RawHtml(
                 f"(function (cluster) {{ var marker = {self._marker_js}; var rows = "
-                f"{script_json(self._rows)}; cluster.addLayers(rows.map(marker)); }})"
-                f"({self.get_name()});"
+                f"{script_json(self._rows)}; cluster.gridmgrRows = rows; "
+                f"cluster.addLayers(rows.map(marker)); }})({self.get_name()});"
             ),
             name=self.get_name() + "_rows",
         )
         return ""
+
+
+class RowsHeat(HeatMap):
+    """A heat layer of a ClusterRows' points (each row's first two items, lat and lon), read
+    in the browser from the rows already on the page rather than written out again. Add it
+    to the map after ``source``."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+    var {{ this.get_name() }} = L.heatLayer(
+        {{ this.source.get_name() }}.gridmgrRows.map(function (r) { return [r[0], r[1]]; }),
+        {{ this.options|tojavascript }}
+    );
+{% endmacro %}""")
+
+    def __init__(self, source: ClusterRows, **kwargs) -> None:
+        super().__init__([], **kwargs)
+        self.source = source
 
 
 def polygon_layer(
@@ -242,15 +274,18 @@ def polygon_layer(
     tooltip: list[tuple[str, str]],
     show: bool = True,
     highlight: bool = True,
+    geometry_of: folium.GeoJson | None = None,
 ) -> folium.GeoJson:
     """A GeoJSON layer of display geometries, one style per feature (kept in its properties,
     so no per-feature style code is generated), with a tooltip of ``(property, label)``
     rows. ``props`` values shown in tooltips are ready, escaped text. Features get ``id`` =
-    their ``code`` property; the layer's Leaflet options carry ``gridmgrLayer: layer_id``."""
+    their ``code`` property; the layer's Leaflet options carry ``gridmgrLayer: layer_id``.
+    ``geometry_of``: a layer already on the page that has a feature of each id; then the
+    geometries are not written again but taken from it in the browser (``geoms`` unused)."""
     props = [{**p, "style": s} for p, s in zip(props, styles, strict=True)]
-    texts: Sequence[str] | npt.NDArray[np.str_] = (
-        shapely.to_geojson(np.asarray(geoms, dtype=object)) if len(props) else []
-    )
+    texts: Sequence[str] = ["null"] * len(props)
+    if geometry_of is None and len(props):
+        texts = geojson_texts(geoms)
     features_json = (
         "["
         + ",".join(
@@ -265,6 +300,7 @@ def polygon_layer(
         list(props[0]) if props else [],
         name=name,
         show=show,
+        geometry_of=geometry_of,
         on_each_feature=_HIGHLIGHT if highlight else None,
         style=_STYLE_FROM_PROPERTIES,
         gridmgr_layer=layer_id,

@@ -21,9 +21,13 @@ from maps.shift import shift_geometries
 
 TOLERANCE = 1e-5  # degrees, about 1 m: invisible at street zoom, keeps the page small
 DECIMALS = 6
-# Simplified coverages by their input's digest (a generation's grids and communities...).
-# Shared by the threads that build pages; an entry never goes stale, as the key is the input.
+# Simplified coverages by their input's digest (a generation's grids and communities...),
+# what is drawn (simplified, shifted, rounded) by that digest and the basemap, and GeoJSON
+# texts by the digest of their geometries. Shared by the threads that build pages; an entry
+# never goes stale, as the key is the input.
 _SIMPLIFIED: Cache[tuple, np.ndarray] = Cache(max_entries=8)
+_DISPLAY: Cache[tuple, np.ndarray] = Cache(max_entries=16)
+_GEOJSON: Cache[tuple, list[str]] = Cache(max_entries=16)
 
 
 def _key(geoms: np.ndarray, tolerance: float) -> tuple:
@@ -50,8 +54,10 @@ def simplify_coverage(geoms, tolerance: float = TOLERANCE) -> np.ndarray:
 
 
 def clear_cache() -> None:
-    """Forget the simplified coverages kept so far."""
+    """Forget the simplified coverages, display geometries and GeoJSON texts kept so far."""
     _SIMPLIFIED.clear()
+    _DISPLAY.clear()
+    _GEOJSON.clear()
 
 
 def round_coordinates(geoms, decimals: int = DECIMALS):
@@ -60,5 +66,23 @@ def round_coordinates(geoms, decimals: int = DECIMALS):
 
 
 def display_geometries(geoms, tolerance: float = TOLERANCE, *, basemap: str = "osm"):
-    """Simplified as a coverage, shifted for ``basemap`` (maps.shift), then rounded."""
-    return round_coordinates(shift_geometries(simplify_coverage(geoms, tolerance), basemap))
+    """Simplified as a coverage, shifted for ``basemap`` (maps.shift), then rounded.
+
+    Cached like :func:`simplify_coverage` (and by ``basemap``); returns a new array.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+
+    def build() -> np.ndarray:
+        shown = simplify_coverage(geoms, tolerance)
+        return np.asarray(round_coordinates(shift_geometries(shown, basemap)), dtype=object)
+
+    return _DISPLAY.get((*_key(geoms, tolerance), basemap), build).copy()
+
+
+def geojson_texts(geoms) -> list[str]:
+    """Each geometry as GeoJSON geometry text (coordinates as they are), cached by the
+    geometries' digest; the list is shared: do not change it."""
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) == 0:
+        return []
+    return _GEOJSON.get(_key(geoms, 0.0), lambda: shapely.to_geojson(geoms).tolist())

@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, Field, StrictInt
 
 from api.deps import Caller, State
 from api.inputs import Instant
+from api.json_body import JSONBody
 from geo.point_input import parse_points
 
 router = APIRouter(tags=["locate"])
@@ -63,8 +64,8 @@ class Batch(BaseModel):
     generation: StrictInt | None = None
 
 
-@router.post("/locate", summary="批量定位 Locate a batch of points")
-def locate_many(batch: Batch, state: State, _: Caller) -> dict[str, Any]:
+@router.post("/locate", summary="批量定位 Locate a batch of points", response_model=dict[str, Any])
+def locate_many(batch: Batch, state: State, _: Caller) -> JSONBody:
     """Every point comes back, in order, as assigned, unassigned or invalid (with why)."""
     lon = [p[0] for p in batch.points]
     lat = [p[1] for p in batch.points]
@@ -91,4 +92,5 @@ def locate_many(batch: Batch, state: State, _: Caller) -> dict[str, Any]:
                 "lat": float(parsed.lat[i]),
             }
         )
-    return {"generation": gi.generation, "results": results}
+    # Serialised here, in the worker thread (api.json_body), not on the event loop.
+    return JSONBody({"generation": gi.generation, "results": results})

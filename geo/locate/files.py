@@ -37,7 +37,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +54,9 @@ from geo.point_input import parse_points
 RESULT_COLUMNS = ("grid_code", "community_code", "status", "error")
 STATUSES = ("assigned", "unassigned", "invalid")  # status codes 0, 1, 2
 BOM = b"\xef\xbb\xbf"  # UTF-8 byte-order mark: Excel reads the file as UTF-8
-BLOCK_BYTES = 1 << 22  # bytes of CSV read at a time (Arrow splits the file at row ends)
+# Bytes of CSV read at a time (Arrow splits the file at row ends). The reader reads some 40
+# blocks ahead of the rows located, so this bounds the memory: about 40 MB, whatever the file.
+BLOCK_BYTES = 1 << 20
 # A plain decimal: both Arrow and pandas read it, and at most 3 + 20 digits, no exponent.
 _PLAIN = r"^[+-]?[0-9]{1,3}(?:\.[0-9]{0,20})?$"
 # What makes pandas (the csv module, QUOTE_MINIMAL, "\n" line ends) quote a value.
@@ -228,6 +230,22 @@ def _write_rows(out: io.BufferedWriter, columns: list[pa.Array], ready: set[int]
     out.write(memoryview(rows.buffers()[2])[start:end])
 
 
+def _chunks(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """The rows of ``batches`` again, ``rows`` at a time (the last chunk may be shorter)."""
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    for batch in batches:
+        pending.append(batch)
+        held += batch.num_rows
+        while held >= rows:
+            table = pa.Table.from_batches(pending).combine_chunks()
+            yield table.slice(0, rows).to_batches()[0]
+            pending = table.slice(rows).to_batches()
+            held -= rows
+    if held:
+        yield pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
+
+
 class _Columns:
     """Where the result columns go among the input columns (replaced in place, or appended)."""
 
@@ -279,34 +297,32 @@ def locate_csv(
         )
         with open(dst, "wb") as out:
             out.write(BOM + csv_line(layout.names).encode("utf-8"))
-            for batch in reader:
-                for start in range(0, batch.num_rows, chunk_rows):
-                    chunk = batch.slice(start, chunk_rows)
-                    lon, lat, valid, error = parse_text_points(
-                        chunk.column(lon_col), chunk.column(lat_col), crs
-                    )
-                    positions = np.full(len(lon), -1, dtype=np.int64)
-                    if valid.any():
-                        positions[valid] = gi.index.locate(lon[valid], lat[valid])
-                    hit = positions >= 0
-                    status = np.where(valid, np.where(hit, 0, 1), 2).astype(np.int8)
-                    for code, n in enumerate(np.bincount(status, minlength=3)):
-                        if n:
-                            counts[STATUSES[code]] += int(n)
-                    found = pa.array(np.where(hit, positions, len(grid_codes) - 1))
-                    columns = list(chunk.columns) + [None] * (len(layout.names) - len(names))
-                    results = {
-                        "grid_code": pc.take(grid_codes, found),
-                        "community_code": pc.take(community_codes, found),
-                        "status": pc.take(statuses, pa.array(status)),
-                        "error": error,
-                    }
-                    for name, values in results.items():
-                        columns[layout.slot[name]] = values
-                    ready = {layout.slot[n] for n in ("grid_code", "community_code", "status")}
-                    _write_rows(out, columns, ready)
-                    if progress is not None:
-                        progress(chunk.num_rows)
+            for chunk in _chunks(reader, chunk_rows):
+                lon, lat, valid, error = parse_text_points(
+                    chunk.column(lon_col), chunk.column(lat_col), crs
+                )
+                positions = np.full(len(lon), -1, dtype=np.int64)
+                if valid.any():
+                    positions[valid] = gi.index.locate(lon[valid], lat[valid])
+                hit = positions >= 0
+                status = np.where(valid, np.where(hit, 0, 1), 2).astype(np.int8)
+                for code, n in enumerate(np.bincount(status, minlength=3)):
+                    if n:
+                        counts[STATUSES[code]] += int(n)
+                found = pa.array(np.where(hit, positions, len(grid_codes) - 1))
+                columns = list(chunk.columns) + [None] * (len(layout.names) - len(names))
+                results = {
+                    "grid_code": pc.take(grid_codes, found),
+                    "community_code": pc.take(community_codes, found),
+                    "status": pc.take(statuses, pa.array(status)),
+                    "error": error,
+                }
+                for name, values in results.items():
+                    columns[layout.slot[name]] = values
+                ready = {layout.slot[n] for n in ("grid_code", "community_code", "status")}
+                _write_rows(out, columns, ready)
+                if progress is not None:
+                    progress(chunk.num_rows)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise NeedsGeneralReader(str(exc)) from exc
     return counts

@@ -314,3 +314,11 @@ def test_names_are_never_read_as_templates(data, layer_features):
     assert "\\u0026#123;\\u0026#123; 7*7 \\u0026#125;\\u0026#125;" in overlays
     assert "<title>{{ 7*7 }}&lt;社区&gt;" in html
     assert layer_features(html)["community"][0]["properties"]["name"] == "{{ 7*7 }}&lt;社区&gt;"
+
+
+def test_underserved_outlines_take_the_grid_shapes_already_on_the_page(data, layer_features):
+    html = build("coverage", data, "none")
+    layers = layer_features(html)
+    assert layers["underserved"] and all(f["geometry"] is None for f in layers["underserved"])
+    assert all(f["geometry"]["coordinates"] for f in layers["grids"])
+    assert ".map(function (src)" in html  # filled from the grid layer in the browser

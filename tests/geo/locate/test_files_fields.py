@@ -69,3 +69,21 @@ def test_rows_holding_and_starting_with_bytes() -> None:
         False,
         True,
     ]
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 7, 100])
+def test_chunks_regroup_batches_in_order(rows: int) -> None:
+    sizes = [0, 3, 1, 0, 5, 2]
+    values = iter(range(sum(sizes)))
+    batches = [
+        pa.RecordBatch.from_pydict(
+            {"id": pa.array([str(next(values)) for _ in range(n)], pa.string())}
+        )
+        for n in sizes
+    ]
+    chunks = list(files._chunks(batches, rows))
+    assert [c.num_rows for c in chunks[:-1]] == [rows] * (len(chunks) - 1)
+    assert 0 < chunks[-1].num_rows <= rows
+    assert [v for c in chunks for v in c.column("id").to_pylist()] == [
+        str(i) for i in range(sum(sizes))
+    ]

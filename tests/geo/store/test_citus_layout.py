@@ -35,6 +35,12 @@ REFERENCE = {
     "categories",
     "facilities",
     "gazetteer",
+    # the party-building grid: thousands of rows a district, read with every community's
+    "party_orgs",
+    "party_members",
+    "party_posts",
+    "party_claims",
+    "party_hours",
 }
 LOCAL = {"tokens", "console_sessions", "case_imports", "schema_version"}
 EXTENSION = {"spatial_ref_sys"}  # PostGIS's own, installed on every node with the extension

@@ -1,0 +1,4 @@
+-- PostGIS's migration 012 adds indexes for paged case reads (status, grid or community, then
+-- id). DuckDB keeps no secondary indexes on cases (see 002): its scans of a column read a
+-- page's filter column for the whole table faster than it would maintain the indexes on
+-- every write. The version is kept so that both backends number their migrations alike.

@@ -19,6 +19,7 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.locate.index import LocateIndex
 from geo.locate.locator import GenerationIndex, Locator
 from geo.store.base import Store
-from geo.store.records import GridRecord
+from geo.store.records import CommunityRecord, GridRecord
 
 FORMAT = 1  # changes whenever the tables' meaning changes: files of another format are unused
 
@@ -99,10 +100,27 @@ class FileCachedLocator(Locator):
     def __init__(self, store: Store, database: Path) -> None:
         super().__init__(store)
         self.database = database
+        # The active generation's boundaries, when read to learn which generation is active.
+        self._active_boundaries: tuple[int, list[CommunityRecord], list[GridRecord]] | None = None
+
+    def generation(self, *, generation: int | None = None, at: datetime | None = None) -> int:
+        """As :meth:`Locator.generation`; the active generation now is read together with its
+        boundaries, in one statement family without bound parameters (see
+        Store.active_boundaries), so that a one-shot locate opens no more of the client."""
+        if generation is None and at is None:
+            if self._active_boundaries is None:
+                self._active_boundaries = self.store.active_boundaries()
+            if self._active_boundaries is not None:
+                return self._active_boundaries[0]
+        return super().generation(generation=generation, at=at)
 
     def _build(self, generation: int) -> GenerationIndex:
-        grids = self.store.grids(generation)
-        names = {c.code: c.name for c in self.store.communities(generation)}
+        held = self._active_boundaries
+        if held is not None and held[0] == generation:
+            comms, grids = held[1], held[2]
+        else:
+            comms, grids = self.store.communities(generation), self.store.grids(generation)
+        names = {c.code: c.name for c in comms}
         return GenerationIndex(
             generation=generation,
             index=cached_index(index_path(self.database, generation), generation, grids),

@@ -73,6 +73,26 @@ def _wkb(frame: Any) -> list[bytes]:
     return [bytes(b) for b in shapely.to_wkb(frame.geometry.values)]
 
 
+def _community_records(generation: int, rows: Sequence[Any]) -> list[CommunityRecord]:
+    """Rows of the ``communities`` statements as records (geometry from WKB, EPSG:4326)."""
+    return [
+        CommunityRecord(
+            generation, r[0], r[1], r[2], r[3], shapely.from_wkb(bytes(r[4])), bool(r[5])
+        )
+        for r in rows
+    ]
+
+
+def _grid_records(generation: int, rows: Sequence[Any]) -> list[GridRecord]:
+    """Rows of the ``grids`` statements as records (geometry from WKB, EPSG:4326)."""
+    return [
+        GridRecord(
+            generation, r[0], r[1], r[2], r[3], r[4], shapely.from_wkb(bytes(r[5])), bool(r[6])
+        )
+        for r in rows
+    ]
+
+
 class SqlStore(ImportWrites, PartyWrites, ABC):
     """A store over a DB-API connection; subclasses open it and run transactions."""
 
@@ -239,24 +259,30 @@ class SqlStore(ImportWrites, PartyWrites, ABC):
             self._require_generation(cur, generation)
             cur.execute(self._sql("generations", "communities"), {"generation": generation})
             rows = cur.fetchall()
-        return [
-            CommunityRecord(
-                generation, r[0], r[1], r[2], r[3], shapely.from_wkb(bytes(r[4])), bool(r[5])
-            )
-            for r in rows
-        ]
+        return _community_records(generation, rows)
 
     def grids(self, generation: int) -> list[GridRecord]:
         with self.transaction() as cur:
             self._require_generation(cur, generation)
             cur.execute(self._sql("generations", "grids"), {"generation": generation})
             rows = cur.fetchall()
-        return [
-            GridRecord(
-                generation, r[0], r[1], r[2], r[3], r[4], shapely.from_wkb(bytes(r[5])), bool(r[6])
-            )
-            for r in rows
-        ]
+        return _grid_records(generation, rows)
+
+    def active_boundaries(self) -> tuple[int, list[CommunityRecord], list[GridRecord]] | None:
+        """The generation active now with its communities and grids, read in one transaction
+        (one snapshot, one clock reading) without a bound parameter; None before any
+        activation. For one-shot commands: see the statements' comment."""
+        with self.transaction() as cur:
+            cur.execute(self._sql("generations", "active_now"))
+            row = cur.fetchone()
+            if row is None:
+                return None
+            generation = int(row[0])
+            cur.execute(self._sql("generations", "active_communities"))
+            comms = cur.fetchall()
+            cur.execute(self._sql("generations", "active_grids"))
+            grids = cur.fetchall()
+        return generation, _community_records(generation, comms), _grid_records(generation, grids)
 
     # -- the database's own locate -------------------------------------------------------
     def locate_in_database(

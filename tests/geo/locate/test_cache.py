@@ -213,3 +213,23 @@ def test_file_cached_locator_answers_as_the_index(tmp_path: Path) -> None:
     assert index_path(tmp_path / "g.duckdb", 1).exists()
     again = FileCachedLocator(store, tmp_path / "g.duckdb")  # type: ignore[arg-type]
     assert again.locate_one(inside.x, inside.y, generation=1)[0] == found
+
+
+class ActiveStore(FakeStore):
+    """A store whose generation 1 is active: read with its boundaries in one call."""
+
+    def active_boundaries(self) -> tuple[int, list[CommunityRecord], list[GridRecord]]:
+        return 1, [], [g for g in self._grids if g.generation == 1]
+
+    def grids(self, generation: int) -> list[GridRecord]:
+        raise AssertionError("the active generation's grids come with active_boundaries")
+
+
+def test_file_cached_locator_reads_the_active_generation_with_its_boundaries(
+    tmp_path: Path,
+) -> None:
+    grids = make_grids(1)
+    inside = grids[4].geom.representative_point()
+    locator = FileCachedLocator(ActiveStore(grids), tmp_path / "g.duckdb")  # type: ignore[arg-type]
+    found = locator.locate_one(inside.x, inside.y)[0]
+    assert (found.grid_code, found.community_code) == (grids[4].code, "520103400")

@@ -108,3 +108,18 @@ def test_illustrative_flag_is_kept_per_feature(store, bundled_set):
     mixed_gen = store.stage_generation(mixed)
     assert not any(c.illustrative for c in store.communities(mixed_gen))
     assert not any(g.illustrative for g in store.grids(mixed_gen))
+
+
+def test_active_boundaries_are_the_active_generations(store, bundled_set):
+    assert store.active_boundaries() is None
+    first = store.stage_generation(_subset(bundled_set), label="first")
+    store.activate_generation(first, at=datetime.now(UTC) - timedelta(minutes=1))
+    later = store.stage_generation(_subset(bundled_set, 3), label="later")
+    store.activate_generation(later, at=datetime.now(UTC) + timedelta(days=1))  # not yet
+    gen, comms, grids = store.active_boundaries()
+    assert gen == first == store.active_generation()
+    assert [c.code for c in comms] == [c.code for c in store.communities(first)]
+    assert [c.name for c in comms] == [c.name for c in store.communities(first)]
+    stored = {g.code: g for g in store.grids(first)}
+    assert [g.code for g in grids] == sorted(stored) and len(grids) < len(store.grids(later))
+    assert grids == [stored[code] for code in sorted(stored)]  # shapely: == by value

@@ -21,6 +21,32 @@ WHERE activated_at <= %(at)s
 ORDER BY activated_at DESC, seq DESC
 LIMIT 1;
 
+-- name: active_now
+-- The generation in force now, by the database's clock (the transaction's start), and the
+-- same generation's communities and grids below: with no bound parameter, because DuckDB's
+-- Python client imports pandas (half a second) the first time it binds one, and a one-shot
+-- `gridmgr locate` needs nothing else.
+SELECT generation FROM generation_activations
+WHERE activated_at <= CURRENT_TIMESTAMP
+ORDER BY activated_at DESC, seq DESC
+LIMIT 1;
+
+-- name: active_communities
+SELECT code, name, population, households, ST_AsBinary(geom), illustrative
+FROM communities
+WHERE generation = (SELECT generation FROM generation_activations
+                    WHERE activated_at <= CURRENT_TIMESTAMP
+                    ORDER BY activated_at DESC, seq DESC LIMIT 1)
+ORDER BY code;
+
+-- name: active_grids
+SELECT code, community_code, name, population, households, ST_AsBinary(geom), illustrative
+FROM grids
+WHERE generation = (SELECT generation FROM generation_activations
+                    WHERE activated_at <= CURRENT_TIMESTAMP
+                    ORDER BY activated_at DESC, seq DESC LIMIT 1)
+ORDER BY code;
+
 -- name: communities
 -- Geometries leave as WKB (ST_AsBinary: both dialects have it).
 SELECT code, name, population, households, ST_AsBinary(geom), illustrative

@@ -7,13 +7,13 @@ grids' bounding box widened by a tenth on every side (so some points fall outsid
 every 200th row bad in one of several ways (missing, not a number, not finite, out of range)
 and every 997th padded with blanks; and the same points in GCJ-02. Initialises a DuckDB store
 with ``gridmgr init`` in a temporary directory, then times, each as its own process (imports
-and start-up included, as a user sees them; best of --repeats wall times, the CPU time of
-every run printed too, as a check on a busy machine):
+and start-up included, as a user sees them; best of --repeats wall times, the commands taking
+turns, the CPU time of every run printed too, as a check on a busy machine):
 
 * ``gridmgr locate-file`` on the WGS84 file, and on the GCJ-02 file with ``--crs gcj02``;
-* for reference, the same CSV path (``geo.locate.files.locate_csv``: open the store, build the
-  index, read, locate, write) in a process that imports only what it needs, which shows how
-  much of locate-file's time is the ``gridmgr`` command's start-up;
+* for reference, the same CSV path (``geo.locate.files.locate_csv``: open the store, read the
+  index kept beside it, read, locate, write) in a process that imports only what it needs,
+  which shows how much of locate-file's time is the ``gridmgr`` command's start-up;
 * a geopandas pipeline: read_csv -> to_numeric -> points_from_xy -> sjoin (covered_by, the
   smallest code on a shared edge) -> to_csv, over the bundled grids.geojson;
 * a DuckDB spatial SQL pipeline: read_csv -> TRY_CAST -> ST_Point -> LEFT JOIN ST_Contains on
@@ -137,14 +137,14 @@ def streaming_pipeline(src: str, dst: str, store: str) -> None:
     """locate-file's CSV path (geo.locate.files.locate_csv) without the CLI's start-up."""
     from pathlib import Path
 
+    from geo.locate.cache import FileCachedLocator
     from geo.locate.files import locate_csv
-    from geo.locate.locator import Locator
     from geo.store import open_store
     from geo.store.target import parse_database_url
 
     opened = open_store(parse_database_url(f"duckdb:///{store}"))
     try:
-        locator = Locator(opened)
+        locator = FileCachedLocator(opened, Path(store))  # as locate-file does
         gi = locator.index(locator.generation())
         locate_csv(
             Path(src),
@@ -173,12 +173,22 @@ def timed_process(cmd: list[str], env: dict[str, str]) -> tuple[float, float, fl
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def best_of(label: str, cmd: list[str], env: dict[str, str], repeats: int) -> tuple[float, float]:
-    """The best wall time of ``repeats`` runs and the largest peak RSS; prints every run."""
-    runs = [timed_process(cmd, env) for _ in range(repeats)]
-    times = "  ".join(f"{w:6.2f} s ({c:5.2f} s CPU)" for w, c, _ in runs)
-    print(f"  {label:<34} {times}", flush=True)
-    return min(w for w, _, _ in runs), max(r for _, _, r in runs)
+def best_of(
+    runs: dict[str, list[str]], env: dict[str, str], repeats: int
+) -> dict[str, tuple[float, float]]:
+    """The best wall time and the largest peak RSS (MB) of ``repeats`` runs of each command;
+    prints every run. The commands take turns (one run of each, then the next round), so that
+    a load that changes during the bench weighs on all of them alike."""
+    results: dict[str, list[tuple[float, float, float]]] = {label: [] for label in runs}
+    for _ in range(repeats):
+        for label, cmd in runs.items():
+            results[label].append(timed_process(cmd, env))
+    best = {}
+    for label, done in results.items():
+        times = "  ".join(f"{w:6.2f} s ({c:5.2f} s CPU)" for w, c, _ in done)
+        print(f"  {label:<34} {times}", flush=True)
+        best[label] = (min(w for w, _, _ in done), max(r for _, _, r in done))
+    return best
 
 
 def grid_codes(path: Path) -> tuple[list[str], list[str]]:
@@ -251,36 +261,52 @@ def main() -> None:
         kinds = ("locate", "gcj02", "streaming", "geopandas", "duckdb")
         out = {k: work / f"out-{k}.csv" for k in kinds}
         me = [sys.executable, __file__]
-        locate, rss = best_of(
-            "gridmgr locate-file (WGS84)",
-            [gridmgr, "locate-file", str(wgs84), "-o", str(out["locate"])],
+        best = best_of(
+            {
+                "gridmgr locate-file (WGS84)": [
+                    gridmgr,
+                    "locate-file",
+                    str(wgs84),
+                    "-o",
+                    str(out["locate"]),
+                ],
+                "gridmgr locate-file --crs gcj02": [
+                    gridmgr,
+                    "locate-file",
+                    str(gcj02),
+                    "-o",
+                    str(out["gcj02"]),
+                    "--crs",
+                    "gcj02",
+                ],
+                "the same without the CLI start-up": [
+                    *me,
+                    "--pipeline",
+                    "streaming",
+                    str(wgs84),
+                    str(out["streaming"]),
+                    str(store),
+                ],
+                "geopandas pipeline": [
+                    *me,
+                    "--pipeline",
+                    "geopandas",
+                    str(wgs84),
+                    str(out["geopandas"]),
+                ],
+                "DuckDB spatial SQL pipeline": [
+                    *me,
+                    "--pipeline",
+                    "duckdb",
+                    str(wgs84),
+                    str(out["duckdb"]),
+                    str(store),
+                ],
+            },
             env,
             args.repeats,
         )
-        gcj, rss_gcj = best_of(
-            "gridmgr locate-file --crs gcj02",
-            [gridmgr, "locate-file", str(gcj02), "-o", str(out["gcj02"]), "--crs", "gcj02"],
-            env,
-            args.repeats,
-        )
-        bare, _ = best_of(
-            "the same without the CLI start-up",
-            [*me, "--pipeline", "streaming", str(wgs84), str(out["streaming"]), str(store)],
-            env,
-            args.repeats,
-        )
-        gpd_time, _ = best_of(
-            "geopandas pipeline",
-            [*me, "--pipeline", "geopandas", str(wgs84), str(out["geopandas"])],
-            env,
-            args.repeats,
-        )
-        duck_time, _ = best_of(
-            "DuckDB spatial SQL pipeline",
-            [*me, "--pipeline", "duckdb", str(wgs84), str(out["duckdb"]), str(store)],
-            env,
-            args.repeats,
-        )
+        (locate, rss), (gcj, rss_gcj), (bare, _), (gpd_time, _), (duck_time, _) = best.values()
         print(f"  load average now {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
         print("agreement (grid_code, row by row):")

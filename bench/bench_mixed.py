@@ -169,6 +169,7 @@ def main() -> None:
     parser.add_argument(
         "--pause", type=float, default=0.5, help="seconds a planner waits after each answer"
     )
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--connections", type=int, default=32, help="intake connections")
     args = parser.parse_args()
     b = read_boundary_set(BOUNDARIES_DIR)
@@ -186,7 +187,9 @@ def main() -> None:
     with new_database(args.backend) as url:
         gridmgr(url, "init")
         token = gridmgr(url, "token", "create", "--role", "dispatcher").splitlines()[-1].strip()
-        with server(url, 1) as (_, port):
+        if args.workers > 1 and args.backend != "postgis":
+            raise SystemExit("--workers > 1 needs --backend postgis")
+        with server(url, args.workers) as (_, port):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             _, data = call(conn, "GET", "/categories", None, {"Authorization": f"Bearer {token}"})
             cats = [c["code"] for c in json.loads(data)]
@@ -203,7 +206,8 @@ def main() -> None:
                 t.join()
     print(
         f"\nPOST /cases paced at {args.rate:,.0f}/s over {args.connections} connections "
-        f"({args.backend}, {args.duration:.0f} s per phase; latency from when each was due)"
+        f"({args.backend}, {args.workers} server process(es), {args.duration:.0f} s per phase; "
+        "latency from when each was due)"
     )
     print(f"{'phase':34s} {'sent':>6s} {'req/s':>7s} {'p50 ms':>7s} {'p99 ms':>7s} {'max ms':>7s}")
     mixed_name = f"intake + {args.planners} planners, {args.pause:g} s pause"

@@ -104,3 +104,21 @@ def test_health_answers_while_a_large_answer_is_being_serialised(api, serialised
         assert heavy.result(timeout=30).status_code == 200
     assert health.status_code == 200
     assert waited == [True]  # /health was answered while the serialiser waited
+
+
+def test_a_locate_batch_is_parsed_off_the_event_loop(api, monkeypatch):
+    from api.routes import locate
+
+    seen: list[bool] = []
+    real = locate.Batch.model_validate_json
+
+    def parse(raw):
+        seen.append(_loop_running())
+        return real(raw)
+
+    monkeypatch.setattr(locate.Batch, "model_validate_json", parse)
+    got = api.client.post(
+        "/locate", json={"points": _points(api, 2_000)}, headers=api.auth("planner")
+    )
+    assert got.status_code == 200 and len(got.json()["results"]) == 2_000
+    assert seen == [False]

@@ -89,8 +89,9 @@ class CaseTx:
         for name, params in statements:
             self.cur.execute(self._q(name), params)
 
-    def _case_query(self, where: str, *, lock: bool = False) -> str:
-        parts = [self._q("case_columns"), self._q(where)]
+    def _case_query(self, *where: str, lock: bool = False) -> str:
+        """The case columns and then the named ``where`` statements, in order."""
+        parts = [self._q("case_columns"), *(self._q(w) for w in where)]
         if lock:
             parts.append(self._q("for_update"))
         return "\n".join(parts)
@@ -180,7 +181,7 @@ class CaseTx:
         west, south, east, north = bbox if bbox else (None, None, None, None)
         cursor = {"before": before} if newest else {"after": after}
         self.cur.execute(
-            self._case_query("where_filters_newest" if newest else "where_filters"),
+            self._case_query("where_filters", "page_newest" if newest else "page_by_id"),
             {
                 "status": status,
                 "community": community,

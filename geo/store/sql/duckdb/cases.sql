@@ -37,6 +37,8 @@ WHERE c.idempotency_key = $key
 
 
 -- name: where_filters
+-- The filters of a list of cases; a page_* statement follows with its cursor, order and
+-- limit.
 WHERE ($status IS NULL OR c.status = $status)
   AND ($community IS NULL OR c.community_code = $community)
   AND ($grid IS NULL OR c.grid_code = $grid)
@@ -50,27 +52,17 @@ WHERE ($status IS NULL OR c.status = $status)
         c.due_at IS NOT NULL AND c.status NOT IN ('closed', 'rejected')
         AND COALESCE(CASE WHEN c.status = 'suspended' THEN c.suspended_at END, $now)
             > c.due_at))
+
+-- name: page_by_id
+-- The first `limit` after case id `after`, by id.
   AND c.id > $after
 ORDER BY c.id
 LIMIT $limit
 
--- name: where_filters_newest
--- As where_filters, newest first (reported_at, then id, both descending): the first
+-- name: page_newest
+-- After where_filters: newest first (reported_at, then id, both descending): the first
 -- page, or the page that follows case `before` (one that does not exist: no rows).
 -- DuckDB: the page cursor as an EXISTS over the cursor's row.
-WHERE ($status IS NULL OR c.status = $status)
-  AND ($community IS NULL OR c.community_code = $community)
-  AND ($grid IS NULL OR c.grid_code = $grid)
-  AND ($assignee IS NULL OR c.assignee_id = $assignee)
-  AND ($category IS NULL OR c.category = $category)
-  AND ($since IS NULL OR c.reported_at >= $since)
-  AND ($until IS NULL OR c.reported_at < $until)
-  AND ($west IS NULL OR (c.lon BETWEEN $west AND $east
-                                 AND c.lat BETWEEN $south AND $north))
-  AND ($overdue IS NULL OR $overdue = (
-        c.due_at IS NOT NULL AND c.status NOT IN ('closed', 'rejected')
-        AND COALESCE(CASE WHEN c.status = 'suspended' THEN c.suspended_at END, $now)
-            > c.due_at))
   AND ($before IS NULL OR EXISTS (
         SELECT 1 FROM cases b WHERE b.id = $before
           AND (c.reported_at < b.reported_at

@@ -53,6 +53,8 @@ WHERE c.idempotency_key = %(key)s
 FOR UPDATE OF c
 
 -- name: where_filters
+-- The filters of a list of cases; a page_* statement follows with its cursor, order and
+-- limit.
 WHERE (%(status)s::text IS NULL OR c.status = %(status)s)
   AND (%(community)s::text IS NULL OR c.community_code = %(community)s)
   AND (%(grid)s::text IS NULL OR c.grid_code = %(grid)s)
@@ -66,27 +68,17 @@ WHERE (%(status)s::text IS NULL OR c.status = %(status)s)
         c.due_at IS NOT NULL AND c.status NOT IN ('closed', 'rejected')
         AND COALESCE(CASE WHEN c.status = 'suspended' THEN c.suspended_at END, %(now)s)
             > c.due_at))
+
+-- name: page_by_id
+-- The first `limit` after case id `after`, by id.
   AND c.id > %(after)s
 ORDER BY c.id
 LIMIT %(limit)s
 
--- name: where_filters_newest
--- As where_filters, newest first (reported_at, then id, both descending): the first
+-- name: page_newest
+-- After where_filters: newest first (reported_at, then id, both descending): the first
 -- page, or the page that follows case `before` (one that does not exist: no rows).
 -- the index cases_reported_at_id serves the order; the row comparison keeps to it.
-WHERE (%(status)s::text IS NULL OR c.status = %(status)s)
-  AND (%(community)s::text IS NULL OR c.community_code = %(community)s)
-  AND (%(grid)s::text IS NULL OR c.grid_code = %(grid)s)
-  AND (%(assignee)s::text IS NULL OR c.assignee_id = %(assignee)s)
-  AND (%(category)s::text IS NULL OR c.category = %(category)s)
-  AND (%(since)s::timestamptz IS NULL OR c.reported_at >= %(since)s)
-  AND (%(until)s::timestamptz IS NULL OR c.reported_at < %(until)s)
-  AND (%(west)s::float8 IS NULL OR (c.lon BETWEEN %(west)s AND %(east)s
-                                 AND c.lat BETWEEN %(south)s AND %(north)s))
-  AND (%(overdue)s::boolean IS NULL OR %(overdue)s = (
-        c.due_at IS NOT NULL AND c.status NOT IN ('closed', 'rejected')
-        AND COALESCE(CASE WHEN c.status = 'suspended' THEN c.suspended_at END, %(now)s)
-            > c.due_at))
   AND (%(before)s::bigint IS NULL OR (c.reported_at, c.id) < (
         SELECT b.reported_at, b.id FROM cases b WHERE b.id = %(before)s))
 ORDER BY c.reported_at DESC, c.id DESC

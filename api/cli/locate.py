@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 import numpy as np
 
-from api.cli.common import configured_store, fail, parse_time, settings
+from api.cli.common import configured_store, fail, lent, parse_time, settings
 from api.cli.lazy import LazyModule
 from api.cli.progress import on_terminal, progress
 from geo.csv_safety import neutralise, neutralise_cell
@@ -53,8 +53,12 @@ def _generation_options(f: F) -> F:
 
 
 def _locator(store: Store) -> Locator:
-    """A locator of ``store``; an embedded store's index is kept in a file beside it, built
-    once and not every run."""
+    """A locator of ``store``: the running server's own, warm one when the command runs in
+    it (see api.cli.common.lending); else, for an embedded store, one whose index is kept in
+    a file beside it, built once and not every run."""
+    state = lent()
+    if state is not None and state.store is store:
+        return state.locator
     database = settings().database()
     if database.backend == "duckdb" and database.path is not None:
         return FileCachedLocator(store, database.path)

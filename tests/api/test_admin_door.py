@@ -16,7 +16,6 @@ from pathlib import Path
 
 import click
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -41,6 +40,7 @@ from api.cli.door import (
 from api.settings import Settings
 from geo.errors import NotFoundError
 from tests.api.test_live_server import free_port
+from tests.threaded_server import threaded_server
 
 SECRET = "door-secret-for-tests"
 RUNS: list[tuple[str, float, float]] = []  # (name, start, end) of each sleep command
@@ -199,20 +199,8 @@ def test_heartbeats_while_a_command_says_nothing():
 def served_door() -> Iterator[tuple[DoorFile, AdminDoor]]:
     """A uvicorn server in a thread whose door answers the test commands (heartbeat 0.1 s)."""
     app = make_app(0.1)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started
-    yield (
-        DoorFile(f"http://127.0.0.1:{port}", SECRET, os.getpid(), Path("unused")),
-        (app.state.admin_door),
-    )
-    server.should_exit = True
-    thread.join(timeout=10)
+    with threaded_server(app) as base:
+        yield (DoorFile(base, SECRET, os.getpid(), Path("unused")), app.state.admin_door)
 
 
 def _send(door: DoorFile, names: tuple[str, ...], params: dict, **kw) -> tuple[int, str, str]:

@@ -8,13 +8,9 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,12 +19,12 @@ from urllib.parse import parse_qs, urlsplit
 import pyogrio
 import pytest
 import shapely
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from tests.threaded_server import threaded_server
 
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -628,26 +624,6 @@ def test_case_feature_ids_that_cannot_exist_are_404(ogc, cases):
 # --- a real client ------------------------------------------------------------------------
 
 
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` with uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 60
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
-
-
 # GDAL runs in its own process, as QGIS or ogr2ogr would: the server thread needs this
 # process's interpreter while GDAL reads.
 READ_WITH_GDAL = """
@@ -662,7 +638,7 @@ print(json.dumps({"layers": layers, "codes": [str(c) for c in grids["code"]],
 
 
 def test_gdal_oapif_driver_reads_every_grid(ogc):
-    with serve(ogc_app(ogc.url)) as base:
+    with threaded_server(ogc_app(ogc.url)) as base:
         done = subprocess.run(
             [sys.executable, "-c", READ_WITH_GDAL, f"OAPIF:{base}/ogc"],
             capture_output=True,
@@ -700,7 +676,7 @@ def run_gdal(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def live(ogc, cases) -> Iterator[str]:
     """The OAPIF connection string of the app served on a real socket."""
-    with serve(ogc_app(ogc.url)) as base:
+    with threaded_server(ogc_app(ogc.url)) as base:
         yield f"OAPIF:{base}/ogc"
 
 

@@ -17,6 +17,7 @@ from api.auth.tokens import new_token
 from api.settings import Settings
 from geo import bundled
 from geo.store.records import TokenRecord
+from tests.threaded_server import threaded_server
 
 BACKENDS = [
     pytest.param("duckdb", id="duckdb"),
@@ -157,29 +158,9 @@ class Live:
 @pytest.fixture(scope="module")
 def live(initialised_duckdb):
     """``gridmgr`` on DuckDB served by uvicorn on 127.0.0.1 in a thread of this process."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
-    url = initialised_duckdb()
-    app = create_app(Settings(database_url=url, basemap="none"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.05)
-    yield Live(f"http://127.0.0.1:{port}", app, add_people(app.state.gridmgr.store))
-    server.should_exit = True
-    thread.join(timeout=30)
+    app = create_app(Settings(database_url=initialised_duckdb(), basemap="none"))
+    with threaded_server(app) as base:
+        yield Live(base, app, add_people(app.state.gridmgr.store))
 
 
 def _chromium() -> str | None:

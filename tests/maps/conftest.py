@@ -32,6 +32,7 @@ from geo.cases.model import Case
 from geo.cases.workflow import STATES
 from geo.facilities.model import Facility
 from maps.assets import ASSET_BASE, asset_dir
+from tests.threaded_server import threaded_server
 
 CHINA_TIME = ZoneInfo("Asia/Shanghai")  # the district's default zone
 
@@ -452,27 +453,9 @@ class Served:
 def served(initialised_duckdb):
     """The app on a copy of the initialised DuckDB database, served by uvicorn on 127.0.0.1
     in a thread of this process (no basemap tiles)."""
-    import socket
-    import time
-
-    import uvicorn
-
     from api.app import create_app
     from api.settings import Settings
 
     app = create_app(Settings(database_url=initialised_duckdb(), basemap="none"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.05)
-    yield Served(f"http://127.0.0.1:{port}", app)
-    server.should_exit = True
-    thread.join(timeout=30)
+    with threaded_server(app) as base:
+        yield Served(base, app)

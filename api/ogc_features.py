@@ -396,6 +396,7 @@ def case_flags(case: Case) -> list[tuple[str, bool]]:
         ("unassigned", case.unassigned),
         ("needs_location", case.needs_location),
         ("possible_duplicate", case.possible_duplicate_of is not None),
+        ("closing_time_unknown", case.closing_time_unknown),
     ]
 
 

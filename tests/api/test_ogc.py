@@ -433,8 +433,8 @@ def test_case_properties_are_flat_scalars_a_desktop_can_style(ogc, cases):
     assert located["assignee_name"] == assignee.get("name")
     for case_id, f in features.items():
         flags = ogc.get(f"/cases/{case_id}", headers=ogc.auth("dispatcher")).json()["flags"]
-        expected = [k for k in ("unassigned", "needs_location") if flags[k]]
-        expected += ["possible_duplicate"] if flags["possible_duplicate_of"] else []
+        # every flag the native API shows, in its order; a set id becomes its name's flag
+        expected = [k.removesuffix("_of") for k, v in flags.items() if v]
         assert f["properties"]["flags"] == ",".join(expected)
     unlocated = features[cases["d"]]["properties"]
     assert unlocated["location_lon"] is None and unlocated["assignee_name"] is None
@@ -794,3 +794,26 @@ def test_qgis_loads_every_collection_with_a_basic_authentication_config(ogc, cas
     assert not any("reporter" in name for name in worker_cases["fields"])
     assert got["in_box"] == [cases["a"]]  # a bbox request
     assert got["first_case"]["status"] and got["first_case"]["location_lon"]
+
+
+def test_ogc_flags_name_every_flag_of_the_native_view() -> None:
+    from dataclasses import fields, replace
+
+    from api.ogc_features import case_flags
+    from api.views import case_view
+    from geo.cases.model import Case
+
+    blank = Case(**{f.name: None for f in fields(Case)})
+    view = case_view(
+        blank, now=datetime(2026, 1, 1).astimezone(), tz=datetime.now().astimezone().tzinfo
+    )
+    names = [k.removesuffix("_of") for k in view["flags"]]
+    assert [name for name, _ in case_flags(blank)] == names
+    every = replace(
+        blank,
+        unassigned=True,
+        needs_location=True,
+        possible_duplicate_of=7,
+        closing_time_unknown=True,
+    )
+    assert all(on for _, on in case_flags(every))

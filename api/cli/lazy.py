@@ -9,6 +9,7 @@ and lists the commands from one-line help texts it holds itself.
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
@@ -49,13 +50,17 @@ class LazyGroup(click.Group):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.lazy: dict[str, LazyCommand] = dict(lazy or {})
+        # The server loads commands from several threads: each is loaded and wrapped once.
+        self._loading = threading.Lock()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in self.lazy:
-            self.add_command(self.load(cmd_name))
+            with self._loading:
+                if cmd_name not in self.commands:
+                    self.add_command(self.load(cmd_name))
         return super().get_command(ctx, cmd_name)
 
     def load(self, cmd_name: str) -> click.Command:

@@ -380,4 +380,3 @@ def test_ctrl_c_stops_waiting_and_says_the_command_goes_on(served_door, capsys):
         send(door, ("talk",), {"code": 0, "how": "return"}, out=interrupted, err=print)
     assert stopped.value.code == 130
     assert "`gridmgr talk` goes on in the server" in capsys.readouterr().err
-
